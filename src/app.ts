@@ -1,0 +1,183 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, type BufferedIncomingMessage, HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import type { Deps } from './deps.js';
+import { type Clock, systemClock } from './incidents/clock.js';
+import type { AppLogger } from './log.js';
+import { createScheduler, type Job, type Scheduler } from './schedule.js';
+import { type InboxVerdict, markEvent, pendingEvents, recordEvent } from './slack/inbox.js';
+import { registerListeners } from './slack/listeners/index.js';
+import { createTasks, type Tasks } from './tasks.js';
+
+export interface AppOptions {
+  config: Config;
+  db: Db;
+  logger: AppLogger;
+  clock?: Clock;
+  /** Web API retry policy; production keeps a bounded one, tests pass { retries: 0 }. */
+  retryConfig?: {
+    retries: number;
+    factor?: number;
+    minTimeout?: number;
+    maxTimeout?: number;
+    randomize?: boolean;
+  };
+  /** Skip auth.test at start-up (tests that have no Web API). */
+  botIdentity?: { botId: string; botUserId: string };
+  /** Override the scheduled jobs (tests). */
+  jobs?: Job[];
+  /** Start cron schedules (default true). */
+  schedules?: boolean;
+}
+
+export interface FirebreakApp {
+  app: App;
+  deps: Deps;
+  scheduler: Scheduler;
+  /** Starts listening; resolves with the bound port (HTTP) or 0 (Socket Mode). */
+  start(port?: number): Promise<number>;
+  /** Stops accepting requests, finishes in-flight work. Does not close the database. */
+  stop(): Promise<void>;
+}
+
+export const BOUNDED_RETRIES = {
+  retries: 5,
+  factor: 2,
+  minTimeout: 500,
+  maxTimeout: 10_000,
+  randomize: true,
+};
+/** Largest request body accepted; Slack's own payloads are far smaller. */
+export const BODY_LIMIT = 1024 * 1024;
+
+const boltLevel: Record<string, LogLevel> = {
+  debug: LogLevel.DEBUG,
+  info: LogLevel.INFO,
+  warn: LogLevel.WARN,
+  error: LogLevel.ERROR,
+};
+
+/** Builds the Bolt app with all listeners; no side effects until start(). */
+export function createApp(opts: AppOptions): FirebreakApp {
+  const { config, db, logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  logger.addSecrets(config.SLACK_BOT_TOKEN, config.SLACK_SIGNING_SECRET, config.SLACK_APP_TOKEN);
+  logger.setLevel(boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO);
+  const tasks: Tasks = createTasks((label, error) =>
+    logger.error(`background work "${label}" failed`, error),
+  );
+  const deps: Deps = { config, db, clock, logger, tasks };
+
+  const socketMode = config.SLACK_APP_TOKEN !== undefined;
+  let receiver: HTTPReceiver | undefined;
+  if (!socketMode) {
+    receiver = new HTTPReceiver({
+      signingSecret: config.SLACK_SIGNING_SECRET ?? '',
+      endpoints: '/slack/events',
+      logger,
+      bodyLimit: BODY_LIMIT,
+      customRoutes: [
+        {
+          path: '/healthz',
+          method: ['GET'],
+          handler: (_req: IncomingMessage, res: ServerResponse) => {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ status: 'ok' }));
+          },
+        },
+      ],
+      // Runs after the signature is verified and before the 2xx is sent: the event is stored first.
+      customPropertiesExtractor: (req) => {
+        const raw = (req as BufferedIncomingMessage).rawBody?.toString() ?? '';
+        if (!raw.startsWith('{')) return {};
+        try {
+          return { inbox: recordEvent(db, clock, JSON.parse(raw)) };
+        } catch {
+          return {};
+        }
+      },
+    });
+  }
+
+  const app = new App({
+    token: config.SLACK_BOT_TOKEN,
+    receiver,
+    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN } : {}),
+    logger,
+    ignoreSelf: true,
+    deferInitialization: true,
+    ...(opts.botIdentity ?? {}),
+    clientOptions: {
+      slackApiUrl: config.SLACK_API_URL,
+      retryConfig: opts.retryConfig ?? BOUNDED_RETRIES,
+      logger,
+    },
+  });
+
+  // Events API: process each event_id once; remember the outcome for replay after a crash.
+  app.use(async ({ body, context, next }) => {
+    const envelope = body as { type?: string; event_id?: string };
+    if (envelope.type !== 'event_callback' || typeof envelope.event_id !== 'string') {
+      await next();
+      return;
+    }
+    const verdict = (context.inbox as InboxVerdict | undefined) ?? recordEvent(db, clock, body);
+    if (verdict === 'duplicate' && context.replay !== true) {
+      logger.debug(`event ${envelope.event_id} already received; skipped`);
+      return;
+    }
+    try {
+      await next();
+      markEvent(db, clock, envelope.event_id);
+    } catch (e) {
+      markEvent(db, clock, envelope.event_id, e);
+      throw e;
+    }
+  });
+
+  app.error(async (error) => {
+    const e = error as Error & { code?: string; original?: unknown };
+    logger.error(`unhandled error in a listener (${e.code ?? 'no code'})`, e.original ?? e);
+  });
+
+  registerListeners(app, deps);
+  const scheduler = createScheduler(deps, app.client, opts.jobs);
+
+  /** Events stored but not finished before a crash or stop are run again. */
+  const replayPending = async () => {
+    for (const ev of pendingEvents(db)) {
+      await app.processEvent({
+        body: ev.payload,
+        ack: async () => {},
+        customProperties: { replay: true },
+      });
+    }
+  };
+
+  return {
+    app,
+    deps,
+    scheduler,
+    async start(port = config.PORT) {
+      await app.init();
+      let bound = 0;
+      if (socketMode) {
+        await app.start();
+      } else {
+        const server = (await app.start(port)) as { address(): AddressInfo | string | null };
+        const addr = server.address();
+        bound = typeof addr === 'object' && addr !== null ? addr.port : port;
+      }
+      tasks.defer('replay pending events', replayPending);
+      if (opts.schedules !== false) scheduler.start();
+      return bound;
+    },
+    async stop() {
+      scheduler.stop();
+      await app.stop();
+      await tasks.idle();
+    },
+  };
+}

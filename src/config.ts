@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/**
+ * The environment of CONTRACT.md, parsed once. Nothing else in the code reads process.env,
+ * so every knob the bot has is listed here and in the README.
+ */
+const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+
+const optionalId = z
+  .string()
+  .trim()
+  .regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel ID such as C0123ABCD')
+  .optional();
+
+const cronExpr = z
+  .string()
+  .trim()
+  .refine((v) => {
+    const n = v.split(/\s+/).length;
+    return n === 5 || n === 6;
+  }, 'cron syntax with 5 fields, or 6 with leading seconds');
+
+const timeZone = z
+  .string()
+  .trim()
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'an IANA time zone such as Europe/Berlin');
+
+const csv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    );
+
+export const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string().regex(/^xoxb-\S+$/, 'a bot token starting with xoxb-'),
+    SLACK_SIGNING_SECRET: z
+      .string()
+      .min(1, 'the signing secret from your app’s Basic Information page')
+      .optional(),
+    SLACK_APP_TOKEN: z
+      .string()
+      .regex(/^xapp-\S+$/, 'an app-level token starting with xapp-')
+      .optional(),
+    SLACK_API_URL: z.url('an http(s) URL such as https://slack.com/api/').default('https://slack.com/api/'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATABASE_PATH: z.string().min(1).default('./data/firebreak.db'),
+    ANNOUNCE_CHANNEL: optionalId,
+    DIGEST_CHANNEL: optionalId,
+    DIGEST_CRON: cronExpr.default('0 9 * * 1'),
+    DIGEST_TZ: timeZone.default('UTC'),
+    LOG_LEVEL: z.enum(logLevels).default('info'),
+    // Firebreak's own additions to the contract (documented in the README).
+    CAPTURE_EMOJI: csv('pushpin'),
+    FOLLOWUP_EMOJI: csv('fast_forward'),
+    ROOT_CAUSE_CATEGORIES: csv(
+      'deploy/change,configuration,capacity,dependency failure,infrastructure/hardware,network,software bug,data,security,unknown',
+    ),
+    ARCHIVE_POLICY: z
+      .string()
+      .trim()
+      .regex(/^(never|on-close|after-\d+d)$/, 'never, on-close, or after-<N>d (for example after-7d)')
+      .default('on-close'),
+    REMINDER_HOUR: z.coerce.number().int().min(0).max(23).default(10),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'required in HTTP mode (when SLACK_APP_TOKEN is not set)',
+      });
+    }
+  });
+
+const EXPECTED: Record<string, string> = {
+  SLACK_BOT_TOKEN: 'a bot token starting with xoxb-',
+  SLACK_SIGNING_SECRET: 'the signing secret from the app’s Basic Information page (required in HTTP mode)',
+};
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Empty strings count as unset: `.env` files often carry `FOO=` lines. */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}
+
+/** Parses the environment; throws ConfigError whose message is one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = envSchema.safeParse(withoutEmpty(env));
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = issue?.path.join('.') ?? 'environment';
+  const given = issue?.path[0] !== undefined ? env[String(issue.path[0])] : undefined;
+  const missing = given === undefined || given === '';
+  const expected = (missing ? EXPECTED[name] : undefined) ?? issue?.message ?? 'a valid value';
+  // Never echo the value: it may be a secret.
+  throw new ConfigError(`${name} ${missing ? 'is missing' : 'is malformed'}: expected ${expected}`);
+}
+
+export function archiveAfterDays(policy: string): number | null {
+  const m = /^after-(\d+)d$/.exec(policy);
+  return m?.[1] !== undefined ? Number(m[1]) : null;
+}

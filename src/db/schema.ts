@@ -1,0 +1,290 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The whole data model of Firebreak. Times are UTC, stored as epoch milliseconds.
+ * Change it only together with `npm run db:generate`; a test compares it with migrations/.
+ */
+const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
+const bool = (name: string) => integer(name, { mode: 'boolean' });
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The human number: INC-<number>, in declaration (or import) order. */
+    number: integer('number').notNull().unique(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    /** 1 (most severe) … 4. */
+    severity: integer('severity').notNull(),
+    /** investigating | identified | monitoring | resolved | closed */
+    status: text('status').notNull().default('investigating'),
+    isPrivate: bool('is_private').notNull().default(false),
+    services: text('services', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    channelId: text('channel_id'),
+    channelName: text('channel_name'),
+    /** The pinned summary message in the incident channel, edited in place. */
+    summaryTs: text('summary_ts'),
+    announcementChannel: text('announcement_channel'),
+    announcementTs: text('announcement_ts'),
+    /** Set when channel setup failed after the incident was stored; cleared on success. */
+    setupError: text('setup_error'),
+    declaredBy: text('declared_by').notNull(),
+    leadId: text('lead_id'),
+    /** The message an incident was declared from (message shortcut). */
+    sourceChannel: text('source_channel'),
+    sourceTs: text('source_ts'),
+    sourcePermalink: text('source_permalink'),
+    startedAt: ms('started_at').notNull(),
+    declaredAt: ms('declared_at').notNull(),
+    acknowledgedAt: ms('acknowledged_at'),
+    mitigatedAt: ms('mitigated_at'),
+    resolvedAt: ms('resolved_at'),
+    closedAt: ms('closed_at'),
+    archivedAt: ms('archived_at'),
+    rootCauseSummary: text('root_cause_summary'),
+    rootCauseCategory: text('root_cause_category'),
+    contributingFactors: text('contributing_factors', { mode: 'json' })
+      .$type<string[]>()
+      .notNull()
+      .default([]),
+    /** Resolved with "not known yet": the lead is reminded until a root cause is written. */
+    rootCausePending: bool('root_cause_pending').notNull().default(false),
+    resolutionSummary: text('resolution_summary'),
+    imported: bool('imported').notNull().default(false),
+    /** The id of an imported record in its source, for idempotent re-imports. */
+    externalId: text('external_id').unique(),
+    createdAt: ms('created_at').notNull().default(now),
+    updatedAt: ms('updated_at').notNull().default(now),
+  },
+  (t) => [
+    index('incidents_status_idx').on(t.status),
+    index('incidents_declared_idx').on(t.declaredAt),
+    index('incidents_resolved_idx').on(t.resolvedAt),
+    uniqueIndex('incidents_channel_idx').on(t.channelId),
+  ],
+);
+
+export const incidentRoles = sqliteTable(
+  'incident_roles',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    /** comms | scribe (the lead lives on incidents.lead_id) */
+    role: text('role').notNull(),
+    userId: text('user_id').notNull(),
+    assignedBy: text('assigned_by').notNull(),
+    assignedAt: ms('assigned_at').notNull(),
+  },
+  (t) => [uniqueIndex('incident_roles_unique').on(t.incidentId, t.role)],
+);
+
+export const timelineEvents = sqliteTable(
+  'timeline_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    /** declared | acknowledged | status | severity | role | lead | renamed | update | note | message |
+     *  resolved | reopened | closed | root_cause | follow_up | recurrence | … */
+    kind: text('kind').notNull(),
+    text: text('text').notNull().default(''),
+    authorId: text('author_id'),
+    /** Structured detail of a change: { from, to, … }. */
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
+    sourceChannel: text('source_channel'),
+    sourceTs: text('source_ts'),
+    permalink: text('permalink'),
+    files: text('files', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    /** When it happened (a message's own time, a backdated note's time). */
+    occurredAt: ms('occurred_at').notNull(),
+    /** When Firebreak stored it. */
+    recordedAt: ms('recorded_at').notNull(),
+    /** Deduplicates captures: `msg:<channel>:<ts>` for a Slack message. */
+    sourceKey: text('source_key'),
+    /** How it was captured: shortcut | reaction | pin | command | auto | declare */
+    capturedVia: text('captured_via'),
+    redacted: bool('redacted').notNull().default(false),
+    editedAt: ms('edited_at'),
+    /** Unpinned / reaction removed / message deleted: kept, marked removed. */
+    removedAt: ms('removed_at'),
+    removedReason: text('removed_reason'),
+  },
+  (t) => [
+    index('timeline_incident_idx').on(t.incidentId, t.occurredAt),
+    uniqueIndex('timeline_source_unique').on(t.incidentId, t.sourceKey),
+    index('timeline_source_idx').on(t.sourceChannel, t.sourceTs),
+  ],
+);
+
+/** Earlier versions of a timeline entry's text: every edit and deletion keeps what was there. */
+export const timelineEdits = sqliteTable(
+  'timeline_edits',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    eventId: integer('event_id')
+      .notNull()
+      .references(() => timelineEvents.id, { onDelete: 'cascade' }),
+    /** edited | deleted | removed */
+    change: text('change').notNull(),
+    previousText: text('previous_text').notNull(),
+    changedAt: ms('changed_at').notNull(),
+    changedBy: text('changed_by'),
+  },
+  (t) => [index('timeline_edits_event_idx').on(t.eventId)],
+);
+
+export const followUps = sqliteTable(
+  'follow_ups',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    text: text('text').notNull(),
+    ownerId: text('owner_id'),
+    /** Calendar date YYYY-MM-DD, read in the owner's time zone. */
+    dueDate: text('due_date'),
+    /** open | done | cancelled */
+    status: text('status').notNull().default('open'),
+    createdBy: text('created_by').notNull(),
+    createdAt: ms('created_at').notNull(),
+    doneAt: ms('done_at'),
+    doneBy: text('done_by'),
+    snoozedUntil: text('snoozed_until'),
+    /** Deduplicates follow-ups made from a message (`:fast_forward:`). */
+    sourceKey: text('source_key'),
+    sourceChannel: text('source_channel'),
+    sourceTs: text('source_ts'),
+  },
+  (t) => [
+    index('follow_ups_incident_idx').on(t.incidentId),
+    index('follow_ups_owner_idx').on(t.ownerId, t.status),
+    uniqueIndex('follow_ups_source_unique').on(t.incidentId, t.sourceKey),
+  ],
+);
+
+/** One row per reminder slot, claimed before sending, so no slot is sent twice, even across restarts. */
+export const reminders = sqliteTable(
+  'reminders',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** root_cause | follow_up */
+    kind: text('kind').notNull(),
+    subjectId: integer('subject_id').notNull(),
+    /** The local date (YYYY-MM-DD) in the recipient's time zone the reminder is for. */
+    slot: text('slot').notNull(),
+    userId: text('user_id').notNull(),
+    /** claimed | sent | failed */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    claimedAt: ms('claimed_at').notNull(),
+    sentAt: ms('sent_at'),
+    messageTs: text('message_ts'),
+  },
+  (t) => [uniqueIndex('reminders_slot_unique').on(t.kind, t.subjectId, t.slot)],
+);
+
+export const recurrenceLinks = sqliteTable(
+  'recurrence_links',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The newer incident (the one the warning was shown in). */
+    incidentId: integer('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    /** The earlier (or concurrently open) incident it resembles. */
+    relatedId: integer('related_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    score: real('score').notNull(),
+    /** warning | possible | open_duplicate | root_cause | manual */
+    level: text('level').notNull(),
+    explanation: text('explanation', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    shownAt: ms('shown_at'),
+    messageChannel: text('message_channel'),
+    messageTs: text('message_ts'),
+    /** same | unrelated | null */
+    feedback: text('feedback'),
+    feedbackBy: text('feedback_by'),
+    feedbackAt: ms('feedback_at'),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('recurrence_pair_unique').on(t.incidentId, t.relatedId),
+    index('recurrence_related_idx').on(t.relatedId),
+  ],
+);
+
+/**
+ * Events API inbox: an event id is stored (with its payload) before the 2xx goes out,
+ * so a Slack retry is processed once and a crash mid-work is resumed at start-up.
+ */
+export const slackEvents = sqliteTable(
+  'slack_events',
+  {
+    eventId: text('event_id').primaryKey(),
+    type: text('type').notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** pending | done | failed */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    receivedAt: ms('received_at').notNull(),
+    processedAt: ms('processed_at'),
+  },
+  (t) => [index('slack_events_status_idx').on(t.status)],
+);
+
+/**
+ * Slack side effects that must happen exactly once (create a channel, post the announcement …),
+ * keyed so that a retry resumes rather than repeats, with their outcome recorded.
+ */
+export const effects = sqliteTable(
+  'effects',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    key: text('key').notNull().unique(),
+    incidentId: integer('incident_id').references(() => incidents.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    /** pending | done | failed */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    result: text('result', { mode: 'json' }).$type<Record<string, unknown>>(),
+    lastError: text('last_error'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [index('effects_status_idx').on(t.status)],
+);
+
+/** One row per digest week (the Monday it starts, in DIGEST_TZ), claimed before posting. */
+export const digestRuns = sqliteTable('digest_runs', {
+  weekStart: text('week_start').primaryKey(),
+  /** claimed | posted | failed */
+  status: text('status').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  claimedAt: ms('claimed_at').notNull(),
+  /** A claim older than this lease can be taken over (the claimer died). */
+  leaseUntil: ms('lease_until').notNull(),
+  postedAt: ms('posted_at'),
+  channel: text('channel'),
+  ts: text('ts'),
+  lastError: text('last_error'),
+});
+
+/** What Slack told us about people: time zone and name, refreshed now and then. */
+export const slackUsers = sqliteTable('slack_users', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  tz: text('tz').notNull().default('UTC'),
+  isBot: bool('is_bot').notNull().default(false),
+  fetchedAt: ms('fetched_at').notNull(),
+});

@@ -1,0 +1,14 @@
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import type { Clock } from './incidents/clock.js';
+import type { AppLogger } from './log.js';
+import type { Tasks } from './tasks.js';
+
+/** What every listener, job and effect is handed: nothing reads globals. */
+export interface Deps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: AppLogger;
+  tasks: Tasks;
+}

@@ -1,0 +1,81 @@
+/**
+ * Every slash command, callback_id, action_id and block_id Firebreak uses, in one place.
+ * manifest.yml and the registered listeners are checked against this file by a test.
+ */
+export const COMMAND = '/incident';
+
+/** Shortcuts declared in manifest.yml (callback_id). */
+export const SHORTCUT = {
+  declareGlobal: 'declare_incident',
+  declareFromMessage: 'declare_incident_from_message',
+  addToTimeline: 'add_to_timeline',
+} as const;
+
+/** Modal callback_ids (view_submission). */
+export const VIEW = {
+  declare: 'declare_modal',
+  update: 'status_update_modal',
+  severity: 'severity_modal',
+  pickIncident: 'pick_incident_modal',
+  resolve: 'resolve_modal',
+  rootCause: 'root_cause_modal',
+  followUp: 'follow_up_modal',
+  snooze: 'snooze_modal',
+} as const;
+
+/** Button and select action_ids. */
+export const ACTION = {
+  acknowledge: 'incident_acknowledge',
+  openUpdate: 'incident_open_update',
+  openSeverity: 'incident_open_severity',
+  openResolve: 'incident_open_resolve',
+  retrySetup: 'incident_retry_setup',
+  openChannel: 'incident_open_channel',
+  homeDeclare: 'home_declare',
+  timelinePage: 'timeline_page',
+  openRootCause: 'root_cause_open',
+  followUpDone: 'follow_up_done',
+  followUpSnooze: 'follow_up_snooze',
+  recurrenceSame: 'recurrence_same',
+  recurrenceUnrelated: 'recurrence_unrelated',
+  recurrenceJoin: 'recurrence_join',
+} as const;
+
+/** Modal input block_ids (also the keys of inline `errors`) and their element action_ids. */
+export const BLOCK = {
+  title: 'title',
+  severity: 'severity',
+  services: 'services',
+  description: 'description',
+  lead: 'lead',
+  private: 'private',
+  startedAt: 'started_at',
+  status: 'status',
+  updateText: 'update_text',
+  incident: 'incident',
+  resolution: 'resolution',
+  rootCause: 'root_cause',
+  rootCauseUnknown: 'root_cause_unknown',
+  category: 'category',
+  factors: 'factors',
+  resolvedAt: 'resolved_at',
+  followUpText: 'follow_up_text',
+  followUpOwner: 'follow_up_owner',
+  followUpDue: 'follow_up_due',
+  snoozeUntil: 'snooze_until',
+  summaryActions: 'summary_actions',
+} as const;
+
+/** Events API subscriptions (manifest bot_events) and the event types they deliver. */
+export const BOT_EVENTS = [
+  'app_home_opened',
+  'reaction_added',
+  'reaction_removed',
+  'pin_added',
+  'pin_removed',
+  'message.channels',
+  'message.groups',
+  'member_joined_channel',
+  'member_left_channel',
+  'channel_archive',
+] as const;

@@ -1,0 +1,98 @@
+import type { App, RespondArguments } from '@slack/bolt';
+import type { Deps } from '../../../deps.js';
+import { DomainError } from '../../../incidents/errors.js';
+import { COMMAND } from '../../ids.js';
+import { digestSubcommands } from './digest.js';
+import { helpText } from './help.js';
+import { lifecycleSubcommands } from './lifecycle.js';
+import { resolutionSubcommands } from './resolution.js';
+import {
+  type CommandArgs,
+  findSubcommand,
+  type Subcommand,
+  type SubcommandCall,
+  splitCommand,
+} from './router.js';
+import { timelineSubcommands } from './timeline.js';
+
+export function allSubcommands(deps: Deps): Subcommand[] {
+  const list: Subcommand[] = [
+    ...lifecycleSubcommands(deps),
+    ...timelineSubcommands(deps),
+    ...resolutionSubcommands(deps),
+    ...digestSubcommands(deps),
+  ];
+  list.push({
+    name: 'help',
+    usage: 'help',
+    description: 'this list',
+    group: 'Help',
+    run: async (call) => call.reply(helpText(list)),
+  });
+  return list;
+}
+
+/** The default when `/incident` has no text: a feature may claim it (the declare modal). */
+const EMPTY = '';
+
+export function register(app: App, deps: Deps): void {
+  const subcommands = allSubcommands(deps);
+  app.command(COMMAND, async (bolt: CommandArgs) => {
+    const text = bolt.command.text ?? '';
+    let { name, rest } = splitCommand(text);
+    // `/incident INC-4 status identified`: the ref goes first; keep it in `rest` for the handler.
+    if (/^(inc-?\d+|#\d+)$/i.test(name)) {
+      const inner = splitCommand(rest);
+      rest = `${name} ${inner.rest}`.trim();
+      name = inner.name;
+    }
+    let acked = false;
+    const call: SubcommandCall = {
+      deps,
+      bolt,
+      rest,
+      text: text.trim(),
+      get acked() {
+        return acked;
+      },
+      async reply(message) {
+        const body: RespondArguments = typeof message === 'string' ? { text: message } : message;
+        if (!acked) {
+          acked = true;
+          await bolt.ack({ response_type: 'ephemeral', ...body });
+        } else {
+          await bolt.respond({ response_type: 'ephemeral', ...body });
+        }
+      },
+    };
+    const wrappedAck = bolt.ack;
+    bolt.ack = (async (arg?: unknown) => {
+      if (acked) return;
+      acked = true;
+      await (wrappedAck as (a?: unknown) => Promise<void>)(arg);
+    }) as typeof bolt.ack;
+    const sub = findSubcommand(subcommands, name === EMPTY ? 'declare' : name);
+    try {
+      if (!sub) {
+        await call.reply(
+          helpText(
+            subcommands.filter((s) => s.name !== EMPTY),
+            name === EMPTY ? undefined : name,
+          ),
+        );
+        return;
+      }
+      await sub.run(call);
+    } catch (e) {
+      if (e instanceof DomainError) {
+        await call.reply(`:warning: ${e.message}`);
+        return;
+      }
+      if (!acked)
+        await call.reply(':x: Something went wrong on our side; it has been logged. Please try again.');
+      throw e;
+    } finally {
+      if (!acked) await bolt.ack();
+    }
+  });
+}

@@ -1,0 +1,5 @@
+import type { App } from '@slack/bolt';
+import type { Deps } from '../../../deps.js';
+
+/** shortcuts listeners of the lifecycle feature. */
+export function register(_app: App, _deps: Deps): void {}

@@ -1,0 +1,5 @@
+import type { App } from '@slack/bolt';
+import type { Deps } from '../../../deps.js';
+
+/** views listeners of the digest feature. */
+export function register(_app: App, _deps: Deps): void {}
