@@ -1,0 +1,68 @@
+import { and, eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { timelineEvents } from '../db/schema.js';
+import type { TimelineEvent } from './model.js';
+
+/** A transaction or the database: verbs pass their transaction so the event commits with the change. */
+export type Tx = Pick<Db, 'insert' | 'select' | 'update' | 'delete'>;
+
+export interface NewTimelineEvent {
+  incidentId: number;
+  kind: string;
+  text?: string;
+  authorId?: string | null;
+  data?: Record<string, unknown> | null;
+  occurredAt: Date;
+  recordedAt: Date;
+  sourceChannel?: string | null;
+  sourceTs?: string | null;
+  permalink?: string | null;
+  files?: string[];
+  sourceKey?: string | null;
+  capturedVia?: string | null;
+  redacted?: boolean;
+}
+
+/**
+ * Appends one timeline entry. With a sourceKey, the same source (a Slack message) is stored once
+ * per incident: the second capture returns the existing row and `created: false`.
+ * Synchronous, so it can run inside a better-sqlite3 transaction.
+ */
+export function addTimelineEvent(tx: Tx, ev: NewTimelineEvent): { event: TimelineEvent; created: boolean } {
+  const inserted = tx
+    .insert(timelineEvents)
+    .values({
+      incidentId: ev.incidentId,
+      kind: ev.kind,
+      text: ev.text ?? '',
+      authorId: ev.authorId ?? null,
+      data: ev.data ?? null,
+      occurredAt: ev.occurredAt,
+      recordedAt: ev.recordedAt,
+      sourceChannel: ev.sourceChannel ?? null,
+      sourceTs: ev.sourceTs ?? null,
+      permalink: ev.permalink ?? null,
+      files: ev.files ?? [],
+      sourceKey: ev.sourceKey ?? null,
+      capturedVia: ev.capturedVia ?? null,
+      redacted: ev.redacted ?? false,
+    })
+    .onConflictDoNothing()
+    .returning()
+    .get();
+  if (inserted) return { event: inserted, created: true };
+  const existing =
+    ev.sourceKey == null
+      ? undefined
+      : tx
+          .select()
+          .from(timelineEvents)
+          .where(
+            and(eq(timelineEvents.incidentId, ev.incidentId), eq(timelineEvents.sourceKey, ev.sourceKey)),
+          )
+          .get();
+  if (!existing) throw new Error('timeline insert conflicted but no existing row was found');
+  return { event: existing, created: false };
+}
+
+export const messageSourceKey = (channel: string, ts: string): string => `msg:${channel}:${ts}`;

@@ -1,0 +1,31 @@
+import type { Db } from '../../src/db/client.js';
+import { openMigratedDb } from '../../src/db/migrate.js';
+import { incidents } from '../../src/db/schema.js';
+import type { Incident, NewIncident } from '../../src/incidents/model.js';
+
+/** A fresh in-memory database with the real migrations applied. */
+export function testDb(): Db {
+  return openMigratedDb(':memory:');
+}
+
+/** Inserts an incident directly (for unit tests of later features); numbers follow on. */
+export function makeIncident(db: Db, over: Partial<NewIncident> = {}): Incident {
+  const max = db.$client.prepare('select coalesce(max(number), 0) as n from incidents').get() as {
+    n: number;
+  };
+  const at = over.declaredAt ?? new Date('2026-11-23T09:00:00.000Z');
+  return db
+    .insert(incidents)
+    .values({
+      number: max.n + 1,
+      title: 'Checkout API returns 502',
+      severity: 2,
+      declaredBy: 'U0ALICE',
+      leadId: 'U0ALICE',
+      startedAt: at,
+      declaredAt: at,
+      ...over,
+    })
+    .returning()
+    .get();
+}
