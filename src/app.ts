@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Deps } from './deps.js';
 import { type Clock, systemClock } from './incidents/clock.js';
+import { createIncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
 import { createScheduler, type Job, type Scheduler } from './schedule.js';
 import { type InboxVerdict, markEvent, pendingEvents, recordEvent } from './slack/inbox.js';
@@ -68,7 +69,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
   const tasks: Tasks = createTasks((label, error) =>
     logger.error(`background work "${label}" failed`, error),
   );
-  const deps: Deps = { config, db, clock, logger, tasks };
+  const deps: Deps = { config, db, clock, logger, tasks, hooks: createIncidentHooks() };
 
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
   let receiver: HTTPReceiver | undefined;

@@ -1,6 +1,7 @@
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Clock } from './incidents/clock.js';
+import type { IncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
 import type { Tasks } from './tasks.js';
 
@@ -11,4 +12,6 @@ export interface Deps {
   clock: Clock;
   logger: AppLogger;
   tasks: Tasks;
+  /** After-commit notifications between features (see src/incidents/hooks.ts). */
+  hooks: IncidentHooks;
 }
