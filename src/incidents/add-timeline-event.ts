@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { timelineEvents } from '../db/schema.js';
 import type { TimelineEvent } from './model.js';
+import { redactSecrets } from './redact.js';
 
 /** A transaction or the database: verbs pass their transaction so the event commits with the change. */
 export type Tx = Pick<Db, 'insert' | 'select' | 'update' | 'delete'>;
@@ -26,15 +27,18 @@ export interface NewTimelineEvent {
 /**
  * Appends one timeline entry. With a sourceKey, the same source (a Slack message) is stored once
  * per incident: the second capture returns the existing row and `created: false`.
+ * Likely secrets in `text` are redacted (src/incidents/redact.ts) and the entry flagged `redacted`.
  * Synchronous, so it can run inside a better-sqlite3 transaction.
  */
 export function addTimelineEvent(tx: Tx, ev: NewTimelineEvent): { event: TimelineEvent; created: boolean } {
+  // Every entry, whoever writes it, passes the secret filter before it is stored.
+  const clean = redactSecrets(ev.text ?? '');
   const inserted = tx
     .insert(timelineEvents)
     .values({
       incidentId: ev.incidentId,
       kind: ev.kind,
-      text: ev.text ?? '',
+      text: clean.text,
       authorId: ev.authorId ?? null,
       data: ev.data ?? null,
       occurredAt: ev.occurredAt,
@@ -45,7 +49,7 @@ export function addTimelineEvent(tx: Tx, ev: NewTimelineEvent): { event: Timelin
       files: ev.files ?? [],
       sourceKey: ev.sourceKey ?? null,
       capturedVia: ev.capturedVia ?? null,
-      redacted: ev.redacted ?? false,
+      redacted: (ev.redacted ?? false) || clean.redacted,
     })
     .onConflictDoNothing()
     .returning()

@@ -1,0 +1,72 @@
+import { asc, count, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { slackUsers, timelineEdits, timelineEvents } from '../db/schema.js';
+import type { TimelineEvent } from './model.js';
+
+/** The timeline read model: entries in the order things happened, paged for Slack. */
+export type TimelineEdit = typeof timelineEdits.$inferSelect;
+
+export const TIMELINE_PAGE_SIZE = 10;
+
+export interface TimelinePage {
+  entries: TimelineEvent[];
+  /** 0-based, clamped into range. */
+  page: number;
+  pageCount: number;
+  total: number;
+}
+
+const order = [asc(timelineEvents.occurredAt), asc(timelineEvents.id)] as const;
+
+export function timelinePage(
+  db: Db,
+  incidentId: number,
+  page: number,
+  pageSize = TIMELINE_PAGE_SIZE,
+): TimelinePage {
+  const total =
+    db.select({ n: count() }).from(timelineEvents).where(eq(timelineEvents.incidentId, incidentId)).get()
+      ?.n ?? 0;
+  const pageCount = Math.max(1, Math.ceil(total / pageSize));
+  const p = Math.min(Math.max(0, Math.floor(Number.isFinite(page) ? page : 0)), pageCount - 1);
+  const entries = db
+    .select()
+    .from(timelineEvents)
+    .where(eq(timelineEvents.incidentId, incidentId))
+    .orderBy(...order)
+    .limit(pageSize)
+    .offset(p * pageSize)
+    .all();
+  return { entries, page: p, pageCount, total };
+}
+
+export function fullTimeline(db: Db, incidentId: number): TimelineEvent[] {
+  return db
+    .select()
+    .from(timelineEvents)
+    .where(eq(timelineEvents.incidentId, incidentId))
+    .orderBy(...order)
+    .all();
+}
+
+/** Earlier versions of an entry, oldest first. */
+export function editHistory(db: Db, eventId: number): TimelineEdit[] {
+  return db
+    .select()
+    .from(timelineEdits)
+    .where(eq(timelineEdits.eventId, eventId))
+    .orderBy(asc(timelineEdits.changedAt), asc(timelineEdits.id))
+    .all();
+}
+
+/** Display names Firebreak already knows (the users.info cache); unknown ids are left out. */
+export function knownNames(db: Db, ids: Iterable<string>): Map<string, string> {
+  const list = [...new Set(ids)];
+  if (list.length === 0) return new Map();
+  const rows = db
+    .select({ id: slackUsers.id, name: slackUsers.name })
+    .from(slackUsers)
+    .where(inArray(slackUsers.id, list))
+    .all();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
