@@ -46,6 +46,8 @@ export const BLOCK = {
   title: 'title',
   severity: 'severity',
   services: 'services',
+  /** Free-form services typed in the declare modal, beside the select of known ones. */
+  servicesNew: 'services_new',
   description: 'description',
   lead: 'lead',
   private: 'private',
