@@ -10,6 +10,7 @@ import type { AppLogger } from './log.js';
 import { createScheduler, type Job, type Scheduler } from './schedule.js';
 import { type InboxVerdict, markEvent, pendingEvents, recordEvent } from './slack/inbox.js';
 import { registerListeners } from './slack/listeners/index.js';
+import { guardRequests } from './slack/request-guard.js';
 import { createTasks, type Tasks } from './tasks.js';
 
 export interface AppOptions {
@@ -99,6 +100,12 @@ export function createApp(opts: AppOptions): FirebreakApp {
           return {};
         }
       },
+    });
+    // Bolt accepts request timestamps from the future and content types Slack never sends;
+    // request-guard.ts refuses those before Bolt reads the body (issue 8, security).
+    receiver.requestListener = guardRequests(receiver.requestListener, {
+      endpoints: ['/slack/events'],
+      onRefuse: (reason) => logger.warn(`refused a request to /slack/events: ${reason}`),
     });
   }
 

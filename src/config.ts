@@ -43,6 +43,8 @@ const csv = (fallback: string) =>
         .filter((s) => s.length > 0),
     );
 
+const databasePathSchema = z.string().min(1).default('./data/firebreak.db');
+
 export const envSchema = z
   .object({
     SLACK_BOT_TOKEN: z.string().regex(/^xoxb-\S+$/, 'a bot token starting with xoxb-'),
@@ -56,7 +58,7 @@ export const envSchema = z
       .optional(),
     SLACK_API_URL: z.url('an http(s) URL such as https://slack.com/api/').default('https://slack.com/api/'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    DATABASE_PATH: z.string().min(1).default('./data/firebreak.db'),
+    DATABASE_PATH: databasePathSchema,
     ANNOUNCE_CHANNEL: optionalId,
     DIGEST_CHANNEL: optionalId,
     DIGEST_CRON: cronExpr.default('0 9 * * 1'),
@@ -119,4 +121,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function archiveAfterDays(policy: string): number | null {
   const m = /^after-(\d+)d$/.exec(policy);
   return m?.[1] !== undefined ? Number(m[1]) : null;
+}
+
+/** DATABASE_PATH alone, for tools that need no Slack tokens (`npm run backup`). */
+export function loadDatabasePath(env: Record<string, string | undefined> = process.env): string {
+  return databasePathSchema.parse(withoutEmpty(env).DATABASE_PATH);
 }
