@@ -1,0 +1,195 @@
+import type { Button, KnownBlock, ModalView } from '@slack/types';
+import type { FollowUpWithIncident } from '../../incidents/follow-ups.js';
+import { type FollowUp, type Incident, incidentRef } from '../../incidents/model.js';
+import { daysBetween } from '../../incidents/reminders.js';
+import { mention, safe } from '../format.js';
+import { ACTION, BLOCK, VIEW } from '../ids.js';
+import { pt, type StateValues } from './resolve-modal.js';
+
+/**
+ * Follow-up lists (`/incident followups`) with Done and Snooze buttons, the snooze modal and the
+ * follow-up modal. A button carries the follow-up id and the list it sits in, so a click can
+ * redraw that same list.
+ */
+export type ListScope = 'mine' | 'all' | `inc:${number}` | 'one';
+
+export interface ButtonValue {
+  f: number;
+  s: ListScope;
+}
+
+export function parseButtonValue(raw: string | undefined): ButtonValue {
+  const v = JSON.parse(raw ?? '{}') as Partial<ButtonValue>;
+  if (typeof v.f !== 'number') throw new Error('follow-up button without an id');
+  const s = typeof v.s === 'string' && /^(mine|all|one|inc:\d+)$/.test(v.s) ? (v.s as ListScope) : 'one';
+  return { f: v.f, s };
+}
+
+const button = (text: string, actionId: string, value: ButtonValue, style?: 'primary'): Button => ({
+  type: 'button',
+  text: pt(text, 75),
+  action_id: actionId,
+  value: JSON.stringify(value),
+  ...(style ? { style } : {}),
+});
+
+/** "due 2026-12-01 (3 days overdue)" in the viewer's calendar. */
+export function dueLabel(f: Pick<FollowUp, 'dueDate' | 'snoozedUntil'>, today: string): string {
+  const parts: string[] = [];
+  if (f.dueDate) {
+    const d = daysBetween(f.dueDate, today);
+    parts.push(
+      d > 0
+        ? `due ${f.dueDate} (*${d} day${d === 1 ? '' : 's'} overdue*)`
+        : d === 0
+          ? `due *today* (${f.dueDate})`
+          : `due ${f.dueDate}`,
+    );
+  } else parts.push('no due date');
+  if (f.snoozedUntil && f.snoozedUntil > today) parts.push(`snoozed until ${f.snoozedUntil}`);
+  return parts.join(' · ');
+}
+
+export function followUpItemText(f: FollowUp, i: Incident, today: string): string {
+  const owner = f.ownerId ? mention(f.ownerId) : '_no owner_';
+  return `*${safe(f.text, 600)}*\n${incidentRef(i)} · ${safe(i.title, 150)} · ${owner} · ${dueLabel(f, today)}`;
+}
+
+export function followUpActions(f: FollowUp, scope: ListScope): KnownBlock {
+  return {
+    type: 'actions',
+    elements: [
+      button('Done', ACTION.followUpDone, { f: f.id, s: scope }, 'primary'),
+      button('Snooze', ACTION.followUpSnooze, { f: f.id, s: scope }),
+    ],
+  };
+}
+
+/** 2 blocks per item; Slack allows 50 in a message, so 20 items and a "more" line. */
+const MAX_ITEMS = 20;
+
+export function followUpListMessage(
+  items: FollowUpWithIncident[],
+  scope: ListScope,
+  today: string,
+  title: string,
+  note?: string,
+): { text: string; blocks: KnownBlock[] } {
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${safe(title, 200)}*` } }];
+  if (note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note }] });
+  if (items.length === 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'No open follow-ups. :tada:' } });
+  }
+  for (const { followUp, incident } of items.slice(0, MAX_ITEMS)) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: followUpItemText(followUp, incident, today) },
+    });
+    blocks.push(followUpActions(followUp, scope));
+  }
+  if (items.length > MAX_ITEMS) {
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `…and ${items.length - MAX_ITEMS} more. Narrow it down with \`/incident followups INC-<n>\`.`,
+        },
+      ],
+    });
+  }
+  return { text: `${title}: ${items.length} open`, blocks };
+}
+
+/** What a finished item turns into in the message it was clicked in. */
+export function followUpDoneText(f: FollowUp, i: Incident): string {
+  return `:white_check_mark: ~${safe(f.text, 600)}~ (${incidentRef(i)}) — done${f.doneBy ? ` by ${mention(f.doneBy)}` : ''}`;
+}
+
+export interface SnoozeMetadata {
+  f: number;
+  s: ListScope;
+  /** Where to redraw the list or reminder after the snooze (response_url of the click). */
+  responseUrl?: string;
+}
+
+export function snoozeModal(f: FollowUp, meta: SnoozeMetadata, initialDate: string): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW.snooze,
+    title: pt('Snooze follow-up', 24),
+    submit: pt('Snooze', 24),
+    close: pt('Cancel', 24),
+    private_metadata: JSON.stringify(meta),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${safe(f.text, 1000)}*` } },
+      {
+        type: 'input',
+        block_id: BLOCK.snoozeUntil,
+        label: pt('No reminders until'),
+        element: { type: 'datepicker', action_id: BLOCK.snoozeUntil, initial_date: initialDate },
+      },
+    ],
+  };
+}
+
+export function parseSnoozeSubmission(
+  values: StateValues,
+  rawMeta: string,
+): { meta: SnoozeMetadata; until: string } {
+  const meta = JSON.parse(rawMeta) as SnoozeMetadata;
+  if (typeof meta.f !== 'number') throw new Error('snooze modal without a follow-up id');
+  return { meta, until: values[BLOCK.snoozeUntil]?.[BLOCK.snoozeUntil]?.selected_date ?? '' };
+}
+
+/** `/incident followup` without text: the same fields as one row of the resolution modal. */
+export function followUpModal(i: Incident): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW.followUp,
+    title: pt('Add a follow-up', 24),
+    submit: pt('Add', 24),
+    close: pt('Cancel', 24),
+    private_metadata: JSON.stringify({ incidentId: i.id }),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${incidentRef(i)}* · ${safe(i.title, 300)}` } },
+      {
+        type: 'input',
+        block_id: BLOCK.followUpText,
+        label: pt('What needs doing?'),
+        element: {
+          type: 'plain_text_input',
+          action_id: BLOCK.followUpText,
+          multiline: true,
+          max_length: 500,
+        },
+      },
+      {
+        type: 'input',
+        block_id: BLOCK.followUpOwner,
+        optional: true,
+        label: pt('Owner'),
+        element: { type: 'users_select', action_id: BLOCK.followUpOwner, placeholder: pt('Who does it?') },
+      },
+      {
+        type: 'input',
+        block_id: BLOCK.followUpDue,
+        optional: true,
+        label: pt('Due date'),
+        element: { type: 'datepicker', action_id: BLOCK.followUpDue },
+      },
+    ],
+  };
+}
+
+export function parseFollowUpSubmission(values: StateValues): {
+  text: string;
+  ownerId: string | null;
+  dueDate: string | null;
+} {
+  return {
+    text: values[BLOCK.followUpText]?.[BLOCK.followUpText]?.value?.trim() ?? '',
+    ownerId: values[BLOCK.followUpOwner]?.[BLOCK.followUpOwner]?.selected_user ?? null,
+    dueDate: values[BLOCK.followUpDue]?.[BLOCK.followUpDue]?.selected_date ?? null,
+  };
+}
