@@ -4,6 +4,7 @@ import { timelineEvents } from '../db/schema.js';
 import { addTimelineEvent, messageSourceKey } from './add-timeline-event.js';
 import { invalid } from './errors.js';
 import type { TimelineEvent } from './model.js';
+import { redactSecrets } from './redact.js';
 
 /** A Slack message as the timeline keeps it. */
 export interface CapturedMessage {
@@ -106,4 +107,16 @@ export function captureMessage(
 /** The permalink arrives after the capture (it is a Slack call, made after the commit). */
 export function attachPermalink(db: Db, eventId: number, permalink: string): void {
   db.update(timelineEvents).set({ permalink }).where(eq(timelineEvents.id, eventId)).run();
+}
+
+/**
+ * The full text of a message captured from a preview that had to be cut (the "which incident?"
+ * modal carries at most ~3,000 chars): not an edit, so no history row, but still redacted.
+ */
+export function completeCapturedText(db: Db, eventId: number, fullText: string): void {
+  const clean = redactSecrets(fullText);
+  db.update(timelineEvents)
+    .set({ text: clean.text, ...(clean.redacted ? { redacted: true } : {}) })
+    .where(eq(timelineEvents.id, eventId))
+    .run();
 }

@@ -1,7 +1,7 @@
-import { asc, count, eq, inArray } from 'drizzle-orm';
+import { asc, count, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { slackUsers, timelineEdits, timelineEvents } from '../db/schema.js';
-import type { TimelineEvent } from './model.js';
+import { incidents, slackUsers, timelineEdits, timelineEvents } from '../db/schema.js';
+import { type Incident, OPEN_STATUSES, type TimelineEvent } from './model.js';
 
 /** The timeline read model: entries in the order things happened, paged for Slack. */
 export type TimelineEdit = typeof timelineEdits.$inferSelect;
@@ -69,4 +69,15 @@ export function knownNames(db: Db, ids: Iterable<string>): Map<string, string> {
     .where(inArray(slackUsers.id, list))
     .all();
   return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** Open incidents, newest first: the choices when a message is captured outside an incident channel. */
+export function openIncidents(db: Db, limit = 100): Incident[] {
+  return db
+    .select()
+    .from(incidents)
+    .where(inArray(incidents.status, [...OPEN_STATUSES]))
+    .orderBy(desc(incidents.declaredAt), desc(incidents.id))
+    .limit(limit)
+    .all();
 }
