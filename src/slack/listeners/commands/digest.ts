@@ -1,7 +1,32 @@
 import type { Deps } from '../../../deps.js';
+import { buildDigest } from '../../../digest/build.js';
+import { renderEphemeral } from '../../../digest/render.js';
+import { previousWeek, weekContaining } from '../../../digest/week.js';
+import { DomainError } from '../../../incidents/errors.js';
 import type { Subcommand } from './router.js';
 
-/** Subcommands of the digest feature. */
+/** `/incident digest [last]`: the digest on demand, shown only to the person who asked. */
 export function digestSubcommands(_deps: Deps): Subcommand[] {
-  return [];
+  return [
+    {
+      name: 'digest',
+      usage: 'digest [last]',
+      description: 'this week’s incident digest so far, only to you; `last` for the previous full week',
+      group: 'Reports',
+      run: async (call) => {
+        const arg = call.rest.trim().toLowerCase();
+        if (arg !== '' && arg !== 'last') {
+          throw new DomainError(
+            'invalid_input',
+            '`/incident digest` shows this week so far; `/incident digest last` the previous week.',
+          );
+        }
+        const { db, clock, config } = call.deps;
+        const now = clock.now();
+        const week =
+          arg === 'last' ? previousWeek(now, config.DIGEST_TZ) : weekContaining(now, config.DIGEST_TZ);
+        await call.reply({ response_type: 'ephemeral', ...renderEphemeral(buildDigest(db, { week, now })) });
+      },
+    },
+  ];
 }
