@@ -1,7 +1,268 @@
 import type { Deps } from '../../../deps.js';
-import type { Subcommand } from './router.js';
+import { acknowledgeIncident } from '../../../incidents/acknowledge.js';
+import { assignRole, parseRole } from '../../../incidents/assign-role.js';
+import { declareIncident } from '../../../incidents/declare.js';
+import { invalid } from '../../../incidents/errors.js';
+import { listOpenIncidents } from '../../../incidents/list.js';
+import { incidentRef, severityLabel, statusLabel } from '../../../incidents/model.js';
+import { postUpdate } from '../../../incidents/post-update.js';
+import { resolveTargetIncident } from '../../../incidents/queries.js';
+import { renameIncident } from '../../../incidents/rename.js';
+import { getRoles } from '../../../incidents/roles.js';
+import { setSeverity } from '../../../incidents/set-severity.js';
+import { updateStatus } from '../../../incidents/update-status.js';
+import { assertCanChange, canView, isIncidentMember } from '../../access.js';
+import { openDeclareModal } from '../../declare-flow.js';
+import { mention, safe } from '../../format.js';
+import { afterChange, publishStatusUpdate } from '../../incident-changes.js';
+import { setupIncident } from '../../incident-setup.js';
+import { parseUserRef } from '../../mentions.js';
+import { incidentListMessage } from '../../views/incident-list.js';
+import { summaryBlocks, summaryText } from '../../views/summary.js';
+import type { Subcommand, SubcommandCall } from './router.js';
+
+const GROUP = 'Lifecycle';
+
+/** The incident a command is about, checked for the caller's right to change it. */
+async function target(call: SubcommandCall) {
+  const { command, client } = call.bolt;
+  const { incident, rest } = resolveTargetIncident(call.deps.db, call.rest, command.channel_id);
+  await assertCanChange(call.deps, client, incident, command.user_id);
+  return { incident, rest, userId: command.user_id, client };
+}
 
 /** Subcommands of the lifecycle feature. */
-export function lifecycleSubcommands(_deps: Deps): Subcommand[] {
-  return [];
+export function lifecycleSubcommands(deps: Deps): Subcommand[] {
+  const { db, clock } = deps;
+  return [
+    {
+      name: 'declare',
+      usage: 'declare [title]',
+      description: 'declare an incident (with a title: at once, at the default severity; without: the form)',
+      group: GROUP,
+      async run(call) {
+        const { command, client } = call.bolt;
+        const title = call.rest;
+        if (!title) {
+          await call.bolt.ack();
+          await openDeclareModal(deps, client, command.trigger_id, command.user_id, {
+            origin: command.channel_id,
+          });
+          return;
+        }
+        const incident = declareIncident(db, clock, { title, declaredBy: command.user_id });
+        await call.reply(
+          `:rotating_light: Declared *${incidentRef(incident)}* (${severityLabel(incident.severity)}): ${safe(incident.title, 300)}. Setting up its channel…`,
+        );
+        deps.tasks.defer(`set up ${incidentRef(incident)}`, () =>
+          setupIncident(deps, client, incident.id, {
+            respond: (text) => call.bolt.respond({ response_type: 'ephemeral', text }),
+          }),
+        );
+      },
+    },
+    {
+      name: 'ack',
+      aliases: ['acknowledge'],
+      usage: 'ack',
+      description: 'acknowledge the incident (you become lead if there is none)',
+      group: GROUP,
+      async run(call) {
+        const { incident, userId, client } = await target(call);
+        const r = acknowledgeIncident(db, clock, { incidentId: incident.id, userId });
+        if (!r.acknowledged && !r.becameLead) {
+          await call.reply(`${incidentRef(incident)} was already acknowledged.`);
+          return;
+        }
+        await call.reply(
+          `:ok_hand: Acknowledged ${incidentRef(incident)}${r.becameLead ? '; you are the lead' : ''}.`,
+        );
+        afterChange(
+          deps,
+          client,
+          incident.id,
+          `:ok_hand: ${mention(userId)} acknowledged${r.becameLead ? ' and is now the lead' : ''}.`,
+        );
+      },
+    },
+    {
+      name: 'status',
+      usage: 'status <investigating|identified|monitoring>',
+      description: 'change the status (monitoring marks the incident mitigated)',
+      group: GROUP,
+      async run(call) {
+        const { incident, rest, userId, client } = await target(call);
+        const r = updateStatus(db, clock, { incidentId: incident.id, status: rest, userId });
+        if (!r.changed) {
+          await call.reply(`${incidentRef(incident)} is already ${statusLabel(r.to)}.`);
+          return;
+        }
+        await call.reply(
+          `Status of ${incidentRef(incident)}: ${statusLabel(r.from)} → *${statusLabel(r.to)}*.`,
+        );
+        afterChange(
+          deps,
+          client,
+          incident.id,
+          `${mention(userId)} changed the status: ${statusLabel(r.from)} → *${statusLabel(r.to)}*`,
+        );
+      },
+    },
+    {
+      name: 'severity',
+      aliases: ['sev'],
+      usage: 'severity <1-4>',
+      description: 'change the severity (1 is the most severe)',
+      group: GROUP,
+      async run(call) {
+        const { incident, rest, userId, client } = await target(call);
+        const r = setSeverity(db, clock, { incidentId: incident.id, severity: rest, userId });
+        if (!r.changed) {
+          await call.reply(`${incidentRef(incident)} is already ${severityLabel(r.to)}.`);
+          return;
+        }
+        await call.reply(
+          `Severity of ${incidentRef(incident)}: ${severityLabel(r.from)} → *${severityLabel(r.to)}*.`,
+        );
+        afterChange(
+          deps,
+          client,
+          incident.id,
+          `${mention(userId)} changed the severity: ${severityLabel(r.from)} → *${severityLabel(r.to)}*`,
+        );
+      },
+    },
+    {
+      name: 'lead',
+      usage: 'lead @person',
+      description: 'make someone the incident lead',
+      group: GROUP,
+      async run(call) {
+        const { incident, rest, userId, client } = await target(call);
+        const who = parseUserRef(db, rest);
+        const r = assignRole(db, clock, { incidentId: incident.id, role: 'lead', userId: who, by: userId });
+        await call.reply(
+          r.changed
+            ? `${mention(who)} now leads ${incidentRef(incident)}.`
+            : `${mention(who)} already leads it.`,
+        );
+        if (r.changed) {
+          afterChange(deps, client, incident.id, `${mention(userId)} made ${mention(who)} the lead.`);
+          inviteIfMissing(deps, client, incident.channelId, who);
+        }
+      },
+    },
+    {
+      name: 'role',
+      usage: 'role <comms|scribe> @person',
+      description: 'give someone the comms or scribe role',
+      group: GROUP,
+      async run(call) {
+        const { incident, rest, userId, client } = await target(call);
+        const m = /^(\S+)\s+([\s\S]+)$/.exec(rest);
+        if (!m?.[1] || !m[2]) throw invalid('Usage: `/incident role <comms|scribe> @person`.');
+        const role = parseRole(m[1]);
+        const who = parseUserRef(db, m[2]);
+        const r = assignRole(db, clock, { incidentId: incident.id, role, userId: who, by: userId });
+        await call.reply(
+          r.changed
+            ? `${mention(who)} is now ${role} for ${incidentRef(incident)}.`
+            : `${mention(who)} already is ${role}.`,
+        );
+        if (r.changed) {
+          afterChange(deps, client, incident.id, `${mention(userId)} made ${mention(who)} the ${role}.`);
+          inviteIfMissing(deps, client, incident.channelId, who);
+        }
+      },
+    },
+    {
+      name: 'rename',
+      usage: 'rename <title>',
+      description: 'change the incident’s title',
+      group: GROUP,
+      async run(call) {
+        const { incident, rest, userId, client } = await target(call);
+        const r = renameIncident(db, clock, { incidentId: incident.id, title: rest, userId });
+        await call.reply(
+          r.changed ? `Renamed ${incidentRef(incident)}: ${safe(r.to, 300)}` : 'That is its title already.',
+        );
+        if (r.changed) {
+          afterChange(
+            deps,
+            client,
+            incident.id,
+            `${mention(userId)} renamed the incident: ${safe(r.to, 300)}`,
+            {
+              kind: 'updated',
+              incidentId: incident.id,
+              fields: ['title'],
+            },
+          );
+        }
+      },
+    },
+    {
+      name: 'update',
+      usage: 'update <text>',
+      description: 'post a status update in the channel and under the announcement',
+      group: GROUP,
+      async run(call) {
+        const { incident, rest, userId, client } = await target(call);
+        const r = postUpdate(db, clock, { incidentId: incident.id, text: rest, userId });
+        await call.reply(`:mega: Update posted for ${incidentRef(incident)}.`);
+        deps.tasks.defer(`update ${incidentRef(incident)}`, () =>
+          publishStatusUpdate(client, r.incident, userId, r.event.text),
+        );
+      },
+    },
+    {
+      name: 'show',
+      usage: 'show',
+      description: 'show the incident’s summary (only to you)',
+      group: GROUP,
+      async run(call) {
+        const { command, client } = call.bolt;
+        const { incident } = resolveTargetIncident(db, call.rest, command.channel_id);
+        if (!(await canView(client, incident, command.user_id))) {
+          throw invalid('You can’t see that incident: only members of its channel can.');
+        }
+        await call.reply({
+          text: summaryText(incident),
+          blocks: summaryBlocks(incident, getRoles(db, incident.id)),
+        });
+      },
+    },
+    {
+      name: 'list',
+      usage: 'list',
+      description: 'open incidents, most severe first (only to you)',
+      group: GROUP,
+      async run(call) {
+        const { command, client } = call.bolt;
+        const visible = [];
+        for (const i of listOpenIncidents(db)) {
+          if (!i.isPrivate || (await isIncidentMember(client, i, command.user_id))) visible.push(i);
+        }
+        await call.reply(incidentListMessage(visible, clock.now()));
+      },
+    },
+  ];
+}
+
+/** A new lead or role holder who is not in the channel yet is added to it. */
+function inviteIfMissing(
+  deps: Deps,
+  client: SubcommandCall['bolt']['client'],
+  channel: string | null,
+  user: string,
+) {
+  if (!channel) return;
+  deps.tasks.defer(`invite ${user}`, async () => {
+    try {
+      await client.conversations.invite({ channel, users: user });
+    } catch (e) {
+      const code = (e as { data?: { error?: string } }).data?.error;
+      if (code !== 'already_in_channel' && code !== 'cant_invite_self') throw e;
+    }
+  });
 }

@@ -1,0 +1,204 @@
+import type { WebClient } from '@slack/web-api';
+import { eq } from 'drizzle-orm';
+import { incidents } from '../db/schema.js';
+import type { Deps } from '../deps.js';
+import { type Incident, incidentRef } from '../incidents/model.js';
+import { getIncidentById } from '../incidents/queries.js';
+import { getRoles } from '../incidents/roles.js';
+import { incidentChannelName } from './channel-name.js';
+import { describeError, type EffectContext, runEffect, slackErrorCode } from './effects.js';
+import { plain, truncate } from './format.js';
+import { refreshIncidentSurfaces } from './surfaces.js';
+import { announcementMessage } from './views/announcement.js';
+import { setupDoneMessage, setupErrorMessage } from './views/setup-error.js';
+import { summaryBlocks, summaryText } from './views/summary.js';
+
+/** How many `-<n>` suffixes we try after `name_taken` before giving up. */
+const NAME_ATTEMPTS = 20;
+
+export type SetupOutcome =
+  | { ok: true; incident: Incident }
+  | { ok: false; incident: Incident; error: string };
+
+/** Where to tell the declarer how setup went (besides the DM on failure). */
+export interface SetupNotify {
+  respond?: (text: string) => Promise<unknown>;
+}
+
+const effectKey = (i: Incident, step: string) => `inc:${i.id}:${step}`;
+
+/**
+ * Everything Slack-side after an incident is stored: channel (name_taken → suffix), purpose,
+ * invites, pinned summary, announcement, topic; then the `declared` hook. Each step is a keyed
+ * effect, so running this again (the Retry button, a restart) resumes where it stopped and never
+ * creates a second channel or a second announcement. On failure the incident keeps `setupError`
+ * and the declarer gets a DM with a Retry button.
+ */
+export async function setupIncident(
+  deps: Deps,
+  client: WebClient,
+  incidentId: number,
+  notify: SetupNotify = {},
+): Promise<SetupOutcome> {
+  const start = getIncidentById(deps.db, incidentId);
+  if (!start) throw new Error(`incident ${incidentId} not found`);
+  try {
+    const incident = await runSteps(deps, client, start);
+    if (notify.respond) {
+      await notify.respond(setupDoneMessage(incident)).catch((e: unknown) => {
+        deps.logger.warn(`could not confirm ${incidentRef(incident)} to its declarer: ${describeError(e)}`);
+      });
+    }
+    return { ok: true, incident };
+  } catch (e) {
+    const error = describeError(e);
+    deps.db
+      .update(incidents)
+      .set({ setupError: error, updatedAt: deps.clock.now() })
+      .where(eq(incidents.id, start.id))
+      .run();
+    const incident = getIncidentById(deps.db, start.id) ?? start;
+    deps.logger.error(`setting up ${incidentRef(incident)} failed: ${error}`);
+    await client.chat
+      .postMessage({ channel: incident.declaredBy, ...setupErrorMessage(incident, error) })
+      .catch((dmError: unknown) => {
+        deps.logger.error(
+          `could not tell ${incident.declaredBy} that ${incidentRef(incident)} setup failed: ${describeError(dmError)}`,
+        );
+      });
+    return { ok: false, incident, error };
+  }
+}
+
+async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise<Incident> {
+  const { db } = deps;
+  const reload = () => getIncidentById(db, start.id) ?? start;
+
+  const created = await runEffect(
+    deps,
+    { key: effectKey(start, 'channel'), kind: 'channel.create', incidentId: start.id },
+    (ctx) => createChannel(client, start, ctx),
+  );
+  const channel = String(created.channelId);
+  if (start.channelId !== channel) {
+    db.update(incidents)
+      .set({ channelId: channel, channelName: String(created.name), updatedAt: deps.clock.now() })
+      .where(eq(incidents.id, start.id))
+      .run();
+  }
+
+  await runEffect(
+    deps,
+    { key: effectKey(start, 'purpose'), kind: 'channel.purpose', incidentId: start.id },
+    async () => {
+      await client.conversations.setPurpose({ channel, purpose: truncate(plain(reload().title), 250) });
+      return {};
+    },
+  );
+
+  await runEffect(
+    deps,
+    { key: effectKey(start, 'invite'), kind: 'channel.invite', incidentId: start.id },
+    async () => {
+      const i = reload();
+      const people = [...new Set([i.declaredBy, i.leadId].filter((u): u is string => !!u))];
+      for (const user of people) {
+        try {
+          await client.conversations.invite({ channel, users: user });
+        } catch (e) {
+          // The creator is already in; re-running after a partial invite finds the rest in too.
+          const code = slackErrorCode(e);
+          if (code !== 'already_in_channel' && code !== 'cant_invite_self') throw e;
+        }
+      }
+      return { invited: people };
+    },
+  );
+
+  const summary = await runEffect(
+    deps,
+    { key: effectKey(start, 'summary'), kind: 'summary.post', incidentId: start.id },
+    async () => {
+      const i = reload();
+      const res = await client.chat.postMessage({
+        channel,
+        text: summaryText(i),
+        blocks: summaryBlocks(i, getRoles(db, i.id)),
+      });
+      return { ts: String(res.ts) };
+    },
+  );
+  db.update(incidents)
+    .set({ summaryTs: String(summary.ts) })
+    .where(eq(incidents.id, start.id))
+    .run();
+
+  await runEffect(
+    deps,
+    { key: effectKey(start, 'pin'), kind: 'summary.pin', incidentId: start.id },
+    async () => {
+      try {
+        await client.pins.add({ channel, timestamp: String(summary.ts) });
+      } catch (e) {
+        if (slackErrorCode(e) !== 'already_pinned') throw e;
+      }
+      return {};
+    },
+  );
+
+  const announceIn = deps.config.ANNOUNCE_CHANNEL;
+  if (announceIn) {
+    const posted = await runEffect(
+      deps,
+      { key: effectKey(start, 'announce'), kind: 'announce.post', incidentId: start.id },
+      async () => {
+        const res = await client.chat.postMessage({ channel: announceIn, ...announcementMessage(reload()) });
+        return { channel: String(res.channel ?? announceIn), ts: String(res.ts) };
+      },
+    );
+    db.update(incidents)
+      .set({ announcementChannel: String(posted.channel), announcementTs: String(posted.ts) })
+      .where(eq(incidents.id, start.id))
+      .run();
+  }
+
+  // Topic, and any change made while we were setting up (the summary was posted from older data).
+  await refreshIncidentSurfaces(deps, client, start.id);
+  db.update(incidents).set({ setupError: null }).where(eq(incidents.id, start.id)).run();
+
+  await runEffect(
+    deps,
+    { key: effectKey(start, 'declared-hook'), kind: 'hook.declared', incidentId: start.id },
+    async () => {
+      deps.hooks.emit({ kind: 'declared', incidentId: start.id }, deps, client);
+      return {};
+    },
+  );
+  return reload();
+}
+
+/**
+ * conversations.create with `name_taken` suffixing. The next name to try is saved before each call,
+ * so a retry after a failure (a 429, a 500) goes on from there rather than starting a second channel.
+ */
+async function createChannel(
+  client: WebClient,
+  incident: Incident,
+  ctx: EffectContext,
+): Promise<{ channelId: string; name: string }> {
+  let attempt = typeof ctx.progress?.attempt === 'number' ? ctx.progress.attempt : 1;
+  for (; attempt <= NAME_ATTEMPTS; attempt++) {
+    const name = incidentChannelName(incident.number, incident.title, attempt);
+    ctx.save({ attempt, name });
+    try {
+      const res = await client.conversations.create({ name, is_private: incident.isPrivate });
+      const id = res.channel?.id;
+      if (!id) throw new Error('conversations.create answered without a channel id');
+      return { channelId: id, name: res.channel?.name ?? name };
+    } catch (e) {
+      if (slackErrorCode(e) === 'name_taken') continue;
+      throw e;
+    }
+  }
+  throw new Error(`no free channel name after ${NAME_ATTEMPTS} tries`);
+}

@@ -1,0 +1,41 @@
+import type { ModalView } from '@slack/types';
+import { type Incident, incidentRef } from '../../incidents/model.js';
+import { BLOCK, VIEW } from '../ids.js';
+import { severityOptions } from './declare-modal.js';
+import { readMetadata, selectedValue, type ViewStateValues } from './view-state.js';
+
+export function severityModal(i: Incident): ModalView {
+  const options = severityOptions();
+  const current = options.find((o) => o.value === String(i.severity));
+  return {
+    type: 'modal',
+    callback_id: VIEW.severity,
+    title: { type: 'plain_text', text: `Severity of ${incidentRef(i)}`.slice(0, 24) },
+    submit: { type: 'plain_text', text: 'Change' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    private_metadata: JSON.stringify({ incidentId: i.id }),
+    blocks: [
+      {
+        type: 'input',
+        block_id: BLOCK.severity,
+        label: { type: 'plain_text', text: 'Severity' },
+        element: {
+          type: 'radio_buttons',
+          action_id: BLOCK.severity,
+          options,
+          ...(current ? { initial_option: current } : {}),
+        },
+      },
+    ],
+  };
+}
+
+export function parseSeverityModal(
+  values: ViewStateValues,
+  privateMetadata?: string,
+): { incidentId: number | undefined; severity: string } {
+  return {
+    incidentId: readMetadata<{ incidentId: number }>(privateMetadata).incidentId,
+    severity: selectedValue(values, BLOCK.severity) ?? '',
+  };
+}
