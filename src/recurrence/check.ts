@@ -1,0 +1,288 @@
+import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { followUps, incidents, recurrenceLinks } from '../db/schema.js';
+import { type FollowUp, type Incident, isOpen } from '../incidents/model.js';
+import type { Match } from './engine.js';
+import type { LinkRow } from './feedback.js';
+import { docFromIncident, engineFor, indexIncident, linkedIds, timelineText } from './store.js';
+import { words } from './tokenize.js';
+import { confidence, DEFAULT_POLICY, type WarnPolicy } from './warn.js';
+
+/**
+ * The domain verb behind every recurrence message: rank the incident against the others, decide
+ * what is worth saying, and claim the pairs (recurrence_links, unique per pair) in one transaction,
+ * so a pair is shown once however often the incident changes. The listener posts afterwards and
+ * records where; when posting fails it releases the claim (`releaseLinks`) so a later change retries.
+ */
+
+export type Level = 'warning' | 'possible' | 'open_duplicate' | 'root_cause';
+
+export interface Explanation {
+  sharedTerms: string[];
+  sharedServices: string[];
+  sameCategory: boolean;
+  category: string | null;
+  sharedSignatures: string[];
+  ageDays: number;
+  text: number;
+  [key: string]: unknown;
+}
+
+export interface Finding {
+  link: LinkRow;
+  related: Incident;
+  level: Level;
+  explanation: Explanation;
+  /** The related incident's follow-ups still open (for warnings). */
+  openFollowUps: FollowUp[];
+}
+
+export interface CheckResult {
+  incident: Incident;
+  warnings: Finding[];
+  possible: Finding[];
+  openDuplicates: Finding[];
+}
+
+/** At most this many weaker "possibly related" links, so the channel is not buried. */
+export const MAX_POSSIBLE = 3;
+const CANDIDATES = 10;
+
+/** Incidents judged "same problem" as `id` (so they count as one problem, not as competitors). */
+function sameProblem(db: Db, id: number): Set<number> {
+  const rows = db
+    .select({ a: recurrenceLinks.incidentId, b: recurrenceLinks.relatedId })
+    .from(recurrenceLinks)
+    .where(eq(recurrenceLinks.feedback, 'same'))
+    .all();
+  const out = new Set<number>();
+  for (const r of rows) {
+    if (r.a === id) out.add(r.b);
+    if (r.b === id) out.add(r.a);
+  }
+  return out;
+}
+
+export function explain(db: Db, incident: Incident, m: Match): Explanation {
+  const engine = engineFor(db);
+  const doc = docFromIncident(incident, timelineText(db, incident.id));
+  return {
+    sharedTerms: engine.sharedTerms(doc, m.id),
+    sharedServices: m.sharedServices,
+    sameCategory: m.sameCategory,
+    category: m.sameCategory ? incident.rootCauseCategory : null,
+    sharedSignatures: m.sharedSignatures.map((s) => s.slice(4)),
+    ageDays: Math.round(m.ageDays * 10) / 10,
+    text: Math.round(m.text * 1000) / 1000,
+  };
+}
+
+export function openFollowUpsOf(db: Db, incidentId: number): FollowUp[] {
+  return db
+    .select()
+    .from(followUps)
+    .where(and(eq(followUps.incidentId, incidentId), eq(followUps.status, 'open')))
+    .orderBy(followUps.dueDate)
+    .all();
+}
+
+export function checkRecurrence(
+  db: Db,
+  incidentId: number,
+  now: Date,
+  policy: WarnPolicy = DEFAULT_POLICY,
+): CheckResult | null {
+  const incident = indexIncident(db, incidentId);
+  if (!incident) return null;
+  const engine = engineFor(db);
+  const doc = docFromIncident(incident, timelineText(db, incident.id));
+  // Everything ranked, including pairs already shown, so the margin test sees the true runner-up;
+  // shown pairs are dropped only when choosing what to say.
+  const ranked = engine.rank(doc, { limit: CANDIDATES });
+  const ids = ranked.map((m) => m.id);
+  const rows = ids.length ? db.select().from(incidents).where(inArray(incidents.id, ids)).all() : [];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  // Earlier incidents, or ones open right now; never one that started after this one and is over.
+  const eligible = ranked.filter((m) => {
+    const r = byId.get(m.id);
+    return r !== undefined && (r.declaredAt <= incident.declaredAt || isOpen(r));
+  });
+  const shown = linkedIds(db, incident.id);
+  const unrelated = unrelatedTo(db, incident.id);
+  const candidates = eligible.filter((m) => !unrelated.has(m.id));
+
+  const warned: Match[] = [];
+  const top = candidates[0];
+  if (top) {
+    const siblings = sameProblem(db, top.id);
+    // Earlier recurrences of the same problem are not competitors: measure the margin past them.
+    const rivals = [top, ...candidates.slice(1).filter((m) => !siblings.has(m.id))];
+    if (confidence(rivals, policy) >= policy.warn) {
+      warned.push(top);
+      for (const m of candidates.slice(1)) if (siblings.has(m.id)) warned.push(m);
+    }
+  }
+  const possible = candidates
+    .filter((m) => !warned.includes(m) && m.score >= policy.possible)
+    .slice(0, MAX_POSSIBLE);
+
+  const claim = (m: Match, level: Level) => ({ m, level });
+  const wanted = [
+    ...warned.map((m) => {
+      const r = byId.get(m.id) as Incident;
+      return claim(m, isOpen(r) && isOpen(incident) ? 'open_duplicate' : 'warning');
+    }),
+    ...possible.map((m) => claim(m, 'possible')),
+  ].filter((c) => !shown.has(c.m.id));
+
+  const result: CheckResult = { incident, warnings: [], possible: [], openDuplicates: [] };
+  db.transaction((tx) => {
+    for (const { m, level } of wanted) {
+      const explanation = explain(db, incident, m);
+      const link = tx
+        .insert(recurrenceLinks)
+        .values({
+          incidentId: incident.id,
+          relatedId: m.id,
+          score: m.score,
+          level,
+          explanation,
+          createdAt: now,
+        })
+        .onConflictDoNothing()
+        .returning()
+        .get();
+      if (!link) continue;
+      const finding: Finding = {
+        link,
+        related: byId.get(m.id) as Incident,
+        level,
+        explanation,
+        openFollowUps: level === 'possible' ? [] : openFollowUpsOf(db, m.id),
+      };
+      if (level === 'warning') result.warnings.push(finding);
+      else if (level === 'open_duplicate') result.openDuplicates.push(finding);
+      else result.possible.push(finding);
+    }
+  });
+  return result;
+}
+
+function unrelatedTo(db: Db, id: number): Set<number> {
+  const rows = db
+    .select({ a: recurrenceLinks.incidentId, b: recurrenceLinks.relatedId })
+    .from(recurrenceLinks)
+    .where(eq(recurrenceLinks.feedback, 'unrelated'))
+    .all();
+  const out = new Set<number>();
+  for (const r of rows) {
+    if (r.a === id) out.add(r.b);
+    if (r.b === id) out.add(r.a);
+  }
+  return out;
+}
+
+/** Where a claimed pair was shown (so feedback can update that message). */
+export function markShown(db: Db, linkIds: number[], channel: string, ts: string, now: Date): void {
+  if (linkIds.length === 0) return;
+  db.update(recurrenceLinks)
+    .set({ shownAt: now, messageChannel: channel, messageTs: ts })
+    .where(inArray(recurrenceLinks.id, linkIds))
+    .run();
+}
+
+/** Posting failed: forget the claim so the next change tries again. */
+export function releaseLinks(db: Db, linkIds: number[]): void {
+  if (linkIds.length === 0) return;
+  db.delete(recurrenceLinks).where(inArray(recurrenceLinks.id, linkIds)).run();
+}
+
+export function linksOfMessage(db: Db, channel: string, ts: string): LinkRow[] {
+  return db
+    .select()
+    .from(recurrenceLinks)
+    .where(and(eq(recurrenceLinks.messageChannel, channel), eq(recurrenceLinks.messageTs, ts)))
+    .orderBy(recurrenceLinks.id)
+    .all();
+}
+
+export function getLink(db: Db, id: number): LinkRow | undefined {
+  return db.select().from(recurrenceLinks).where(eq(recurrenceLinks.id, id)).get();
+}
+
+/** Root-cause texts alike enough to say "this root cause also caused …" (word-set cosine). */
+export const ROOT_CAUSE_SIMILARITY = 0.5;
+
+function rootCauseSimilarity(a: string, b: string): number {
+  const x = new Set(words(a));
+  const y = new Set(words(b));
+  if (x.size === 0 || y.size === 0) return 0;
+  let shared = 0;
+  for (const t of x) if (y.has(t)) shared++;
+  return shared / Math.sqrt(x.size * y.size);
+}
+
+/**
+ * At resolution (or when a root cause is written): earlier incidents whose root cause reads the
+ * same. Each pair is announced once: new pairs get a `root_cause` link, pairs already linked are
+ * marked in their explanation.
+ */
+export function rootCauseEchoes(
+  db: Db,
+  incidentId: number,
+  now: Date,
+): { incident: Incident; related: Incident[] } | null {
+  const incident = indexIncident(db, incidentId);
+  if (!incident?.rootCauseSummary) return null;
+  const candidates = db
+    .select()
+    .from(incidents)
+    .where(and(ne(incidents.id, incident.id), isNotNull(incidents.rootCauseSummary)))
+    .all()
+    .filter(
+      (r) =>
+        r.declaredAt <= incident.declaredAt &&
+        (incident.rootCauseCategory === null ||
+          r.rootCauseCategory === null ||
+          r.rootCauseCategory === incident.rootCauseCategory) &&
+        rootCauseSimilarity(incident.rootCauseSummary ?? '', r.rootCauseSummary ?? '') >=
+          ROOT_CAUSE_SIMILARITY,
+    );
+  const related: Incident[] = [];
+  db.transaction((tx) => {
+    for (const r of candidates) {
+      const existing = tx
+        .select()
+        .from(recurrenceLinks)
+        .where(
+          and(
+            inArray(recurrenceLinks.incidentId, [incident.id, r.id]),
+            inArray(recurrenceLinks.relatedId, [incident.id, r.id]),
+          ),
+        )
+        .get();
+      if (existing) {
+        if (existing.explanation.rootCauseShown === true || existing.feedback === 'unrelated') continue;
+        tx.update(recurrenceLinks)
+          .set({ explanation: { ...existing.explanation, rootCauseShown: true } })
+          .where(eq(recurrenceLinks.id, existing.id))
+          .run();
+      } else {
+        tx.insert(recurrenceLinks)
+          .values({
+            incidentId: incident.id,
+            relatedId: r.id,
+            score: 1,
+            level: 'root_cause',
+            explanation: { rootCauseShown: true, category: incident.rootCauseCategory },
+            createdAt: now,
+            shownAt: now,
+          })
+          .run();
+      }
+      related.push(r);
+    }
+  });
+  related.sort((a, b) => a.number - b.number);
+  return { incident, related };
+}

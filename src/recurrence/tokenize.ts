@@ -1,0 +1,78 @@
+/**
+ * Text → terms for the recurrence index. Words are lower-cased, camelCase and snake_case are split
+ * (the whole identifier is kept too, because an exact `ensureElementIsVisible` is stronger evidence
+ * than its parts), English stopwords and pure numbers go, and a light suffix stemmer folds
+ * "timeouts/timed/timing" together. Error signatures (HTTP status codes, exception names, host names)
+ * become their own `sig:` terms, so the ranker can weigh them apart from prose.
+ */
+
+const STOPWORDS = new Set(
+  `a about above after again against all am an and any are aren as at be because been before being below
+between both but by can cannot could couldn did didn do does doesn doing don down during each few for from
+further had hadn has hasn have haven having he her here hers herself him himself his how i if in into is isn
+it its itself just let ll me more most mustn my myself no nor not now of off on once only or other ought our
+ours ourselves out over own re same shan she should shouldn so some such than that the their theirs them
+themselves then there these they this those through to too under until up ve very was wasn we were weren what
+when where which while who whom why will with won would wouldn you your yours yourself yourselves also get
+got use used using one two may might must shall us per via etc e g ie eg`.split(/\s+/),
+);
+
+const WORD = /[A-Za-z][A-Za-z0-9_]*(?:[.'][A-Za-z0-9_]+)*/g;
+const STATUS = /(?:^|[^\w.])([1-5]\d\d)(?![\w.])/g;
+const EXCEPTION = /\b([A-Za-z][A-Za-z0-9]*(?:Exception|Error|Fault|Panic))\b/g;
+const HOST = /\b((?:[a-z0-9-]+\.){1,}(?:com|net|org|io|internal|local|cloud|svc|dev)(?::\d+)?)\b/gi;
+const ERRNO = /\b(E[A-Z]{3,12}|SIG[A-Z]{3,6}|OOM(?:Killed)?)\b/g;
+
+/** Suffix folding, deliberately tiny: good enough for incident prose, cheap enough for 100k docs. */
+export function stem(w: string): string {
+  if (w.length <= 4) return w;
+  if (w.endsWith('ies') && w.length > 5) return `${w.slice(0, -3)}y`;
+  if (w.endsWith('ing') && w.length > 6) return w.slice(0, -3);
+  if (w.endsWith('ed') && w.length > 5) return w.slice(0, -2);
+  if (w.endsWith('es') && /(?:ss|x|ch|sh)es$/.test(w)) return w.slice(0, -2);
+  if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) return w.slice(0, -1);
+  return w;
+}
+
+function pushWord(out: string[], raw: string): void {
+  const w = raw.toLowerCase();
+  if (w.length < 2 || w.length > 39 || STOPWORDS.has(w) || /^\d+$/.test(w)) return;
+  out.push(stem(w));
+}
+
+/** Prose terms of a text, in order (duplicates kept: the caller counts them). */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(WORD)) {
+    const token = m[0];
+    // Dotted names (org.apache.Foo, api.example.com) count by their parts.
+    for (const part of token.split(/[.']/)) {
+      const pieces = part
+        .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+        .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+        .split(/[\s_]+/)
+        .filter((p) => p.length > 0);
+      if (pieces.length > 1 && part.length <= 39) pushWord(out, part.replace(/_/g, ''));
+      for (const p of pieces) pushWord(out, p);
+    }
+  }
+  return out;
+}
+
+/** Error signatures: `sig:502`, `sig:nullpointerexception`, `sig:db-1.prod.internal`. */
+export function signatures(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(STATUS)) {
+    const code = m[1] ?? '';
+    if (code >= '400' && code < '600') out.add(`sig:${code}`);
+  }
+  for (const m of text.matchAll(EXCEPTION)) out.add(`sig:${(m[1] ?? '').toLowerCase()}`);
+  for (const m of text.matchAll(HOST)) out.add(`sig:${(m[1] ?? '').toLowerCase()}`);
+  for (const m of text.matchAll(ERRNO)) out.add(`sig:${(m[1] ?? '').toLowerCase()}`);
+  return [...out];
+}
+
+/** Service and tag names are matched as whole values, case-insensitively. */
+export const serviceTerm = (s: string): string => `svc:${s.trim().toLowerCase()}`;
+export const tagTerm = (s: string): string => `tag:${s.trim().toLowerCase()}`;
+export const categoryTerm = (s: string): string => `cat:${s.trim().toLowerCase()}`;
