@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import { addTimelineEvent } from './add-timeline-event.js';
@@ -59,4 +59,19 @@ export function setRootCause(
     });
     return { incident, before };
   });
+}
+
+/** Resolved (or closed) incidents whose lead still owes a root cause. */
+export function incidentsAwaitingRootCause(db: Db): Incident[] {
+  return db
+    .select()
+    .from(incidents)
+    .where(
+      and(
+        eq(incidents.rootCausePending, true),
+        inArray(incidents.status, ['resolved', 'closed']),
+        isNotNull(incidents.resolvedAt),
+      ),
+    )
+    .all();
 }

@@ -1,5 +1,145 @@
-import type { App } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Deps } from '../../../deps.js';
+import { DomainError } from '../../../incidents/errors.js';
+import { completeFollowUp, requireFollowUp } from '../../../incidents/follow-ups.js';
+import { type FollowUp, incidentRef, isOpen } from '../../../incidents/model.js';
+import { getIncidentById } from '../../../incidents/queries.js';
+import { addDays, localTime } from '../../../incidents/reminders.js';
+import { assertCanChange, isIncidentMember } from '../../access.js';
+import { describeError } from '../../effects.js';
+import { ACTION } from '../../ids.js';
+import { tellPrivately } from '../../resolution-effects.js';
+import { getUserTz } from '../../users.js';
+import { followUpDoneText, parseButtonValue, snoozeModal } from '../../views/follow-ups.js';
+import { followUpReminderDone } from '../../views/reminder-messages.js';
+import { resolveModal } from '../../views/resolve-modal.js';
+import { rootCauseModal } from '../../views/root-cause-modal.js';
+import { renderFollowUpList } from '../commands/resolution.js';
 
-/** actions listeners of the resolution feature. */
-export function register(_app: App, _deps: Deps): void {}
+/**
+ * Buttons of the resolution feature: Resolve (on the lifecycle's summary), "Write the root cause"
+ * (in the lead's reminder), and Done / Snooze on follow-up lists and reminders.
+ */
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+const channelOf = (body: BlockAction): string | undefined => body.channel?.id ?? body.container?.channel_id;
+
+/** A domain refusal becomes a private note to the clicker; anything else goes to app.error. */
+async function guarded(args: ActionArgs, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e;
+    const text = `:warning: ${e.message}`;
+    if (args.respond && args.body.response_url) {
+      await args.respond({ response_type: 'ephemeral', replace_original: false, text });
+    } else {
+      await tellPrivately(args.client, args.body.user.id, channelOf(args.body), text);
+    }
+  }
+}
+
+const incidentIdOf = (value: string | undefined): number => {
+  const id = Number(value);
+  if (!Number.isInteger(id) || id <= 0)
+    throw new DomainError('not_found', 'That button no longer points at an incident.');
+  return id;
+};
+
+async function openView(
+  args: ActionArgs,
+  view: Parameters<ActionArgs['client']['views']['open']>[0]['view'],
+) {
+  try {
+    await args.client.views.open({ trigger_id: args.body.trigger_id, view });
+  } catch (e) {
+    throw new DomainError(
+      'slack_failed',
+      `Slack did not open the form (${describeError(e)}). Please try again.`,
+    );
+  }
+}
+
+/** The owner, or anyone in the incident's channel, may finish or snooze a follow-up. */
+async function assertMayTouch(deps: Deps, args: ActionArgs, f: FollowUp): Promise<void> {
+  const user = args.body.user.id;
+  if (f.ownerId === user) return;
+  const incident = getIncidentById(deps.db, f.incidentId);
+  if (incident && (await isIncidentMember(args.client, incident, user))) return;
+  throw new DomainError(
+    'not_member',
+    `Only the owner of that follow-up or members of ${incident ? incidentRef(incident) : 'its incident'}’s channel can change it.`,
+  );
+}
+
+export function register(app: App, deps: Deps): void {
+  const { db, clock, config } = deps;
+
+  app.action<BlockAction>(ACTION.openResolve, async (args) => {
+    await args.ack();
+    await guarded(args, async () => {
+      const action = args.action as { value?: string };
+      const incident = getIncidentById(db, incidentIdOf(action.value));
+      if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
+      if (!isOpen(incident))
+        throw new DomainError('invalid_state', `${incidentRef(incident)} is already ${incident.status}.`);
+      await assertCanChange(deps, args.client, incident, args.body.user.id);
+      await openView(args, resolveModal(incident, config.ROOT_CAUSE_CATEGORIES, clock.now()));
+    });
+  });
+
+  app.action<BlockAction>(ACTION.openRootCause, async (args) => {
+    await args.ack();
+    await guarded(args, async () => {
+      const action = args.action as { value?: string };
+      const incident = getIncidentById(db, incidentIdOf(action.value));
+      if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
+      await assertCanChange(deps, args.client, incident, args.body.user.id);
+      await openView(args, rootCauseModal(incident, config.ROOT_CAUSE_CATEGORIES));
+    });
+  });
+
+  app.action<BlockAction>(ACTION.followUpDone, async (args) => {
+    await args.ack();
+    await guarded(args, async () => {
+      const { f, s } = parseButtonValue((args.action as { value?: string }).value);
+      const user = args.body.user.id;
+      await assertMayTouch(deps, args, requireFollowUp(db, f));
+      const { followUp } = completeFollowUp(db, clock.now(), { followUpId: f, userId: user });
+      const incident = getIncidentById(db, followUp.incidentId);
+      if (!incident) return;
+      const message =
+        s === 'one'
+          ? followUpReminderDone(followUp, incident)
+          : await renderFollowUpList(deps, args.client, user, s, followUpDoneText(followUp, incident));
+      if (args.respond && args.body.response_url) {
+        await args.respond({ replace_original: true, ...message });
+      } else {
+        await tellPrivately(args.client, user, channelOf(args.body), message.text);
+      }
+    });
+  });
+
+  app.action<BlockAction>(ACTION.followUpSnooze, async (args) => {
+    await args.ack();
+    await guarded(args, async () => {
+      const { f, s } = parseButtonValue((args.action as { value?: string }).value);
+      const followUp = requireFollowUp(db, f);
+      if (followUp.status !== 'open')
+        throw new DomainError('invalid_state', 'That follow-up is already done.');
+      await assertMayTouch(deps, args, followUp);
+      const tz = await getUserTz(args.client, db, clock, args.body.user.id);
+      const today = localTime(clock.now(), tz).date;
+      const initial =
+        followUp.snoozedUntil && followUp.snoozedUntil > today ? followUp.snoozedUntil : addDays(today, 7);
+      await openView(
+        args,
+        snoozeModal(
+          followUp,
+          { f, s, ...(args.body.response_url ? { responseUrl: args.body.response_url } : {}) },
+          initial,
+        ),
+      );
+    });
+  });
+}

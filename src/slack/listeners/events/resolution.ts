@@ -1,5 +1,67 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps.js';
+import { messageSourceKey } from '../../../incidents/add-timeline-event.js';
+import { addFollowUp, FOLLOW_UP_MAX } from '../../../incidents/follow-ups.js';
+import { incidentRef } from '../../../incidents/model.js';
+import { findIncidentByChannel } from '../../../incidents/queries.js';
+import { truncate } from '../../format.js';
+import { tellPrivately } from '../../resolution-effects.js';
+import { fetchMessage } from '../../timeline-capture.js';
 
-/** events listeners of the resolution feature. */
-export function register(_app: App, _deps: Deps): void {}
+/**
+ * A FOLLOWUP_EMOJI reaction (default :fast_forward:) on a message in an incident channel makes the
+ * message a follow-up owned by whoever reacted; the same message becomes a follow-up only once.
+ * The inbox (src/app.ts) has stored the event before the 2xx, so Slack's retries are dropped and
+ * a crash mid-way is replayed; the source key keeps a replay from adding it twice.
+ */
+interface ReactionEvent {
+  user?: string;
+  reaction?: string;
+  item?: { type?: string; channel?: string; ts?: string };
+}
+
+/** Slack's mention and link markup, made readable for a follow-up's plain text. */
+export function followUpTextFromMessage(text: string): string {
+  return text
+    .replace(/<@([UW][A-Z0-9]+)(?:\|([^>]+))?>/g, (_m, id: string, name?: string) => `@${name ?? id}`)
+    .replace(/<#([CG][A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, name?: string) => `#${name || id}`)
+    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
+    .replace(/<(https?:[^>]+)>/g, '$1')
+    .replace(/<!(here|channel|everyone)>/g, '@$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .trim();
+}
+
+export function register(app: App, deps: Deps): void {
+  app.event('reaction_added', async ({ event, client }) => {
+    const e = event as ReactionEvent;
+    if (!e.reaction || !deps.config.FOLLOWUP_EMOJI.includes(e.reaction)) return;
+    if (e.item?.type !== 'message' || !e.item.channel || !e.item.ts || !e.user) return;
+    const incident = findIncidentByChannel(deps.db, e.item.channel);
+    if (!incident) return;
+    const channel = e.item.channel;
+    const ts = e.item.ts;
+    const message = await fetchMessage(client, channel, ts);
+    if (!message) {
+      deps.logger.warn(`:${e.reaction}: on ${channel}/${ts}: Slack has no such message; no follow-up`);
+      return;
+    }
+    const text = truncate(followUpTextFromMessage(message.text) || '(a message without text)', FOLLOW_UP_MAX);
+    const { followUp, created } = addFollowUp(deps.db, deps.clock.now(), {
+      incidentId: incident.id,
+      text,
+      ownerId: e.user,
+      createdBy: e.user,
+      source: { sourceKey: messageSourceKey(channel, ts), sourceChannel: channel, sourceTs: ts },
+    });
+    if (!created) return;
+    await tellPrivately(
+      client,
+      e.user,
+      channel,
+      `:fast_forward: Follow-up #${followUp.id} added to ${incidentRef(incident)}, owned by you, no due date. Give it one with \`/incident followup <text> due <date>\` next time; \`/incident followups\` lists yours.`,
+    );
+  });
+}

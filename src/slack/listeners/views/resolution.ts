@@ -1,5 +1,195 @@
-import type { App } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../../deps.js';
+import { DomainError } from '../../../incidents/errors.js';
+import { addFollowUp, snoozeFollowUp } from '../../../incidents/follow-ups.js';
+import { incidentRef } from '../../../incidents/model.js';
+import { getIncidentById } from '../../../incidents/queries.js';
+import { localTime } from '../../../incidents/reminders.js';
+import { resolveIncident } from '../../../incidents/resolve.js';
+import { setRootCause } from '../../../incidents/set-root-cause.js';
+import { assertCanChange, canView } from '../../access.js';
+import { describeError } from '../../effects.js';
+import { mention, safe } from '../../format.js';
+import { BLOCK, VIEW } from '../../ids.js';
+import { announceResolution, ownerText, refreshQuietly, tellPrivately } from '../../resolution-effects.js';
+import { getUserTz } from '../../users.js';
+import { parseFollowUpSubmission, parseSnoozeSubmission } from '../../views/follow-ups.js';
+import { followUpReminderSnoozed } from '../../views/reminder-messages.js';
+import { parseMetadata, parseResolveSubmission, resolveBlockFor } from '../../views/resolve-modal.js';
+import { parseRootCauseSubmission } from '../../views/root-cause-modal.js';
+import { renderFollowUpList } from '../commands/resolution.js';
 
-/** views listeners of the resolution feature. */
-export function register(_app: App, _deps: Deps): void {}
+/**
+ * Modal submissions of the resolution feature. Each commits its change before the ack (SQLite is
+ * sub-millisecond), answers inline `errors` on the field at fault, and defers the Slack work.
+ */
+type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+/** A domain refusal on a form: inline on its field, or on `fallbackBlock` when it names none. */
+async function submit(
+  args: ViewArgs,
+  fallbackBlock: string,
+  mapField: (f?: string) => string | undefined,
+  fn: () => Promise<(() => Promise<void>) | undefined>,
+  deps: Deps,
+) {
+  let after: (() => Promise<void>) | undefined;
+  try {
+    after = await fn();
+  } catch (e) {
+    if (!(e instanceof DomainError)) throw e;
+    await args.ack({
+      response_action: 'errors',
+      errors: { [mapField(e.field) ?? fallbackBlock]: e.message.slice(0, 300) },
+    });
+    return;
+  }
+  await args.ack();
+  if (after) deps.tasks.defer(`view:${args.view.callback_id}`, after);
+}
+
+/** Redraws the message a Snooze was clicked in, through the click's response_url. */
+async function postToResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+}
+
+export function register(app: App, deps: Deps): void {
+  const { db, clock, config } = deps;
+
+  app.view<ViewSubmitAction>(VIEW.resolve, async (args) => {
+    const user = args.body.user.id;
+    await submit(
+      args,
+      BLOCK.resolution,
+      resolveBlockFor,
+      async () => {
+        const meta = parseMetadata(args.view.private_metadata);
+        const incident = getIncidentById(db, meta.incidentId);
+        if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
+        await assertCanChange(deps, args.client, incident, user);
+        const input = parseResolveSubmission(args.view.state.values, meta, user, clock.now());
+        const result = resolveIncident(db, clock.now(), config.ROOT_CAUSE_CATEGORIES, input);
+        return () => announceResolution(deps, args.client, result.incident.id, user);
+      },
+      deps,
+    );
+  });
+
+  app.view<ViewSubmitAction>(VIEW.rootCause, async (args) => {
+    const user = args.body.user.id;
+    await submit(
+      args,
+      BLOCK.rootCause,
+      resolveBlockFor,
+      async () => {
+        const input = parseRootCauseSubmission(args.view.state.values, args.view.private_metadata, user);
+        const found = getIncidentById(db, input.incidentId);
+        if (!found) throw new DomainError('not_found', 'That incident no longer exists.');
+        await assertCanChange(deps, args.client, found, user);
+        const { incident, before } = setRootCause(db, clock.now(), config.ROOT_CAUSE_CATEGORIES, input);
+        return async () => {
+          if (incident.channelId && !incident.archivedAt) {
+            try {
+              await args.client.chat.postMessage({
+                channel: incident.channelId,
+                text: `:mag: ${mention(user)} ${before.rootCauseSummary ? 'updated' : 'wrote down'} the root cause of ${incidentRef(incident)}${incident.rootCauseCategory ? ` (${safe(incident.rootCauseCategory, 75)})` : ''}:\n>${safe(incident.rootCauseSummary ?? '', 2500).replace(/\n/g, '\n>')}`,
+              });
+            } catch (e) {
+              deps.logger.warn(`root cause message for ${incidentRef(incident)} failed: ${describeError(e)}`);
+            }
+          } else {
+            await tellPrivately(
+              args.client,
+              user,
+              null,
+              `:white_check_mark: Root cause of ${incidentRef(incident)} saved. No more reminders.`,
+            );
+          }
+          await refreshQuietly(deps, args.client, incident.id);
+          deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id }, deps, args.client);
+        };
+      },
+      deps,
+    );
+  });
+
+  app.view<ViewSubmitAction>(VIEW.snooze, async (args) => {
+    const user = args.body.user.id;
+    await submit(
+      args,
+      BLOCK.snoozeUntil,
+      () => BLOCK.snoozeUntil,
+      async () => {
+        const { meta, until } = parseSnoozeSubmission(args.view.state.values, args.view.private_metadata);
+        const tz = await getUserTz(args.client, db, clock, user);
+        const followUp = snoozeFollowUp(
+          db,
+          { followUpId: meta.f, until, today: localTime(clock.now(), tz).date },
+          BLOCK.snoozeUntil,
+        );
+        return async () => {
+          const incident = getIncidentById(db, followUp.incidentId);
+          if (!incident || !meta.responseUrl) return;
+          const message =
+            meta.s === 'one'
+              ? followUpReminderSnoozed(followUp, incident)
+              : await renderFollowUpList(
+                  deps,
+                  args.client,
+                  user,
+                  meta.s,
+                  `:zzz: Snoozed until ${followUp.snoozedUntil}: ${safe(followUp.text, 300)}`,
+                );
+          try {
+            await postToResponseUrl(meta.responseUrl, { replace_original: true, ...message });
+          } catch (e) {
+            await tellPrivately(
+              args.client,
+              user,
+              null,
+              `:zzz: Snoozed until ${followUp.snoozedUntil}. (${describeError(e)})`,
+            );
+          }
+        };
+      },
+      deps,
+    );
+  });
+
+  app.view<ViewSubmitAction>(VIEW.followUp, async (args) => {
+    const user = args.body.user.id;
+    await submit(
+      args,
+      BLOCK.followUpText,
+      (f) => (f === undefined ? undefined : BLOCK.followUpText),
+      async () => {
+        const meta = JSON.parse(args.view.private_metadata) as { incidentId?: number; channel?: string };
+        const incident = getIncidentById(db, Number(meta.incidentId));
+        if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
+        if (!(await canView(args.client, incident, user)))
+          throw new DomainError(
+            'not_member',
+            'Only members of that incident’s channel can add follow-ups to it.',
+          );
+        const { followUp } = addFollowUp(db, clock.now(), {
+          ...parseFollowUpSubmission(args.view.state.values),
+          incidentId: incident.id,
+          createdBy: user,
+        });
+        return () =>
+          tellPrivately(
+            args.client,
+            user,
+            meta.channel ?? incident.channelId,
+            `:fast_forward: Follow-up added to ${incidentRef(incident)}: *${safe(followUp.text, 500)}* — owner ${ownerText(followUp.ownerId)}, ${followUp.dueDate ? `due ${followUp.dueDate}` : 'no due date'}.`,
+          );
+      },
+      deps,
+    );
+  });
+}
