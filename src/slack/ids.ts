@@ -66,6 +66,8 @@ export const BLOCK = {
   followUpDue: 'follow_up_due',
   snoozeUntil: 'snooze_until',
   summaryActions: 'summary_actions',
+  /** Prefix: one block per shown recurrence match, `recurrence_match:<link id>`. */
+  recurrenceMatch: 'recurrence_match',
 } as const;
 
 /** Events API subscriptions (manifest bot_events) and the event types they deliver. */
