@@ -135,7 +135,11 @@ export function buildDigest(db: Db, { week, now }: BuildOptions): Digest {
   const prev = shiftWeek(week, -1);
   const thisW: Window = { start: week.start.getTime(), end: cutoff };
   // A week in progress is compared with the same stretch of the week before.
-  const prevW: Window = { start: prev.start.getTime(), end: prev.start.getTime() + elapsed };
+  // A finished week is compared with the whole week before (their lengths differ across DST).
+  const prevW: Window = {
+    start: prev.start.getTime(),
+    end: partial ? prev.start.getTime() + elapsed : prev.end.getTime(),
+  };
   const chartStart = shiftWeek(week, -(CHART_WEEKS - 1));
 
   const windowRows = (

@@ -305,5 +305,11 @@ export function overdueByOwner(rows: readonly FollowUpRow[], today: string): Own
       ownerId,
       items: items.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.id - b.id),
     }))
-    .sort((a, b) => b.items.length - a.items.length || String(a.ownerId).localeCompare(String(b.ownerId)));
+    // Most overdue first; follow-ups nobody owns go last, they are the team's to assign.
+    .sort(
+      (a, b) =>
+        Number(a.ownerId === null) - Number(b.ownerId === null) ||
+        b.items.length - a.items.length ||
+        String(a.ownerId).localeCompare(String(b.ownerId)),
+    );
 }
