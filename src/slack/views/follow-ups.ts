@@ -67,6 +67,7 @@ export function followUpActions(f: FollowUp, scope: ListScope): KnownBlock {
 
 /** 2 blocks per item; Slack allows 50 in a message, so 20 items and a "more" line. */
 const MAX_ITEMS = 20;
+const TEXT_BUDGET = 10_000;
 
 export function followUpListMessage(
   items: FollowUpWithIncident[],
@@ -80,20 +81,24 @@ export function followUpListMessage(
   if (items.length === 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: 'No open follow-ups. :tada:' } });
   }
+  // Slack refuses a message whose blocks hold ~12k chars of text in all (msg_blocks_too_long).
+  let budget = TEXT_BUDGET;
+  let shown = 0;
   for (const { followUp, incident } of items.slice(0, MAX_ITEMS)) {
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: followUpItemText(followUp, incident, today) },
-    });
+    const text = followUpItemText(followUp, incident, today);
+    if (text.length + 20 > budget) break;
+    budget -= text.length + 20;
+    shown++;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
     blocks.push(followUpActions(followUp, scope));
   }
-  if (items.length > MAX_ITEMS) {
+  if (items.length > shown) {
     blocks.push({
       type: 'context',
       elements: [
         {
           type: 'mrkdwn',
-          text: `…and ${items.length - MAX_ITEMS} more. Narrow it down with \`/incident followups INC-<n>\`.`,
+          text: `…and ${items.length - shown} more. Narrow it down with \`/incident followups INC-<n>\`.`,
         },
       ],
     });

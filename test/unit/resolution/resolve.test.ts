@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { closeIncident, incidentsDueForArchive, markArchived } from '../../../src/incidents/close.js';
+import { followUpsOfIncident } from '../../../src/incidents/follow-ups.js';
+import { getIncidentById } from '../../../src/incidents/queries.js';
+import { reopenIncident } from '../../../src/incidents/reopen.js';
+import { type ResolveInput, resolveIncident } from '../../../src/incidents/resolve.js';
+import { incidentsAwaitingRootCause, setRootCause } from '../../../src/incidents/set-root-cause.js';
+import { makeIncident, testDb } from '../../helpers/db.js';
+
+const CATS = ['deploy/change', 'configuration', 'unknown'];
+const started = new Date('2026-11-23T09:00:00Z');
+const now = new Date('2026-11-23T11:00:00Z');
+
+function input(incidentId: number, over: Partial<ResolveInput> = {}): ResolveInput {
+  return {
+    incidentId,
+    userId: 'U0ALICE',
+    resolutionSummary: 'Rolled back the deploy',
+    rootCause: 'A config flag flipped the pool size to 0',
+    rootCauseUnknown: false,
+    category: 'configuration',
+    contributingFactors: ['No canary'],
+    services: ['checkout'],
+    resolvedAt: new Date('2026-11-23T10:30:00Z'),
+    followUps: [],
+    ...over,
+  };
+}
+
+const timeline = (db: ReturnType<typeof testDb>, id: number) =>
+  db.$client.prepare('select kind from timeline_events where incident_id = ? order by id').all(id) as {
+    kind: string;
+  }[];
+
+describe('resolveIncident', () => {
+  it('resolves with a root cause, backdated, with follow-ups and timeline entries', () => {
+    const db = testDb();
+    const inc = makeIncident(db, { startedAt: started, acknowledgedAt: new Date('2026-11-23T09:05:00Z') });
+    const r = resolveIncident(
+      db,
+      now,
+      CATS,
+      input(inc.id, {
+        followUps: [{ row: 2, text: 'Add a canary', ownerId: 'U0BOB', dueDate: '2026-12-01' }],
+      }),
+    );
+    expect(r.incident).toMatchObject({
+      status: 'resolved',
+      rootCausePending: false,
+      rootCauseCategory: 'configuration',
+      contributingFactors: ['No canary'],
+      services: ['checkout'],
+    });
+    expect(r.incident.resolvedAt?.toISOString()).toBe('2026-11-23T10:30:00.000Z');
+    expect(r.incident.mitigatedAt?.toISOString()).toBe('2026-11-23T10:30:00.000Z');
+    expect(r.rootCauseSet).toBe(true);
+    expect(followUpsOfIncident(db, inc.id).map((f) => f.text)).toEqual(['Add a canary']);
+    expect(timeline(db, inc.id).map((e) => e.kind)).toEqual(['resolved', 'root_cause', 'follow_up']);
+  });
+
+  it('requires a root cause unless "not known yet" is ticked, then keeps the lead reminded', () => {
+    const db = testDb();
+    const inc = makeIncident(db, { startedAt: started });
+    expect(() => resolveIncident(db, now, CATS, input(inc.id, { rootCause: null }))).toThrow(
+      expect.objectContaining({ code: 'invalid_input', field: 'rootCause' }),
+    );
+    expect(getIncidentById(db, inc.id)?.status).toBe('investigating');
+    const r = resolveIncident(
+      db,
+      now,
+      CATS,
+      input(inc.id, { rootCause: null, rootCauseUnknown: true, category: null }),
+    );
+    expect(r.incident).toMatchObject({ status: 'resolved', rootCausePending: true, rootCauseSummary: null });
+    expect(incidentsAwaitingRootCause(db).map((i) => i.id)).toEqual([inc.id]);
+    setRootCause(db, now, CATS, {
+      incidentId: inc.id,
+      userId: 'U0ALICE',
+      rootCause: 'Pool size 0',
+      category: 'unknown',
+      contributingFactors: [],
+    });
+    expect(incidentsAwaitingRootCause(db)).toEqual([]);
+    expect(getIncidentById(db, inc.id)).toMatchObject({
+      rootCauseSummary: 'Pool size 0',
+      rootCausePending: false,
+    });
+  });
+
+  it('refuses a resolution time before the start or in the future, and an unknown category', () => {
+    const db = testDb();
+    const inc = makeIncident(db, { startedAt: started });
+    expect(() =>
+      resolveIncident(db, now, CATS, input(inc.id, { resolvedAt: new Date('2026-11-23T08:59:00Z') })),
+    ).toThrow(
+      expect.objectContaining({
+        field: 'resolvedAt',
+        message: expect.stringMatching(/before the incident started/),
+      }),
+    );
+    expect(() =>
+      resolveIncident(db, now, CATS, input(inc.id, { resolvedAt: new Date('2026-11-23T12:00:00Z') })),
+    ).toThrow(expect.objectContaining({ field: 'resolvedAt' }));
+    expect(() => resolveIncident(db, now, CATS, input(inc.id, { category: 'gremlins' }))).toThrow(
+      expect.objectContaining({ field: 'category' }),
+    );
+    expect(() => resolveIncident(db, now, CATS, input(inc.id, { resolutionSummary: ' ' }))).toThrow(
+      expect.objectContaining({ field: 'resolution' }),
+    );
+  });
+
+  it('names the follow-up row whose text is missing', () => {
+    const db = testDb();
+    const inc = makeIncident(db, { startedAt: started });
+    expect(() =>
+      resolveIncident(
+        db,
+        now,
+        CATS,
+        input(inc.id, { followUps: [{ row: 3, text: '', ownerId: 'U0BOB', dueDate: null }] }),
+      ),
+    ).toThrow(expect.objectContaining({ field: 'followUp:3' }));
+    expect(followUpsOfIncident(db, inc.id)).toEqual([]);
+  });
+
+  it('does not resolve twice', () => {
+    const db = testDb();
+    const inc = makeIncident(db, { startedAt: started });
+    resolveIncident(db, now, CATS, input(inc.id));
+    expect(() => resolveIncident(db, now, CATS, input(inc.id))).toThrow(
+      expect.objectContaining({ code: 'invalid_state' }),
+    );
+  });
+});
+
+describe('reopen and close', () => {
+  it('reopens a resolved incident with a timeline entry and clears the resolution time', () => {
+    const db = testDb();
+    const inc = makeIncident(db, { startedAt: started });
+    expect(() => reopenIncident(db, now, { incidentId: inc.id, userId: 'U0BOB' })).toThrow(/not resolved/);
+    resolveIncident(db, now, CATS, input(inc.id, { rootCause: null, rootCauseUnknown: true }));
+    const r = reopenIncident(db, now, { incidentId: inc.id, userId: 'U0BOB', reason: 'errors are back' });
+    expect(r.incident).toMatchObject({ status: 'investigating', resolvedAt: null, rootCausePending: false });
+    expect(timeline(db, inc.id).at(-1)?.kind).toBe('reopened');
+  });
+
+  it('closes only after resolution and says when the channel is archived', () => {
+    const db = testDb();
+    const inc = makeIncident(db, { startedAt: started, channelId: 'C0INC1' });
+    expect(() => closeIncident(db, now, 'on-close', { incidentId: inc.id, userId: 'U0ALICE' })).toThrow(
+      /Resolve INC-1 first/,
+    );
+    resolveIncident(db, now, CATS, input(inc.id));
+    const closed = closeIncident(db, now, 'on-close', { incidentId: inc.id, userId: 'U0ALICE' });
+    expect(closed).toMatchObject({ archiveNow: true, archiveDueAt: null, incident: { status: 'closed' } });
+    expect(() => closeIncident(db, now, 'on-close', { incidentId: inc.id, userId: 'U0ALICE' })).toThrow(
+      /already closed/,
+    );
+    expect(() => reopenIncident(db, now, { incidentId: inc.id, userId: 'U0BOB' })).toThrow(/closed/);
+
+    const other = makeIncident(db, { startedAt: started, channelId: 'C0INC2' });
+    resolveIncident(db, now, CATS, input(other.id));
+    const later = closeIncident(db, now, 'after-7d', { incidentId: other.id, userId: 'U0ALICE' });
+    expect(later.archiveNow).toBe(false);
+    expect(later.archiveDueAt?.toISOString()).toBe('2026-11-30T10:30:00.000Z');
+    const never = makeIncident(db, { startedAt: started, channelId: 'C0INC3' });
+    resolveIncident(db, now, CATS, input(never.id));
+    expect(closeIncident(db, now, 'never', { incidentId: never.id, userId: 'U0ALICE' })).toMatchObject({
+      archiveNow: false,
+      archiveDueAt: null,
+    });
+  });
+
+  it('finds channels due for archiving under after-<N>d, and archiving closes a resolved incident', () => {
+    const db = testDb();
+    const inc = makeIncident(db, { startedAt: started, channelId: 'C0INC1' });
+    resolveIncident(db, now, CATS, input(inc.id));
+    expect(incidentsDueForArchive(db, new Date('2026-11-30T10:29:00Z'), 'after-7d')).toEqual([]);
+    expect(incidentsDueForArchive(db, new Date('2026-11-30T10:31:00Z'), 'on-close')).toEqual([]);
+    const due = incidentsDueForArchive(db, new Date('2026-11-30T10:31:00Z'), 'after-7d');
+    expect(due.map((i) => i.id)).toEqual([inc.id]);
+    const archived = markArchived(db, new Date('2026-11-30T10:31:00Z'), inc.id, null);
+    expect(archived).toMatchObject({ status: 'closed' });
+    expect(archived?.archivedAt).not.toBeNull();
+    expect(incidentsDueForArchive(db, new Date('2026-12-30T00:00:00Z'), 'after-7d')).toEqual([]);
+  });
+});
