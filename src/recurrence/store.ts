@@ -178,3 +178,10 @@ export function linkedIds(db: Db, incidentId: number): Set<number> {
   for (const r of rows) out.add(r.a === incidentId ? r.b : r.a);
   return out;
 }
+
+/** After feedback: the learned term weights re-derived from every judged pair. */
+export function refreshLearned(db: Db, touchedTerms: readonly string[]): void {
+  const engine = engineFor(db);
+  const factors = learnedTermFactors(db);
+  for (const t of touchedTerms) engine.setTermFactor(t, factors.get(t) ?? 1);
+}
