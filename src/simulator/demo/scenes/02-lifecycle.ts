@@ -1,0 +1,56 @@
+import type { Person, Simulator } from '../../api.js';
+import { WS } from '../../api.js';
+
+/**
+ * Demo scene: an incident is declared, acknowledged, made more severe and moved to monitoring,
+ * showing what people see after each step. The demo runner passes what the harness offers.
+ */
+export interface SceneContext {
+  sim: Simulator;
+  person(userId: string): Person;
+  idle(): Promise<void>;
+  clock: { advance(ms: number): void };
+  /** Prints a line of the demo's narration. */
+  say(line: string): void;
+}
+
+export const title = 'Lifecycle: declare, acknowledge, severity, status';
+
+export default async function run(ctx: SceneContext): Promise<void> {
+  const { sim, say } = ctx;
+  const alice = ctx.person(WS.users.alice);
+  const bob = ctx.person(WS.users.bob);
+
+  say('alice types: /incident declare Checkout returns 502 for EU customers');
+  const r = await alice.command('declare Checkout returns 502 for EU customers', WS.channels.general);
+  say(`alice sees: ${r.reply?.text ?? '(nothing)'}`);
+  await ctx.idle();
+  const ch = sim.channels().find((c) => c.name.startsWith('inc-') && c.name.includes('checkout-returns-502'));
+  if (!ch) throw new Error('the incident channel was not created');
+  say(`#${ch.name} exists; topic: ${sim.topic(ch.id)}`);
+  say(`#incidents shows:\n${sim.renderBlocks(sim.lastMessage(WS.channels.announce)?.blocks)}`);
+
+  const summaryTs = sim.pins(ch.id)[0]?.ts;
+  if (!summaryTs) throw new Error('no pinned summary');
+  await alice.command(`lead <@${WS.users.bob}>`, ch.id);
+  ctx.clock.advance(3 * 60_000);
+  say('bob clicks Acknowledge on the pinned summary (3 minutes later)');
+  await bob.click('Acknowledge', { channel: ch.id, ts: summaryTs });
+  await ctx.idle();
+
+  say('bob runs: /incident severity 1');
+  await bob.command('severity 1', ch.id);
+  await ctx.idle();
+  say(`topic now: ${sim.topic(ch.id)}`);
+
+  say('bob clicks Update status → Monitoring, with an update for stakeholders');
+  await bob.click('Update status', { channel: ch.id, ts: summaryTs });
+  await bob.fillAndSubmit({
+    Status: 'Monitoring',
+    'Update for stakeholders': 'Rolled back deploy 4711; 502s stopped.',
+  });
+  await ctx.idle();
+  say(`topic now: ${sim.topic(ch.id)}`);
+  say(`#${ch.name} as people see it:\n${sim.render(ch.id)}`);
+  say(`#incidents announcement now:\n${sim.renderBlocks(sim.lastMessage(WS.channels.announce)?.blocks)}`);
+}
