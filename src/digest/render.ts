@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { severityLabel } from '../incidents/model.js';
 import { channelLink, escapeText, humanDuration, mention, safe, slackDate } from '../slack/format.js';
 import type { Compared, Digest, Listed, NamedIncident } from './build.js';
-import type { DurationStat, RepeatRate, SeverityCounts } from './metrics.js';
+import type { DurationStat, RepeatRate } from './metrics.js';
 import { weekLabel } from './week.js';
 
 /**
@@ -226,7 +226,3 @@ export function renderEphemeral(d: Digest): DigestMessage {
   const det = renderDetails(d);
   return { text: s.text, blocks: [...s.blocks, { type: 'divider' }, ...det.blocks] };
 }
-
-/** Plain counts for a severity breakdown ("SEV1 2 · SEV2 1"), used by the chart caption. */
-export const severitySummary = (c: SeverityCounts): string =>
-  SEVS.map((s) => `${severityLabel(s)} ${c.bySeverity[s]}`).join(' · ');
