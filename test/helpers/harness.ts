@@ -29,7 +29,7 @@ import type { Person, Sender, Simulator } from '../../src/simulator/api.js';
 import { WS } from '../../src/simulator/api.js';
 import { SimPerson } from '../../src/simulator/person.js';
 import { SlackSender } from '../../src/simulator/sender.js';
-import { startSimulator } from '../../src/simulator/web-api.js';
+import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
 
 export type { Person, Sender, Simulator };
 export { WS };
@@ -51,7 +51,8 @@ export interface HarnessOptions {
 }
 
 export interface Harness {
-  sim: Simulator;
+  /** The simulator (implements `Simulator` from src/simulator/api.ts, plus lower-level helpers). */
+  sim: SimulatorImpl;
   /** The bot (Bolt app, scheduler, deps). */
   bot: FirebreakApp;
   deps: Deps;
@@ -59,11 +60,11 @@ export interface Harness {
   db: Db;
   clock: FakeClock;
   /** Signed-request sender (raw commands, events, shortcuts, forged requests). */
-  send: Sender;
+  send: SlackSender;
   /** `http://127.0.0.1:<port>/slack/events` */
   botUrl: string;
   /** A simulated person of the fixture (U0ALICE, U0BOB, U0CAROL, U0DAVE). */
-  person(userId: string): Person;
+  person(userId: string): SimPerson;
   /** Resolves when the bot has no deferred work AND the simulator has no request in flight. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -108,13 +109,24 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const botUrl = `http://127.0.0.1:${port}/slack/events`;
   const send = new SlackSender({ botUrl, signingSecret: SIGNING_SECRET, sim });
   sim.connect((event) => send.event(event));
-  const people = new Map<string, Person>();
+  const people = new Map<string, SimPerson>();
+  // Bolt answers events (and most interactions) before the listener finishes; track those runs so
+  // idle() also waits for listeners, not only for deferred tasks.
+  const processing = new Set<Promise<unknown>>();
+  const original = bot.app.processEvent.bind(bot.app);
+  bot.app.processEvent = (event) => {
+    const p = original(event);
+    processing.add(p);
+    void p.catch(() => {}).finally(() => processing.delete(p));
+    return p;
+  };
 
   const idle = async () => {
     // Bot work triggers Web API calls, whose answers may defer more work: loop until both are quiet.
     for (let quietRounds = 0; quietRounds < 2; ) {
       await bot.deps.tasks.idle();
-      if (sim.inFlight > 0 || bot.deps.tasks.inFlight > 0) {
+      if (processing.size > 0) await Promise.allSettled([...processing]);
+      if (sim.inFlight > 0 || bot.deps.tasks.inFlight > 0 || processing.size > 0) {
         quietRounds = 0;
         await new Promise((r) => setTimeout(r, 2));
         continue;
