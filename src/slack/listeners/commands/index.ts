@@ -47,6 +47,8 @@ export function register(app: App, deps: Deps): void {
       name = inner.name;
     }
     let acked = false;
+    // Bolt's own ack; `bolt.ack` is wrapped below so handlers can call it more than once.
+    const wrappedAck = bolt.ack as (a?: unknown) => Promise<void>;
     const call: SubcommandCall = {
       deps,
       bolt,
@@ -59,17 +61,16 @@ export function register(app: App, deps: Deps): void {
         const body: RespondArguments = typeof message === 'string' ? { text: message } : message;
         if (!acked) {
           acked = true;
-          await bolt.ack({ response_type: 'ephemeral', ...body });
+          await wrappedAck({ response_type: 'ephemeral', ...body });
         } else {
           await bolt.respond({ response_type: 'ephemeral', ...body });
         }
       },
     };
-    const wrappedAck = bolt.ack;
     bolt.ack = (async (arg?: unknown) => {
       if (acked) return;
       acked = true;
-      await (wrappedAck as (a?: unknown) => Promise<void>)(arg);
+      await wrappedAck(arg);
     }) as typeof bolt.ack;
     const sub = findSubcommand(subcommands, name === EMPTY ? 'declare' : name);
     try {
