@@ -300,16 +300,18 @@ export function overdueByOwner(rows: readonly FollowUpRow[], today: string): Own
     if (list) list.push(r);
     else m.set(r.ownerId, [r]);
   }
-  return [...m.entries()]
-    .map(([ownerId, items]) => ({
-      ownerId,
-      items: items.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.id - b.id),
-    }))
-    // Most overdue first; follow-ups nobody owns go last, they are the team's to assign.
-    .sort(
-      (a, b) =>
-        Number(a.ownerId === null) - Number(b.ownerId === null) ||
-        b.items.length - a.items.length ||
-        String(a.ownerId).localeCompare(String(b.ownerId)),
-    );
+  return (
+    [...m.entries()]
+      .map(([ownerId, items]) => ({
+        ownerId,
+        items: items.sort((a, b) => a.dueDate.localeCompare(b.dueDate) || a.id - b.id),
+      }))
+      // Most overdue first; follow-ups nobody owns go last, they are the team's to assign.
+      .sort(
+        (a, b) =>
+          Number(a.ownerId === null) - Number(b.ownerId === null) ||
+          b.items.length - a.items.length ||
+          String(a.ownerId).localeCompare(String(b.ownerId)),
+      )
+  );
 }
