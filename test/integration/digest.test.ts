@@ -305,7 +305,8 @@ describe('weekly digest through the simulator', () => {
     const alice = h.person(WS.users.alice);
     const now = await alice.command('digest', WS.channels.general);
     expect(now.reply?.text).toContain('This week so far: 23–29 Nov 2026');
-    expect(h.sim.renderBlocks(now.reply?.blocks)).toContain('Login loops');
+    expect(now.reply?.text).toContain('1 declared, 0 resolved');
+    expect(h.sim.renderBlocks(now.reply?.blocks)).toContain('Only you can see this');
     const last = await alice.command('digest last', WS.channels.general);
     expect(last.reply?.text).toContain('Weekly incident digest: 16–22 Nov 2026');
     const lastText = h.sim.renderBlocks(last.reply?.blocks);
