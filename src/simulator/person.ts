@@ -54,16 +54,28 @@ function pad2(n: number): string {
 }
 
 export class SimPerson implements Person {
+  /**
+   * @param settle awaited after every action, so what the bot does in response (a modal opening after
+   * the ack, a message after a click) is on screen when the action resolves. The harness passes its idle().
+   */
   constructor(
     readonly id: string,
     private readonly sim: SimulatorImpl,
     private readonly send: SlackSender,
+    private readonly settle: () => Promise<void> = async () => {},
   ) {}
 
-  private ok<T extends SendResult>(r: T, what: string): T {
+  private async ok<T extends SendResult>(r: T, what: string): Promise<T> {
     if (r.status < 200 || r.status >= 300)
       throw new Error(`person: the bot answered ${what} with HTTP ${r.status} ${r.body.slice(0, 200)}`);
+    await this.settle();
     return r;
+  }
+
+  private async settled<T>(p: Promise<T>): Promise<T> {
+    const v = await p;
+    await this.settle();
+    return v;
   }
 
   async command(text: string, channel = 'C0GENERAL'): Promise<CommandResult> {
@@ -79,34 +91,34 @@ export class SimPerson implements Person {
     );
   }
   say(channel: string, text: string, opts?: PostAsUserOptions): Promise<SimMessage> {
-    return this.sim.postAsUser(this.id, channel, text, opts);
+    return this.settled(this.sim.postAsUser(this.id, channel, text, opts));
   }
   reply(channel: string, threadTs: string, text: string): Promise<SimMessage> {
-    return this.sim.postAsUser(this.id, channel, text, { thread_ts: threadTs });
+    return this.settled(this.sim.postAsUser(this.id, channel, text, { thread_ts: threadTs }));
   }
   edit(channel: string, ts: string, text: string): Promise<SimMessage> {
-    return this.sim.editAsUser(this.id, channel, ts, text);
+    return this.settled(this.sim.editAsUser(this.id, channel, ts, text));
   }
   delete(channel: string, ts: string): Promise<void> {
-    return this.sim.deleteAsUser(this.id, channel, ts);
+    return this.settled(this.sim.deleteAsUser(this.id, channel, ts));
   }
   react(channel: string, ts: string, name: string): Promise<void> {
-    return this.sim.react(this.id, channel, ts, name);
+    return this.settled(this.sim.react(this.id, channel, ts, name));
   }
   unreact(channel: string, ts: string, name: string): Promise<void> {
-    return this.sim.unreact(this.id, channel, ts, name);
+    return this.settled(this.sim.unreact(this.id, channel, ts, name));
   }
   pin(channel: string, ts: string): Promise<void> {
-    return this.sim.pin(this.id, channel, ts);
+    return this.settled(this.sim.pin(this.id, channel, ts));
   }
   unpin(channel: string, ts: string): Promise<void> {
-    return this.sim.unpin(this.id, channel, ts);
+    return this.settled(this.sim.unpin(this.id, channel, ts));
   }
   join(channel: string): Promise<void> {
-    return this.sim.join(this.id, channel);
+    return this.settled(this.sim.join(this.id, channel));
   }
   openHome(): Promise<void> {
-    return this.sim.openHome(this.id);
+    return this.settled(this.sim.openHome(this.id));
   }
 
   // ------------------------------------------------------------ modals
@@ -247,7 +259,7 @@ export class SimPerson implements Person {
       const { block, element } = this.inputByLabel(view, label);
       if (block.dispatch_action !== true) continue;
       const state = view.state.values[String(block.block_id)]?.[String(element.action_id)];
-      this.ok(
+      await this.ok(
         await this.send.blockAction(
           this.id,
           { viewId: view.id },
@@ -304,7 +316,7 @@ export class SimPerson implements Person {
   async closeView(): Promise<void> {
     const view = this.view();
     this.sim.popView(this.id);
-    if (view.notify_on_close) this.ok(await this.send.viewClosed(this.id, view), 'view_closed');
+    if (view.notify_on_close) await this.ok(await this.send.viewClosed(this.id, view), 'view_closed');
   }
 
   // ------------------------------------------------------------ clicking

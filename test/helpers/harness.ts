@@ -149,7 +149,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     person(userId) {
       let p = people.get(userId);
       if (!p) {
-        p = new SimPerson(userId, sim, send);
+        p = new SimPerson(userId, sim, send, idle);
         people.set(userId, p);
       }
       return p;
