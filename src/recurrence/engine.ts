@@ -289,16 +289,17 @@ export class RecurrenceEngine {
       const id = this.termId(t, false);
       const w = wtf(f) * this.idf(id);
       norm += w * w;
-      if (id >= 0) all.push({ id, w: w * (this.termFactor.get(id) ?? 1) });
+      if (id >= 0) all.push({ id, w });
     }
     all.sort((a, b) => b.w - a.w);
     const kept = all.slice(0, this.weights.queryTerms);
-    // Normalise by the kept terms, so a long query is not penalised for words it dropped.
+    // Normalise by the kept terms, so a long query is not penalised for words it dropped; learned
+    // factors apply after normalising, so a down-weighted term really lowers the score.
     let keptNorm = 0;
     for (const k of kept) keptNorm += k.w * k.w;
     return {
       ids: kept.map((k) => k.id),
-      wts: kept.map((k) => k.w),
+      wts: kept.map((k) => k.w * (this.termFactor.get(k.id) ?? 1)),
       norm: Math.sqrt(keptNorm || norm) || 1,
     };
   }
