@@ -81,32 +81,38 @@ export function incidentsDueForArchive(db: Db, now: Date, policy: string): Incid
     .all();
 }
 
-/** Records a successful archive; the archive job closes a still-resolved incident on the way. */
-export function markArchived(db: Db, now: Date, incidentId: number, by: string | null): Incident | undefined {
+/**
+ * The archive job closes a still-resolved incident before archiving its channel, so the summary
+ * and announcement can say "closed" while the channel still accepts edits.
+ */
+export function closeForArchive(db: Db, now: Date, incidentId: number): Incident | undefined {
   return db.transaction((tx) => {
     const before = tx.select().from(incidents).where(eq(incidents.id, incidentId)).get();
-    if (!before) return undefined;
-    const closing = before.status === 'resolved';
+    if (!before || before.status !== 'resolved') return before;
     const incident = tx
       .update(incidents)
-      .set({
-        archivedAt: before.archivedAt ?? now,
-        ...(closing ? { status: 'closed', closedAt: now } : {}),
-        updatedAt: now,
-      })
+      .set({ status: 'closed', closedAt: now, updatedAt: now })
       .where(eq(incidents.id, incidentId))
       .returning()
       .get();
-    if (closing)
-      addTimelineEvent(tx, {
-        incidentId,
-        kind: 'closed',
-        authorId: by,
-        data: { from: 'resolved', to: 'closed', via: 'archive' },
-        occurredAt: now,
-        recordedAt: now,
-        capturedVia: 'auto',
-      });
+    addTimelineEvent(tx, {
+      incidentId,
+      kind: 'closed',
+      data: { from: 'resolved', to: 'closed', via: 'archive' },
+      occurredAt: now,
+      recordedAt: now,
+      capturedVia: 'auto',
+    });
     return incident;
   });
+}
+
+/** Records a successful archive (first time only). */
+export function markArchived(db: Db, now: Date, incidentId: number): Incident | undefined {
+  return db
+    .update(incidents)
+    .set({ archivedAt: now, updatedAt: now })
+    .where(and(eq(incidents.id, incidentId), isNull(incidents.archivedAt)))
+    .returning()
+    .get();
 }

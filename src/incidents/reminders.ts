@@ -81,13 +81,13 @@ export function currentSlot(now: Date, tz: string, hour: number): string | null 
 }
 
 /**
- * Root cause still pending: every working day at the hour, starting with the first slot that
- * opens after the resolution (resolving at 15:00 does not trigger an instant nag).
+ * Root cause still pending: every working day at the hour, from the first working day after the
+ * (local) day of the resolution, so resolving at 09:30 does not bring a nag at 10:00.
  */
 export function rootCauseSlot(now: Date, tz: string, hour: number, resolvedAt: Date): string | null {
   const slot = currentSlot(now, tz, hour);
   if (slot === null) return null;
-  return slotOpensAt(slot, hour, tz).getTime() >= resolvedAt.getTime() ? slot : null;
+  return slot > localTime(resolvedAt, tz).date ? slot : null;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../deps.js';
-import { incidentsDueForArchive, markArchived } from '../incidents/close.js';
+import { closeForArchive, incidentsDueForArchive, markArchived } from '../incidents/close.js';
 import { followUpsForReminders, followUpsOfIncident } from '../incidents/follow-ups.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
 import { getIncidentById } from '../incidents/queries.js';
@@ -88,7 +88,6 @@ export async function archiveIncidentChannel(
   deps: Deps,
   client: WebClient,
   incident: Incident,
-  by: string | null,
 ): Promise<void> {
   if (!incident.channelId) return;
   try {
@@ -96,7 +95,7 @@ export async function archiveIncidentChannel(
   } catch (e) {
     if (slackErrorCode(e) !== 'already_archived') throw e;
   }
-  markArchived(deps.db, deps.clock.now(), incident.id, by);
+  markArchived(deps.db, deps.clock.now(), incident.id);
 }
 
 /** The after-<N>d policy: archive channels whose incident was resolved N days ago. */
@@ -104,15 +103,16 @@ export async function archiveDueChannels(deps: Deps, client: WebClient): Promise
   let archived = 0;
   for (const incident of incidentsDueForArchive(deps.db, deps.clock.now(), deps.config.ARCHIVE_POLICY)) {
     try {
+      closeForArchive(deps.db, deps.clock.now(), incident.id);
+      await refreshQuietly(deps, client, incident.id);
       if (incident.channelId) {
         await client.chat.postMessage({
           channel: incident.channelId,
           text: `:file_cabinet: Archiving this channel: ${incidentRef(incident)} was resolved more than ${deps.config.ARCHIVE_POLICY.replace(/^after-(\d+)d$/, '$1')} days ago. The timeline and follow-ups stay in Firebreak.`,
         });
       }
-      await archiveIncidentChannel(deps, client, incident, null);
+      await archiveIncidentChannel(deps, client, incident);
       archived++;
-      await refreshQuietly(deps, client, incident.id);
     } catch (e) {
       // Left unarchived: the next run tries again.
       deps.logger.error(`could not archive the channel of ${incidentRef(incident)}: ${describeError(e)}`);

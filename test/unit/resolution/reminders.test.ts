@@ -35,13 +35,16 @@ describe('reminder slots', () => {
     expect(slotOpensAt('2026-11-23', 10, 'Europe/Berlin').toISOString()).toBe('2026-11-23T09:00:00.000Z');
   });
 
-  it('root cause: first slot after the resolution, then every working day', () => {
-    const resolved = new Date('2026-11-23T16:00:00Z'); // Monday 11:00 in New York, after 10:00
+  it('root cause: from the working day after the resolution, then every working day', () => {
+    const resolved = new Date('2026-11-23T14:30:00Z'); // Monday 09:30 in New York
     const tz = 'America/New_York';
     expect(rootCauseSlot(new Date('2026-11-23T16:05:00Z'), tz, 10, resolved)).toBeNull();
     expect(rootCauseSlot(new Date('2026-11-24T15:00:00Z'), tz, 10, resolved)).toBe('2026-11-24');
     expect(rootCauseSlot(new Date('2026-11-27T15:00:00Z'), tz, 10, resolved)).toBe('2026-11-27'); // Friday
     expect(rootCauseSlot(new Date('2026-11-28T15:00:00Z'), tz, 10, resolved)).toBeNull();
+    // Resolved on a Friday evening: Monday.
+    const friday = new Date('2026-11-27T22:00:00Z');
+    expect(rootCauseSlot(new Date('2026-11-30T15:00:00Z'), tz, 10, friday)).toBe('2026-11-30');
   });
 
   it('follow-up: from the due date (or the Monday after a weekend due date), not while snoozed', () => {

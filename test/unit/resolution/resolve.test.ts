@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { closeIncident, incidentsDueForArchive, markArchived } from '../../../src/incidents/close.js';
+import {
+  closeForArchive,
+  closeIncident,
+  incidentsDueForArchive,
+  markArchived,
+} from '../../../src/incidents/close.js';
 import { followUpsOfIncident } from '../../../src/incidents/follow-ups.js';
 import { getIncidentById } from '../../../src/incidents/queries.js';
 import { reopenIncident } from '../../../src/incidents/reopen.js';
@@ -171,7 +176,7 @@ describe('reopen and close', () => {
     });
   });
 
-  it('finds channels due for archiving under after-<N>d, and archiving closes a resolved incident', () => {
+  it('finds channels due for archiving under after-<N>d; the archiver closes a resolved incident first', () => {
     const db = testDb();
     const inc = makeIncident(db, { startedAt: started, channelId: 'C0INC1' });
     resolveIncident(db, now, CATS, input(inc.id));
@@ -179,8 +184,8 @@ describe('reopen and close', () => {
     expect(incidentsDueForArchive(db, new Date('2026-11-30T10:31:00Z'), 'on-close')).toEqual([]);
     const due = incidentsDueForArchive(db, new Date('2026-11-30T10:31:00Z'), 'after-7d');
     expect(due.map((i) => i.id)).toEqual([inc.id]);
-    const archived = markArchived(db, new Date('2026-11-30T10:31:00Z'), inc.id, null);
-    expect(archived).toMatchObject({ status: 'closed' });
+    expect(closeForArchive(db, new Date('2026-11-30T10:31:00Z'), inc.id)).toMatchObject({ status: 'closed' });
+    const archived = markArchived(db, new Date('2026-11-30T10:31:00Z'), inc.id);
     expect(archived?.archivedAt).not.toBeNull();
     expect(incidentsDueForArchive(db, new Date('2026-12-30T00:00:00Z'), 'after-7d')).toEqual([]);
   });

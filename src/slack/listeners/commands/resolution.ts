@@ -247,7 +247,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
           deps.hooks.emit({ kind: 'updated', incidentId: incident.id, fields: ['status'] }, deps, client);
           if (result.archiveNow) {
             try {
-              await archiveIncidentChannel(deps, client, incident, user);
+              await archiveIncidentChannel(deps, client, incident);
             } catch (e) {
               await call.reply(
                 `:warning: ${incidentRef(incident)} is closed, but Slack refused to archive ${incident.channelId ? channelLink(incident.channelId) : 'its channel'} (${describeError(e)}). Archive it by hand or try \`/incident close\` again later.`,
