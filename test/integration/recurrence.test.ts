@@ -38,9 +38,9 @@ function seedBackground(): void {
     'Office VPN drops connections every hour',
     'Analytics dashboard shows no data for yesterday',
   ];
-  titles.forEach((title, i) =>
-    seed({ title, description: `${title}. Investigated and fixed.`, declaredAt: past(100 + i * 7) }),
-  );
+  for (const [i, title] of titles.entries()) {
+    seed({ title, description: `${title}. Investigated and fixed.`, declaredAt: past(100 + i * 7) });
+  }
 }
 
 const channelOf = (n: number): string => {
@@ -49,7 +49,7 @@ const channelOf = (n: number): string => {
   return c;
 };
 const shown = (m: SimMessage | undefined) => h.sim.renderBlocks(m?.blocks, m?.text);
-const botMessages = (ch: string) => h.sim.messages(ch).filter((m) => m.user === WS.bot.userId);
+const botMessages = (ch: string) => h.sim.messages(ch).filter((m) => m.user === WS.botUser);
 const recurrenceMessages = (ch: string) =>
   botMessages(ch).filter((m) =>
     /seen before|looks the same|Possibly related|private incident/.test(shown(m)),
