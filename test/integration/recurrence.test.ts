@@ -121,7 +121,7 @@ describe('recurrence warnings', () => {
     const second = await declare(bob, 'Payments API timeouts for EU customers again');
     const inSecond = recurrenceMessages(channelOf(second)).map(shown).join('\n');
     const inFirst = recurrenceMessages(channelOf(first)).map(shown).join('\n');
-    expect(inSecond).toContain(`INC-${first} (Payments API timeouts for EU customers) is open right now`);
+    expect(inSecond).toContain(`*INC-${first}* (Payments API timeouts for EU customers) is open right now`);
     expect(inSecond).toContain('join it?');
     expect(inFirst).toContain(`INC-${second}`);
     expect(inFirst).toContain('is open right now');
