@@ -99,10 +99,14 @@ export interface Simulator {
   home(user: string): SimView | undefined;
   /** Every uploaded file (completed uploads only). */
   files(channel?: string): SimFile[];
-  /** Plain-text rendering of a channel as a person sees it (used by the demo and in failure messages). */
+  /** Plain-text rendering of a channel as a person sees it, mentions resolved (the demo; failure messages). */
   render(channel: string): string;
-  /** Plain-text rendering of any blocks (sections, headers, context, buttons …). */
-  renderBlocks(blocks: readonly AnyBlock[] | undefined, fallbackText?: string): string;
+  /**
+   * Text of any blocks, one line per block (headers `== … ==`, buttons `[Label]`). mrkdwn is kept raw
+   * (`<@U0BOB>`, `<#C…>`, `&lt;`) so tests can assert on what the bot sent; `resolve` shows it as a person
+   * would read it (`@bob`, `#inc-1-…`).
+   */
+  renderBlocks(blocks: readonly AnyBlock[] | undefined, fallbackText?: string, resolve?: boolean): string;
 
   // --- what people do (events reach the bot when it is subscribed and a member) ---
   postAsUser(user: string, channel: string, text: string, opts?: PostAsUserOptions): Promise<SimMessage>;

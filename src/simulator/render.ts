@@ -26,9 +26,12 @@ export function resolveMrkdwn(ws: Workspace, text: string): string {
     .replace(/&amp;/g, '&');
 }
 
+/** Mentions and links resolved for a person's eyes, or kept raw (tests assert on the mrkdwn). */
+let resolving = false;
+
 function textOf(ws: Workspace, t: unknown): string {
   if (!isObj(t) || typeof t.text !== 'string') return '';
-  return t.type === 'mrkdwn' ? resolveMrkdwn(ws, t.text) : t.text;
+  return t.type === 'mrkdwn' && resolving ? resolveMrkdwn(ws, t.text) : t.text;
 }
 
 function elementLabel(ws: Workspace, el: unknown): string {
@@ -50,8 +53,27 @@ function elementLabel(ws: Workspace, el: unknown): string {
   }
 }
 
-export function renderBlocks(ws: Workspace, blocks: readonly AnyBlock[] | undefined, fallback = ''): string {
-  if (!blocks || blocks.length === 0) return resolveMrkdwn(ws, fallback);
+/**
+ * The text of blocks, one line per block, buttons as [Label]. mrkdwn stays raw (`<@U0BOB>`,
+ * `<#C…>`, `&lt;`) unless `resolve` is set, so tests can assert on exactly what the bot sent.
+ */
+export function renderBlocks(
+  ws: Workspace,
+  blocks: readonly AnyBlock[] | undefined,
+  fallback = '',
+  resolve = false,
+): string {
+  const before = resolving;
+  resolving = resolve;
+  try {
+    return renderBlocksInner(ws, blocks, fallback);
+  } finally {
+    resolving = before;
+  }
+}
+
+function renderBlocksInner(ws: Workspace, blocks: readonly AnyBlock[] | undefined, fallback: string): string {
+  if (!blocks || blocks.length === 0) return resolving ? resolveMrkdwn(ws, fallback) : fallback;
   const lines: string[] = [];
   for (const b of blocks) {
     switch (b.type) {
@@ -85,7 +107,7 @@ export function renderBlocks(ws: Workspace, blocks: readonly AnyBlock[] | undefi
         break;
       }
       case 'markdown':
-        lines.push(resolveMrkdwn(ws, String(b.text ?? '')));
+        lines.push(resolving ? resolveMrkdwn(ws, String(b.text ?? '')) : String(b.text ?? ''));
         break;
       case 'image':
         lines.push(`(image: ${String(b.alt_text ?? '')})`);
@@ -122,7 +144,7 @@ function indent(text: string, pad: string): string {
 
 function renderMessage(ws: Workspace, m: SimMessage, pad: string): string {
   const who = m.bot_id ? `${m.username ?? 'Firebreak'} (app)` : (ws.users.get(m.user)?.name ?? m.user);
-  const body = renderBlocks(ws, m.blocks, m.text);
+  const body = renderBlocks(ws, m.blocks, m.text, true);
   const files = (m.files ?? []).map((f) => `📎 ${f.title || f.name} (${f.size} bytes)`);
   const reactions = m.reactions.map((r) => `:${r.name}: ${r.users.length}`).join(' ');
   const lines = [`${pad}[${hhmm(m.ts)}] ${who}${m.edited ? ' (edited)' : ''}:`];

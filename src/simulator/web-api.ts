@@ -1750,8 +1750,8 @@ export class SimulatorImpl implements Simulator {
     const ch = this.ws.findChannel(channel);
     return renderChannel(this.ws, ch?.id ?? channel);
   }
-  renderBlocks(blocks: readonly AnyBlock[] | undefined, fallbackText = ''): string {
-    return renderBlocks(this.ws, blocks, fallbackText);
+  renderBlocks(blocks: readonly AnyBlock[] | undefined, fallbackText = '', resolve = false): string {
+    return renderBlocks(this.ws, blocks, fallbackText, resolve);
   }
 
   /** Used by the person: closes the top modal (or all with clear). */
