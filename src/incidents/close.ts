@@ -88,7 +88,7 @@ export function incidentsDueForArchive(db: Db, now: Date, policy: string): Incid
 export function closeForArchive(db: Db, now: Date, incidentId: number): Incident | undefined {
   return db.transaction((tx) => {
     const before = tx.select().from(incidents).where(eq(incidents.id, incidentId)).get();
-    if (!before || before.status !== 'resolved') return before;
+    if (before?.status !== 'resolved') return before;
     const incident = tx
       .update(incidents)
       .set({ status: 'closed', closedAt: now, updatedAt: now })
