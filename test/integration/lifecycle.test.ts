@@ -99,6 +99,19 @@ describe('declaring', () => {
     expect(getIncidentByNumber(h.db, 2)?.sourcePermalink).toMatch(/^https?:/);
   });
 
+  it('a maximal hostile title stays escaped and within every Slack limit', async () => {
+    const title = `<!channel> <@${bob}> *ünïcödé* ${'déjà vu '.repeat(30)}`.slice(0, 150);
+    const r = await h.person(alice).command(`declare ${title}`);
+    expect(r.reply?.text).not.toContain('<!channel>');
+    await h.idle();
+    const id = channelOf(1);
+    expect(h.sim.channel(id)?.name.length).toBeLessThanOrEqual(80);
+    expect(h.sim.calls().filter((c) => !c.ok)).toEqual([]);
+    const ann = h.sim.lastMessage(WS.channels.announce);
+    expect(`${ann?.text}${JSON.stringify(ann?.blocks)}`).not.toMatch(/<!channel>|<@U0BOB>/);
+    expect(h.sim.dms(alice)).toHaveLength(0);
+  });
+
   it('two incidents with the same title get two valid channels', async () => {
     await h.person(alice).command('declare DB down');
     await h.person(bob).command('declare DB down');
