@@ -42,7 +42,7 @@ describe('declaring', () => {
     for (const b of ['Acknowledge', 'Update status', 'Change severity', 'Resolve'])
       expect(summary).toContain(b);
     expect(announcementText()).toContain('INC-1');
-    expect(announcementText()).toContain(`#${ch?.name}`);
+    expect(announcementText()).toContain(`<#${id}>`);
   });
 
   it('via the modal (/incident alone), with inline errors for bad input', async () => {
