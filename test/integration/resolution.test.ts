@@ -56,6 +56,7 @@ describe('resolving', () => {
   it('with a root cause: modal, resolution message with durations, summary and topic, follow-ups', async () => {
     await start();
     const { channel } = await declare();
+    expect(h.sim.renderBlocks(h.sim.pins(channel)[0]?.blocks)).toContain('[Resolve]');
     h.clock.set('2026-11-23T14:20:00Z');
     const a = h.person(alice);
     await a.command('resolve', channel);
@@ -93,7 +94,17 @@ describe('resolving', () => {
     expect(h.sim.topic(channel)).toContain('Resolved');
     const summary = h.sim.pins(channel)[0];
     expect(h.sim.renderBlocks(summary?.blocks)).toContain('Resolved');
-    expect(h.sim.renderBlocks(summary?.blocks)).not.toContain('Resolve\n');
+    expect(h.sim.renderBlocks(summary?.blocks)).not.toContain('[Resolve]');
+
+    // The postmortem export carries the resolution, the root cause and the follow-ups.
+    await h.person(alice).command('export', channel);
+    await h.idle();
+    const doc = h.sim.files(channel).at(-1)?.bytes.toString('utf8') ?? '';
+    expect(doc).toContain('A config flag set the DB pool size to 0');
+    expect(doc).toContain('configuration');
+    expect(doc).toContain('No canary');
+    expect(doc).toContain('Rolled back the 13:55 deploy');
+    expect(doc).toContain('Add a canary stage to checkout-api');
   });
 
   it('refuses a missing root cause and a time before the start inline, then resolves with "not known yet"', async () => {
@@ -185,12 +196,10 @@ describe('root-cause reminders', () => {
     await h.person(alice).click('Write the root cause', { channel: dm.channel, ts: dm.ts });
     await h.idle();
     expect(h.person(alice).view().callback_id).toBe('root_cause_modal');
-    await h
-      .person(alice)
-      .fillAndSubmit({
-        'Root cause': 'Leaky connection pool in v2.3',
-        'Root-cause category': 'software bug',
-      });
+    await h.person(alice).fillAndSubmit({
+      'Root cause': 'Leaky connection pool in v2.3',
+      'Root-cause category': 'software bug',
+    });
     await h.idle();
     expect(incident()).toMatchObject({
       rootCausePending: false,
