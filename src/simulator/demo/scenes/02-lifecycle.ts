@@ -28,7 +28,9 @@ export default async function run(ctx: SceneContext): Promise<void> {
   const ch = sim.channels().find((c) => c.name.startsWith('inc-') && c.name.includes('checkout-returns-502'));
   if (!ch) throw new Error('the incident channel was not created');
   say(`#${ch.name} exists; topic: ${sim.topic(ch.id)}`);
-  say(`#incidents shows:\n${sim.renderBlocks(sim.lastMessage(WS.channels.announce)?.blocks, undefined, true)}`);
+  say(
+    `#incidents shows:\n${sim.renderBlocks(sim.lastMessage(WS.channels.announce)?.blocks, undefined, true)}`,
+  );
 
   const summaryTs = sim.pins(ch.id)[0]?.ts;
   if (!summaryTs) throw new Error('no pinned summary');
@@ -52,5 +54,7 @@ export default async function run(ctx: SceneContext): Promise<void> {
   await ctx.idle();
   say(`topic now: ${sim.topic(ch.id)}`);
   say(`#${ch.name} as people see it:\n${sim.render(ch.id)}`);
-  say(`#incidents announcement now:\n${sim.renderBlocks(sim.lastMessage(WS.channels.announce)?.blocks, undefined, true)}`);
+  say(
+    `#incidents announcement now:\n${sim.renderBlocks(sim.lastMessage(WS.channels.announce)?.blocks, undefined, true)}`,
+  );
 }
