@@ -360,7 +360,7 @@ describe('follow-ups', () => {
     expect(rows).toEqual([
       { text: 'We should alert on @U0ALICE pool exhaustion & retries', owner_id: alice },
     ]);
-    expect(h.person(alice).lastEphemeral(channel)?.text).toMatch(/Follow-up #\d+ added to INC-1/);
+    expect(h.person(alice).lastEphemeral(channel)?.text).toMatch(/follow-up #\d+ of INC-1/);
     // Elsewhere the emoji means nothing.
     const other = await h.person(bob).say(WS.channels.general, 'unrelated');
     await h.person(alice).react(WS.channels.general, other.ts, 'fast_forward');

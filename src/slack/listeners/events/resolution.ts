@@ -61,7 +61,7 @@ export function register(app: App, deps: Deps): void {
       client,
       e.user,
       channel,
-      `:fast_forward: Follow-up #${followUp.id} added to ${incidentRef(incident)}, owned by you, no due date. Give it one with \`/incident followup <text> due <date>\` next time; \`/incident followups\` lists yours.`,
+      `:fast_forward: That message is now follow-up #${followUp.id} of ${incidentRef(incident)}, owned by you (no due date, so no reminders). \`/incident followups\` lists yours; for a dated one use \`/incident followup <text> @owner due <date>\`.`,
     );
   });
 }
