@@ -83,7 +83,8 @@ function renderBlocksInner(ws: Workspace, blocks: readonly AnyBlock[] | undefine
       case 'section': {
         const parts: string[] = [];
         if (b.text) parts.push(textOf(ws, b.text));
-        if (Array.isArray(b.fields)) parts.push(b.fields.map((f) => textOf(ws, f)).join('   |   '));
+        if (Array.isArray(b.fields))
+          parts.push(b.fields.map((f) => textOf(ws, f).replace(/\n/g, ' ')).join('\n'));
         if (b.accessory) parts.push(elementLabel(ws, b.accessory));
         lines.push(parts.filter((p) => p !== '').join('\n'));
         break;

@@ -1,22 +1,13 @@
-import type { Person, Simulator } from '../../api.js';
 import { WS } from '../../api.js';
+import type { DemoContext } from '../context.js';
 
 /**
  * Demo scene: an incident is declared, acknowledged, made more severe and moved to monitoring,
- * showing what people see after each step. The demo runner passes what the harness offers.
+ * showing what people see after each step.
  */
-export interface SceneContext {
-  sim: Simulator;
-  person(userId: string): Person;
-  idle(): Promise<void>;
-  clock: { advance(ms: number): void };
-  /** Prints a line of the demo's narration. */
-  say(line: string): void;
-}
-
 export const title = 'Lifecycle: declare, acknowledge, severity, status';
 
-export default async function run(ctx: SceneContext): Promise<void> {
+export default async function run(ctx: DemoContext): Promise<void> {
   const { sim, say } = ctx;
   const alice = ctx.person(WS.users.alice);
   const bob = ctx.person(WS.users.bob);

@@ -1,0 +1,155 @@
+/**
+ * The local Slack and the real bot, wired over real HTTP on loopback: used by the test harness
+ * (test/helpers/harness.ts) and by `npm run demo`. Temp-file SQLite DB (migrated), FakeClock.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, type FirebreakApp } from '../app.js';
+import { type Config, loadConfig } from '../config.js';
+import { closeDb, type Db, openDb } from '../db/client.js';
+import { migrateDb } from '../db/migrate.js';
+import type { Deps } from '../deps.js';
+import { FakeClock } from '../incidents/clock.js';
+import { createLogger } from '../log.js';
+import type { Job } from '../schedule.js';
+import type { Person, Sender, Simulator } from './api.js';
+import { WS } from './api.js';
+import { SimPerson } from './person.js';
+import { SlackSender } from './sender.js';
+import { type SimulatorImpl, startSimulator } from './web-api.js';
+
+export type { Person, Sender, Simulator };
+export { WS };
+
+export const SIGNING_SECRET = 'sim-signing-secret-0123456789abcdef';
+
+export interface StackOptions {
+  /** Start time of the FakeClock. Default 2026-11-23T09:00:00Z (a Monday). */
+  now?: string | Date;
+  /** Extra/overriding environment (CONTRACT variables), e.g. { ARCHIVE_POLICY: 'never' }. */
+  env?: Record<string, string>;
+  /** Replace the scheduled jobs. */
+  jobs?: Job[];
+  /** Start cron schedules. Default false (tests call `bot.scheduler.run(name)`). */
+  schedules?: boolean;
+  /** Granted scopes override (default: manifest.yml's bot scopes). */
+  scopes?: string[];
+  /** Prefix of the temp directory holding the database. */
+  tmpPrefix?: string;
+}
+
+export interface Stack {
+  /** The simulator (implements `Simulator` from src/simulator/api.ts, plus lower-level helpers). */
+  sim: SimulatorImpl;
+  /** The bot (Bolt app, scheduler, deps). */
+  bot: FirebreakApp;
+  deps: Deps;
+  config: Config;
+  db: Db;
+  clock: FakeClock;
+  /** Signed-request sender (raw commands, events, shortcuts, forged requests). */
+  send: SlackSender;
+  /** `http://127.0.0.1:<port>/slack/events` */
+  botUrl: string;
+  /** A simulated person of the fixture (U0ALICE, U0BOB, U0CAROL, U0DAVE). */
+  person(userId: string): SimPerson;
+  /** Resolves when the bot has no deferred work AND the simulator has no request in flight. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const clock = new FakeClock(opts.now ?? '2026-11-23T09:00:00.000Z');
+  const sim = await startSimulator({ clock, ...(opts.scopes ? { scopes: opts.scopes } : {}) });
+  const dir = mkdtempSync(join(tmpdir(), opts.tmpPrefix ?? 'firebreak-test-'));
+  const config = loadConfig({
+    SLACK_BOT_TOKEN: sim.token,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: sim.apiUrl,
+    DATABASE_PATH: join(dir, 'firebreak.db'),
+    ANNOUNCE_CHANNEL: WS.channels.announce,
+    DIGEST_CHANNEL: WS.channels.digest,
+    LOG_LEVEL: 'error',
+    PORT: '0',
+    ...opts.env,
+  });
+  const db = openDb(config.DATABASE_PATH);
+  migrateDb(db);
+  const logger = createLogger(config.LOG_LEVEL);
+  const bot = createApp({
+    config,
+    db,
+    logger,
+    clock,
+    retryConfig: { retries: 2, minTimeout: 5, maxTimeout: 20 },
+    ...(opts.jobs ? { jobs: opts.jobs } : {}),
+    schedules: opts.schedules ?? false,
+  });
+  let port: number;
+  try {
+    port = await bot.start(0);
+  } catch (e) {
+    await sim.close();
+    closeDb(db);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const botUrl = `http://127.0.0.1:${port}/slack/events`;
+  const send = new SlackSender({ botUrl, signingSecret: SIGNING_SECRET, sim });
+  sim.connect((event) => send.event(event));
+  const people = new Map<string, SimPerson>();
+  // Bolt answers events (and most interactions) before the listener finishes; track those runs so
+  // idle() also waits for listeners, not only for deferred tasks.
+  const processing = new Set<Promise<unknown>>();
+  const original = bot.app.processEvent.bind(bot.app);
+  bot.app.processEvent = (event) => {
+    const p = original(event);
+    processing.add(p);
+    void p.catch(() => {}).finally(() => processing.delete(p));
+    return p;
+  };
+
+  const idle = async () => {
+    // Bot work triggers Web API calls, whose answers may defer more work: loop until both are quiet.
+    for (let quietRounds = 0; quietRounds < 2; ) {
+      await bot.deps.tasks.idle();
+      if (processing.size > 0) await Promise.allSettled([...processing]);
+      if (sim.inFlight > 0 || bot.deps.tasks.inFlight > 0 || processing.size > 0) {
+        quietRounds = 0;
+        await new Promise((r) => setTimeout(r, 2));
+        continue;
+      }
+      // A macrotask turn lets a just-answered request's continuation defer its follow-up.
+      await new Promise((r) => setImmediate(r));
+      quietRounds++;
+    }
+  };
+
+  return {
+    sim,
+    bot,
+    deps: bot.deps,
+    config,
+    db,
+    clock,
+    send,
+    botUrl,
+    person(userId) {
+      let p = people.get(userId);
+      if (!p) {
+        p = new SimPerson(userId, sim, send, idle);
+        people.set(userId, p);
+      }
+      return p;
+    },
+    idle,
+    async close() {
+      await idle();
+      await bot.stop();
+      await sim.close();
+      closeDb(db);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
