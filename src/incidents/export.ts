@@ -55,6 +55,24 @@ export function exportFilename(incident: Pick<Incident, 'number' | 'title'>): st
   return `${incidentRef(incident).toLowerCase()}${slug ? `-${slug}` : ''}-postmortem.md`;
 }
 
+/** Everyone the postmortem names, so the caller can make sure their names are known first. */
+export function postmortemPeople(db: Db, incidentId: number): string[] {
+  const incident = getIncidentById(db, incidentId);
+  if (!incident) return [];
+  const ids = new Set<string>([incident.declaredBy]);
+  if (incident.leadId) ids.add(incident.leadId);
+  for (const r of db.select().from(incidentRoles).where(eq(incidentRoles.incidentId, incidentId)).all())
+    ids.add(r.userId);
+  for (const e of fullTimeline(db, incidentId)) {
+    if (e.authorId) ids.add(e.authorId);
+    for (const m of e.text.matchAll(/<@([UW][A-Z0-9]+)/g)) if (m[1]) ids.add(m[1]);
+  }
+  for (const f of db.select().from(followUps).where(eq(followUps.incidentId, incidentId)).all()) {
+    if (f.ownerId) ids.add(f.ownerId);
+  }
+  return [...ids].filter((id) => /^[UW][A-Z0-9]+$/.test(id));
+}
+
 export function buildPostmortem(db: Db, incidentId: number, opts: { now: Date; tz?: string }): Postmortem {
   const incident = getIncidentById(db, incidentId);
   if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');

@@ -1,13 +1,13 @@
 import type { Deps } from '../../../deps.js';
 import { addNote } from '../../../incidents/add-note.js';
 import { DomainError } from '../../../incidents/errors.js';
-import { buildPostmortem, relativeTime } from '../../../incidents/export.js';
+import { buildPostmortem, postmortemPeople, relativeTime } from '../../../incidents/export.js';
 import { incidentRef } from '../../../incidents/model.js';
 import { resolveTargetIncident } from '../../../incidents/queries.js';
 import { timelinePage } from '../../../incidents/timeline.js';
 import { assertCanChange, canView } from '../../access.js';
 import { channelLink } from '../../format.js';
-import { getUserTz } from '../../users.js';
+import { getPerson, getUserTz } from '../../users.js';
 import { absoluteTime, timelineMessage } from '../../views/timeline.js';
 import type { Subcommand } from './router.js';
 
@@ -76,11 +76,15 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
             `${incidentRef(incident)} has no channel to upload the draft to.`,
           );
         }
-        const doc = buildPostmortem(deps.db, incident.id, { now: deps.clock.now() });
         await call.reply(
           `:hourglass_flowing_sand: Uploading the ${incidentRef(incident)} postmortem draft to ${channelLink(channelId)}…`,
         );
         deps.tasks.defer(`export ${incidentRef(incident)}`, async () => {
+          // Names, not ids, in the document: look up anyone Firebreak has not met yet (cached a day).
+          await Promise.all(
+            postmortemPeople(deps.db, incident.id).map((id) => getPerson(client, deps.db, deps.clock, id)),
+          );
+          const doc = buildPostmortem(deps.db, incident.id, { now: deps.clock.now() });
           try {
             await client.filesUploadV2({
               channel_id: channelId,
