@@ -11,7 +11,7 @@ import { createScheduler, type Job, type Scheduler } from './schedule.js';
 import { type InboxVerdict, markEvent, pendingEvents, recordEvent } from './slack/inbox.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { guardRequests } from './slack/request-guard.js';
-import { createTasks, type Tasks } from './tasks.js';
+import { createLimiter, createTasks, type Tasks } from './tasks.js';
 
 export interface AppOptions {
   config: Config;
@@ -51,6 +51,8 @@ export const BOUNDED_RETRIES = {
   maxTimeout: 10_000,
   randomize: true,
 };
+/** Events API listeners running at once; more wait (already acknowledged and stored in the inbox). */
+export const EVENT_CONCURRENCY = 4;
 /** Largest request body accepted; Slack's own payloads are far smaller. */
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -95,7 +97,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
         const raw = (req as BufferedIncomingMessage).rawBody?.toString() ?? '';
         if (!raw.startsWith('{')) return {};
         try {
-          return { inbox: recordEvent(db, clock, JSON.parse(raw)) };
+          return { inbox: recordEvent(db, clock, JSON.parse(raw), raw) };
         } catch {
           return {};
         }
@@ -114,6 +116,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
     receiver,
     ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN } : {}),
     logger,
+    // Without logLevel Bolt resets the logger to INFO, and LOG_LEVEL=debug would show nothing more.
+    logLevel: boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO,
     ignoreSelf: true,
     deferInitialization: true,
     ...(opts.botIdentity ?? {}),
@@ -124,6 +128,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     },
   });
 
+  const eventSlots = createLimiter(EVENT_CONCURRENCY);
   // Events API: process each event_id once; remember the outcome for replay after a crash.
   app.use(async ({ body, context, next }) => {
     const envelope = body as { type?: string; event_id?: string };
@@ -136,13 +141,20 @@ export function createApp(opts: AppOptions): FirebreakApp {
       logger.debug(`event ${envelope.event_id} already received; skipped`);
       return;
     }
-    try {
-      await next();
-      markEvent(db, clock, envelope.event_id);
-    } catch (e) {
-      markEvent(db, clock, envelope.event_id, e);
-      throw e;
-    }
+    const eventId = envelope.event_id;
+    // Bolt has already sent the 2xx and the event is in the inbox. Listeners run tracked (stop() and
+    // tests wait for them) and a few at a time, so a burst of events cannot starve new requests.
+    await tasks.track(() =>
+      eventSlots.run(async () => {
+        try {
+          await next();
+          markEvent(db, clock, eventId);
+        } catch (e) {
+          markEvent(db, clock, eventId, e);
+          throw e;
+        }
+      }),
+    );
   });
 
   app.error(async (error) => {

@@ -1,0 +1,65 @@
+import { allSubcommands } from '../src/slack/listeners/commands/index.js';
+import { commandBody, postSigned } from '../test/helpers/signed.js';
+import { BENCH_SECRET, INCIDENT_CHANNEL, startBareServer, startBenchBot } from './lib/bot.js';
+import { fmt, keepAlive, pool, summary } from './lib/stats.js';
+
+/**
+ * Ack latency of `/incident note` (falls back to `/incident help` while `note` does not exist):
+ * 200 signed requests at concurrency 20 against the real bot, and the same requests against a bare
+ * node:http server that only verifies and answers, in the same run. Goal: bot p50/p99 ≤ 2× the floor.
+ */
+const TOTAL = 200;
+const CONCURRENCY = 20;
+
+async function measure(url: string, text: (i: number) => string, channel: string) {
+  const agent = keepAlive(CONCURRENCY);
+  const started = performance.now();
+  const results = await pool(TOTAL, CONCURRENCY, (i) =>
+    postSigned(url, commandBody(text(i), { channel }), { secret: BENCH_SECRET, agent }),
+  );
+  const wall = performance.now() - started;
+  agent.destroy();
+  const bad = results.filter((r) => r.status !== 200).length;
+  return { ...summary(results.map((r) => r.ms)), wall, bad };
+}
+
+export async function run(): Promise<void> {
+  const b = await startBenchBot();
+  const bare = await startBareServer();
+  try {
+    const hasNote = allSubcommands(b.bot.deps).some((s) => s.name === 'note');
+    const sub = hasNote ? 'note' : 'help';
+    const text = (i: number) =>
+      hasNote ? `note bench note number ${i} — checkout latency back to normal` : 'help';
+    // Warm both up (JIT, sockets, the users.info cache) before measuring.
+    await measure(b.url, text, INCIDENT_CHANNEL);
+    await measure(bare.url, text, INCIDENT_CHANNEL);
+    const notesBefore = b.db.$client
+      .prepare("select count(*) as n from timeline_events where kind = 'note'")
+      .get() as { n: number };
+    const floor = await measure(bare.url, text, INCIDENT_CHANNEL);
+    const bot = await measure(b.url, text, INCIDENT_CHANNEL);
+    await b.bot.deps.tasks.idle();
+    const notesAfter = b.db.$client
+      .prepare("select count(*) as n from timeline_events where kind = 'note'")
+      .get() as { n: number };
+    const stored = notesAfter.n - notesBefore.n;
+    console.log(`/incident ${sub}: ${TOTAL} signed requests, concurrency ${CONCURRENCY}`);
+    console.log(
+      `  bare node:http  p50 ${fmt(floor.p50, 2)} ms  p99 ${fmt(floor.p99, 2)} ms  (${fmt(TOTAL / (floor.wall / 1000), 0)} req/s, non-200: ${floor.bad})`,
+    );
+    console.log(
+      `  firebreak       p50 ${fmt(bot.p50, 2)} ms  p99 ${fmt(bot.p99, 2)} ms  (${fmt(TOTAL / (bot.wall / 1000), 0)} req/s, non-200: ${bot.bad})`,
+    );
+    console.log(
+      `  ratio           p50 ${fmt(bot.p50 / floor.p50, 2)}×  p99 ${fmt(bot.p99 / floor.p99, 2)}×  (goal ≤ 2×)`,
+    );
+    if (hasNote)
+      console.log(`  notes stored    ${stored} of ${TOTAL}${stored === TOTAL ? '' : '  ← MISSING NOTES'}`);
+    const perCall = [...b.slack.calls.entries()].map(([m, n]) => `${m} ${n}`).join(', ');
+    console.log(`  Web API calls during the run: ${perCall}`);
+  } finally {
+    await bare.close();
+    await b.close();
+  }
+}
