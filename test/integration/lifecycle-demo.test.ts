@@ -1,21 +1,30 @@
 import { expect, it } from 'vitest';
+import type { DemoContext } from '../../src/simulator/demo/context.js';
 import run from '../../src/simulator/demo/scenes/02-lifecycle.js';
 import { startHarness } from '../helpers/harness.js';
 
 it('the lifecycle demo scene plays through', async () => {
   const h = await startHarness();
   const lines: string[] = [];
+  const say = (l: string) => {
+    lines.push(l);
+  };
   try {
-    await run({
-      sim: h.sim,
-      person: (id) => h.person(id),
-      idle: () => h.idle(),
+    const d: DemoContext = {
+      sim: h.sim as DemoContext['sim'],
+      bot: h.bot,
+      db: h.db,
       clock: h.clock,
-      say: (l) => lines.push(l),
-    });
+      send: h.send as DemoContext['send'],
+      person: (id) => h.person(id) as ReturnType<DemoContext['person']>,
+      idle: () => h.idle(),
+      say,
+      narrate: say,
+      show: (ch) => say(h.sim.render(ch)),
+    };
+    await run(d);
   } finally {
     await h.close();
   }
-  const out = lines.join('\n');
-  expect(out).toContain('topic now: SEV1 · Monitoring · Lead: @bob');
+  expect(lines.join('\n')).toContain('topic now: SEV1 · Monitoring · Lead: @bob');
 });
