@@ -89,6 +89,13 @@ export default async function run(ctx: TimelineSceneContext): Promise<void> {
   say('alice runs /incident timeline');
   const tl = await alice.command('timeline', channel);
   say(sim.renderBlocks(tl.reply?.blocks, tl.reply?.text));
+  if (/page 1 of [2-9]/.test(tl.reply?.text ?? '')) {
+    say('alice clicks Next ›');
+    await alice.click('Next ›');
+    await ctx.idle();
+    const next = alice.lastEphemeral(channel);
+    say(sim.renderBlocks(next?.blocks, next?.text));
+  }
 
   say('alice runs /incident export');
   const ex = await alice.command('export', channel);
@@ -100,5 +107,12 @@ export default async function run(ctx: TimelineSceneContext): Promise<void> {
   const md = file.bytes.toString('utf8');
   const lines = md.split('\n');
   const tableAt = lines.findIndex((l) => l.startsWith('## Timeline'));
-  say([...lines.slice(0, 12), '…', ...lines.slice(tableAt, tableAt + 14)].join('\n'));
+  const followUpsAt = lines.findIndex((l) => l.startsWith('## Follow-ups'));
+  say(
+    [
+      ...lines.slice(0, 12),
+      '…',
+      ...lines.slice(tableAt, followUpsAt > tableAt ? followUpsAt : undefined),
+    ].join('\n'),
+  );
 }
