@@ -218,6 +218,29 @@ describe('capture', () => {
   });
 });
 
+describe('privacy', () => {
+  it('a private incident is not offered to non-members in the pick modal, and its timeline is not shown to them', async () => {
+    const inc = await declare('Secret project outage');
+    h.db.$client.prepare('update incidents set is_private = 1 where id = ?').run(inc.id);
+    await h.person(alice).command('note only members may read this', inc.channelId);
+    const m = await h.person(carol).say(WS.channels.general, 'something to capture');
+    await h.person(carol).messageShortcut('add_to_timeline', WS.channels.general, m.ts);
+    await h.idle();
+    const offered = JSON.stringify(h.person(carol).view().blocks);
+    expect(offered).not.toContain('Secret project outage');
+    await h.person(carol).closeView();
+    const r = await h.person(carol).command(`INC-${inc.number} timeline`, WS.channels.general);
+    expect(r.reply?.text).toMatch(/no such incident, or it is private/);
+    expect(JSON.stringify(r.reply)).not.toContain('only members may read this');
+    // bob is a member: he is offered it.
+    const b = await h.person(bob).say(WS.channels.general, 'bob captures');
+    await h.person(bob).messageShortcut('add_to_timeline', WS.channels.general, b.ts);
+    await h.idle();
+    expect(JSON.stringify(h.person(bob).view().blocks)).toContain('Secret project outage');
+    await h.person(bob).closeView();
+  });
+});
+
 describe('reading', () => {
   it('a 500-entry timeline is paged within Block Kit limits and every page is reachable', async () => {
     const inc = await declare('Very long incident');
