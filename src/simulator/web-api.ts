@@ -469,7 +469,11 @@ export class SimulatorImpl implements Simulator {
     };
   }
 
-  messageObj(m: SimMessage): Obj {
+  /**
+   * A message as the Web API returns it. `update`: chat.update's `message` (no ts or thread fields);
+   * `payload`: inside an interaction payload (reactions without users), following Slack's samples.
+   */
+  messageObj(m: SimMessage, shape: 'api' | 'update' | 'payload' = 'api'): Obj {
     const all = this.ws.messages.get(m.channel) ?? [];
     const replies = all.filter((r) => r.thread_ts === m.ts && r.ts !== m.ts && !r.deleted);
     const out: Obj = { type: 'message' };
@@ -480,31 +484,38 @@ export class SimulatorImpl implements Simulator {
       out.bot_id = m.bot_id;
       out.app_id = WS.appId;
     }
-    out.ts = m.ts;
+    if (shape !== 'update') out.ts = m.ts;
     out.team = WS.team;
-    if (m.username) out.username = m.username;
+    if (m.username && shape !== 'update') out.username = m.username;
     if (m.blocks) out.blocks = m.blocks;
-    if (m.thread_ts) out.thread_ts = m.thread_ts;
-    if (m.thread_ts && m.thread_ts !== m.ts) {
-      const parent = this.ws.findMessage(m.channel, m.thread_ts);
-      if (parent) out.parent_user_id = parent.user;
-    }
-    if (replies.length > 0) {
-      out.thread_ts = m.ts;
-      out.reply_count = replies.length;
-      out.reply_users_count = new Set(replies.map((r) => r.user)).size;
-      out.reply_users = [...new Set(replies.map((r) => r.user))];
-      out.latest_reply = replies.at(-1)?.ts;
+    if (shape !== 'update') {
+      if (m.thread_ts) out.thread_ts = m.thread_ts;
+      if (m.thread_ts && m.thread_ts !== m.ts) {
+        const parent = this.ws.findMessage(m.channel, m.thread_ts);
+        if (parent) out.parent_user_id = parent.user;
+      }
+      if (replies.length > 0) {
+        out.thread_ts = m.ts;
+        out.reply_count = replies.length;
+        out.reply_users_count = new Set(replies.map((r) => r.user)).size;
+        out.reply_users = [...new Set(replies.map((r) => r.user))];
+        out.latest_reply = replies.at(-1)?.ts;
+      }
     }
     if (m.files) out.files = m.files.map((f) => this.fileObj(f));
     if (m.edited) out.edited = { ...m.edited };
-    if (m.reactions.length > 0)
-      out.reactions = m.reactions.map((r) => ({ name: r.name, users: [...r.users], count: r.users.length }));
+    if (m.reactions.length > 0 && shape !== 'update')
+      out.reactions = m.reactions.map((r) =>
+        shape === 'payload'
+          ? { name: r.name, count: r.users.length }
+          : { name: r.name, users: [...r.users], count: r.users.length },
+      );
     if (m.metadata !== undefined) out.metadata = m.metadata;
     return out;
   }
 
-  viewObj(v: SimView): Obj {
+  /** A view as the Web API returns it; inside interaction payloads Slack's samples carry no blocks. */
+  viewObj(v: SimView, shape: 'api' | 'payload' = 'api'): Obj {
     return {
       id: v.id,
       team_id: v.team_id,
@@ -512,7 +523,7 @@ export class SimulatorImpl implements Simulator {
       ...(v.title ? { title: v.title } : {}),
       ...(v.submit ? { submit: v.submit } : {}),
       ...(v.close ? { close: v.close } : {}),
-      blocks: v.blocks,
+      ...(shape === 'api' ? { blocks: v.blocks } : {}),
       private_metadata: v.private_metadata,
       callback_id: v.callback_id,
       external_id: v.external_id,
@@ -917,7 +928,13 @@ export class SimulatorImpl implements Simulator {
         history: [],
         deleted: false,
       });
-      return { channel: ch.id, ts: m.ts, message: this.messageObj(m), ...(warning ? { warning } : {}) };
+      // Slack reports the cut as a warning; the sample's key for it is response_metadata.messages.
+      return {
+        channel: ch.id,
+        ts: m.ts,
+        message: this.messageObj(m),
+        ...(warning ? { response_metadata: { messages: [`[WARN] ${warning}`] } } : {}),
+      };
     },
 
     'chat.postEphemeral': (a) => {
@@ -964,8 +981,7 @@ export class SimulatorImpl implements Simulator {
       if (blocks) m.blocks = blocks;
       else if (a.blocks !== undefined) delete m.blocks;
       m.edited = { user: WS.botUser, ts: this.ws.nextTs() };
-      const msg = this.messageObj(m);
-      return { channel: ch.id, ts: m.ts, text: m.text, message: msg };
+      return { channel: ch.id, ts: m.ts, text: m.text, message: this.messageObj(m, 'update') };
     },
 
     'chat.delete': (a) => {
@@ -1428,7 +1444,7 @@ export class SimulatorImpl implements Simulator {
     return m;
   }
 
-  private eventMessage(m: SimMessage): Obj {
+  private eventMessage(m: SimMessage, withEdited = true): Obj {
     const out: Obj = { type: 'message' };
     if (m.subtype) out.subtype = m.subtype;
     out.user = m.user;
@@ -1437,7 +1453,7 @@ export class SimulatorImpl implements Simulator {
     out.team = WS.team;
     if (m.bot_id) out.bot_id = m.bot_id;
     if (m.thread_ts) out.thread_ts = m.thread_ts;
-    if (m.edited) out.edited = { ...m.edited };
+    if (m.edited && withEdited) out.edited = { ...m.edited };
     if (m.files) out.files = m.files.map((f) => this.fileObj(f));
     return out;
   }
@@ -1485,9 +1501,9 @@ export class SimulatorImpl implements Simulator {
     });
     if (this.subscribedToMessages(ch)) {
       const parent = opts.thread_ts ? this.ws.findMessage(ch.id, opts.thread_ts) : undefined;
+      const { team: _team, ...fileShare } = this.eventMessage(m);
       await this.emit({
-        ...this.eventMessage(m),
-        client_msg_id: randomUUID(),
+        ...(files.length ? fileShare : { ...this.eventMessage(m), client_msg_id: randomUUID() }),
         channel: ch.id,
         event_ts: ts,
         channel_type: this.channelType(ch),
@@ -1591,7 +1607,7 @@ export class SimulatorImpl implements Simulator {
         created: now,
         created_by: user,
         channel: ch.id,
-        message: { ...this.eventMessage(m), permalink: this.permalink(ch.id, m.ts, m.thread_ts) },
+        message: { ...this.eventMessage(m, false), permalink: this.permalink(ch.id, m.ts, m.thread_ts) },
       },
       item_user: m.user,
       pin_count: ch.pins.length,
@@ -1664,7 +1680,7 @@ export class SimulatorImpl implements Simulator {
         channel: dm.id,
         tab: 'home',
         event_ts: this.ws.nextTs(),
-        ...(home ? { view: this.viewObj(home) } : {}),
+        ...(home ? { view: this.viewObj(home, 'payload') } : {}),
       });
   }
 
