@@ -101,6 +101,9 @@ interface Stored {
 }
 
 const DAY = 86_400_000;
+/** A query term found in more than this share of incidents (and more than the floor) is dropped. */
+const MAX_DF_SHARE = 0.05;
+const MAX_DF_FLOOR = 1000;
 
 /** Field-weighted term frequencies of a document. */
 export function termWeights(doc: RecurrenceDoc, w: EngineWeights): Map<string, number> {
@@ -137,6 +140,9 @@ function bigrams(ws: string[]): string[] {
   return out;
 }
 
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_F32 = new Float32Array(0);
+
 const wtf = (tf: number): number => (tf >= 1 ? 1 + Math.log(tf) : tf);
 
 export class RecurrenceEngine {
@@ -144,8 +150,9 @@ export class RecurrenceEngine {
   private readonly dict = new Map<string, number>();
   private readonly termNames: string[] = [];
   /** Per term: the slots that hold it and the (field-weighted, log) tf there. */
-  private postDocs: number[][] = [];
-  private postWts: number[][] = [];
+  private postDocs: Int32Array[] = [];
+  private postWts: Float32Array[] = [];
+  private postLen: number[] = [];
   private df: number[] = [];
   private slots: (Stored | null)[] = [];
   private readonly slotOf = new Map<number, number>();
@@ -156,6 +163,7 @@ export class RecurrenceEngine {
   /** Learned from feedback: a multiplier per term (src/recurrence/feedback.ts). */
   private readonly termFactor = new Map<number, number>();
   private scratch = new Float64Array(1024);
+  private touchedBuf = new Int32Array(1024);
 
   constructor(weights: Partial<EngineWeights> = {}) {
     this.weights = { ...DEFAULT_WEIGHTS, ...weights };
@@ -175,8 +183,9 @@ export class RecurrenceEngine {
       id = this.termNames.length;
       this.dict.set(t, id);
       this.termNames.push(t);
-      this.postDocs.push([]);
-      this.postWts.push([]);
+      this.postDocs.push(EMPTY_I32);
+      this.postWts.push(EMPTY_F32);
+      this.postLen.push(0);
       this.df.push(0);
     }
     return id ?? -1;
@@ -199,8 +208,7 @@ export class RecurrenceEngine {
       const id = this.termId(t, true);
       terms[i] = id;
       wts[i] = wtf(f);
-      (this.postDocs[id] as number[]).push(slot);
-      (this.postWts[id] as number[]).push(wts[i] as number);
+      this.append(id, slot, wts[i] as number);
       this.df[id] = (this.df[id] ?? 0) + 1;
       i++;
     }
@@ -218,7 +226,7 @@ export class RecurrenceEngine {
     this.live++;
     this.norms[slot] = this.norm(terms, wts);
     // idf drifts as the corpus grows; renormalise geometrically so the cost stays amortised O(1).
-    if (this.live > 64 && this.live >= this.normsAt * 1.1) this.renormalise();
+    if (this.live > 64 && this.live >= this.normsAt * 1.25) this.renormalise();
   }
 
   remove(id: number): void {
@@ -231,6 +239,24 @@ export class RecurrenceEngine {
     this.live--;
     this.dead++;
     if (this.dead > 1000 && this.dead > this.live / 4) this.compact();
+  }
+
+  /** Postings are typed arrays grown by doubling: a quarter of the memory of plain arrays. */
+  private append(term: number, slot: number, w: number): void {
+    const len = this.postLen[term] as number;
+    let docs = this.postDocs[term] as Int32Array;
+    if (len === docs.length) {
+      const cap = Math.max(2, len * 2);
+      const nd = new Int32Array(cap);
+      nd.set(docs);
+      const nw = new Float32Array(cap);
+      nw.set(this.postWts[term] as Float32Array);
+      this.postDocs[term] = docs = nd;
+      this.postWts[term] = nw;
+    }
+    docs[len] = slot;
+    (this.postWts[term] as Float32Array)[len] = w;
+    this.postLen[term] = len + 1;
   }
 
   private norm(terms: Int32Array, wts: Float32Array): number {
@@ -255,8 +281,9 @@ export class RecurrenceEngine {
     const docs = this.slots.filter((s): s is Stored => s !== null);
     this.slots = [];
     this.slotOf.clear();
-    this.postDocs = this.postDocs.map(() => []);
-    this.postWts = this.postWts.map(() => []);
+    this.postDocs = this.postDocs.map(() => EMPTY_I32);
+    this.postWts = this.postWts.map(() => EMPTY_F32);
+    this.postLen = this.postLen.map(() => 0);
     this.norms = [];
     for (const s of docs) {
       const slot = this.slots.length;
@@ -264,8 +291,7 @@ export class RecurrenceEngine {
       this.slotOf.set(s.id, slot);
       for (let i = 0; i < s.terms.length; i++) {
         const t = s.terms[i] as number;
-        (this.postDocs[t] as number[]).push(slot);
-        (this.postWts[t] as number[]).push(s.wts[i] as number);
+        this.append(t, slot, s.wts[i] as number);
       }
     }
     this.dead = 0;
@@ -280,6 +306,10 @@ export class RecurrenceEngine {
     else this.termFactor.set(id, factor);
   }
 
+  private maxDf(): number {
+    return Math.max(MAX_DF_FLOOR, this.live * MAX_DF_SHARE);
+  }
+
   /** The query vector: field-weighted tf-idf, cut to the strongest terms. */
   private queryVector(doc: RecurrenceDoc): { ids: number[]; wts: number[]; norm: number } {
     const tf = termWeights(doc, this.weights);
@@ -289,7 +319,9 @@ export class RecurrenceEngine {
       const id = this.termId(t, false);
       const w = wtf(f) * this.idf(id);
       norm += w * w;
-      if (id >= 0) all.push({ id, w });
+      // Terms in a large share of all incidents carry little evidence and the longest postings:
+      // leaving them out of the query is what keeps ranking fast at 100k (MoreLikeThis's maxDocFreq).
+      if (id >= 0 && (this.df[id] ?? 0) <= this.maxDf()) all.push({ id, w });
     }
     all.sort((a, b) => b.w - a.w);
     const kept = all.slice(0, this.weights.queryTerms);
@@ -307,17 +339,23 @@ export class RecurrenceEngine {
   rank(doc: RecurrenceDoc, opts: RankOptions = {}): Match[] {
     const limit = opts.limit ?? 10;
     const q = this.queryVector(doc);
-    if (this.scratch.length < this.slots.length) this.scratch = new Float64Array(this.slots.length * 2);
+    if (this.scratch.length < this.slots.length) {
+      this.scratch = new Float64Array(this.slots.length * 2);
+      this.touchedBuf = new Int32Array(this.slots.length * 2);
+    }
     const acc = this.scratch;
-    const touched: number[] = [];
+    // Reused buffers: no per-query garbage, so no GC pauses in the tail latency.
+    const touched = this.touchedBuf;
+    let nTouched = 0;
     for (let k = 0; k < q.ids.length; k++) {
       const t = q.ids[k] as number;
       const qw = (q.wts[k] as number) * this.idf(t);
-      const docs = this.postDocs[t] as number[];
-      const wts = this.postWts[t] as number[];
-      for (let j = 0; j < docs.length; j++) {
+      const docs = this.postDocs[t] as Int32Array;
+      const wts = this.postWts[t] as Float32Array;
+      const len = this.postLen[t] as number;
+      for (let j = 0; j < len; j++) {
         const slot = docs[j] as number;
-        if (acc[slot] === 0) touched.push(slot);
+        if (acc[slot] === 0) touched[nTouched++] = slot;
         acc[slot] = (acc[slot] as number) + qw * (wts[j] as number);
       }
     }
@@ -325,7 +363,8 @@ export class RecurrenceEngine {
     const head = Math.max(limit * 5, 50);
     const best: { slot: number; cos: number }[] = [];
     let floor = 0;
-    for (const slot of touched) {
+    for (let k = 0; k < nTouched; k++) {
+      const slot = touched[k] as number;
       const dot = acc[slot] as number;
       acc[slot] = 0;
       const s = this.slots[slot];

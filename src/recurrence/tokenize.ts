@@ -36,9 +36,19 @@ export function stem(w: string): string {
 
 function pushWord(out: string[], raw: string): void {
   const w = raw.toLowerCase();
-  if (w.length < 2 || w.length > 39 || STOPWORDS.has(w) || /^\d+$/.test(w)) return;
+  if (w.length < 2 || w.length > 39 || STOPWORDS.has(w) || isDigits(w)) return;
   out.push(stem(w));
 }
+
+function isDigits(w: string): boolean {
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const NEEDS_SPLIT = /[A-Z_]/;
 
 /** Prose terms of a text, in order (duplicates kept: the caller counts them). */
 export function words(text: string): string[] {
@@ -46,7 +56,13 @@ export function words(text: string): string[] {
   for (const m of text.matchAll(WORD)) {
     const token = m[0];
     // Dotted names (org.apache.Foo, api.example.com) count by their parts.
-    for (const part of token.split(/[.']/)) {
+    const parts = token.includes('.') || token.includes("'") ? token.split(/[.']/) : [token];
+    for (const part of parts) {
+      // Most words are plain lower case: no identifier splitting needed (the hot path at import).
+      if (!NEEDS_SPLIT.test(part)) {
+        pushWord(out, part);
+        continue;
+      }
       const pieces = part
         .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
         .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
