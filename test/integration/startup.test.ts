@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/incidents/clock.js';
+import { WS } from '../../src/simulator/api.js';
+import { SlackSender } from '../../src/simulator/sender.js';
+import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
+
+/** `npm start` as a real child process: the contract's variables in, /healthz and signed requests out. */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
+const MAIN = resolve(ROOT, 'src/main.ts');
+/** Only what a clean shell has; nothing of the test runner's environment leaks in. */
+const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir() };
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(env: Record<string, string>, timeoutMs = 30_000): Promise<Exit> {
+  return new Promise((done, fail) => {
+    const child = spawn(TSX, [MAIN], { cwd: ROOT, env: { ...baseEnv, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`no exit within ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+let child: ChildProcess | undefined;
+let sim: SimulatorImpl | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  child = undefined;
+  await sim?.close();
+  sim = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe('start-up', () => {
+  it('missing SLACK_SIGNING_SECRET in HTTP mode: exit 1 with one line naming it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'firebreak-start-'));
+    const r = await run({ SLACK_BOT_TOKEN: 'xoxb-test-token', DATABASE_PATH: join(dir, 'db.sqlite') });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('SLACK_SIGNING_SECRET');
+    expect(r.stdout).toBe('');
+  });
+
+  it('with the contract’s variables it serves /healthz and answers signed requests, and stops on SIGTERM', async () => {
+    sim = await startSimulator({ clock: new FakeClock() });
+    dir = mkdtempSync(join(tmpdir(), 'firebreak-start-'));
+    const port = await freePort();
+    const secret = 'start-test-signing-secret';
+    const proc = spawn(TSX, [MAIN], {
+      cwd: ROOT,
+      env: {
+        ...baseEnv,
+        SLACK_BOT_TOKEN: sim.token,
+        SLACK_SIGNING_SECRET: secret,
+        SLACK_API_URL: sim.apiUrl,
+        PORT: String(port),
+        DATABASE_PATH: join(dir, 'firebreak.db'),
+        ANNOUNCE_CHANNEL: WS.channels.announce,
+        DIGEST_CHANNEL: WS.channels.digest,
+        LOG_LEVEL: 'warn',
+      },
+    });
+    child = proc;
+    let stderr = '';
+    proc.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 25_000;
+    let health: Response | undefined;
+    while (Date.now() < deadline && proc.exitCode === null) {
+      health = await fetch(`${base}/healthz`).catch(() => undefined);
+      if (health?.ok) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(health?.status, stderr).toBe(200);
+    expect(await health?.json()).toEqual({ status: 'ok' });
+    expect(sim.calls('auth.test').some((c) => c.ok)).toBe(true);
+
+    const send = new SlackSender({ botUrl: `${base}/slack/events`, signingSecret: secret, sim });
+    const r = await send.command(WS.users.alice, WS.channels.general, 'help');
+    expect(r.status).toBe(200);
+    expect(r.reply?.text).toContain('/incident help');
+    const forged = await new SlackSender({
+      botUrl: `${base}/slack/events`,
+      signingSecret: 'wrong',
+      sim,
+    }).command(WS.users.alice, WS.channels.general, 'help');
+    expect(forged.status).toBe(401);
+
+    const exited = new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
