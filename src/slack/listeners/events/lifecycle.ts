@@ -1,6 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../../deps.js';
 import { listOpenIncidents, listRecentlyResolved } from '../../../incidents/list.js';
+import { recordChannelArchived, recordMembership } from '../../../incidents/membership.js';
 import type { Incident } from '../../../incidents/model.js';
 import { isIncidentMember } from '../../access.js';
 import { homeView } from '../../views/home.js';
@@ -22,4 +23,43 @@ export function register(app: App, deps: Deps): void {
     const teamId = (body as { team_id?: string }).team_id;
     await client.views.publish({ user_id: event.user, view: homeView(open, resolved, now, teamId) });
   });
+
+  // Joins and leaves in incident channels go on the timeline (the postmortem's who-was-there).
+  app.event('member_joined_channel', async ({ event, context, body }) => {
+    if (event.user === context.botUserId) return;
+    recordMembership(deps.db, deps.clock, {
+      channelId: event.channel,
+      userId: event.user,
+      joined: true,
+      at: eventTime(body, deps),
+      eventKey: eventId(body, `${event.channel}:${event.user}:${event.event_ts}`),
+    });
+  });
+  app.event('member_left_channel', async ({ event, context, body }) => {
+    if (event.user === context.botUserId) return;
+    recordMembership(deps.db, deps.clock, {
+      channelId: event.channel,
+      userId: event.user,
+      joined: false,
+      at: eventTime(body, deps),
+      eventKey: eventId(body, `${event.channel}:${event.user}:${event.event_ts}`),
+    });
+  });
+  app.event('channel_archive', async ({ event, body }) => {
+    recordChannelArchived(deps.db, deps.clock, {
+      channelId: event.channel,
+      userId: event.user ?? null,
+      at: eventTime(body, deps),
+    });
+  });
+}
+
+function eventTime(body: unknown, deps: Deps): Date {
+  const t = (body as { event_time?: unknown }).event_time;
+  return typeof t === 'number' && t > 0 ? new Date(t * 1000) : deps.clock.now();
+}
+
+function eventId(body: unknown, fallback: string): string {
+  const id = (body as { event_id?: unknown }).event_id;
+  return typeof id === 'string' ? id : fallback;
 }
