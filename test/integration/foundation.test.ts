@@ -235,3 +235,25 @@ describe('the simulator refuses what Slack refuses', () => {
     expect(h.sim.messages(WS.channels.general)).toHaveLength(1);
   });
 });
+
+describe('the 3-second rule under a slow Slack', () => {
+  it('acks /incident in time even when the handler waits on a slow Web API call, and answers through response_url', async () => {
+    const h = await startHarness();
+    try {
+      await h.person(WS.users.alice).command('declare Disk full on db-3');
+      await h.idle();
+      const ch = h.sim.channels().find((c) => c.name.startsWith('inc-1-'));
+      expect(ch).toBeDefined();
+      // The membership check behind `ack` takes longer than Slack waits.
+      h.sim.fault('conversations.members', { delayMs: 2600 });
+      const r = await h.send.command(WS.users.alice, ch?.id ?? '', 'ack');
+      expect(r.status).toBe(200);
+      expect(r.ms).toBeLessThan(3000);
+      await h.idle();
+      const seen = h.sim.ephemerals(WS.users.alice, ch?.id).map((e) => e.text ?? '');
+      expect(seen.some((t) => t.includes('Acknowledged INC-1'))).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -35,6 +35,9 @@ export function allSubcommands(deps: Deps): Subcommand[] {
 /** The default when `/incident` has no text: a feature may claim it (the declare modal). */
 const EMPTY = '';
 
+/** Ack by then at the latest, leaving a margin under Slack's 3 s for the network. */
+export const ACK_DEADLINE_MS = 2000;
+
 export function register(app: App, deps: Deps): void {
   const subcommands = allSubcommands(deps);
   app.command(COMMAND, async (bolt: CommandArgs) => {
@@ -72,6 +75,13 @@ export function register(app: App, deps: Deps): void {
       acked = true;
       await wrappedAck(arg);
     }) as typeof bolt.ack;
+    // Slack gives up after 3 s. Whatever a handler waits on (a slow or rate-limited Slack call),
+    // the command is acknowledged in time; the answer then goes through response_url.
+    const deadline = setTimeout(() => {
+      if (acked) return;
+      acked = true;
+      wrappedAck().catch((e: unknown) => deps.logger.warn('late ack of /incident failed', e));
+    }, ACK_DEADLINE_MS);
     const sub = findSubcommand(subcommands, name === EMPTY ? 'declare' : name);
     try {
       if (!sub) {
@@ -89,10 +99,12 @@ export function register(app: App, deps: Deps): void {
         await call.reply(`:warning: ${e.message}`);
         return;
       }
-      if (!acked)
-        await call.reply(':x: Something went wrong on our side; it has been logged. Please try again.');
+      await call
+        .reply(':x: Something went wrong on our side; it has been logged. Please try again.')
+        .catch(() => undefined);
       throw e;
     } finally {
+      clearTimeout(deadline);
       if (!acked) await bolt.ack();
     }
   });
