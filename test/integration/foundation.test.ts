@@ -245,7 +245,7 @@ describe('the 3-second rule under a slow Slack', () => {
       const ch = h.sim.channels().find((c) => c.name.startsWith('inc-1-'));
       expect(ch).toBeDefined();
       // The membership check behind `ack` takes longer than Slack waits.
-      h.sim.fault('conversations.members', { delayMs: 2600 });
+      h.sim.fault('conversations.members', { delayMs: 3300 });
       const r = await h.send.command(WS.users.alice, ch?.id ?? '', 'ack');
       expect(r.status).toBe(200);
       expect(r.ms).toBeLessThan(3000);
