@@ -8,7 +8,7 @@ import { incidentDurations, type Span } from './durations.js';
 import { DomainError } from './errors.js';
 import { type Incident, incidentRef, severityLabel, statusLabel, type TimelineEvent } from './model.js';
 import { getIncidentById } from './queries.js';
-import { fullTimeline, knownNames } from './timeline.js';
+import { fullTimeline, isPresence, knownNames } from './timeline.js';
 
 /**
  * The postmortem draft: one Markdown document built from what Firebreak stored, so the people
@@ -155,7 +155,7 @@ export function buildPostmortem(db: Db, incidentId: number, opts: { now: Date; t
   for (const r of roles)
     out.push(`- **${r.role.charAt(0).toUpperCase()}${r.role.slice(1)}:** ${who(r.userId)}`);
   const participants = [...new Set(entries.map((e) => e.authorId).filter((a): a is string => !!a))];
-  if (participants.length) out.push(`- **On the timeline:** ${participants.map(who).join(', ')}`);
+  if (participants.length) out.push(`- **Took part:** ${participants.map(who).join(', ')}`);
   out.push('');
 
   out.push('## Root cause', '');
@@ -178,7 +178,7 @@ export function buildPostmortem(db: Db, incidentId: number, opts: { now: Date; t
   );
 
   out.push('## Timeline', '');
-  const shown = entries.filter((e) => e.removedAt === null);
+  const shown = entries.filter((e) => e.removedAt === null && !isPresence(e));
   if (shown.length === 0) {
     out.push('_Nothing on the timeline._', '');
   } else {
@@ -186,7 +186,7 @@ export function buildPostmortem(db: Db, incidentId: number, opts: { now: Date; t
     for (const e of shown) out.push(timelineRow(e, incident, at, who, md));
     out.push('');
   }
-  const hidden = entries.length - shown.length;
+  const hidden = entries.filter((e) => e.removedAt !== null && !isPresence(e)).length;
   if (hidden > 0) {
     out.push(
       `_${hidden} ${hidden === 1 ? 'entry was' : 'entries were'} removed from the timeline (unpinned, reaction removed or message deleted) and ${hidden === 1 ? 'is' : 'are'} not shown._`,

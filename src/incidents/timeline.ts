@@ -1,4 +1,4 @@
-import { asc, count, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, notInArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { incidents, slackUsers, timelineEdits, timelineEvents } from '../db/schema.js';
 import { type Incident, OPEN_STATUSES, type TimelineEvent } from './model.js';
@@ -18,21 +18,31 @@ export interface TimelinePage {
 
 const order = [asc(timelineEvents.occurredAt), asc(timelineEvents.id)] as const;
 
+/**
+ * Joins and leaves are kept (they tell the postmortem who was there) but are noise in the
+ * timeline a responder pages through at 3 a.m., so the timeline views leave them out.
+ */
+export const PRESENCE_KINDS = ['joined', 'left'] as const;
+export const isPresence = (e: Pick<TimelineEvent, 'kind'>): boolean =>
+  (PRESENCE_KINDS as readonly string[]).includes(e.kind);
+
 export function timelinePage(
   db: Db,
   incidentId: number,
   page: number,
   pageSize = TIMELINE_PAGE_SIZE,
 ): TimelinePage {
-  const total =
-    db.select({ n: count() }).from(timelineEvents).where(eq(timelineEvents.incidentId, incidentId)).get()
-      ?.n ?? 0;
+  const shown = and(
+    eq(timelineEvents.incidentId, incidentId),
+    notInArray(timelineEvents.kind, [...PRESENCE_KINDS]),
+  );
+  const total = db.select({ n: count() }).from(timelineEvents).where(shown).get()?.n ?? 0;
   const pageCount = Math.max(1, Math.ceil(total / pageSize));
   const p = Math.min(Math.max(0, Math.floor(Number.isFinite(page) ? page : 0)), pageCount - 1);
   const entries = db
     .select()
     .from(timelineEvents)
-    .where(eq(timelineEvents.incidentId, incidentId))
+    .where(shown)
     .orderBy(...order)
     .limit(pageSize)
     .offset(p * pageSize)

@@ -43,3 +43,23 @@ describe('member and archive events in an incident channel', () => {
     expect(h.db.$client.prepare('select count(*) as n from timeline_events').get()).toEqual({ n: 0 });
   });
 });
+
+describe('presence on the timeline views', () => {
+  it('keeps joins out of /incident timeline and the postmortem table, but names the people', async () => {
+    await h.person(alice).command('declare Search index stale');
+    await h.idle();
+    const ch = getIncidentByNumber(h.db, 1)?.channelId ?? '';
+    await h.sim.join(bob, ch);
+    await h.person(bob).command('note reindex started', ch);
+    const r = await h.person(alice).command('timeline', ch);
+    const text = JSON.stringify(r.reply ?? {});
+    expect(text).toContain('reindex started');
+    expect(text).not.toContain('Joined the channel');
+    await h.person(alice).command('export', ch);
+    const file = h.sim.files(ch).at(-1);
+    const md = file ? file.bytes.toString('utf8') : '';
+    expect(md).toContain('reindex started');
+    expect(md).not.toContain('Joined the channel');
+    expect(md).toMatch(/Took part:.*@bob/);
+  });
+});
