@@ -287,4 +287,9 @@ export const slackUsers = sqliteTable('slack_users', {
   tz: text('tz').notNull().default('UTC'),
   isBot: bool('is_bot').notNull().default(false),
   fetchedAt: ms('fetched_at').notNull(),
+  /** The handle (`name` in users.list) and real name, for resolving a typed `@alice` or `Alice Archer`. */
+  handle: text('handle'),
+  realName: text('real_name'),
+  /** Set on every row of one complete users.list walk (all the same value): the directory's age. */
+  listedAt: ms('listed_at'),
 });
