@@ -1,3 +1,4 @@
+import { Postings, quantize, WEIGHT } from './postings.js';
 import { categoryTerm, serviceTerm, signatures, tagTerm, words } from './tokenize.js';
 
 /**
@@ -90,16 +91,6 @@ export interface RankOptions {
   before?: number;
 }
 
-interface Stored {
-  id: number;
-  at: number;
-  terms: Int32Array;
-  wts: Float32Array;
-  services: string[];
-  category: string | null;
-  sigs: string[];
-}
-
 const DAY = 86_400_000;
 /** A query term found in more than this share of incidents (and more than the floor) is dropped. */
 const MAX_DF_SHARE = 0.05;
@@ -140,26 +131,69 @@ function bigrams(ws: string[]): string[] {
   return out;
 }
 
-const EMPTY_I32 = new Int32Array(0);
-const EMPTY_F32 = new Float32Array(0);
+/** The code of weight 1 (root-cause postings count shared words). */
+const ONE = quantize(1);
 
 const wtf = (tf: number): number => (tf >= 1 ? 1 + Math.log(tf) : tf);
 
+/** Incident ids below this map to slots through a flat array; others (never in practice) through a Map. */
+const FLAT_IDS = 1 << 24;
+
+/** 32-bit FNV-1a over a document's content: an unchanged incident is not re-indexed. */
+function contentHash(doc: RecurrenceDoc): number {
+  let h = 0x811c9dc5;
+  const mix = (s: string) => {
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0x1f, 0x01000193);
+  };
+  mix(String(doc.at));
+  mix(doc.title);
+  mix(doc.description);
+  for (const s of doc.services) mix(s);
+  mix('\u0002');
+  for (const s of doc.tags) mix(s);
+  mix(doc.rootCause ?? '\u0003');
+  mix(doc.category ?? '\u0003');
+  mix(doc.resolution ?? '\u0003');
+  mix(doc.timeline ?? '');
+  return h >>> 0;
+}
+
+const normalise = (s: string): string => s.trim().toLowerCase();
+
+/**
+ * Memory layout (the index must fit a 150 MB bot with 100k incidents): terms are interned to
+ * integer ids; postings live in shared pools (src/recurrence/postings.ts); everything known per
+ * incident is a column in a typed array indexed by slot. There are no per-incident objects, term
+ * lists or Maps: the structured signals (shared services, signatures, category) and explanations
+ * are read back from the postings by binary search, and a removal finds the incident's terms by
+ * scanning the vocabulary (rare: only an incident whose content changed is re-indexed).
+ */
 export class RecurrenceEngine {
   readonly weights: EngineWeights;
   private readonly dict = new Map<string, number>();
-  private readonly termNames: string[] = [];
-  /** Per term: the slots that hold it and the (field-weighted, log) tf there. */
-  private postDocs: Int32Array[] = [];
-  private postWts: Float32Array[] = [];
-  private postLen: number[] = [];
-  private df: number[] = [];
-  private slots: (Stored | null)[] = [];
-  private readonly slotOf = new Map<number, number>();
-  private norms: number[] = [];
+  private text = new Postings();
+  /** Root-cause word sets, for "this root cause also caused …" (weights unused). */
+  private rc = new Postings();
+  /** Per term: incidents holding it (live only). */
+  private df = new Int32Array(1024);
+  // Per slot columns. A slot whose id is -1 is dead (replaced or removed) until compaction.
+  private ids = new Int32Array(1024);
+  private ats = new Float64Array(1024);
+  private norms = new Float32Array(1024);
+  private hashes = new Uint32Array(1024);
+  private svcCount = new Uint8Array(1024);
+  /** The category's term id, or -1. */
+  private cats = new Int32Array(1024);
+  /** Distinct root-cause words (0: no root cause). */
+  private rcWords = new Uint16Array(1024);
+  private nSlots = 0;
+  private slotByIdFlat = new Int32Array(1024).fill(-1);
+  private readonly slotByIdOther = new Map<number, number>();
   private live = 0;
   private normsAt = 0;
   private dead = 0;
+  private bulk = false;
   /** Learned from feedback: a multiplier per term (src/recurrence/feedback.ts). */
   private readonly termFactor = new Map<number, number>();
   private scratch = new Float64Array(1024);
@@ -174,19 +208,39 @@ export class RecurrenceEngine {
   }
 
   has(id: number): boolean {
-    return this.slotOf.has(id);
+    return this.slotOf(id) >= 0;
+  }
+
+  private slotOf(id: number): number {
+    if (id >= 0 && id < FLAT_IDS)
+      return id < this.slotByIdFlat.length ? (this.slotByIdFlat[id] as number) : -1;
+    return this.slotByIdOther.get(id) ?? -1;
+  }
+
+  private setSlotOf(id: number, slot: number): void {
+    if (id >= 0 && id < FLAT_IDS) {
+      if (id >= this.slotByIdFlat.length) {
+        let cap = this.slotByIdFlat.length;
+        while (cap <= id) cap *= 2;
+        const next = new Int32Array(cap).fill(-1);
+        next.set(this.slotByIdFlat);
+        this.slotByIdFlat = next;
+      }
+      this.slotByIdFlat[id] = slot;
+    } else if (slot < 0) this.slotByIdOther.delete(id);
+    else this.slotByIdOther.set(id, slot);
   }
 
   private termId(t: string, create: boolean): number {
     let id = this.dict.get(t);
     if (id === undefined && create) {
-      id = this.termNames.length;
+      id = this.dict.size;
       this.dict.set(t, id);
-      this.termNames.push(t);
-      this.postDocs.push(EMPTY_I32);
-      this.postWts.push(EMPTY_F32);
-      this.postLen.push(0);
-      this.df.push(0);
+      if (id >= this.df.length) {
+        const df = new Int32Array(this.df.length * 2);
+        df.set(this.df);
+        this.df = df;
+      }
     }
     return id ?? -1;
   }
@@ -196,106 +250,161 @@ export class RecurrenceEngine {
     return Math.log((this.live + 1) / (df + 1)) + 1;
   }
 
-  /** Adds or replaces an incident. */
+  private growSlots(): void {
+    const cap = this.ids.length * 2;
+    const g = <T extends Int32Array | Float64Array | Float32Array | Uint32Array | Uint8Array | Uint16Array>(
+      a: T,
+    ): T => {
+      const b = new (a.constructor as { new (n: number): T })(cap);
+      b.set(a as never);
+      return b;
+    };
+    this.ids = g(this.ids);
+    this.ats = g(this.ats);
+    this.norms = g(this.norms);
+    this.hashes = g(this.hashes);
+    this.svcCount = g(this.svcCount);
+    this.cats = g(this.cats);
+    this.rcWords = g(this.rcWords);
+  }
+
+  /** Adds or replaces an incident (a no-op when its content is unchanged). */
   upsert(doc: RecurrenceDoc): void {
-    if (this.slotOf.has(doc.id)) this.remove(doc.id);
+    const hash = contentHash(doc);
+    const old = this.slotOf(doc.id);
+    if (old >= 0) {
+      if (this.hashes[old] === hash) return;
+      this.remove(doc.id);
+    }
     const tf = termWeights(doc, this.weights);
-    const terms = new Int32Array(tf.size);
-    const wts = new Float32Array(tf.size);
-    const slot = this.slots.length;
-    let i = 0;
+    if (this.nSlots === this.ids.length) this.growSlots();
+    const slot = this.nSlots++;
+    let norm = 0;
     for (const [t, f] of tf) {
       const id = this.termId(t, true);
-      terms[i] = id;
-      wts[i] = wtf(f);
-      this.append(id, slot, wts[i] as number);
-      this.df[id] = (this.df[id] ?? 0) + 1;
-      i++;
+      const q = quantize(wtf(f));
+      this.text.append(id, slot, q);
+      this.df[id] = (this.df[id] as number) + 1;
     }
-    const services = [...new Set(doc.services.map((s) => s.trim().toLowerCase()).filter(Boolean))];
-    this.slots.push({
-      id: doc.id,
-      at: doc.at,
-      terms,
-      wts,
-      services,
-      category: doc.category?.trim().toLowerCase() || null,
-      sigs: docSignatures(doc),
-    });
-    this.slotOf.set(doc.id, slot);
+    // The norm after df counted this incident, from the stored (quantized) weights, as renormalise does.
+    for (const [t, f] of tf) {
+      const v = (WEIGHT[quantize(wtf(f))] as number) * this.idf(this.dict.get(t) as number);
+      norm += v * v;
+    }
+    const cat = doc.category ? normalise(doc.category) : '';
+    let rcN = 0;
+    if (doc.rootCause) {
+      for (const w of new Set(words(doc.rootCause))) {
+        this.rc.append(this.termId(w, true), slot, ONE);
+        rcN++;
+      }
+    }
+    this.ids[slot] = doc.id;
+    this.ats[slot] = doc.at;
+    this.norms[slot] = Math.sqrt(norm) || 1;
+    this.hashes[slot] = hash;
+    this.svcCount[slot] = Math.min(255, new Set(doc.services.map(normalise).filter(Boolean)).size);
+    this.cats[slot] = cat ? this.termId(categoryTerm(cat), true) : -1;
+    this.rcWords[slot] = Math.min(65535, rcN);
+    this.setSlotOf(doc.id, slot);
     this.live++;
-    this.norms[slot] = this.norm(terms, wts);
     // idf drifts as the corpus grows; renormalise geometrically so the cost stays amortised O(1).
-    if (this.live > 64 && this.live >= this.normsAt * 1.25) this.renormalise();
+    if (!this.bulk && this.live > 64 && this.live >= this.normsAt * 1.25) this.renormalise();
+  }
+
+  /**
+   * Many upserts in a row (the start-up load): norms are brought up to date once at the end
+   * instead of geometrically along the way. Nothing may rank in between.
+   */
+  beginBulk(): void {
+    this.bulk = true;
+  }
+
+  endBulk(): void {
+    this.bulk = false;
+    this.renormalise();
   }
 
   remove(id: number): void {
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return;
-    const s = this.slots[slot];
-    if (s) for (const t of s.terms) this.df[t] = (this.df[t] ?? 1) - 1;
-    this.slots[slot] = null;
-    this.slotOf.delete(id);
+    const slot = this.slotOf(id);
+    if (slot < 0) return;
+    // No per-incident term list is kept: find the incident's terms in the postings. Only the text
+    // postings carry df; root-cause postings of a dead slot are skipped when read.
+    const terms = this.text.terms;
+    for (let t = 0; t < terms; t++) {
+      if (this.text.len(t) > 0 && this.text.weightAt(t, slot) >= 0) this.df[t] = (this.df[t] as number) - 1;
+    }
+    this.ids[slot] = -1;
+    this.setSlotOf(id, -1);
     this.live--;
     this.dead++;
     if (this.dead > 1000 && this.dead > this.live / 4) this.compact();
   }
 
-  /** Postings are typed arrays grown by doubling: a quarter of the memory of plain arrays. */
-  private append(term: number, slot: number, w: number): void {
-    const len = this.postLen[term] as number;
-    let docs = this.postDocs[term] as Int32Array;
-    if (len === docs.length) {
-      const cap = Math.max(2, len * 2);
-      const nd = new Int32Array(cap);
-      nd.set(docs);
-      const nw = new Float32Array(cap);
-      nw.set(this.postWts[term] as Float32Array);
-      this.postDocs[term] = docs = nd;
-      this.postWts[term] = nw;
-    }
-    docs[len] = slot;
-    (this.postWts[term] as Float32Array)[len] = w;
-    this.postLen[term] = len + 1;
-  }
-
-  private norm(terms: Int32Array, wts: Float32Array): number {
-    let n = 0;
-    for (let i = 0; i < terms.length; i++) {
-      const v = (wts[i] as number) * this.idf(terms[i] as number);
-      n += v * v;
-    }
-    return Math.sqrt(n) || 1;
-  }
-
   private renormalise(): void {
-    for (let slot = 0; slot < this.slots.length; slot++) {
-      const s = this.slots[slot];
-      if (s) this.norms[slot] = this.norm(s.terms, s.wts);
+    const acc = new Float64Array(this.nSlots);
+    const terms = this.text.terms;
+    for (let t = 0; t < terms; t++) {
+      if (this.text.len(t) === 0) continue;
+      const idf = this.idf(t);
+      this.text.forEach(t, (slot, q) => {
+        const v = (WEIGHT[q] as number) * idf;
+        acc[slot] = (acc[slot] as number) + v * v;
+      });
     }
+    for (let s = 0; s < this.nSlots; s++) this.norms[s] = Math.sqrt(acc[s] as number) || 1;
     this.normsAt = this.live;
   }
 
-  /** Drops removed slots from the postings (after many updates). */
+  /** Drops dead slots: columns shift down, postings are rewritten without them and without slack. */
   private compact(): void {
-    const docs = this.slots.filter((s): s is Stored => s !== null);
-    this.slots = [];
-    this.slotOf.clear();
-    this.postDocs = this.postDocs.map(() => EMPTY_I32);
-    this.postWts = this.postWts.map(() => EMPTY_F32);
-    this.postLen = this.postLen.map(() => 0);
-    this.norms = [];
-    for (const s of docs) {
-      const slot = this.slots.length;
-      this.slots.push(s);
-      this.slotOf.set(s.id, slot);
-      for (let i = 0; i < s.terms.length; i++) {
-        const t = s.terms[i] as number;
-        this.append(t, slot, s.wts[i] as number);
-      }
+    const newSlot = new Int32Array(this.nSlots).fill(-1);
+    let n = 0;
+    for (let s = 0; s < this.nSlots; s++) {
+      const id = this.ids[s] as number;
+      if (id < 0) continue;
+      newSlot[s] = n;
+      this.ids[n] = id;
+      this.ats[n] = this.ats[s] as number;
+      this.norms[n] = this.norms[s] as number;
+      this.hashes[n] = this.hashes[s] as number;
+      this.svcCount[n] = this.svcCount[s] as number;
+      this.cats[n] = this.cats[s] as number;
+      this.rcWords[n] = this.rcWords[s] as number;
+      this.setSlotOf(id, n);
+      n++;
     }
+    this.nSlots = n;
+    const rewrite = (from: Postings): Postings => {
+      const to = new Postings();
+      let slots = new Int32Array(1024);
+      let wts = new Uint8Array(1024);
+      for (let t = 0; t < from.terms; t++) {
+        const len = from.len(t);
+        if (len === 0) continue;
+        if (len > slots.length) {
+          slots = new Int32Array(len * 2);
+          wts = new Uint8Array(len * 2);
+        }
+        let k = 0;
+        from.forEach(t, (slot, q) => {
+          const ns = newSlot[slot] as number;
+          if (ns < 0) return;
+          slots[k] = ns;
+          wts[k++] = q;
+        });
+        if (k > 0) to.appendRun(t, slots, wts, k);
+      }
+      return to;
+    };
+    this.text = rewrite(this.text);
+    this.rc = rewrite(this.rc);
     this.dead = 0;
-    this.renormalise();
+  }
+
+  /** Rewrites the postings without growth slack (after the start-up load). */
+  pack(): void {
+    this.compact();
   }
 
   /** Feedback: terms shared by pairs people judged, scaled up ("same") or down ("not related"). */
@@ -315,13 +424,14 @@ export class RecurrenceEngine {
     const tf = termWeights(doc, this.weights);
     const all: { id: number; w: number }[] = [];
     let norm = 0;
+    const maxDf = this.maxDf();
     for (const [t, f] of tf) {
       const id = this.termId(t, false);
       const w = wtf(f) * this.idf(id);
       norm += w * w;
       // Terms in a large share of all incidents carry little evidence and the longest postings:
       // leaving them out of the query is what keeps ranking fast at 100k (MoreLikeThis's maxDocFreq).
-      if (id >= 0 && (this.df[id] ?? 0) <= this.maxDf()) all.push({ id, w });
+      if (id >= 0 && (this.df[id] as number) > 0 && (this.df[id] as number) <= maxDf) all.push({ id, w });
     }
     all.sort((a, b) => b.w - a.w);
     const kept = all.slice(0, this.weights.queryTerms);
@@ -336,28 +446,24 @@ export class RecurrenceEngine {
     };
   }
 
+  private ensureScratch(): void {
+    if (this.scratch.length < this.nSlots) {
+      this.scratch = new Float64Array(this.nSlots * 2);
+      this.touchedBuf = new Int32Array(this.nSlots * 2);
+    }
+  }
+
   rank(doc: RecurrenceDoc, opts: RankOptions = {}): Match[] {
     const limit = opts.limit ?? 10;
     const q = this.queryVector(doc);
-    if (this.scratch.length < this.slots.length) {
-      this.scratch = new Float64Array(this.slots.length * 2);
-      this.touchedBuf = new Int32Array(this.slots.length * 2);
-    }
+    this.ensureScratch();
     const acc = this.scratch;
     // Reused buffers: no per-query garbage, so no GC pauses in the tail latency.
     const touched = this.touchedBuf;
     let nTouched = 0;
     for (let k = 0; k < q.ids.length; k++) {
       const t = q.ids[k] as number;
-      const qw = (q.wts[k] as number) * this.idf(t);
-      const docs = this.postDocs[t] as Int32Array;
-      const wts = this.postWts[t] as Float32Array;
-      const len = this.postLen[t] as number;
-      for (let j = 0; j < len; j++) {
-        const slot = docs[j] as number;
-        if (acc[slot] === 0) touched[nTouched++] = slot;
-        acc[slot] = (acc[slot] as number) + qw * (wts[j] as number);
-      }
+      nTouched = this.text.accumulate(t, (q.wts[k] as number) * this.idf(t), acc, touched, nTouched);
     }
     // Text cosine first; structured signals re-score a generous head of the list.
     const head = Math.max(limit * 5, 50);
@@ -367,12 +473,12 @@ export class RecurrenceEngine {
       const slot = touched[k] as number;
       const dot = acc[slot] as number;
       acc[slot] = 0;
-      const s = this.slots[slot];
-      if (!s || s.id === doc.id) continue;
-      if (opts.before !== undefined && s.at >= opts.before) continue;
+      const id = this.ids[slot] as number;
+      if (id < 0 || id === doc.id) continue;
+      if (opts.before !== undefined && (this.ats[slot] as number) >= opts.before) continue;
       const cos = dot / (q.norm * (this.norms[slot] as number));
       if (best.length >= head && cos <= floor) continue;
-      if (opts.exclude?.(s.id)) continue;
+      if (opts.exclude?.(id)) continue;
       best.push({ slot, cos });
       if (best.length >= head * 2) {
         best.sort((a, b) => b.cos - a.cos);
@@ -384,23 +490,38 @@ export class RecurrenceEngine {
     if (best.length > head) best.length = head;
 
     const w = this.weights;
-    const qServices = new Set(doc.services.map((s) => s.trim().toLowerCase()).filter(Boolean));
-    const qCategory = doc.category?.trim().toLowerCase() || null;
-    const qSigs = new Set(docSignatures(doc));
+    const qServices = [...new Set(doc.services.map(normalise).filter(Boolean))].map((name) => ({
+      name,
+      term: this.termId(serviceTerm(name), false),
+    }));
+    const qCategory = doc.category ? normalise(doc.category) : '';
+    const qCat = qCategory ? this.termId(categoryTerm(qCategory), false) : -2;
+    const qSigs = docSignatures(doc)
+      .map((s) => ({ s, term: this.termId(s, false) }))
+      .filter((x) => x.term >= 0);
     const out: Match[] = best.map(({ slot, cos }) => {
-      const s = this.slots[slot] as Stored;
-      const sharedServices = s.services.filter((x) => qServices.has(x));
-      const union = new Set([...s.services, ...qServices]).size;
-      const sameCategory = qCategory !== null && s.category === qCategory;
-      const sharedSignatures = s.sigs.filter((x) => qSigs.has(x));
-      const ageDays = Math.max(0, (doc.at - s.at) / DAY);
+      const sharedServices = qServices
+        .filter((x) => this.text.weightAt(x.term, slot) >= 0)
+        .map((x) => x.name);
+      const union = (this.svcCount[slot] as number) + qServices.length - sharedServices.length;
+      const sameCategory = qCat >= 0 && this.cats[slot] === qCat;
+      const sharedSignatures = qSigs.filter((x) => this.text.weightAt(x.term, slot) >= 0).map((x) => x.s);
+      const ageDays = Math.max(0, (doc.at - (this.ats[slot] as number)) / DAY);
       const score =
         cos +
         (union > 0 ? (w.sameService * sharedServices.length) / union : 0) +
         (sameCategory ? w.sameCategory : 0) +
         w.sharedSignature * Math.min(3, sharedSignatures.length) +
         w.recency * Math.exp(-ageDays / w.recencyDays);
-      return { id: s.id, score, text: cos, ageDays, sharedServices, sameCategory, sharedSignatures };
+      return {
+        id: this.ids[slot] as number,
+        score,
+        text: cos,
+        ageDays,
+        sharedServices,
+        sameCategory,
+        sharedSignatures,
+      };
     });
     out.sort((a, b) => b.score - a.score);
     return out.slice(0, limit);
@@ -408,18 +529,78 @@ export class RecurrenceEngine {
 
   /** The terms both incidents share, strongest first (for explanations a person can check). */
   sharedTerms(a: RecurrenceDoc, bId: number, max = 8): string[] {
-    const slot = this.slotOf.get(bId);
-    const s = slot === undefined ? null : this.slots[slot];
-    if (!s) return [];
+    const slot = this.slotOf(bId);
+    if (slot < 0) return [];
     const q = termWeights(a, this.weights);
     const shared: { t: string; w: number }[] = [];
-    for (let i = 0; i < s.terms.length; i++) {
-      const name = this.termNames[s.terms[i] as number] as string;
-      const f = q.get(name);
-      if (f === undefined || name.includes(':')) continue;
-      shared.push({ t: name, w: wtf(f) * (s.wts[i] as number) * this.idf(s.terms[i] as number) ** 2 });
+    for (const [name, f] of q) {
+      if (name.includes(':')) continue;
+      const id = this.termId(name, false);
+      const qw = this.text.weightAt(id, slot);
+      if (qw < 0) continue;
+      shared.push({ t: name, w: wtf(f) * (WEIGHT[qw] as number) * this.idf(id) ** 2 });
     }
     shared.sort((x, y) => y.w - x.w);
     return shared.slice(0, max).map((x) => x.t);
+  }
+
+  /**
+   * Earlier incidents whose root cause reads the same: word-set cosine ≥ `minSimilarity` over the
+   * root-cause postings (only incidents sharing a word are ever looked at), category compatible
+   * (equal, or either unknown), happened at or before `atOrBefore`.
+   */
+  rootCauseMatches(
+    rootCause: string,
+    category: string | null,
+    opts: { minSimilarity: number; atOrBefore?: number; excludeId?: number },
+  ): number[] {
+    const x = [...new Set(words(rootCause))];
+    if (x.length === 0) return [];
+    this.ensureScratch();
+    const acc = this.scratch;
+    const touched = this.touchedBuf;
+    let nTouched = 0;
+    for (const word of x) {
+      const t = this.termId(word, false);
+      if (t >= 0) nTouched = this.rc.accumulate(t, 1 / (WEIGHT[ONE] as number), acc, touched, nTouched);
+    }
+    const qCat = category ? this.termId(categoryTerm(normalise(category)), false) : -1;
+    const out: number[] = [];
+    for (let k = 0; k < nTouched; k++) {
+      const slot = touched[k] as number;
+      const shared = Math.round(acc[slot] as number);
+      acc[slot] = 0;
+      const id = this.ids[slot] as number;
+      if (id < 0 || id === opts.excludeId) continue;
+      if (opts.atOrBefore !== undefined && (this.ats[slot] as number) > opts.atOrBefore) continue;
+      const cat = this.cats[slot] as number;
+      if (category && cat >= 0 && cat !== qCat) continue;
+      const n = this.rcWords[slot] as number;
+      if (n > 0 && shared / Math.sqrt(x.length * n) >= opts.minSimilarity) out.push(id);
+    }
+    return out;
+  }
+
+  /** Approximate bytes held by the index's typed arrays (the dictionary's strings not included). */
+  get bytes(): number {
+    return (
+      this.text.bytes +
+      this.rc.bytes +
+      this.df.byteLength +
+      this.ids.byteLength +
+      this.ats.byteLength +
+      this.norms.byteLength +
+      this.hashes.byteLength +
+      this.svcCount.byteLength +
+      this.cats.byteLength +
+      this.rcWords.byteLength +
+      this.slotByIdFlat.byteLength +
+      this.scratch.byteLength +
+      this.touchedBuf.byteLength
+    );
+  }
+
+  get terms(): number {
+    return this.dict.size;
   }
 }
