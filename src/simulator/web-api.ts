@@ -737,6 +737,18 @@ export class SimulatorImpl implements Simulator {
       return { user: this.userObj(u) };
     },
 
+    // No sample of users.list in ../shared: members mirror users.info's user, cursor = offset.
+    'users.list': (a) => {
+      const all = [...this.ws.users.values()];
+      const limit = Math.min(Number(asString(a.limit) ?? 0) || 1000, 1000);
+      const offset = Number(asString(a.cursor) ?? 0) || 0;
+      const more = offset + limit < all.length;
+      return {
+        members: all.slice(offset, offset + limit).map((u) => this.userObj(u)),
+        response_metadata: { next_cursor: more ? String(offset + limit) : '' },
+      };
+    },
+
     'conversations.create': (a) => {
       const name = asString(a.name) ?? '';
       this.checkChannelName(name);
@@ -1839,6 +1851,7 @@ const MIME: Record<string, string> = {
 const SCOPES: Record<string, ScopeRule> = {
   'auth.test': null,
   'users.info': 'users:read',
+  'users.list': 'users:read',
   'conversations.create': (a) => (asBool(a.is_private) ? 'groups:write' : 'channels:manage'),
   'conversations.rename': convScope('channels:manage', 'groups:write'),
   'conversations.invite': convScope('channels:manage', 'groups:write'),

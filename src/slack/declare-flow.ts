@@ -1,7 +1,10 @@
 import type { WebClient } from '@slack/web-api';
+import { eq } from 'drizzle-orm';
+import { slackUsers } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { knownServices } from '../incidents/list.js';
 import { truncate } from './format.js';
+import { getPerson } from './users.js';
 import { type DeclareMetadata, declareModal } from './views/declare-modal.js';
 
 /** Opens the declare modal (from `/incident`, the global shortcut or the Home tab's button). */
@@ -22,6 +25,44 @@ export async function openDeclareModal(
       ...(prefill ? { prefill } : {}),
     }),
   });
+  // Fetch the declarer's time zone while they type, so the submission rarely waits on users.info.
+  deps.tasks.defer(`time zone of ${userId}`, async () => {
+    await getPerson(client, deps.db, deps.clock, userId);
+  });
+}
+
+/** How long a declaration waits for users.info before reading the time in a fallback zone. */
+export const TZ_WAIT_MS = 10_000;
+
+/**
+ * The zone to read a typed "impact started at" in: Slack's answer if it comes within `waitMs`,
+ * else the last zone we knew (however old), else UTC. `note` says when it was not Slack's answer.
+ */
+export async function declarerTz(
+  deps: Pick<Deps, 'db' | 'clock'>,
+  client: WebClient,
+  userId: string,
+  waitMs = TZ_WAIT_MS,
+): Promise<{ tz: string; note: string | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), waitMs);
+  });
+  const person = await Promise.race([getPerson(client, deps.db, deps.clock, userId), late]).finally(() =>
+    clearTimeout(timer),
+  );
+  if (person && !person.fallback) return { tz: person.tz, note: null };
+  const known = deps.db
+    .select({ tz: slackUsers.tz })
+    .from(slackUsers)
+    .where(eq(slackUsers.id, userId))
+    .get()?.tz;
+  const why = person
+    ? 'Slack could not tell me your time zone'
+    : 'Slack was too slow to tell me your time zone';
+  return known
+    ? { tz: known, note: `${why}, so I read the impact start in ${known}, the zone I last knew for you.` }
+    : { tz: 'UTC', note: `${why}, so I read the impact start in UTC.` };
 }
 
 /** The title and description a message suggests: its first line, and the whole text with its link. */

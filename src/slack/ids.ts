@@ -21,6 +21,7 @@ export const VIEW = {
   rootCause: 'root_cause_modal',
   followUp: 'follow_up_modal',
   snooze: 'snooze_modal',
+  editDetails: 'edit_details_modal',
 } as const;
 
 /** Button and select action_ids. */
@@ -28,6 +29,7 @@ export const ACTION = {
   acknowledge: 'incident_acknowledge',
   openUpdate: 'incident_open_update',
   openSeverity: 'incident_open_severity',
+  openEditDetails: 'incident_open_edit_details',
   openResolve: 'incident_open_resolve',
   retrySetup: 'incident_retry_setup',
   openChannel: 'incident_open_channel',

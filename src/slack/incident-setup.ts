@@ -27,6 +27,12 @@ export interface SetupNotify {
 
 const effectKey = (i: Incident, step: string) => `inc:${i.id}:${step}`;
 
+/** The kind of the last setup step's effect: once it is done, the incident's setup finished. */
+export const SETUP_DONE_KIND = 'hook.declared';
+
+/** Setups running in this process, per database: a second call (Retry, the resume job) joins the first. */
+const running = new WeakMap<object, Map<number, Promise<SetupOutcome>>>();
+
 /**
  * Everything Slack-side after an incident is stored: channel (name_taken → suffix), purpose,
  * invites, pinned summary, announcement, topic; then the `declared` hook. Each step is a keyed
@@ -39,6 +45,24 @@ export async function setupIncident(
   client: WebClient,
   incidentId: number,
   notify: SetupNotify = {},
+): Promise<SetupOutcome> {
+  let mine = running.get(deps.db);
+  if (!mine) {
+    mine = new Map();
+    running.set(deps.db, mine);
+  }
+  const current = mine.get(incidentId);
+  if (current !== undefined) return current;
+  const p = setupOnce(deps, client, incidentId, notify).finally(() => mine.delete(incidentId));
+  mine.set(incidentId, p);
+  return p;
+}
+
+async function setupOnce(
+  deps: Deps,
+  client: WebClient,
+  incidentId: number,
+  notify: SetupNotify,
 ): Promise<SetupOutcome> {
   const start = getIncidentById(deps.db, incidentId);
   if (!start) throw new Error(`incident ${incidentId} not found`);
@@ -168,7 +192,7 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
 
   await runEffect(
     deps,
-    { key: effectKey(start, 'declared-hook'), kind: 'hook.declared', incidentId: start.id },
+    { key: effectKey(start, 'declared-hook'), kind: SETUP_DONE_KIND, incidentId: start.id },
     async () => {
       deps.hooks.emit({ kind: 'declared', incidentId: start.id }, deps, client);
       return {};

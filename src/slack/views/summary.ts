@@ -64,6 +64,7 @@ export function summaryActions(i: Incident): ActionsBlock | null {
   if (!i.acknowledgedAt) elements.push(button('Acknowledge', ACTION.acknowledge, id, 'primary'));
   elements.push(button('Update status', ACTION.openUpdate, id));
   elements.push(button('Change severity', ACTION.openSeverity, id));
+  elements.push(button('Edit details', ACTION.openEditDetails, id));
   elements.push(button('Resolve', ACTION.openResolve, id, 'danger'));
   return { type: 'actions', block_id: BLOCK.summaryActions, elements };
 }

@@ -10,6 +10,7 @@ import { mention } from '../../format.js';
 import { ACTION } from '../../ids.js';
 import { afterChange } from '../../incident-changes.js';
 import { setupIncident } from '../../incident-setup.js';
+import { detailsModal } from '../../views/details-modal.js';
 import { severityModal } from '../../views/severity-modal.js';
 import { statusModal } from '../../views/status-modal.js';
 
@@ -73,6 +74,16 @@ export function register(app: App, deps: Deps): void {
       const incident = incidentOf(deps, action);
       await assertCanChange(deps, client, incident, body.user.id);
       await client.views.open({ trigger_id: body.trigger_id, view: severityModal(incident) });
+    });
+  });
+
+  app.action<BlockAction<ButtonAction>>(ACTION.openEditDetails, async (args) => {
+    const { ack, body, action, client } = args;
+    await ack();
+    await tell(args, deps, async () => {
+      const incident = incidentOf(deps, action);
+      await assertCanChange(deps, client, incident, body.user.id);
+      await client.views.open({ trigger_id: body.trigger_id, view: detailsModal(incident) });
     });
   });
 

@@ -2,6 +2,7 @@ import type { Deps } from '../../../deps.js';
 import { acknowledgeIncident } from '../../../incidents/acknowledge.js';
 import { assignRole, parseRole } from '../../../incidents/assign-role.js';
 import { declareIncident } from '../../../incidents/declare.js';
+import { type EditDetails, editIncidentDetails, parseServicesText } from '../../../incidents/edit-details.js';
 import { invalid } from '../../../incidents/errors.js';
 import { listOpenIncidents } from '../../../incidents/list.js';
 import { incidentRef, severityLabel, statusLabel } from '../../../incidents/model.js';
@@ -16,7 +17,8 @@ import { openDeclareModal } from '../../declare-flow.js';
 import { mention, safe } from '../../format.js';
 import { afterChange, publishStatusUpdate } from '../../incident-changes.js';
 import { setupIncident } from '../../incident-setup.js';
-import { parseUserRef } from '../../mentions.js';
+import { resolveUserRef } from '../../mentions.js';
+import { detailsChangeNotice } from '../../views/details-modal.js';
 import { incidentListMessage } from '../../views/incident-list.js';
 import { summaryBlocks, summaryText } from '../../views/summary.js';
 import type { Subcommand, SubcommandCall } from './router.js';
@@ -139,7 +141,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
       group: GROUP,
       async run(call) {
         const { incident, rest, userId, client } = await target(call);
-        const who = parseUserRef(db, rest);
+        const who = await resolveUserRef(deps, client, rest);
         const r = assignRole(db, clock, { incidentId: incident.id, role: 'lead', userId: who, by: userId });
         await call.reply(
           r.changed
@@ -162,7 +164,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         const m = /^(\S+)\s+([\s\S]+)$/.exec(rest);
         if (!m?.[1] || !m[2]) throw invalid('Usage: `/incident role <comms|scribe> @person`.');
         const role = parseRole(m[1]);
-        const who = parseUserRef(db, m[2]);
+        const who = await resolveUserRef(deps, client, m[2]);
         const r = assignRole(db, clock, { incidentId: incident.id, role, userId: who, by: userId });
         await call.reply(
           r.changed
@@ -199,6 +201,44 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
             },
           );
         }
+      },
+    },
+    {
+      name: 'services',
+      usage: 'services <a, b, c>',
+      description: 'set the affected services (comma-separated; `-` clears them)',
+      group: GROUP,
+      async run(call) {
+        const { incident, rest, userId, client } = await target(call);
+        if (!rest) {
+          throw invalid(
+            `Usage: \`/incident services checkout, payments\` (\`-\` clears them). Now: ${incident.services.length ? safe(incident.services.join(', '), 500) : 'none'}.`,
+          );
+        }
+        const r = editIncidentDetails(db, clock, {
+          incidentId: incident.id,
+          userId,
+          services: parseServicesText(rest),
+        });
+        await replyDetails(call, deps, client, r, userId);
+      },
+    },
+    {
+      name: 'describe',
+      aliases: ['description'],
+      usage: 'describe <text>',
+      description: 'replace the incident’s description (`-` clears it)',
+      group: GROUP,
+      async run(call) {
+        const { incident, rest, userId, client } = await target(call);
+        if (!rest)
+          throw invalid('Usage: `/incident describe <what is happening, for whom>` (`-` clears it).');
+        const r = editIncidentDetails(db, clock, {
+          incidentId: incident.id,
+          userId,
+          description: rest === '-' ? '' : rest,
+        });
+        await replyDetails(call, deps, client, r, userId);
       },
     },
     {
@@ -247,6 +287,27 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
       },
     },
   ];
+}
+
+/** The answer to `services`/`describe`, then the usual after-change work and the recurrence re-check. */
+async function replyDetails(
+  call: SubcommandCall,
+  deps: Deps,
+  client: SubcommandCall['bolt']['client'],
+  r: EditDetails,
+  userId: string,
+): Promise<void> {
+  const ref = incidentRef(r.incident);
+  if (r.changes.length === 0) {
+    await call.reply(`Nothing changed: ${ref} already has that.`);
+    return;
+  }
+  await call.reply(`:pencil2: Updated ${ref}: ${r.changes.map((c) => c.field).join(', ')}.`);
+  afterChange(deps, client, r.incident.id, detailsChangeNotice(userId, r.changes), {
+    kind: 'updated',
+    incidentId: r.incident.id,
+    fields: r.changes.map((c) => c.field),
+  });
 }
 
 /** A new lead or role holder who is not in the channel yet is added to it. */

@@ -1,58 +1,127 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../../deps.js';
 import { declareIncident } from '../../../incidents/declare.js';
+import { editIncidentDetails } from '../../../incidents/edit-details.js';
 import { DomainError } from '../../../incidents/errors.js';
-import { parseLocalTime } from '../../../incidents/local-time.js';
-import { incidentRef, severityLabel, statusLabel } from '../../../incidents/model.js';
+import { parseLocalTime, readLocalTime } from '../../../incidents/local-time.js';
+import { type Incident, incidentRef, severityLabel, statusLabel } from '../../../incidents/model.js';
 import { postUpdate } from '../../../incidents/post-update.js';
 import { getIncidentById } from '../../../incidents/queries.js';
 import { setSeverity } from '../../../incidents/set-severity.js';
 import { updateStatus } from '../../../incidents/update-status.js';
 import { assertCanChange } from '../../access.js';
+import { declarerTz } from '../../declare-flow.js';
 import { describeError } from '../../effects.js';
-import { mention } from '../../format.js';
+import { mention, safe } from '../../format.js';
 import { BLOCK, VIEW } from '../../ids.js';
 import { afterChange, publishStatusUpdate } from '../../incident-changes.js';
 import { setupIncident } from '../../incident-setup.js';
-import { getUserTz } from '../../users.js';
 import { parseDeclareModal } from '../../views/declare-modal.js';
+import { detailsChangeNotice, parseDetailsModal } from '../../views/details-modal.js';
 import { parseSeverityModal } from '../../views/severity-modal.js';
 import { parseStatusModal } from '../../views/status-modal.js';
 import type { ViewStateValues } from '../../views/view-state.js';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+type AckArg = Parameters<ViewArgs['ack']>[0];
 
 /**
- * Runs a submission; a DomainError becomes an inline error on its field (or on `fallbackBlock`),
- * which keeps the modal open with what the person typed.
+ * Slack closes the connection after 3 s and shows the person an error. A submission that still
+ * waits on Slack (users.info, conversations.members) by this time is acknowledged anyway — the
+ * modal closes — and finishes afterwards; what it would have shown inline is then sent as a DM.
  */
-async function submit(args: ViewArgs, fallbackBlock: string, fn: () => Promise<void>): Promise<void> {
+export const VIEW_ACK_DEADLINE_MS = 2000;
+
+interface Submission {
+  /** Acknowledges once; later calls (and calls after the deadline) do nothing. */
+  ack(response?: AckArg): Promise<void>;
+}
+
+/**
+ * Runs a submission. A DomainError becomes an inline error on its field (or on `fallbackBlock`),
+ * which keeps the modal open with what the person typed; after the deadline it becomes a DM
+ * that starts with `lateIntro` (what did not happen) and repeats what they typed.
+ */
+async function submit(
+  deps: Deps,
+  args: ViewArgs,
+  fallbackBlock: string,
+  lateIntro: string,
+  fn: (s: Submission) => Promise<void>,
+): Promise<void> {
+  let acked = false;
+  const ackOnce = async (response?: AckArg) => {
+    if (acked) return;
+    acked = true;
+    await args.ack(response);
+  };
+  const deadline = setTimeout(() => {
+    if (acked) return;
+    ackOnce().catch((e: unknown) => deps.logger.warn(`late ack of ${args.view.callback_id} failed`, e));
+  }, VIEW_ACK_DEADLINE_MS);
   try {
-    await fn();
+    await fn({ ack: ackOnce });
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
-    await args.ack({ response_action: 'errors', errors: { [e.field ?? fallbackBlock]: e.message } });
+    if (!acked) {
+      await ackOnce({ response_action: 'errors', errors: { [e.field ?? fallbackBlock]: e.message } });
+      return;
+    }
+    await dm(deps, args, `:warning: ${lateIntro}: ${e.message}${typedText(valuesOf(args))}`);
+  } finally {
+    clearTimeout(deadline);
+    if (!acked) await ackOnce();
   }
+}
+
+async function dm(deps: Deps, args: ViewArgs, text: string): Promise<void> {
+  try {
+    await args.client.chat.postMessage({ channel: args.body.user.id, text });
+  } catch (e) {
+    deps.logger.error(`could not tell ${args.body.user.id}: ${text}: ${describeError(e)}`);
+  }
+}
+
+/** What the person typed, quoted, so a closed modal does not lose it. */
+function typedText(values: ViewStateValues): string {
+  const typed = Object.values(values)
+    .flatMap((b) => Object.values(b ?? {}))
+    .map((v) => (v?.type === 'plain_text_input' ? (v.value ?? '').trim() : ''))
+    .filter(Boolean);
+  if (!typed.length) return '';
+  return `\nWhat you typed:\n${typed.map((t) => `>${safe(t, 900).replace(/\n/g, '\n>')}`).join('\n')}`;
 }
 
 const valuesOf = (args: ViewArgs) => args.view.state.values as unknown as ViewStateValues;
 
+/** The incident a modal was opened for, checked for the submitter's right to change it. */
+async function modalIncident(
+  deps: Deps,
+  args: ViewArgs,
+  incidentId: number | undefined,
+  errorBlock: string,
+): Promise<Incident> {
+  const incident = incidentId ? getIncidentById(deps.db, incidentId) : undefined;
+  if (!incident) throw new DomainError('not_found', 'That incident no longer exists.', errorBlock);
+  await assertCanChange(deps, args.client, incident, args.body.user.id).catch((e: unknown) => {
+    throw e instanceof DomainError ? new DomainError(e.code, e.message, errorBlock) : e;
+  });
+  return incident;
+}
+
 /** views listeners of the lifecycle feature. */
 export function register(app: App, deps: Deps): void {
   app.view<ViewSubmitAction>(VIEW.declare, async (args) => {
-    const { ack, body, view, client } = args;
-    await submit(args, BLOCK.title, async () => {
+    const { body, view, client } = args;
+    await submit(deps, args, BLOCK.title, 'Your incident was not declared', async (s) => {
       const form = parseDeclareModal(valuesOf(args), view.private_metadata);
       const userId = body.user.id;
+      // A malformed time is refused inline at once, before waiting for the person's time zone.
+      readLocalTime(form.startedAtText, BLOCK.startedAt);
+      const zone = form.startedAtText ? await declarerTz(deps, client, userId) : null;
       const now = deps.clock.now();
-      const startedAt = form.startedAtText
-        ? parseLocalTime(
-            form.startedAtText,
-            await getUserTz(client, deps.db, deps.clock, userId),
-            now,
-            BLOCK.startedAt,
-          )
-        : now;
+      const startedAt =
+        form.startedAtText && zone ? parseLocalTime(form.startedAtText, zone.tz, now, BLOCK.startedAt) : now;
       const src = form.metadata.source;
       const incident = declareIncident(deps.db, deps.clock, {
         title: form.title,
@@ -73,7 +142,14 @@ export function register(app: App, deps: Deps): void {
             }
           : null,
       });
-      await ack();
+      await s.ack();
+      if (zone?.note) {
+        await dm(
+          deps,
+          args,
+          `:information_source: ${incidentRef(incident)}: ${zone.note} I took “${safe(form.startedAtText, 40)}” as <!date^${Math.floor(startedAt.getTime() / 1000)}^{date_short_pretty} {time}|${startedAt.toISOString()}>.`,
+        );
+      }
       const origin = form.metadata.origin;
       deps.tasks.defer(`set up ${incidentRef(incident)}`, () =>
         setupIncident(deps, client, incident.id, {
@@ -95,18 +171,14 @@ export function register(app: App, deps: Deps): void {
   });
 
   app.view<ViewSubmitAction>(VIEW.update, async (args) => {
-    const { ack, body, view, client } = args;
-    await submit(args, BLOCK.status, async () => {
+    const { body, view, client } = args;
+    await submit(deps, args, BLOCK.status, 'The status was not changed', async (s) => {
       const form = parseStatusModal(valuesOf(args), view.private_metadata);
-      const incident = form.incidentId ? getIncidentById(deps.db, form.incidentId) : undefined;
-      if (!incident) throw new DomainError('not_found', 'That incident no longer exists.', BLOCK.status);
-      const userId = body.user.id;
-      await assertCanChange(deps, client, incident, userId).catch((e: unknown) => {
-        throw e instanceof DomainError ? new DomainError(e.code, e.message, BLOCK.status) : e;
-      });
-      // Validate the text before changing anything, so an error leaves both untouched.
+      // Validate the text before anything slow or changing, so an error leaves both untouched.
       if (form.text.length > 2900)
         throw new DomainError('invalid_input', 'At most 2,900 characters.', BLOCK.updateText);
+      const incident = await modalIncident(deps, args, form.incidentId, BLOCK.status);
+      const userId = body.user.id;
       const r = updateStatus(deps.db, deps.clock, { incidentId: incident.id, status: form.status, userId });
       const update = form.text
         ? postUpdate(deps.db, deps.clock, {
@@ -116,7 +188,7 @@ export function register(app: App, deps: Deps): void {
             field: BLOCK.updateText,
           })
         : null;
-      await ack();
+      await s.ack();
       if (r.changed) {
         afterChange(
           deps,
@@ -139,21 +211,17 @@ export function register(app: App, deps: Deps): void {
   });
 
   app.view<ViewSubmitAction>(VIEW.severity, async (args) => {
-    const { ack, body, view, client } = args;
-    await submit(args, BLOCK.severity, async () => {
+    const { body, view, client } = args;
+    await submit(deps, args, BLOCK.severity, 'The severity was not changed', async (s) => {
       const form = parseSeverityModal(valuesOf(args), view.private_metadata);
-      const incident = form.incidentId ? getIncidentById(deps.db, form.incidentId) : undefined;
-      if (!incident) throw new DomainError('not_found', 'That incident no longer exists.', BLOCK.severity);
+      const incident = await modalIncident(deps, args, form.incidentId, BLOCK.severity);
       const userId = body.user.id;
-      await assertCanChange(deps, client, incident, userId).catch((e: unknown) => {
-        throw e instanceof DomainError ? new DomainError(e.code, e.message, BLOCK.severity) : e;
-      });
       const r = setSeverity(deps.db, deps.clock, {
         incidentId: incident.id,
         severity: form.severity,
         userId,
       });
-      await ack();
+      await s.ack();
       if (r.changed) {
         afterChange(
           deps,
@@ -161,6 +229,31 @@ export function register(app: App, deps: Deps): void {
           incident.id,
           `${mention(userId)} changed the severity: ${severityLabel(r.from)} → *${severityLabel(r.to)}*`,
         );
+      }
+    });
+  });
+
+  app.view<ViewSubmitAction>(VIEW.editDetails, async (args) => {
+    const { body, view, client } = args;
+    await submit(deps, args, BLOCK.title, 'The details were not changed', async (s) => {
+      const form = parseDetailsModal(valuesOf(args), view.private_metadata);
+      const incident = await modalIncident(deps, args, form.incidentId, BLOCK.title);
+      const userId = body.user.id;
+      const r = editIncidentDetails(deps.db, deps.clock, {
+        incidentId: incident.id,
+        userId,
+        title: form.title,
+        services: form.services,
+        description: form.description,
+        capturedVia: 'modal',
+      });
+      await s.ack();
+      if (r.changes.length) {
+        afterChange(deps, client, incident.id, detailsChangeNotice(userId, r.changes), {
+          kind: 'updated',
+          incidentId: incident.id,
+          fields: r.changes.map((c) => c.field),
+        });
       }
     });
   });
