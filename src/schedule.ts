@@ -3,6 +3,7 @@ import { Cron } from 'croner';
 import type { Deps } from './deps.js';
 import { digestJobs } from './digest/jobs.js';
 import { reminderJobs } from './incidents/reminder-jobs.js';
+import { setupJobs } from './incidents/setup-jobs.js';
 
 /**
  * Scheduled work (reminders, the weekly digest) with croner. A job must be safe to run at any
@@ -29,7 +30,7 @@ export interface Scheduler {
 }
 
 export function allJobs(deps: Deps): Job[] {
-  return [...reminderJobs(deps), ...digestJobs(deps)];
+  return [...setupJobs(deps), ...reminderJobs(deps), ...digestJobs(deps)];
 }
 
 export function createScheduler(deps: Deps, client: WebClient, jobs: Job[] = allJobs(deps)): Scheduler {
