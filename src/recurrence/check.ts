@@ -1,11 +1,10 @@
-import { and, eq, inArray, isNotNull, ne } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { followUps, incidents, recurrenceLinks } from '../db/schema.js';
 import { type FollowUp, type Incident, isOpen } from '../incidents/model.js';
 import type { Match } from './engine.js';
 import type { LinkRow } from './feedback.js';
 import { docFromIncident, engineFor, indexIncident, linkedIds, timelineText } from './store.js';
-import { words } from './tokenize.js';
 import { confidence, DEFAULT_POLICY, type WarnPolicy } from './warn.js';
 
 /**
@@ -213,19 +212,11 @@ export function getLink(db: Db, id: number): LinkRow | undefined {
 /** Root-cause texts alike enough to say "this root cause also caused …" (word-set cosine). */
 export const ROOT_CAUSE_SIMILARITY = 0.5;
 
-function rootCauseSimilarity(a: string, b: string): number {
-  const x = new Set(words(a));
-  const y = new Set(words(b));
-  if (x.size === 0 || y.size === 0) return 0;
-  let shared = 0;
-  for (const t of x) if (y.has(t)) shared++;
-  return shared / Math.sqrt(x.size * y.size);
-}
-
 /**
  * At resolution (or when a root cause is written): earlier incidents whose root cause reads the
  * same. Each pair is announced once: new pairs get a `root_cause` link, pairs already linked are
- * marked in their explanation.
+ * marked in their explanation. Candidates come from the index's root-cause word postings (only
+ * incidents sharing a word are looked at), so this stays fast with 100k incidents.
  */
 export function rootCauseEchoes(
   db: Db,
@@ -234,20 +225,22 @@ export function rootCauseEchoes(
 ): { incident: Incident; related: Incident[] } | null {
   const incident = indexIncident(db, incidentId);
   if (!incident?.rootCauseSummary) return null;
-  const candidates = db
-    .select()
-    .from(incidents)
-    .where(and(ne(incidents.id, incident.id), isNotNull(incidents.rootCauseSummary)))
-    .all()
-    .filter(
-      (r) =>
-        r.declaredAt <= incident.declaredAt &&
-        (incident.rootCauseCategory === null ||
-          r.rootCauseCategory === null ||
-          r.rootCauseCategory === incident.rootCauseCategory) &&
-        rootCauseSimilarity(incident.rootCauseSummary ?? '', r.rootCauseSummary ?? '') >=
-          ROOT_CAUSE_SIMILARITY,
+  const ids = engineFor(db).rootCauseMatches(incident.rootCauseSummary, incident.rootCauseCategory, {
+    minSimilarity: ROOT_CAUSE_SIMILARITY,
+    atOrBefore: incident.declaredAt.getTime(),
+    excludeId: incident.id,
+  });
+  const candidates: Incident[] = [];
+  // In slices: a one-word root cause ("bug") can match thousands, past SQLite's variable limit.
+  for (let i = 0; i < ids.length; i += 500) {
+    candidates.push(
+      ...db
+        .select()
+        .from(incidents)
+        .where(and(inArray(incidents.id, ids.slice(i, i + 500)), isNotNull(incidents.rootCauseSummary)))
+        .all(),
     );
+  }
   const related: Incident[] = [];
   db.transaction((tx) => {
     for (const r of candidates) {

@@ -6,8 +6,9 @@ import { type EngineWeights, type RecurrenceDoc, RecurrenceEngine } from './engi
 import { learnedTermFactors } from './feedback.js';
 
 /**
- * The engine lives beside its database: one index per open Db, built on first use from the
- * incidents table (the source of truth) and kept in step by `indexIncident` after each change.
+ * The engine lives beside its database: one index per open Db, built from the incidents table (the
+ * source of truth) in the background at start-up (`warmRecurrence`, a job run on start) or on first
+ * use, and kept in step by `indexIncident` after each change.
  * A change made by another process (the import CLI next to a running bot) is picked up by
  * `engineFor`, which re-reads incidents updated since it last looked.
  */
@@ -22,9 +23,15 @@ interface Entry {
   syncedUpTo: number;
   maxId: number;
   checkedAt: number;
+  /** The start-up load, while it runs: incidents with an id above `afterId` are still to come. */
+  loading: { afterId: number; promise: Promise<void> } | null;
 }
 /** Changes from other processes are rare (an import); looking for them at most this often keeps ranking fast. */
 const REFRESH_MS = 2000;
+/** Incidents read (and tokenized) per step of the background load: ~100 ms of work between yields. */
+export const LOAD_CHUNK = 2000;
+/** Above this size the postings are rewritten without growth slack once loaded (~0.1 s at 100k). */
+const PACK_FROM = 10_000;
 const engines = new WeakMap<Db, Entry>();
 
 export function timelineText(db: Db, incidentId: number): string {
@@ -39,7 +46,7 @@ export function timelineText(db: Db, incidentId: number): string {
         isNull(timelineEvents.removedAt),
       ),
     )
-    .orderBy(timelineEvents.occurredAt)
+    .orderBy(timelineEvents.occurredAt, timelineEvents.id)
     .all();
   let out = '';
   for (const r of rows) {
@@ -75,9 +82,11 @@ interface RawIncident {
   resolution_summary: string | null;
   declared_at: number;
   updated_at: number;
+  timeline: string | null;
 }
 
 function parseList(json: string): string[] {
+  if (json === '[]') return [];
   try {
     const v: unknown = JSON.parse(json);
     return Array.isArray(v) ? v.map(String) : [];
@@ -86,34 +95,39 @@ function parseList(json: string): string[] {
   }
 }
 
-function load(db: Db, weights?: Partial<EngineWeights>): Entry {
-  const engine = new RecurrenceEngine(weights);
-  const texts = new Map<number, string>();
-  const rows = db
-    .select({ incidentId: timelineEvents.incidentId, text: timelineEvents.text })
-    .from(timelineEvents)
-    .where(
-      and(
-        inArray(timelineEvents.kind, TEXT_KINDS),
-        eq(timelineEvents.redacted, false),
-        isNull(timelineEvents.removedAt),
-      ),
-    )
-    .all();
-  for (const r of rows) {
-    const t = texts.get(r.incidentId) ?? '';
-    if (t.length + r.text.length <= MAX_TIMELINE_CHARS) texts.set(r.incidentId, `${t}${r.text}\n`);
+/** Separates timeline texts inside the one query's group_concat (a control character no capture keeps). */
+const SEP = '\u001e';
+
+/**
+ * One query per chunk, incidents with their captured text, in id order (keyset paging: no
+ * statement stays open across the yields, so the bot's own queries run in between).
+ */
+const CHUNK_SQL = `
+  select i.id, i.title, i.description, i.services, i.tags, i.root_cause_summary, i.root_cause_category,
+         i.resolution_summary, i.declared_at, i.updated_at,
+         (select group_concat(t.text, char(30) order by t.occurred_at, t.id) from timeline_events t
+           where t.incident_id = i.id and t.kind in (${TEXT_KINDS.map((k) => `'${k}'`).join(', ')})
+             and t.redacted = 0 and t.removed_at is null) as timeline
+  from incidents i where i.id > ? order by i.id limit ?`;
+
+/** The same cut as timelineText(), so a loaded incident hashes like a re-indexed one. */
+function capTimeline(joined: string | null): string {
+  if (!joined) return '';
+  let out = '';
+  for (const text of joined.split(SEP)) {
+    if (out.length + text.length > MAX_TIMELINE_CHARS) break;
+    out += `${text}\n`;
   }
-  let syncedUpTo = 0;
-  let maxId = 0;
-  // Streamed with the raw statement: 100k rows are never all in memory as objects at once.
-  const stmt = db.$client.prepare(
-    `select id, title, description, services, tags, root_cause_summary, root_cause_category,
-            resolution_summary, declared_at, updated_at from incidents`,
-  );
-  for (const raw of stmt.iterate()) {
-    const r = raw as RawIncident;
-    engine.upsert({
+  return out;
+}
+
+/** Reads and indexes the next chunk; returns how many incidents it held. */
+function loadChunk(db: Db, entry: Entry, limit: number): number {
+  const loading = entry.loading;
+  if (!loading) return 0;
+  const rows = db.$client.prepare(CHUNK_SQL).all(loading.afterId, limit) as RawIncident[];
+  for (const r of rows) {
+    entry.engine.upsert({
       id: r.id,
       at: r.declared_at,
       title: r.title,
@@ -123,21 +137,85 @@ function load(db: Db, weights?: Partial<EngineWeights>): Entry {
       rootCause: r.root_cause_summary,
       category: r.root_cause_category,
       resolution: r.resolution_summary,
-      timeline: texts.get(r.id) ?? '',
+      timeline: capTimeline(r.timeline),
     });
-    syncedUpTo = Math.max(syncedUpTo, r.updated_at);
-    maxId = Math.max(maxId, r.id);
+    if (r.updated_at > entry.syncedUpTo) entry.syncedUpTo = r.updated_at;
+    if (r.id > entry.maxId) entry.maxId = r.id;
+    loading.afterId = r.id;
   }
-  for (const [term, f] of learnedTermFactors(db)) engine.setTermFactor(term, f);
-  return { engine, syncedUpTo, maxId, checkedAt: Date.now() };
+  return rows.length;
+}
+
+function finishLoad(db: Db, entry: Entry): void {
+  entry.loading = null;
+  entry.engine.endBulk();
+  if (entry.engine.size >= PACK_FROM) entry.engine.pack();
+  for (const [term, f] of learnedTermFactors(db)) entry.engine.setTermFactor(term, f);
+  entry.checkedAt = Date.now();
+}
+
+function startEntry(db: Db, weights?: Partial<EngineWeights>): Entry {
+  const engine = new RecurrenceEngine(weights);
+  engine.beginBulk();
+  const entry: Entry = {
+    engine,
+    syncedUpTo: 0,
+    maxId: 0,
+    checkedAt: 0,
+    loading: { afterId: 0, promise: Promise.resolve() },
+  };
+  engines.set(db, entry);
+  return entry;
+}
+
+/** Finishes a load synchronously (a caller that cannot wait: tests, the CLIs, a sync verb mid-load). */
+function loadNow(db: Db, entry: Entry): void {
+  while (entry.loading) {
+    if (loadChunk(db, entry, 50_000) === 0) finishLoad(db, entry);
+  }
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Loads the index in the background: LOAD_CHUNK incidents at a time, yielding to the event loop
+ * between chunks, so Slack requests keep being acknowledged while 100k incidents are read (~100 ms
+ * of work per chunk). Callers that need the index await this (the recurrence hooks do, so a
+ * warning is never computed against half the history and never missed); calling it again returns
+ * the same load, or, once loaded, refreshes rows changed by another process.
+ */
+export function warmRecurrence(db: Db, chunk = LOAD_CHUNK): Promise<RecurrenceEngine> {
+  const existing = engines.get(db);
+  if (existing) {
+    if (existing.loading) return existing.loading.promise.then(() => existing.engine);
+    return Promise.resolve(engineFor(db));
+  }
+  const entry = startEntry(db);
+  const loading = entry.loading as NonNullable<Entry['loading']>;
+  loading.promise = (async () => {
+    while (entry.loading === loading) {
+      const n = loadChunk(db, entry, chunk);
+      if (n < chunk) break;
+      await yieldToEventLoop();
+    }
+    // Another caller may have finished it synchronously meanwhile (loadNow).
+    if (entry.loading === loading) finishLoad(db, entry);
+  })();
+  return loading.promise.then(() => entry.engine);
+}
+
+/** True once the index holds every incident (no background load in progress). */
+export function recurrenceReady(db: Db): boolean {
+  const e = engines.get(db);
+  return e !== undefined && e.loading === null;
 }
 
 /** The index for this database, loaded on first use and refreshed with rows changed elsewhere. */
 export function engineFor(db: Db): RecurrenceEngine {
   let entry = engines.get(db);
-  if (!entry) {
-    entry = load(db);
-    engines.set(db, entry);
+  if (!entry) entry = startEntry(db);
+  if (entry.loading) {
+    loadNow(db, entry);
     return entry.engine;
   }
   if (Date.now() - entry.checkedAt < REFRESH_MS) return entry.engine;
@@ -181,7 +259,10 @@ export function linkedIds(db: Db, incidentId: number): Set<number> {
 
 /** After feedback: the learned term weights re-derived from every judged pair. */
 export function refreshLearned(db: Db, touchedTerms: readonly string[]): void {
-  const engine = engineFor(db);
+  const entry = engines.get(db);
+  // Not loaded yet, or loading: the load reads every learned factor when it finishes, this one included.
+  if (!entry || entry.loading) return;
+  const engine = entry.engine;
   const factors = learnedTermFactors(db);
   for (const t of touchedTerms) engine.setTermFactor(t, factors.get(t) ?? 1);
 }

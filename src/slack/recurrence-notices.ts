@@ -13,16 +13,21 @@ import {
   rootCauseEchoes,
 } from '../recurrence/check.js';
 import type { LinkRow } from '../recurrence/feedback.js';
-import { indexIncident } from '../recurrence/store.js';
+import { indexIncident, recurrenceReady, warmRecurrence } from '../recurrence/store.js';
 import { openDuplicateNotice, recurrenceWarning, rootCauseEcho } from './views/recurrence.js';
 
 /**
  * Recurrence's Slack side: after a committed change, ask the engine what to say and post it in
  * the incident's channel (and, for an open duplicate, in the other one too). A post that fails
  * releases its claim, so the pair is offered again at the next change rather than lost.
+ *
+ * Each hook first awaits the index's background load (a no-op once warm): a change in the first
+ * seconds after start-up is checked against the whole history rather than half of it, and the
+ * wait is after the commit and the ack, in deferred hook work, so Slack never waits on it.
  */
 
 export async function speakAboutIncident(deps: Deps, client: WebClient, incidentId: number): Promise<void> {
+  await warmRecurrence(deps.db);
   const found = checkRecurrence(deps.db, incidentId, deps.clock.now());
   if (!found) return;
   const { incident } = found;
@@ -77,6 +82,7 @@ async function postClaimed(
 }
 
 export async function speakAboutRootCause(deps: Deps, client: WebClient, incidentId: number): Promise<void> {
+  await warmRecurrence(deps.db);
   const echo = rootCauseEchoes(deps.db, incidentId, deps.clock.now());
   if (!echo?.incident.channelId) return;
   const msg = rootCauseEcho(echo.related);
@@ -133,5 +139,13 @@ export async function refreshFeedbackMessage(
 
 /** Keeps the index in step with a change that needs no message (reopen, edits after resolution). */
 export function reindex(deps: Deps, incidentId: number): void {
-  indexIncident(deps.db, incidentId);
+  if (recurrenceReady(deps.db)) {
+    indexIncident(deps.db, incidentId);
+    return;
+  }
+  // Still loading: the load may already have read the old version, so re-read it once it is done.
+  deps.tasks.defer('recurrence: reindex after load', async () => {
+    await warmRecurrence(deps.db);
+    indexIncident(deps.db, incidentId);
+  });
 }
