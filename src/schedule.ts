@@ -4,6 +4,7 @@ import type { Deps } from './deps.js';
 import { digestJobs } from './digest/jobs.js';
 import { reminderJobs } from './incidents/reminder-jobs.js';
 import { setupJobs } from './incidents/setup-jobs.js';
+import { recurrenceJobs } from './recurrence/jobs.js';
 
 /**
  * Scheduled work (reminders, the weekly digest) with croner. A job must be safe to run at any
@@ -30,7 +31,8 @@ export interface Scheduler {
 }
 
 export function allJobs(deps: Deps): Job[] {
-  return [...setupJobs(deps), ...reminderJobs(deps), ...digestJobs(deps)];
+  // recurrenceJobs: the recurrence index loads in the background at start-up (runOnStart).
+  return [...setupJobs(deps), ...reminderJobs(deps), ...digestJobs(deps), ...recurrenceJobs(deps)];
 }
 
 export function createScheduler(deps: Deps, client: WebClient, jobs: Job[] = allJobs(deps)): Scheduler {
