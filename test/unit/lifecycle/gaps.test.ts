@@ -1,0 +1,250 @@
+import type { WebClient } from '@slack/web-api';
+import { eq } from 'drizzle-orm';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../../src/db/client.js';
+import { effects, incidents, timelineEvents } from '../../../src/db/schema.js';
+import { FakeClock } from '../../../src/incidents/clock.js';
+import { declareIncident } from '../../../src/incidents/declare.js';
+import { editIncidentDetails, parseServicesText } from '../../../src/incidents/edit-details.js';
+import { DomainError } from '../../../src/incidents/errors.js';
+import { parseLocalTime, readLocalTime } from '../../../src/incidents/local-time.js';
+import { interruptedSetups } from '../../../src/incidents/setup-jobs.js';
+import { createLogger } from '../../../src/log.js';
+import { SETUP_DONE_KIND } from '../../../src/slack/incident-setup.js';
+import { resolveUserRef } from '../../../src/slack/mentions.js';
+import { testDb } from '../../helpers/db.js';
+
+let db: Db;
+let clock: FakeClock;
+
+beforeEach(() => {
+  db = testDb();
+  clock = new FakeClock('2026-11-23T09:00:00Z');
+});
+
+const errorOf = (fn: () => unknown): DomainError => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DomainError) return e;
+    throw e;
+  }
+  throw new Error('no error');
+};
+
+describe('editIncidentDetails', () => {
+  it('changes only what differs, one timeline entry per field with from and to', () => {
+    const i = declareIncident(db, clock, {
+      title: 'Search slow',
+      declaredBy: 'U0ALICE',
+      services: ['search'],
+    });
+    clock.advance(60_000);
+    const r = editIncidentDetails(db, clock, {
+      incidentId: i.id,
+      userId: 'U0BOB',
+      title: 'Search slow',
+      services: [' search ', 'autocomplete', 'Search'],
+      description: '  p99 4s  ',
+    });
+    expect(r.changes).toEqual([
+      { field: 'services', from: ['search'], to: ['search', 'autocomplete'] },
+      { field: 'description', from: '', to: 'p99 4s' },
+    ]);
+    expect(r.incident.updatedAt.toISOString()).toBe('2026-11-23T09:01:00.000Z');
+    const evs = db
+      .select()
+      .from(timelineEvents)
+      .where(eq(timelineEvents.incidentId, i.id))
+      .all()
+      .filter((e) => e.kind !== 'declared');
+    expect(evs.map((e) => [e.kind, e.text, e.authorId])).toEqual([
+      ['services', 'Services: search → search, autocomplete', 'U0BOB'],
+      ['description', 'Description: (none) → “p99 4s”', 'U0BOB'],
+    ]);
+    expect(
+      editIncidentDetails(db, clock, {
+        incidentId: i.id,
+        userId: 'U0BOB',
+        services: ['search', 'autocomplete'],
+      }).changes,
+    ).toEqual([]);
+  });
+
+  it('validates everything before writing anything; errors name the modal field', () => {
+    const i = declareIncident(db, clock, { title: 'Queue backlog', declaredBy: 'U0ALICE' });
+    const tooMany = Array.from({ length: 21 }, (_, k) => `s${k}`);
+    const e = errorOf(() =>
+      editIncidentDetails(db, clock, {
+        incidentId: i.id,
+        userId: 'U0ALICE',
+        title: 'New title',
+        services: tooMany,
+      }),
+    );
+    expect(e.field).toBe('services');
+    expect(
+      errorOf(() => editIncidentDetails(db, clock, { incidentId: i.id, userId: 'U0ALICE', title: ' ' }))
+        .field,
+    ).toBe('title');
+    expect(
+      errorOf(() =>
+        editIncidentDetails(db, clock, {
+          incidentId: i.id,
+          userId: 'U0ALICE',
+          description: 'x'.repeat(3001),
+        }),
+      ).field,
+    ).toBe('description');
+    expect(db.select().from(incidents).get()?.title).toBe('Queue backlog');
+    expect(db.select().from(timelineEvents).all()).toHaveLength(1);
+  });
+
+  it('parses typed service lists; - and none clear', () => {
+    expect(parseServicesText('a, b,\nc ,, ')).toEqual(['a', 'b', 'c']);
+    expect(parseServicesText('-')).toEqual([]);
+    expect(parseServicesText('None')).toEqual([]);
+  });
+});
+
+describe('readLocalTime (checked before the zone is known)', () => {
+  it('refuses malformed and impossible times, accepts both forms', () => {
+    expect(readLocalTime('', 'f')).toBeNull();
+    expect(readLocalTime('14:05')).toEqual({ h: 14, mi: 5 });
+    expect(readLocalTime('2026-11-20 07:30')).toEqual({ y: 2026, mo: 11, d: 20, h: 7, mi: 30 });
+    expect(errorOf(() => readLocalTime('soon', 'started_at')).field).toBe('started_at');
+    expect(errorOf(() => readLocalTime('25:00')).message).toContain('does not exist');
+    // parseLocalTime keeps its behaviour on top of it
+    expect(parseLocalTime('03:30', 'America/New_York', clock.now()).toISOString()).toBe(
+      '2026-11-23T08:30:00.000Z',
+    );
+    expect(errorOf(() => parseLocalTime('2026-02-30 10:00', 'UTC', clock.now())).message).toBe(
+      'That date does not exist.',
+    );
+  });
+});
+
+describe('interruptedSetups', () => {
+  it('open, not imported, no setup error, last setup step not done', () => {
+    const mk = (title: string) => declareIncident(db, clock, { title, declaredBy: 'U0ALICE' });
+    const pending = mk('Pending');
+    const done = mk('Done');
+    const failed = mk('Failed');
+    const imported = mk('Imported');
+    const resolved = mk('Resolved');
+    const set = (id: number, v: Partial<typeof incidents.$inferInsert>) =>
+      db.update(incidents).set(v).where(eq(incidents.id, id)).run();
+    set(failed.id, { setupError: 'ratelimited' });
+    set(imported.id, { imported: true });
+    set(resolved.id, { status: 'resolved' });
+    const now = clock.now();
+    db.insert(effects)
+      .values([
+        {
+          key: `inc:${done.id}:declared-hook`,
+          kind: SETUP_DONE_KIND,
+          incidentId: done.id,
+          status: 'done',
+          createdAt: now,
+          updatedAt: now,
+        },
+        // An unfinished last step still counts as interrupted.
+        {
+          key: `inc:${pending.id}:declared-hook`,
+          kind: SETUP_DONE_KIND,
+          incidentId: pending.id,
+          status: 'failed',
+          createdAt: now,
+          updatedAt: now,
+        },
+      ])
+      .run();
+    expect(interruptedSetups(db).map((i) => i.title)).toEqual(['Pending']);
+  });
+});
+
+describe('resolveUserRef', () => {
+  const people = [
+    {
+      id: 'U1',
+      name: 'alice',
+      real_name: 'Alice Archer',
+      profile: { display_name: 'ali', real_name: 'Alice Archer' },
+    },
+    { id: 'U2', name: 'al', real_name: 'Al Bundy', profile: { display_name: '', real_name: 'Al Bundy' } },
+    { id: 'U3', name: 'ghost', deleted: true, profile: { display_name: 'ghost' } },
+    { id: 'B1', name: 'bot', is_bot: true, profile: { display_name: 'ali' } },
+    ...Array.from({ length: 5 }, (_, k) => ({
+      id: `U9${k}`,
+      name: `p${k}`,
+      profile: { display_name: `P ${k}` },
+    })),
+  ];
+  let listCalls: { cursor?: string; limit?: number }[];
+  let failing = false;
+  const client = {
+    users: {
+      list: async (a: { cursor?: string; limit?: number }) => {
+        listCalls.push(a);
+        if (failing) throw Object.assign(new Error('ratelimited'), { data: { error: 'ratelimited' } });
+        const from = Number(a.cursor ?? 0);
+        const page = people.slice(from, from + 4);
+        return {
+          ok: true,
+          members: page,
+          response_metadata: { next_cursor: from + 4 < people.length ? String(from + 4) : '' },
+        };
+      },
+    },
+  } as unknown as WebClient;
+  const deps = () => ({ db, clock, logger: createLogger('error') });
+  beforeEach(() => {
+    listCalls = [];
+    failing = false;
+  });
+
+  it('mentions and ids need no lookup', async () => {
+    expect(await resolveUserRef(deps(), client, '<@U7|x>')).toBe('U7');
+    expect(await resolveUserRef(deps(), client, ' U8ABC ')).toBe('U8ABC');
+    expect(listCalls).toHaveLength(0);
+  });
+
+  it('handle, display name and real name, any case; pages walked once a day', async () => {
+    expect(await resolveUserRef(deps(), client, '@ALI')).toBe('U1'); // display name; the bot is ignored
+    expect(listCalls.map((c) => c.cursor)).toEqual([undefined, '4', '8']);
+    expect(await resolveUserRef(deps(), client, 'alice archer')).toBe('U1');
+    expect(await resolveUserRef(deps(), client, '@al')).toBe('U2');
+    expect(await resolveUserRef(deps(), client, 'p 3')).toBe('U93');
+    expect(listCalls).toHaveLength(3);
+    clock.advance(24 * 3600_000);
+    await resolveUserRef(deps(), client, '@al');
+    expect(listCalls).toHaveLength(6);
+  });
+
+  it('deleted people are not found; ambiguity lists the candidates', async () => {
+    expect(
+      (await resolveUserRef(deps(), client, '@ghost').catch((e: Error) => e.message)) as string,
+    ).toContain('nobody called “ghost”');
+    people.push({
+      id: 'U4',
+      name: 'alice2',
+      real_name: 'Alice Archer',
+      profile: { display_name: '', real_name: 'Alice Archer' },
+    });
+    clock.advance(25 * 3600_000);
+    const msg = (await resolveUserRef(deps(), client, 'Alice Archer').catch(
+      (e: Error) => e.message,
+    )) as string;
+    expect(msg).toContain('could be 2 people: <@U1> (alice, Alice Archer), <@U4> (alice2, Alice Archer)');
+    people.pop();
+  });
+
+  it('users.list failing falls back to everyone stored, and says so', async () => {
+    await resolveUserRef(deps(), client, '@al');
+    clock.advance(25 * 3600_000);
+    failing = true;
+    expect(await resolveUserRef(deps(), client, '@al')).toBe('U2');
+    const msg = (await resolveUserRef(deps(), client, '@zed').catch((e: Error) => e.message)) as string;
+    expect(msg).toContain('could not be read: ratelimited');
+  });
+});
