@@ -8,6 +8,7 @@ import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { RESUME_SETUP_JOB } from '../../src/incidents/setup-jobs.js';
 import { createLogger } from '../../src/log.js';
 import { tzLabel, tzOffsetSeconds } from '../../src/simulator/workspace.js';
+import { makeIncident } from '../helpers/db.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
 const { alice, bob, carol } = WS.users;
@@ -47,9 +48,9 @@ function addPerson(id: string, name: string, realName: string, tz = 'UTC') {
 }
 
 async function declared(title = 'Checkout returns 502') {
-  await h.person(alice).command(`declare ${title}`);
+  const r = await h.person(alice).command(`declare ${title}`);
   await h.idle();
-  return channelOf(1);
+  return channelOf(Number(/INC-(\d+)/.exec(r.reply?.text ?? '')?.[1]));
 }
 
 describe('people named as typed (should_escape: false)', () => {
@@ -320,6 +321,55 @@ describe('editing services and description', () => {
     expect(changes.filter((c) => c.kind === 'updated')).toEqual([
       { kind: 'updated', incidentId: 1, fields: ['title', 'services'] },
     ]);
+  });
+});
+
+describe('editing details makes the recurrence engine look again', () => {
+  it('a vague title says nothing; describing the problem and its service brings the warning', async () => {
+    const at = new Date('2026-10-24T09:00:00Z');
+    const background = [
+      'Search results stale after reindex job stalled',
+      'Login emails delayed by mail provider throttling',
+      'Mobile app crashes on launch for Android 14',
+      'Billing invoices generated twice for annual plans',
+      'CDN serving old assets after cache purge failed',
+      'Kafka consumer lag on the events pipeline',
+    ];
+    for (const title of background) {
+      makeIncident(h.db, {
+        title,
+        description: `${title}. Fixed.`,
+        status: 'resolved',
+        startedAt: at,
+        declaredAt: at,
+        resolvedAt: at,
+      });
+    }
+    const old = makeIncident(h.db, {
+      title: 'Checkout API returns 502 bad gateway for card payments',
+      description:
+        'nginx upstream errors: checkout-api connection pool exhausted, 502 for every card payment',
+      services: ['checkout'],
+      rootCauseSummary: 'Database connection pool exhausted after the 4.2 deploy doubled queries',
+      status: 'resolved',
+      startedAt: at,
+      declaredAt: at,
+      resolvedAt: at,
+    });
+    const ch = await declared('Customers unhappy');
+    const warnings = () =>
+      h.sim
+        .messages(ch)
+        .filter((m) => m.user === WS.botUser)
+        .map((m) => h.sim.renderBlocks(m.blocks, m.text))
+        .filter((t) => t.includes(`INC-${old.number}`));
+    expect(warnings()).toHaveLength(0);
+
+    await h.person(alice).command('describe Checkout returns 502 bad gateway on every card payment', ch);
+    await h.person(alice).command('services checkout', ch);
+    await h.idle();
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]).toContain('Database connection pool exhausted');
   });
 });
 
