@@ -27,4 +27,6 @@ it('the lifecycle demo scene plays through', async () => {
     await h.close();
   }
   expect(lines.join('\n')).toContain('topic now: SEV1 · Monitoring · Lead: @bob');
+  expect(lines.join('\n')).toContain('alice sees: <@U0BOB> now leads INC-1.');
+  expect(lines.join('\n')).toContain('changed the services: _none_ → *checkout, payments-api*');
 });

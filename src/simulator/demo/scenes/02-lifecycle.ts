@@ -2,10 +2,11 @@ import { WS } from '../../api.js';
 import type { DemoContext } from '../context.js';
 
 /**
- * Demo scene: an incident is declared, acknowledged, made more severe and moved to monitoring,
+ * Demo scene: an incident is declared, given a lead by typed name and its services, acknowledged,
+ * made more severe and moved to monitoring,
  * showing what people see after each step.
  */
-export const title = 'Lifecycle: declare, acknowledge, severity, status';
+export const title = 'Lifecycle: declare, lead, services, acknowledge, severity, status';
 
 export default async function run(ctx: DemoContext): Promise<void> {
   const { sim, say } = ctx;
@@ -25,7 +26,13 @@ export default async function run(ctx: DemoContext): Promise<void> {
 
   const summaryTs = sim.pins(ch.id)[0]?.ts;
   if (!summaryTs) throw new Error('no pinned summary');
-  await alice.command(`lead <@${WS.users.bob}>`, ch.id);
+  say('alice types: /incident lead @bob (a typed name, found through the workspace member list)');
+  const lead = await alice.command('lead @bob', ch.id);
+  say(`alice sees: ${lead.reply?.text ?? '(nothing)'}`);
+  say('alice types: /incident services checkout, payments-api');
+  await alice.command('services checkout, payments-api', ch.id);
+  await ctx.idle();
+  say(`#${ch.name} shows: ${sim.renderBlocks(sim.lastMessage(ch.id)?.blocks, undefined, true)}`);
   ctx.clock.advance(3 * 60_000);
   say('bob clicks Acknowledge on the pinned summary (3 minutes later)');
   await bob.click('Acknowledge', { channel: ch.id, ts: summaryTs });
