@@ -52,7 +52,12 @@ export async function setupIncident(
     running.set(deps.db, mine);
   }
   const current = mine.get(incidentId);
-  if (current !== undefined) return current;
+  if (current !== undefined) {
+    // Joined (e.g. the resume sweep got there first): the declarer still hears that it is ready.
+    const outcome = await current;
+    if (outcome.ok && notify.respond) await confirm(deps, outcome.incident, notify.respond);
+    return outcome;
+  }
   const p = setupOnce(deps, client, incidentId, notify).finally(() => mine.delete(incidentId));
   mine.set(incidentId, p);
   return p;
@@ -68,11 +73,7 @@ async function setupOnce(
   if (!start) throw new Error(`incident ${incidentId} not found`);
   try {
     const incident = await runSteps(deps, client, start);
-    if (notify.respond) {
-      await notify.respond(setupDoneMessage(incident)).catch((e: unknown) => {
-        deps.logger.warn(`could not confirm ${incidentRef(incident)} to its declarer: ${describeError(e)}`);
-      });
-    }
+    if (notify.respond) await confirm(deps, incident, notify.respond);
     return { ok: true, incident };
   } catch (e) {
     const error = describeError(e);
@@ -92,6 +93,12 @@ async function setupOnce(
       });
     return { ok: false, incident, error };
   }
+}
+
+async function confirm(deps: Deps, incident: Incident, respond: (text: string) => Promise<unknown>) {
+  await respond(setupDoneMessage(incident)).catch((e: unknown) => {
+    deps.logger.warn(`could not confirm ${incidentRef(incident)} to its declarer: ${describeError(e)}`);
+  });
 }
 
 async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise<Incident> {

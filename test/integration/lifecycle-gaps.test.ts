@@ -8,6 +8,7 @@ import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { RESUME_SETUP_JOB } from '../../src/incidents/setup-jobs.js';
 import { createLogger } from '../../src/log.js';
 import { tzLabel, tzOffsetSeconds } from '../../src/simulator/workspace.js';
+import { setupIncident } from '../../src/slack/incident-setup.js';
 import { makeIncident } from '../helpers/db.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
@@ -182,6 +183,20 @@ describe('an interrupted channel setup is resumed after a restart', () => {
     expect(h.sim.calls('conversations.create')).toHaveLength(1);
     expect(h.sim.pins(id)).toHaveLength(1);
     expect(h.sim.messages(WS.channels.announce)).toHaveLength(announcements + 1);
+  });
+
+  it('a setup already running is joined, not repeated, and the joiner is still told', async () => {
+    const stored = declareIncident(h.db, h.clock, { title: 'Two at once', declaredBy: alice });
+    const told: string[] = [];
+    const client = h.bot.app.client;
+    const [a, b] = await Promise.all([
+      setupIncident(h.deps, client, stored.id),
+      setupIncident(h.deps, client, stored.id, { respond: async (t) => told.push(t) }),
+    ]);
+    await h.idle();
+    expect(a).toBe(b);
+    expect(h.sim.calls('conversations.create')).toHaveLength(1);
+    expect(told).toEqual([`:white_check_mark: INC-1 is ready: <#${channelOf(1)}>.`]);
   });
 
   it('a crash after the channel was made resumes with the summary, without a second channel', async () => {
