@@ -125,3 +125,31 @@ export function expectSameWorld(
 ): void {
   expect(actual, label).toEqual(expected);
 }
+
+/** Runs the clean baseline, then every (method × fault) variant; returns the differences found. */
+export async function faultMatrix<C>(
+  flow: Flow<C>,
+  fault: Fault,
+  mustCall: string[] = [],
+): Promise<string[]> {
+  const clean = await runFlow(flow);
+  await clean.h.close();
+  const targets = faultTargets(clean.methods);
+  for (const m of mustCall) expect(targets, `${flow.name} should call ${m}`).toContain(m);
+  const diffs: string[] = [];
+  for (const method of targets) {
+    const run = await runFlow(flow, { method, fault });
+    try {
+      const hit = 'delayMs' in fault || run.h.sim.calls(method).some((c) => !c.ok || c.status !== 200);
+      if (!hit) diffs.push(`${method}: the fault was never hit`);
+      try {
+        expect(run.state).toEqual(clean.state);
+      } catch (e) {
+        diffs.push(`${method}: ${(e as Error).message.slice(0, 2000)}`);
+      }
+    } finally {
+      await run.h.close();
+    }
+  }
+  return diffs;
+}
