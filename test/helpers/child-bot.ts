@@ -1,0 +1,50 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The real bot as a child process (`node --import tsx src/main.ts`, what `npm start` runs, without
+ * tsx's CLI wrapper process so that signals reach the bot itself). Used where the process boundary
+ * matters: SIGTERM, SIGKILL, start-up.
+ */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ChildBot {
+  child: ChildProcess;
+  /** `http://127.0.0.1:<port>/slack/events` */
+  url: string;
+  base: string;
+  /** Everything the bot wrote to stderr so far. */
+  log(): string;
+  /** Resolves with the exit code (or signal) once the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startChildBot(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildBot> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let buf = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    buf += c.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      const m = /listening on port (\d+)/.exec(buf);
+      if (m) {
+        clearInterval(poll);
+        const base = `http://127.0.0.1:${m[1]}`;
+        resolve({ child, url: `${base}/slack/events`, base, log: () => buf, exited });
+      } else if (child.exitCode !== null || Date.now() - started > timeoutMs) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+        reject(new Error(`the bot did not start: ${buf.slice(-3000)}`));
+      }
+    }, 10);
+  });
+}
