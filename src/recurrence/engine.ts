@@ -136,6 +136,14 @@ const ONE = quantize(1);
 
 const wtf = (tf: number): number => (tf >= 1 ? 1 + Math.log(tf) : tf);
 
+/** Postings of work between yields when a bulk load finishes in steps (~30 ms here). */
+const STEP_POSTINGS = 500_000;
+
+function drain(steps: Generator<void, void, void>): void {
+  let r = steps.next();
+  while (!r.done) r = steps.next();
+}
+
 /** Incident ids below this map to slots through a flat array; others (never in practice) through a Map. */
 const FLAT_IDS = 1 << 24;
 
@@ -198,6 +206,8 @@ export class RecurrenceEngine {
   private readonly termFactor = new Map<number, number>();
   private scratch = new Float64Array(1024);
   private touchedBuf = new Int32Array(1024);
+  private termBuf = new Int32Array(256);
+  private codeBuf = new Uint8Array(256);
 
   constructor(weights: Partial<EngineWeights> = {}) {
     this.weights = { ...DEFAULT_WEIGHTS, ...weights };
@@ -279,17 +289,28 @@ export class RecurrenceEngine {
     const tf = termWeights(doc, this.weights);
     if (this.nSlots === this.ids.length) this.growSlots();
     const slot = this.nSlots++;
-    let norm = 0;
+    if (this.termBuf.length < tf.size) {
+      this.termBuf = new Int32Array(tf.size * 2);
+      this.codeBuf = new Uint8Array(tf.size * 2);
+    }
+    const termIds = this.termBuf;
+    const codes = this.codeBuf;
+    let k = 0;
     for (const [t, f] of tf) {
       const id = this.termId(t, true);
       const q = quantize(wtf(f));
       this.text.append(id, slot, q);
       this.df[id] = (this.df[id] as number) + 1;
+      termIds[k] = id;
+      codes[k++] = q;
     }
     // The norm after df counted this incident, from the stored (quantized) weights, as renormalise does.
-    for (const [t, f] of tf) {
-      const v = (WEIGHT[quantize(wtf(f))] as number) * this.idf(this.dict.get(t) as number);
-      norm += v * v;
+    let norm = 0;
+    if (!this.bulk) {
+      for (let j = 0; j < k; j++) {
+        const v = (WEIGHT[codes[j] as number] as number) * this.idf(termIds[j] as number);
+        norm += v * v;
+      }
     }
     const cat = doc.category ? normalise(doc.category) : '';
     let rcN = 0;
@@ -314,15 +335,25 @@ export class RecurrenceEngine {
 
   /**
    * Many upserts in a row (the start-up load): norms are brought up to date once at the end
-   * instead of geometrically along the way. Nothing may rank in between.
+   * instead of geometrically along the way. Nothing may read or write the index until
+   * endBulkSteps() has run to its end.
    */
   beginBulk(): void {
     this.bulk = true;
   }
 
-  endBulk(): void {
+  /**
+   * Ends a bulk load in steps of about `step` postings of work (the caller yields to the event loop
+   * between steps): norms, then, with `pack`, the postings rewritten without growth slack.
+   */
+  *endBulkSteps(pack: boolean, step = STEP_POSTINGS): Generator<void, void, void> {
+    yield* this.renormaliseSteps(step);
     this.bulk = false;
-    this.renormalise();
+    if (pack) yield* this.compactSteps(step);
+  }
+
+  endBulk(): void {
+    drain(this.endBulkSteps(false, Number.POSITIVE_INFINITY));
   }
 
   remove(id: number): void {
@@ -342,43 +373,49 @@ export class RecurrenceEngine {
   }
 
   private renormalise(): void {
+    drain(this.renormaliseSteps(Number.POSITIVE_INFINITY));
+  }
+
+  private *renormaliseSteps(step: number): Generator<void, void, void> {
     const acc = new Float64Array(this.nSlots);
     const terms = this.text.terms;
+    let work = 0;
     for (let t = 0; t < terms; t++) {
-      if (this.text.len(t) === 0) continue;
+      const len = this.text.len(t);
+      if (len === 0) continue;
       const idf = this.idf(t);
       this.text.forEach(t, (slot, q) => {
         const v = (WEIGHT[q] as number) * idf;
         acc[slot] = (acc[slot] as number) + v * v;
       });
+      work += len;
+      if (work >= step) {
+        work = 0;
+        yield;
+      }
     }
     for (let s = 0; s < this.nSlots; s++) this.norms[s] = Math.sqrt(acc[s] as number) || 1;
     this.normsAt = this.live;
   }
 
-  /** Drops dead slots: columns shift down, postings are rewritten without them and without slack. */
   private compact(): void {
+    drain(this.compactSteps(Number.POSITIVE_INFINITY));
+  }
+
+  /**
+   * Drops dead slots: postings are rewritten without them (and without slack) into new pools, then
+   * the columns shift down and the new pools replace the old in one synchronous step.
+   */
+  private *compactSteps(step: number): Generator<void, void, void> {
     const newSlot = new Int32Array(this.nSlots).fill(-1);
     let n = 0;
-    for (let s = 0; s < this.nSlots; s++) {
-      const id = this.ids[s] as number;
-      if (id < 0) continue;
-      newSlot[s] = n;
-      this.ids[n] = id;
-      this.ats[n] = this.ats[s] as number;
-      this.norms[n] = this.norms[s] as number;
-      this.hashes[n] = this.hashes[s] as number;
-      this.svcCount[n] = this.svcCount[s] as number;
-      this.cats[n] = this.cats[s] as number;
-      this.rcWords[n] = this.rcWords[s] as number;
-      this.setSlotOf(id, n);
-      n++;
-    }
-    this.nSlots = n;
-    const rewrite = (from: Postings): Postings => {
+    for (let s = 0; s < this.nSlots; s++) if ((this.ids[s] as number) >= 0) newSlot[s] = n++;
+    let work = 0;
+    let slots = new Int32Array(1024);
+    let wts = new Uint8Array(1024);
+    const rewritten: Postings[] = [];
+    for (const from of [this.text, this.rc]) {
       const to = new Postings();
-      let slots = new Int32Array(1024);
-      let wts = new Uint8Array(1024);
       for (let t = 0; t < from.terms; t++) {
         const len = from.len(t);
         if (len === 0) continue;
@@ -394,17 +431,37 @@ export class RecurrenceEngine {
           wts[k++] = q;
         });
         if (k > 0) to.appendRun(t, slots, wts, k);
+        work += len;
+        if (work >= step) {
+          work = 0;
+          yield;
+        }
       }
-      return to;
-    };
-    this.text = rewrite(this.text);
-    this.rc = rewrite(this.rc);
+      rewritten.push(to);
+    }
+    for (let s = 0; s < this.nSlots; s++) {
+      const m = newSlot[s] as number;
+      if (m < 0) continue;
+      const id = this.ids[s] as number;
+      this.ids[m] = id;
+      this.ats[m] = this.ats[s] as number;
+      this.norms[m] = this.norms[s] as number;
+      this.hashes[m] = this.hashes[s] as number;
+      this.svcCount[m] = this.svcCount[s] as number;
+      this.cats[m] = this.cats[s] as number;
+      this.rcWords[m] = this.rcWords[s] as number;
+      this.setSlotOf(id, m);
+    }
+    this.nSlots = n;
+    this.text = rewritten[0] as Postings;
+    this.rc = rewritten[1] as Postings;
     this.dead = 0;
   }
 
-  /** Rewrites the postings without growth slack (after the start-up load). */
+  /** Rewrites the postings without dead slots and growth slack, and brings every norm up to date. */
   pack(): void {
     this.compact();
+    this.renormalise();
   }
 
   /** Feedback: terms shared by pairs people judged, scaled up ("same") or down ("not related"). */

@@ -23,13 +23,16 @@ interface Entry {
   syncedUpTo: number;
   maxId: number;
   checkedAt: number;
-  /** The start-up load, while it runs: incidents with an id above `afterId` are still to come. */
-  loading: { afterId: number; promise: Promise<void> } | null;
+  /**
+   * The start-up load, while it runs: incidents with an id above `afterId` are still to come, then
+   * the finishing steps (norms, packing), shared by the background loop and a synchronous taker.
+   */
+  loading: { afterId: number; promise: Promise<void>; finishing: Generator<void, void, void> | null } | null;
 }
 /** Changes from other processes are rare (an import); looking for them at most this often keeps ranking fast. */
 const REFRESH_MS = 2000;
-/** Incidents read (and tokenized) per step of the background load: ~100 ms of work between yields. */
-export const LOAD_CHUNK = 2000;
+/** Incidents read (and tokenized) per step of the background load: ~50 ms of work between yields. */
+export const LOAD_CHUNK = 1000;
 /** Above this size the postings are rewritten without growth slack once loaded (~0.1 s at 100k). */
 const PACK_FROM = 10_000;
 const engines = new WeakMap<Db, Entry>();
@@ -146,12 +149,16 @@ function loadChunk(db: Db, entry: Entry, limit: number): number {
   return rows.length;
 }
 
-function finishLoad(db: Db, entry: Entry): void {
-  entry.loading = null;
-  entry.engine.endBulk();
-  if (entry.engine.size >= PACK_FROM) entry.engine.pack();
-  for (const [term, f] of learnedTermFactors(db)) entry.engine.setTermFactor(term, f);
-  entry.checkedAt = Date.now();
+/** After the last chunk: norms and packing in steps, then learned factors; the index is ready. */
+function finishing(db: Db, entry: Entry): Generator<void, void, void> {
+  const loading = entry.loading as NonNullable<Entry['loading']>;
+  loading.finishing ??= (function* () {
+    yield* entry.engine.endBulkSteps(entry.engine.size >= PACK_FROM);
+    for (const [term, f] of learnedTermFactors(db)) entry.engine.setTermFactor(term, f);
+    entry.checkedAt = Date.now();
+    entry.loading = null;
+  })();
+  return loading.finishing;
 }
 
 function startEntry(db: Db, weights?: Partial<EngineWeights>): Entry {
@@ -162,7 +169,7 @@ function startEntry(db: Db, weights?: Partial<EngineWeights>): Entry {
     syncedUpTo: 0,
     maxId: 0,
     checkedAt: 0,
-    loading: { afterId: 0, promise: Promise.resolve() },
+    loading: { afterId: 0, promise: Promise.resolve(), finishing: null },
   };
   engines.set(db, entry);
   return entry;
@@ -170,9 +177,12 @@ function startEntry(db: Db, weights?: Partial<EngineWeights>): Entry {
 
 /** Finishes a load synchronously (a caller that cannot wait: tests, the CLIs, a sync verb mid-load). */
 function loadNow(db: Db, entry: Entry): void {
-  while (entry.loading) {
-    if (loadChunk(db, entry, 50_000) === 0) finishLoad(db, entry);
-  }
+  const loading = entry.loading;
+  if (!loading) return;
+  if (!loading.finishing) while (loadChunk(db, entry, 50_000) > 0) {}
+  const steps = finishing(db, entry);
+  let r = steps.next();
+  while (!r.done) r = steps.next();
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -193,13 +203,18 @@ export function warmRecurrence(db: Db, chunk = LOAD_CHUNK): Promise<RecurrenceEn
   const entry = startEntry(db);
   const loading = entry.loading as NonNullable<Entry['loading']>;
   loading.promise = (async () => {
-    while (entry.loading === loading) {
-      const n = loadChunk(db, entry, chunk);
-      if (n < chunk) break;
+    // Another caller may take over synchronously at any yield (loadNow); then there is nothing left.
+    // A small first chunk: the tokenizer is still cold (not yet optimised) then.
+    let size = Math.min(chunk, 100);
+    while (entry.loading === loading && !loading.finishing) {
+      const n = loadChunk(db, entry, size);
+      if (n < size) break;
+      size = chunk;
       await yieldToEventLoop();
     }
-    // Another caller may have finished it synchronously meanwhile (loadNow).
-    if (entry.loading === loading) finishLoad(db, entry);
+    if (entry.loading !== loading) return;
+    const steps = finishing(db, entry);
+    while (!steps.next().done) await yieldToEventLoop();
   })();
   return loading.promise.then(() => entry.engine);
 }

@@ -39,6 +39,20 @@ describe('tokenize', () => {
       'timeout',
     ]);
   });
+  it('the hand-written scanner cuts tokens exactly where the regex it replaced did', () => {
+    const WORD = /[A-Za-z][A-Za-z0-9_]*(?:[.'][A-Za-z0-9_]+)*/g;
+    const cases = [
+      "it's a.b.c foo.bar. x..y a'b' _foo 2xx v1.2.3 HTTPServerError snake_case_name ABCdef a.1 e.g.",
+      "don't ünïcode café x. 'a A Z_ a_._b org.apache.hadoop.fs.FileSystem api.example.com:8443/v2",
+      'NullPointerException at com.foo.Bar$Baz(Bar.java:42) __init__ x_y_z 404s 5xx k8s',
+    ];
+    for (const text of cases) {
+      // The tokens the regex found, each run through the same per-token rules, must give the same terms.
+      const viaRegex = [...text.matchAll(WORD)].flatMap((m) => words(m[0]));
+      expect(words(text)).toEqual(viaRegex);
+    }
+    expect(words('org.apache.Foo_bar x')).toEqual(['org', 'apache', 'foobar', 'foo', 'bar']);
+  });
   it('finds error signatures: status codes, exceptions, hosts', () => {
     expect(signatures('got 502 from db-1.prod.internal: java.lang.NullPointerException, port 8080')).toEqual(
       expect.arrayContaining(['sig:502', 'sig:nullpointerexception', 'sig:db-1.prod.internal']),
