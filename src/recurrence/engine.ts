@@ -96,13 +96,12 @@ const DAY = 86_400_000;
 const MAX_DF_SHARE = 0.05;
 const MAX_DF_FLOOR = 1000;
 
-/** Field-weighted term frequencies of a document. */
-export function termWeights(doc: RecurrenceDoc, w: EngineWeights): Map<string, number> {
-  const tf = new Map<string, number>();
-  const add = (terms: Iterable<string>, weight: number) => {
-    if (weight <= 0) return;
-    for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + weight);
-  };
+/** Calls `add` with every field's terms (occurrences, duplicates kept) and the field's weight. */
+function eachField(
+  doc: RecurrenceDoc,
+  w: EngineWeights,
+  add: (terms: readonly string[], weight: number) => void,
+): void {
   const titleWords = words(doc.title);
   add(titleWords, w.title);
   if (w.titleBigram > 0) add(bigrams(titleWords), w.titleBigram);
@@ -114,6 +113,15 @@ export function termWeights(doc: RecurrenceDoc, w: EngineWeights): Map<string, n
   add(doc.services.map(serviceTerm), w.service);
   add(doc.tags.map(tagTerm), w.tag);
   if (doc.category) add([categoryTerm(doc.category)], w.category);
+}
+
+/** Field-weighted term frequencies of a document. */
+export function termWeights(doc: RecurrenceDoc, w: EngineWeights): Map<string, number> {
+  const tf = new Map<string, number>();
+  eachField(doc, w, (terms, weight) => {
+    if (weight <= 0) return;
+    for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + weight);
+  });
   return tf;
 }
 
@@ -207,6 +215,17 @@ export class RecurrenceEngine {
   private scratch = new Float64Array(1024);
   private touchedBuf = new Int32Array(1024);
   private termBuf = new Int32Array(256);
+  /** upsert's term frequencies by term id (zero between calls) and the ids it touched. */
+  private tfAcc = new Float64Array(1024);
+  private readonly tfTerms: number[] = [];
+  private readonly addTf = (terms: readonly string[], weight: number): void => {
+    if (weight <= 0) return;
+    for (const t of terms) {
+      const id = this.termId(t, true);
+      if (this.tfAcc[id] === 0) this.tfTerms.push(id);
+      this.tfAcc[id] = (this.tfAcc[id] as number) + weight;
+    }
+  };
   private codeBuf = new Uint8Array(256);
 
   constructor(weights: Partial<EngineWeights> = {}) {
@@ -250,6 +269,9 @@ export class RecurrenceEngine {
         const df = new Int32Array(this.df.length * 2);
         df.set(this.df);
         this.df = df;
+        const acc = new Float64Array(this.df.length);
+        acc.set(this.tfAcc);
+        this.tfAcc = acc;
       }
     }
     return id ?? -1;
@@ -286,23 +308,27 @@ export class RecurrenceEngine {
       if (this.hashes[old] === hash) return;
       this.remove(doc.id);
     }
-    const tf = termWeights(doc, this.weights);
+    // Term frequencies summed by term id in a reused array: one dictionary lookup per word and no
+    // Map per incident (the load's hot path).
+    this.tfTerms.length = 0;
+    eachField(doc, this.weights, this.addTf);
     if (this.nSlots === this.ids.length) this.growSlots();
     const slot = this.nSlots++;
-    if (this.termBuf.length < tf.size) {
-      this.termBuf = new Int32Array(tf.size * 2);
-      this.codeBuf = new Uint8Array(tf.size * 2);
+    const k = this.tfTerms.length;
+    if (this.termBuf.length < k) {
+      this.termBuf = new Int32Array(k * 2);
+      this.codeBuf = new Uint8Array(k * 2);
     }
     const termIds = this.termBuf;
     const codes = this.codeBuf;
-    let k = 0;
-    for (const [t, f] of tf) {
-      const id = this.termId(t, true);
-      const q = quantize(wtf(f));
+    for (let j = 0; j < k; j++) {
+      const id = this.tfTerms[j] as number;
+      const q = quantize(wtf(this.tfAcc[id] as number));
+      this.tfAcc[id] = 0;
       this.text.append(id, slot, q);
       this.df[id] = (this.df[id] as number) + 1;
-      termIds[k] = id;
-      codes[k++] = q;
+      termIds[j] = id;
+      codes[j] = q;
     }
     // The norm after df counted this incident, from the stored (quantized) weights, as renormalise does.
     let norm = 0;

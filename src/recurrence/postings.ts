@@ -54,6 +54,8 @@ export class Postings {
   private head = new Int32Array(0);
   private tail = new Int32Array(0);
   private fill = new Uint16Array(0);
+  /** Capacity of each term's last block (so appending never reads the pool's header). */
+  private tailCap = new Uint16Array(0);
   private lens = new Int32Array(0);
 
   /** Postings held, dead slots included (until the engine compacts). */
@@ -74,6 +76,7 @@ export class Postings {
     this.head = grown(this.head, n, -1);
     this.tail = grown(this.tail, n, -1);
     this.fill = grown(this.fill, n);
+    this.tailCap = grown(this.tailCap, n);
     this.lens = grown(this.lens, n);
   }
 
@@ -111,17 +114,20 @@ export class Postings {
 
   /** Appends (slot, quantized weight); slots must arrive in increasing order per term. */
   append(term: number, slot: number, qw: number): void {
-    this.ensureTerm(term);
+    if (term >= this.lens.length) this.ensureTerm(term);
     let b = this.tail[term] as number;
-    let cap = b < 0 ? 0 : ((this.slotPool[b >>> CHUNK_BITS] as Int32Array)[(b & MASK) + 1] as number);
-    if (b < 0 || this.fill[term] === cap) {
-      cap = b < 0 ? FIRST_BLOCK : Math.min(MAX_BLOCK, cap * 2);
+    let fill = this.fill[term] as number;
+    if (b < 0 || fill === this.tailCap[term]) {
+      const cap = b < 0 ? FIRST_BLOCK : Math.min(MAX_BLOCK, (this.tailCap[term] as number) * 2);
       b = this.link(term, cap);
+      this.tailCap[term] = cap;
+      fill = 0;
     }
-    const off = (b & MASK) + HEADER + (this.fill[term] as number);
-    (this.slotPool[b >>> CHUNK_BITS] as Int32Array)[off] = slot;
-    (this.wtPool[b >>> CHUNK_BITS] as Uint8Array)[off] = qw;
-    this.fill[term] = (this.fill[term] as number) + 1;
+    const c = b >>> CHUNK_BITS;
+    const off = (b & MASK) + HEADER + fill;
+    (this.slotPool[c] as Int32Array)[off] = slot;
+    (this.wtPool[c] as Uint8Array)[off] = qw;
+    this.fill[term] = fill + 1;
     this.lens[term] = (this.lens[term] as number) + 1;
     this.entries++;
   }
@@ -139,6 +145,7 @@ export class Postings {
       sp.set(slots.subarray(i, i + cap), off);
       wp.set(wts.subarray(i, i + cap), off);
       this.fill[term] = cap;
+      this.tailCap[term] = cap;
       i += cap;
     }
     this.lens[term] = (this.lens[term] as number) + n;
@@ -213,7 +220,12 @@ export class Postings {
 
   /** Bytes held by the pools and per-term arrays (for the bench). */
   get bytes(): number {
-    let n = this.head.byteLength + this.tail.byteLength + this.fill.byteLength + this.lens.byteLength;
+    let n =
+      this.head.byteLength +
+      this.tail.byteLength +
+      this.fill.byteLength +
+      this.tailCap.byteLength +
+      this.lens.byteLength;
     for (const p of this.slotPool) n += p.byteLength;
     for (const p of this.wtPool) n += p.byteLength;
     return n;

@@ -20,6 +20,8 @@ got use used using one two may might must shall us per via etc e g ie eg`.split(
 const STATUS = /(?:^|[^\w.])([1-5]\d\d)(?![\w.])/g;
 const EXCEPTION = /\b([A-Za-z][A-Za-z0-9]*(?:Exception|Error|Fault|Panic))\b/g;
 const HOST = /\b((?:[a-z0-9-]+\.){1,}(?:com|net|org|io|internal|local|cloud|svc|dev)(?::\d+)?)\b/gi;
+const EXCEPTION_HINT = /(?:Exception|Error|Fault|Panic)\b/;
+const HOST_HINT = /\.(?:com|net|org|io|internal|local|cloud|svc|dev)\b/i;
 const ERRNO = /\b(E[A-Z]{3,12}|SIG[A-Z]{3,6}|OOM(?:Killed)?)\b/g;
 
 /** Suffix folding, deliberately tiny: good enough for incident prose, cheap enough for 100k docs. */
@@ -113,8 +115,14 @@ export function signatures(text: string): string[] {
     const code = m[1] ?? '';
     if (code >= '400' && code < '600') out.add(`sig:${code}`);
   }
-  for (const m of text.matchAll(EXCEPTION)) out.add(`sig:${(m[1] ?? '').toLowerCase()}`);
-  for (const m of text.matchAll(HOST)) out.add(`sig:${(m[1] ?? '').toLowerCase()}`);
+  // The exception and host patterns try a match at every word; a cheap scan for what every match
+  // must end with (a literal suffix, a dotted top-level name) skips them for most texts.
+  if (EXCEPTION_HINT.test(text)) {
+    for (const m of text.matchAll(EXCEPTION)) out.add(`sig:${(m[1] ?? '').toLowerCase()}`);
+  }
+  if (HOST_HINT.test(text)) {
+    for (const m of text.matchAll(HOST)) out.add(`sig:${(m[1] ?? '').toLowerCase()}`);
+  }
   for (const m of text.matchAll(ERRNO)) out.add(`sig:${(m[1] ?? '').toLowerCase()}`);
   return [...out];
 }
