@@ -104,6 +104,31 @@ describe('Postings', () => {
     if (first) expect(acc[first[0]]).toBeCloseTo(2 * (WEIGHT[first[1]] as number), 12);
   });
 
+  it("slots far apart (past a block's 16-bit span) survive appending, packing and lookup", () => {
+    const slots = [0, 3, 65_535, 65_536, 70_000, 140_001, 140_002, 400_000, 1_000_000];
+    const p = new Postings();
+    for (const [i, slot] of slots.entries()) p.append(7, slot, i + 1);
+    const packed = new Postings();
+    packed.appendRun(
+      7,
+      Int32Array.from(slots),
+      Uint8Array.from(slots, (_, i) => i + 1),
+      slots.length,
+    );
+    for (const q of [p, packed]) {
+      const seen: [number, number][] = [];
+      q.forEach(7, (slot, w) => seen.push([slot, w]));
+      expect(seen).toEqual(slots.map((s, i) => [s, i + 1]));
+      for (const [i, slot] of slots.entries()) expect(q.weightAt(7, slot)).toBe(i + 1);
+      for (const miss of [1, 65_534, 69_999, 140_000, 999_999, 1_000_001])
+        expect(q.weightAt(7, miss)).toBe(-1);
+      const acc = new Float64Array(1_000_002);
+      const touched = new Int32Array(16);
+      expect(q.accumulate(7, 1, acc, touched, 0)).toBe(slots.length);
+      expect([...touched.subarray(0, slots.length)]).toEqual(slots);
+    }
+  });
+
   it('one-byte log weights are within 1.1% from 0.1 to 16', () => {
     for (let w = 0.1; w <= 16; w *= 1.037) {
       const back = WEIGHT[quantize(w)] as number;
