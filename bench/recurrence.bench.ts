@@ -11,6 +11,7 @@ import {
   RecurrenceEngine,
   termWeights,
 } from '../src/recurrence/engine.js';
+import { LOAD_CHUNK } from '../src/recurrence/store.js';
 
 /**
  * Rank one new incident against 100,000 earlier ones (goal: p99 ≤ 10 ms on 2 cores), the time to
@@ -123,6 +124,7 @@ const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 interface BotFigures {
   incidents: number;
   loadMs: number;
+  healthzFirstMs: number;
   healthzMaxMs: number;
   healthzCount: number;
   loopMaxMs: number;
@@ -165,6 +167,8 @@ export async function run(): Promise<void> {
   global.gc?.();
   const rssIndexed = process.memoryUsage().rss;
 
+  // A few queries first, unmeasured: the figures are for a running bot, not for the first query's JIT.
+  for (const q of makeDocs(30, 99)) engine.rank({ ...q, id: -1 }, { limit: 10 });
   const times: number[] = [];
   for (const q of queries) {
     const s = performance.now();
@@ -230,7 +234,7 @@ export async function run(): Promise<void> {
     `index in memory: ${(indexMs / 1000).toFixed(2)} s (${((indexMs * 1000) / N).toFixed(1)} µs per incident)`,
   );
   console.log(
-    `start-up load from SQLite in the bot (background, chunks of 2,000): ${(full.loadMs / 1000).toFixed(2)} s; meanwhile /healthz answered ${full.healthzCount}× in at most ${full.healthzMaxMs.toFixed(0)} ms (event loop max delay ${full.loopMaxMs.toFixed(0)} ms)`,
+    `start-up load from SQLite in the bot (background, chunks of ${LOAD_CHUNK.toLocaleString('en')}): ${(full.loadMs / 1000).toFixed(2)} s; meanwhile /healthz answered ${full.healthzCount}× (polled every 10 ms), the first in ${full.healthzFirstMs.toFixed(0)} ms (cold HTTP path), the rest in at most ${full.healthzMaxMs.toFixed(0)} ms; event loop max delay ${full.loopMaxMs.toFixed(0)} ms`,
   );
   console.log(
     `rank one new incident against ${N.toLocaleString('en')}: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (${QUERIES} queries; goal p99 ≤ 10 ms) ${p99 <= 10 ? 'OK' : 'OVER'}`,

@@ -12,8 +12,8 @@ import { startFastSlack } from './fast-slack.js';
  * Child process of bench/recurrence.bench.ts: the real bot (createApp + start, schedules on, so the
  * recurrence warm-up job runs on start as in production) on a database given as argv[2]. While the
  * index loads in the background it polls /healthz every 10 ms; then it prints one JSON line: load
- * time, the slowest /healthz answer and the event loop's worst delay during the load, and the RSS
- * of the whole process once loaded (after a GC when run with --expose-gc).
+ * time, the first and the slowest later /healthz answer and the event loop's worst delay during the
+ * load, and the RSS of the whole process once loaded (after a GC when run with --expose-gc).
  */
 const dbPath = process.argv[2];
 if (!dbPath) throw new Error('usage: recurrence-bot.ts <db>');
@@ -36,10 +36,11 @@ const bot = createApp({
   botIdentity: { botId: 'B0FIREBRK', botUserId: 'U0FIREBRK' },
   retryConfig: { retries: 0 },
 });
-const loop = monitorEventLoopDelay({ resolution: 5 });
-loop.enable();
 const t0 = performance.now();
 const port = await bot.start(0);
+// From here on the load runs in the background (the warm-up job started it inside start()).
+const loop = monitorEventLoopDelay({ resolution: 5 });
+loop.enable();
 
 const healthz = () =>
   new Promise<number>((resolve, reject) => {
@@ -72,7 +73,9 @@ console.log(
   JSON.stringify({
     incidents: engineFor(db).size,
     loadMs,
-    healthzMaxMs: answers.length ? Math.max(...answers) : 0,
+    // The first answer also pays for the HTTP path's first (unoptimised) run.
+    healthzFirstMs: answers[0] ?? 0,
+    healthzMaxMs: answers.length > 1 ? Math.max(...answers.slice(1)) : 0,
     healthzCount: answers.length,
     loopMaxMs: loop.max / 1e6,
     rss: mem.rss,

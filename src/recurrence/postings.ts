@@ -69,6 +69,13 @@ export class Postings {
 
   /** Postings held, dead slots included (until the engine compacts). */
   entries = 0;
+  /** Size of the first chunk: small for a small index, full for a large load (no doubling copies). */
+  private firstChunk = FIRST_CHUNK;
+
+  /** A load of this many incidents is coming: start with full-size chunks. */
+  reserve(incidents: number): void {
+    if (incidents >= 10_000) this.firstChunk = CHUNK;
+  }
 
   len(term: number): number {
     return term < this.lens.length ? (this.lens[term] as number) : 0;
@@ -93,8 +100,8 @@ export class Postings {
     let pool = this.offPool[c];
     if (!pool || this.used + cap > CHUNK) {
       c++;
-      this.offPool.push(new Uint16Array(c === 0 ? FIRST_CHUNK : CHUNK));
-      this.wtPool.push(new Uint8Array(c === 0 ? FIRST_CHUNK : CHUNK));
+      this.offPool.push(new Uint16Array(c === 0 ? this.firstChunk : CHUNK));
+      this.wtPool.push(new Uint8Array(c === 0 ? this.firstChunk : CHUNK));
       this.used = 0;
       pool = this.offPool[c] as Uint16Array;
     }
