@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { followUps, incidents, recurrenceLinks } from '../../src/db/schema.js';
 import type { Incident, NewIncident } from '../../src/incidents/model.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
+import { RECURRENCE_WARM_JOB } from '../../src/recurrence/jobs.js';
+import { recurrenceReady } from '../../src/recurrence/store.js';
 import type { SimMessage } from '../../src/simulator/types.js';
 import { makeIncident } from '../helpers/db.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
@@ -236,5 +238,57 @@ describe('recurrence warnings', () => {
     await h.idle();
     const text = botMessages(channelOf(n)).map(shown).join('\n');
     expect(text).toContain(`This root cause also caused *INC-${a.number}* (<#C0OLDA>) and *INC-${b.number}*`);
+  });
+
+  it('at start-up the index loads in the background: the declaration is answered at once, the warning waits for the load', async () => {
+    // 20,000 earlier incidents, the matching one last, so it is read in the load's last chunk.
+    const ins = h.db.$client.prepare(
+      `insert into incidents (number, title, description, severity, status, services, tags, declared_by,
+         started_at, declared_at, created_at, updated_at)
+       values (?, ?, ?, 3, 'resolved', '[]', '[]', 'U0DAVE', ?, ?, ?, ?)`,
+    );
+    const words = [
+      'search',
+      'login',
+      'billing',
+      'mobile',
+      'cdn',
+      'kafka',
+      'vpn',
+      'analytics',
+      'email',
+      'dns',
+    ];
+    h.db.$client.transaction(() => {
+      for (let i = 1; i <= 20_000; i++) {
+        const at = past(400).getTime() + i * 60_000;
+        const topic = `${words[i % 10]} ${words[(i >> 3) % 10]} routine issue ${i}`;
+        ins.run(i, topic, `${topic} investigated`, at, at, at, at);
+      }
+    })();
+    const old = seed({
+      title: 'Checkout API returns 502 bad gateway for card payments',
+      description: 'checkout-api connection pool exhausted',
+      rootCauseSummary: 'Database connection pool exhausted',
+      declaredAt: past(10),
+    });
+    const warming = h.bot.scheduler.run(RECURRENCE_WARM_JOB);
+    expect(recurrenceReady(h.db)).toBe(false);
+    // The raw sender resolves with the HTTP answer (a person's action would wait for the bot to settle).
+    const r = await h.send.command(
+      alice,
+      WS.channels.general,
+      'declare Checkout returns 502 bad gateway on card payments',
+    );
+    // Answered while the index was still loading: the ack never waits for it.
+    expect(r.status).toBe(200);
+    expect(recurrenceReady(h.db)).toBe(false);
+    await warming;
+    await h.idle();
+    const n = getIncidentByNumber(h.db, old.number + 1)?.number ?? 0;
+    expect(h.db.$client.prepare('select count(*) as c from incidents').get()).toEqual({ c: 20_002 });
+    const msgs = recurrenceMessages(channelOf(n));
+    expect(msgs).toHaveLength(1);
+    expect(shown(msgs[0])).toContain(`INC-${old.number}`);
   });
 });
