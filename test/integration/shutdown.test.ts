@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
 import { closeDb } from '../../src/db/client.js';
 import { openMigratedDb } from '../../src/db/migrate.js';
+import { createLogger } from '../../src/log.js';
 import type { SimulatorImpl } from '../../src/simulator/web-api.js';
 import { startSimulator } from '../../src/simulator/web-api.js';
 import { type ChildBot, startChildBot } from '../helpers/child-bot.js';
-import { WS } from '../helpers/harness.js';
+import { startHarness, WS } from '../helpers/harness.js';
 import { commandBody, postSigned } from '../helpers/signed.js';
 
 /**
@@ -139,4 +141,53 @@ describe('scheduled jobs across restarts', () => {
     db.close();
     expect(runs.filter((r) => r.status === 'posted')).toHaveLength(1);
   }, 60_000);
+});
+
+describe('reminders across restarts', () => {
+  it('a root-cause reminder due while the bot was down is sent once at start-up, and not again by the next start', async () => {
+    // Monday 2026-11-23 14:00 UTC = 09:00 in New York (alice).
+    const h = await startHarness({ now: '2026-11-23T14:00:00Z' });
+    try {
+      const r = await h
+        .person(WS.users.alice)
+        .command('declare Checkout API returns 502', WS.channels.general);
+      await h.idle();
+      const channelId = (
+        h.db.$client.prepare('select channel_id as c from incidents where number = 1').get() as { c: string }
+      ).c;
+      expect(r.status).toBe(200);
+      await h.person(WS.users.alice).command('resolve', channelId);
+      await h
+        .person(WS.users.alice)
+        .fillAndSubmit({ 'What fixed it?': 'Restarted', 'Root cause not known yet?': true });
+      await h.idle();
+      expect(h.sim.dms(WS.users.alice)).toHaveLength(0);
+      // The bot is down over Tuesday 10:00 in New York; it comes back at 11:30 and catches up at start-up.
+      await h.bot.stop();
+      h.clock.set('2026-11-24T16:30:00Z');
+      const restart = () => {
+        const app = createApp({
+          config: h.config,
+          db: h.db,
+          logger: createLogger('error'),
+          clock: h.clock,
+          retryConfig: { retries: 0 },
+        });
+        app.scheduler.start();
+        return app;
+      };
+      const second = restart();
+      await second.deps.tasks.idle();
+      await h.idle();
+      second.scheduler.stop();
+      expect(h.sim.dms(WS.users.alice)).toHaveLength(1);
+      const third = restart();
+      await third.deps.tasks.idle();
+      third.scheduler.stop();
+      expect(h.sim.dms(WS.users.alice)).toHaveLength(1);
+    } finally {
+      await h.sim.close().catch(() => {});
+      closeDb(h.db);
+    }
+  }, 30_000);
 });
