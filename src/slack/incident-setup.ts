@@ -7,7 +7,7 @@ import { getIncidentById } from '../incidents/queries.js';
 import { getRoles } from '../incidents/roles.js';
 import { incidentChannelName } from './channel-name.js';
 import { describeError, type EffectContext, runEffect, slackErrorCode } from './effects.js';
-import { plain, truncate } from './format.js';
+import { safe } from './format.js';
 import { refreshIncidentSurfaces } from './surfaces.js';
 import { announcementMessage } from './views/announcement.js';
 import { setupDoneMessage, setupErrorMessage } from './views/setup-error.js';
@@ -122,7 +122,7 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     deps,
     { key: effectKey(start, 'purpose'), kind: 'channel.purpose', incidentId: start.id },
     async () => {
-      await client.conversations.setPurpose({ channel, purpose: truncate(plain(reload().title), 250) });
+      await client.conversations.setPurpose({ channel, purpose: safe(reload().title, 250) });
       return {};
     },
   );
