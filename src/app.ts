@@ -30,6 +30,8 @@ export interface AppOptions {
   botIdentity?: { botId: string; botUserId: string };
   /** Override the scheduled jobs (tests). */
   jobs?: Job[];
+  /** Delay before a failed event listener runs again (default EVENT_RETRY_DELAY_MS). */
+  eventRetryDelayMs?: number;
   /** Start cron schedules (default true). */
   schedules?: boolean;
 }
@@ -40,6 +42,8 @@ export interface FirebreakApp {
   scheduler: Scheduler;
   /** Starts listening; resolves with the bound port (HTTP) or 0 (Socket Mode). */
   start(port?: number): Promise<number>;
+  /** Runs stored events that did not finish (at start, a minute after a failure, and from tests). */
+  replayPending(): Promise<void>;
   /** Stops accepting requests, finishes in-flight work. Does not close the database. */
   stop(): Promise<void>;
 }
@@ -53,6 +57,8 @@ export const BOUNDED_RETRIES = {
 };
 /** Events API listeners running at once; more wait (already acknowledged and stored in the inbox). */
 export const EVENT_CONCURRENCY = 4;
+/** A failed event listener is run again after this long (three attempts in all, then 'failed'). */
+export const EVENT_RETRY_DELAY_MS = 60_000;
 /** Largest request body accepted; Slack's own payloads are far smaller. */
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -129,6 +135,17 @@ export function createApp(opts: AppOptions): FirebreakApp {
   });
 
   const eventSlots = createLimiter(EVENT_CONCURRENCY);
+  const activeEvents = new Set<string>();
+  let retryTimer: NodeJS.Timeout | undefined;
+  const retryLater = () => {
+    if (retryTimer || stopping) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      tasks.defer('retry failed events', replayPending);
+    }, opts.eventRetryDelayMs ?? EVENT_RETRY_DELAY_MS);
+    retryTimer.unref();
+  };
+  let stopping = false;
   // Events API: process each event_id once; remember the outcome for replay after a crash.
   app.use(async ({ body, context, next }) => {
     const envelope = body as { type?: string; event_id?: string };
@@ -142,19 +159,28 @@ export function createApp(opts: AppOptions): FirebreakApp {
       return;
     }
     const eventId = envelope.event_id;
+    // A replay must not run an event that is still queued or running here.
+    if (activeEvents.has(eventId)) return;
+    activeEvents.add(eventId);
     // Bolt has already sent the 2xx and the event is in the inbox. Listeners run tracked (stop() and
     // tests wait for them) and a few at a time, so a burst of events cannot starve new requests.
-    await tasks.track(() =>
-      eventSlots.run(async () => {
-        try {
-          await next();
-          markEvent(db, clock, eventId);
-        } catch (e) {
-          markEvent(db, clock, eventId, e);
-          throw e;
-        }
-      }),
-    );
+    try {
+      await tasks.track(() =>
+        eventSlots.run(async () => {
+          try {
+            await next();
+            markEvent(db, clock, eventId);
+          } catch (e) {
+            // Left pending (up to three attempts): tried again in a minute, not only after a restart.
+            markEvent(db, clock, eventId, e);
+            retryLater();
+            throw e;
+          }
+        }),
+      );
+    } finally {
+      activeEvents.delete(eventId);
+    }
   });
 
   app.error(async (error) => {
@@ -180,6 +206,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     app,
     deps,
     scheduler,
+    replayPending,
     async start(port = config.PORT) {
       await app.init();
       let bound = 0;
@@ -195,6 +222,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
       return bound;
     },
     async stop() {
+      stopping = true;
+      if (retryTimer) clearTimeout(retryTimer);
       scheduler.stop();
       await app.stop();
       await tasks.idle();

@@ -152,3 +152,40 @@ for (const [flow, mustCall] of [
     );
   });
 }
+
+describe('a capture whose message Slack cannot return', () => {
+  it('stays in the inbox, is tried again, and lands once Slack answers; never twice', async () => {
+    const { startHarness } = await import('../helpers/harness.js');
+    const h = await startHarness();
+    try {
+      const ctx = await capture.setup(h);
+      await h.idle();
+      const stored = () =>
+        h.db.$client
+          .prepare('select count(*) as n from timeline_events where source_key = ?')
+          .get(`msg:${ctx.channel}:${ctx.a}`) as { n: number };
+      h.sim.fault('conversations.history', { error: 'internal_error' }, { times: 20 });
+      await h.person(alice).react(ctx.channel, ctx.a, 'pushpin');
+      await h.idle();
+      expect(stored().n).toBe(0);
+      const ev = h.db.$client
+        .prepare("select status, attempts from slack_events where type = 'reaction_added'")
+        .get() as { status: string; attempts: number };
+      expect(ev).toEqual({ status: 'pending', attempts: 1 });
+      h.sim.clearFaults();
+      await h.bot.replayPending();
+      await h.idle();
+      await h.bot.replayPending();
+      await h.idle();
+      expect(stored().n).toBe(1);
+      expect(
+        h.db.$client.prepare("select status from slack_events where type = 'reaction_added'").get(),
+      ).toEqual({ status: 'done' });
+      const check =
+        h.sim.message(ctx.channel, ctx.a)?.reactions.filter((r) => r.name === 'white_check_mark') ?? [];
+      expect(check).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
