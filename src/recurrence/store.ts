@@ -27,7 +27,13 @@ interface Entry {
    * The start-up load, while it runs: incidents with an id above `afterId` are still to come, then
    * the finishing steps (norms, packing), shared by the background loop and a synchronous taker.
    */
-  loading: { afterId: number; promise: Promise<void>; finishing: Generator<void, void, void> | null } | null;
+  loading: {
+    afterId: number;
+    promise: Promise<void>;
+    finishing: Generator<void, void, void> | null;
+    /** The connection's page cache size to restore after the load (null: untouched). */
+    cacheSize: number | null;
+  } | null;
 }
 /** Changes from other processes are rare (an import); looking for them at most this often keeps ranking fast. */
 const REFRESH_MS = 2000;
@@ -156,11 +162,15 @@ function finishing(db: Db, entry: Entry): Generator<void, void, void> {
     // without packing.
     yield* entry.engine.endBulkSteps(false);
     for (const [term, f] of learnedTermFactors(db)) entry.engine.setTermFactor(term, f);
+    if (loading.cacheSize !== null) db.$client.pragma(`cache_size = ${loading.cacheSize}`);
     entry.checkedAt = Date.now();
     entry.loading = null;
   })();
   return loading.finishing;
 }
+
+/** Page cache while loading: the load reads every page once, and none of them again. */
+const LOAD_CACHE_KIB = 2000;
 
 function startEntry(db: Db, weights?: Partial<EngineWeights>): Entry {
   const engine = new RecurrenceEngine(weights);
@@ -170,7 +180,7 @@ function startEntry(db: Db, weights?: Partial<EngineWeights>): Entry {
     syncedUpTo: 0,
     maxId: 0,
     checkedAt: 0,
-    loading: { afterId: 0, promise: Promise.resolve(), finishing: null },
+    loading: { afterId: 0, promise: Promise.resolve(), finishing: null, cacheSize: null },
   };
   engines.set(db, entry);
   return entry;
@@ -210,6 +220,13 @@ export function warmRecurrence(db: Db, chunk = LOAD_CHUNK): Promise<RecurrenceEn
     maxId: number;
   };
   entry.engine.reserve(size.n, size.maxId);
+  // Reading 100k incidents would otherwise fill better-sqlite3's 16 MB page cache with pages the bot
+  // may never read again (measured: that much more RSS after the load).
+  const cacheSize = db.$client.pragma('cache_size', { simple: true }) as number;
+  if (cacheSize < -LOAD_CACHE_KIB || cacheSize > LOAD_CACHE_KIB / 4) {
+    loading.cacheSize = cacheSize;
+    db.$client.pragma(`cache_size = -${LOAD_CACHE_KIB}`);
+  }
   loading.promise = (async () => {
     // Another caller may take over synchronously at any yield (loadNow); then there is nothing left.
     // A small first chunk: the tokenizer is still cold (not yet optimised) then.
