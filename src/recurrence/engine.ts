@@ -193,6 +193,8 @@ export class RecurrenceEngine {
   private rc = new Postings();
   /** Per term: incidents holding it (live only). */
   private df = new Int32Array(1024);
+  /** Per term, zero between calls: marks terms already handled while removing an incident. */
+  private seen = new Uint8Array(1024);
   // Per slot columns. A slot whose id is -1 is dead (replaced or removed) until compaction.
   private ids = new Int32Array(1024);
   private ats = new Float64Array(1024);
@@ -203,6 +205,8 @@ export class RecurrenceEngine {
   private cats = new Int32Array(1024);
   /** Distinct root-cause words (0: no root cause). */
   private rcWords = new Uint16Array(1024);
+  /** Distinct text terms (what a removal must find). */
+  private termCounts = new Uint16Array(1024);
   private nSlots = 0;
   private slotByIdFlat = new Int32Array(1024).fill(-1);
   private readonly slotByIdOther = new Map<number, number>();
@@ -272,6 +276,9 @@ export class RecurrenceEngine {
         const acc = new Float64Array(this.df.length);
         acc.set(this.tfAcc);
         this.tfAcc = acc;
+        const seen = new Uint8Array(this.df.length);
+        seen.set(this.seen);
+        this.seen = seen;
       }
     }
     return id ?? -1;
@@ -317,20 +324,20 @@ export class RecurrenceEngine {
     this.svcCount = g(this.svcCount);
     this.cats = g(this.cats);
     this.rcWords = g(this.rcWords);
+    this.termCounts = g(this.termCounts);
   }
 
   /** Adds or replaces an incident (a no-op when its content is unchanged). */
   upsert(doc: RecurrenceDoc): void {
     const hash = contentHash(doc);
     const old = this.slotOf(doc.id);
-    if (old >= 0) {
-      if (this.hashes[old] === hash) return;
-      this.remove(doc.id);
-    }
+    if (old >= 0 && this.hashes[old] === hash) return;
     // Term frequencies summed by term id in a reused array: one dictionary lookup per word and no
     // Map per incident (the load's hot path).
     this.tfTerms.length = 0;
     eachField(doc, this.weights, this.addTf);
+    // The new version's terms are where the old one's are most likely found (a note only adds).
+    if (old >= 0) this.removeSlot(doc.id, old, this.tfTerms);
     if (this.nSlots === this.ids.length) this.growSlots();
     const slot = this.nSlots++;
     const k = this.tfTerms.length;
@@ -372,6 +379,7 @@ export class RecurrenceEngine {
     this.svcCount[slot] = Math.min(255, new Set(doc.services.map(normalise).filter(Boolean)).size);
     this.cats[slot] = cat ? this.termId(categoryTerm(cat), true) : -1;
     this.rcWords[slot] = Math.min(65535, rcN);
+    this.termCounts[slot] = k;
     this.setSlotOf(doc.id, slot);
     this.live++;
     // idf drifts as the corpus grows; renormalise geometrically so the cost stays amortised O(1).
@@ -403,13 +411,34 @@ export class RecurrenceEngine {
 
   remove(id: number): void {
     const slot = this.slotOf(id);
-    if (slot < 0) return;
-    // No per-incident term list is kept: find the incident's terms in the postings. Only the text
-    // postings carry df; root-cause postings of a dead slot are skipped when read.
-    const terms = this.text.terms;
-    for (let t = 0; t < terms; t++) {
-      if (this.text.len(t) > 0 && this.text.weightAt(t, slot) >= 0) this.df[t] = (this.df[t] as number) - 1;
+    if (slot >= 0) this.removeSlot(id, slot, []);
+  }
+
+  /**
+   * No per-incident term list is kept, so the incident's terms (whose df must drop) are found in the
+   * postings: first among `likely` terms, and only if some are still missing (the text lost words)
+   * by scanning the vocabulary. Root-cause postings carry no df; a dead slot's are skipped on read.
+   */
+  private removeSlot(id: number, slot: number, likely: readonly number[]): void {
+    let left = this.termCounts[slot] as number;
+    const found: number[] = [];
+    for (const t of likely) {
+      if (left === 0) break;
+      if (this.text.weightAt(t, slot) >= 0) {
+        this.df[t] = (this.df[t] as number) - 1;
+        this.seen[t] = 1;
+        found.push(t);
+        left--;
+      }
     }
+    const terms = this.text.terms;
+    for (let t = 0; t < terms && left > 0; t++) {
+      if (this.seen[t] === 0 && this.text.len(t) > 0 && this.text.weightAt(t, slot) >= 0) {
+        this.df[t] = (this.df[t] as number) - 1;
+        left--;
+      }
+    }
+    for (const t of found) this.seen[t] = 0;
     this.ids[slot] = -1;
     this.setSlotOf(id, -1);
     this.live--;
@@ -495,6 +524,7 @@ export class RecurrenceEngine {
       this.svcCount[m] = this.svcCount[s] as number;
       this.cats[m] = this.cats[s] as number;
       this.rcWords[m] = this.rcWords[s] as number;
+      this.termCounts[m] = this.termCounts[s] as number;
       this.setSlotOf(id, m);
     }
     this.nSlots = n;
@@ -696,6 +726,7 @@ export class RecurrenceEngine {
       this.svcCount.byteLength +
       this.cats.byteLength +
       this.rcWords.byteLength +
+      this.termCounts.byteLength +
       this.slotByIdFlat.byteLength +
       this.scratch.byteLength +
       this.touchedBuf.byteLength

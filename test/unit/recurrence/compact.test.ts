@@ -176,6 +176,23 @@ describe('RecurrenceEngine memory layout', () => {
     expect(churned.has(docs[1]?.id ?? 0)).toBe(false);
   });
 
+  it('an update that only adds text (a note) finds the old terms among the new ones, exactly', () => {
+    const docs = corpus(400, 21);
+    const noted = docs.map((d) => ({
+      ...d,
+      timeline: `note: ${d.title} rollback ${d.id % 7 === 0 ? 'zebra' : ''}`,
+    }));
+    const updated = new RecurrenceEngine();
+    for (const d of docs) updated.upsert(d);
+    for (const d of noted) updated.upsert(d);
+    const fresh = new RecurrenceEngine();
+    for (const d of noted) fresh.upsert(d);
+    updated.pack();
+    fresh.pack();
+    const queries = corpus(15, 23).map((q, i) => ({ ...q, id: 10_000 + i, at: Date.parse('2026-01-01') }));
+    for (const q of queries) expect(ranking(updated, q)).toEqual(ranking(fresh, q));
+  });
+
   it('an unchanged incident is not re-indexed', () => {
     const e = new RecurrenceEngine();
     const [d] = corpus(1, 1);
