@@ -275,6 +275,47 @@ describe('hostile input', () => {
       await command(alice, 'reopen', channel);
       await h.idle();
     }
+    // The summary's modals: status update, edit details; and the root-cause modal.
+    const summaryTs = () => h.sim.pins(channel)[0]?.ts ?? '';
+    const submittedBefore = statuses.length;
+    for (let i = 0; i < 30; i++) {
+      const which = i % 3;
+      try {
+        if (which === 0) {
+          await a.click('Update status', { channel, ts: summaryTs() });
+          await h.idle();
+          inputs++;
+          statuses.push(
+            (await a.fillAndSubmit({ Status: 'Monitoring', 'Update for stakeholders': gen(2000) || 'x' }))
+              .status,
+          );
+        } else if (which === 1) {
+          await a.click('Edit details', { channel, ts: summaryTs() });
+          await h.idle();
+          inputs++;
+          statuses.push((await a.fillAndSubmit({ Title: gen(150) || 'x', Description: gen(2000) })).status);
+        } else {
+          await a.command('rootcause', channel);
+          await h.idle();
+          if (!a.hasView()) continue;
+          inputs++;
+          statuses.push(
+            (
+              await a.fillAndSubmit({
+                'Root cause': gen(1000) || 'x',
+                'Contributing factors (one per line)': gen(500),
+              })
+            ).status,
+          );
+        }
+      } catch (e) {
+        expect(String(e)).toMatch(/required|length|empty|no input|no button|not found/i);
+      }
+      while (a.hasView()) await a.closeView();
+      await h.idle();
+    }
+    // Most of them really reached the bot (a few are refused by the Slack client itself).
+    expect(statuses.length - submittedBefore).toBeGreaterThan(20);
   }, 240_000);
 
   it('through captured messages: reaction, shortcut, edits and deletions', async () => {
