@@ -2,25 +2,57 @@ import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../deps.js';
 import { DomainError } from '../incidents/errors.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
+import { slackErrorCode } from './effects.js';
 import { channelLink } from './format.js';
 
 /**
  * Who may change an incident: the members of its channel (Slack is the source of truth, asked
  * through conversations.members). Before a channel exists, the declarer and the lead may.
+ *
+ * Confirmed memberships are remembered for a minute per channel, so a burst of notes does not
+ * cost one Web API call each. Only "is a member" is remembered: someone who just joined is never
+ * refused from a stale list, and a leave (member_left_channel) is forgotten at once.
  */
+const MEMBERS_TTL_MS = 60_000;
+const known = new Map<string, { members: Set<string>; at: number }>();
+const cacheKey = (client: WebClient, channel: string) => `${client.slackApiUrl}|${channel}`;
+
+/** Call on member_left_channel: that person's membership is no longer taken on trust. */
+export function forgetMember(client: WebClient, channel: string, userId: string): void {
+  known.get(cacheKey(client, channel))?.members.delete(userId);
+}
+
+/** Slack errors that mean "the bot cannot see this channel's members" rather than a passing fault. */
+const GONE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'missing_scope']);
+
 export async function isIncidentMember(
   client: WebClient,
   incident: Incident,
   userId: string,
 ): Promise<boolean> {
   if (!incident.channelId) return userId === incident.declaredBy || userId === incident.leadId;
-  let cursor: string | undefined;
-  do {
-    const res = await client.conversations.members({ channel: incident.channelId, cursor, limit: 1000 });
-    if (res.members?.includes(userId)) return true;
-    cursor = res.response_metadata?.next_cursor || undefined;
-  } while (cursor);
-  return false;
+  const key = cacheKey(client, incident.channelId);
+  const cached = known.get(key);
+  if (cached && Date.now() - cached.at < MEMBERS_TTL_MS && cached.members.has(userId)) return true;
+  const members = new Set<string>();
+  try {
+    let cursor: string | undefined;
+    do {
+      const res = await client.conversations.members({ channel: incident.channelId, cursor, limit: 1000 });
+      for (const m of res.members ?? []) members.add(m);
+      cursor = res.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+  } catch (e) {
+    const code = slackErrorCode(e);
+    // A channel the bot can no longer see has no members we can vouch for.
+    if (code !== undefined && GONE.has(code)) return false;
+    throw new DomainError(
+      'slack_failed',
+      `Slack did not say who is in ${channelLink(incident.channelId)} (${code ?? 'no answer'}), so I could not check that you may do this. Please try again in a moment.`,
+    );
+  }
+  known.set(key, { members, at: Date.now() });
+  return members.has(userId);
 }
 
 export async function assertCanChange(
@@ -39,8 +71,15 @@ export async function assertCanChange(
   );
 }
 
-/** Private incidents are visible only to their channel's members; public ones to everyone. */
+/**
+ * Private incidents are visible only to their channel's members; public ones to everyone.
+ * When Slack cannot tell, a private incident stays hidden: privacy fails closed.
+ */
 export async function canView(client: WebClient, incident: Incident, userId: string): Promise<boolean> {
   if (!incident.isPrivate) return true;
-  return isIncidentMember(client, incident, userId);
+  try {
+    return await isIncidentMember(client, incident, userId);
+  } catch {
+    return false;
+  }
 }

@@ -3,13 +3,13 @@ import type { Deps } from '../../../deps.js';
 import { listOpenIncidents, listRecentlyResolved } from '../../../incidents/list.js';
 import { recordChannelArchived, recordMembership } from '../../../incidents/membership.js';
 import type { Incident } from '../../../incidents/model.js';
-import { isIncidentMember } from '../../access.js';
+import { canView, forgetMember } from '../../access.js';
 import { homeView } from '../../views/home.js';
 
-/** Private incidents are shown only to their channel's members. */
+/** Private incidents are shown only to their channel's members (hidden when Slack cannot tell). */
 async function visibleTo(client: App['client'], list: Incident[], userId: string): Promise<Incident[]> {
   const out: Incident[] = [];
-  for (const i of list) if (!i.isPrivate || (await isIncidentMember(client, i, userId))) out.push(i);
+  for (const i of list) if (await canView(client, i, userId)) out.push(i);
   return out;
 }
 
@@ -35,8 +35,9 @@ export function register(app: App, deps: Deps): void {
       eventKey: eventId(body, `${event.channel}:${event.user}:${event.event_ts}`),
     });
   });
-  app.event('member_left_channel', async ({ event, context, body }) => {
+  app.event('member_left_channel', async ({ event, context, body, client }) => {
     if (event.user === context.botUserId) return;
+    forgetMember(client, event.channel, event.user);
     recordMembership(deps.db, deps.clock, {
       channelId: event.channel,
       userId: event.user,
