@@ -1,6 +1,38 @@
 import type { App } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../../../deps.js';
 import { reindex, speakAboutIncident, speakAboutRootCause } from '../../recurrence-notices.js';
+
+/**
+ * One look at an incident at a time, and at most one more queued behind it: a burst of twenty
+ * notes costs two re-checks, not twenty, and the last one always sees the latest state.
+ */
+export function coalescing<C>(
+  run: (incidentId: number, ctx: C) => Promise<void>,
+): (incidentId: number, ctx: C) => Promise<void> {
+  const running = new Map<number, { again: boolean; ctx: C; done: Promise<void> }>();
+  return (incidentId, ctx) => {
+    const current = running.get(incidentId);
+    if (current) {
+      current.again = true;
+      current.ctx = ctx;
+      return current.done;
+    }
+    const entry = { again: false, ctx, done: Promise.resolve() };
+    running.set(incidentId, entry);
+    entry.done = (async () => {
+      try {
+        do {
+          entry.again = false;
+          await run(incidentId, entry.ctx);
+        } while (entry.again);
+      } finally {
+        running.delete(incidentId);
+      }
+    })();
+    return entry.done;
+  };
+}
 
 /**
  * The recurrence feature listens to incident changes (after-commit hooks), not to Slack events:
@@ -8,17 +40,18 @@ import { reindex, speakAboutIncident, speakAboutRootCause } from '../../recurren
  * resolution with a root cause may echo earlier ones.
  */
 export function register(_app: App, deps: Deps): void {
-  deps.hooks.subscribe(async (change, d, client) => {
+  const look = coalescing<WebClient>((incidentId, client) => speakAboutIncident(deps, client, incidentId));
+  deps.hooks.subscribe(async (change, d, c) => {
     switch (change.kind) {
       case 'declared':
       case 'updated':
       case 'note_added':
-        await speakAboutIncident(d, client, change.incidentId);
+        await look(change.incidentId, c);
         return;
       case 'resolved':
       case 'root_cause_set':
         reindex(d, change.incidentId);
-        await speakAboutRootCause(d, client, change.incidentId);
+        await speakAboutRootCause(d, c, change.incidentId);
         return;
       case 'reopened':
         reindex(d, change.incidentId);

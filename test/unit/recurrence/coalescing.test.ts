@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { coalescing } from '../../../src/slack/listeners/events/recurrence.js';
+
+describe('coalescing re-checks', () => {
+  it('runs a burst as one run plus one trailing run that sees the latest context', async () => {
+    const seen: string[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const look = coalescing<string>(async (id, ctx) => {
+      seen.push(`${id}:${ctx}`);
+      if (seen.length === 1) await gate;
+    });
+    const calls = [look(1, 'a'), look(1, 'b'), look(1, 'c'), look(2, 'x')];
+    release();
+    await Promise.all(calls);
+    expect(seen).toEqual(['1:a', '2:x', '1:c']);
+    // Idle again: the next change runs at once.
+    await look(1, 'd');
+    expect(seen.at(-1)).toBe('1:d');
+  });
+});
