@@ -32,13 +32,16 @@ interface Variant {
 }
 
 /**
- * The same bot two ways: as `npm start` runs it (TypeScript through tsx's loader, which costs a
+ * The same bot two ways: as `npm run dev` runs it (TypeScript through tsx's loader, which costs a
  * loader thread and ~30 MB), and compiled to one ESM file (esbuild, dependencies external) run by
- * plain node with a small young generation, as a memory-constrained deployment would run it.
+ * plain node with a small young generation, which is what `npm start` runs (after its prestart build).
  */
 async function variants(): Promise<Variant[]> {
   const out: Variant[] = [
-    { name: 'npm start (node --import tsx src/main.ts)', args: ['--import', 'tsx', 'src/main.ts'] },
+    {
+      name: 'tsx, as npm run dev runs it (node --import tsx src/main.ts)',
+      args: ['--import', 'tsx', 'src/main.ts'],
+    },
   ];
   try {
     const { build } = await import('esbuild');
@@ -55,7 +58,7 @@ async function variants(): Promise<Variant[]> {
       logLevel: 'warning',
     });
     out.push({
-      name: 'compiled (esbuild bundle, node --max-semi-space-size=1)',
+      name: 'npm start: compiled bundle (esbuild, node --max-semi-space-size=1)',
       args: ['--max-semi-space-size=1', file],
     });
   } catch (e) {

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../src/incidents/clock.js';
 import { WS } from '../../src/simulator/api.js';
 import { SlackSender } from '../../src/simulator/sender.js';
@@ -13,8 +13,18 @@ import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.
 /** `npm start` as a real child process: the contract's variables in, /healthz and signed requests out. */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
-const MAIN = resolve(ROOT, 'src/main.ts');
+/** Exactly what `npm start` runs (after its `prestart` build), read from package.json. */
+const START = (() => {
+  const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [bin, ...args] = (pkg.scripts.start ?? '').split(/\s+/);
+  if (bin !== 'node') throw new Error(`npm start is expected to run node, not ${bin}`);
+  return args;
+})();
+beforeAll(() => {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+}, 60_000);
 /** Only what a clean shell has; nothing of the test runner's environment leaks in. */
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir() };
 
@@ -26,7 +36,7 @@ interface Exit {
 
 function run(env: Record<string, string>, timeoutMs = 30_000): Promise<Exit> {
   return new Promise((done, fail) => {
-    const child = spawn(TSX, [MAIN], { cwd: ROOT, env: { ...baseEnv, ...env } });
+    const child = spawn(process.execPath, START, { cwd: ROOT, env: { ...baseEnv, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -84,7 +94,7 @@ describe('start-up', () => {
     dir = mkdtempSync(join(tmpdir(), 'firebreak-start-'));
     const port = await freePort();
     const secret = 'start-test-signing-secret';
-    const proc = spawn(TSX, [MAIN], {
+    const proc = spawn(process.execPath, START, {
       cwd: ROOT,
       env: {
         ...baseEnv,
