@@ -47,12 +47,12 @@ export interface CheckResult {
 export const MAX_POSSIBLE = 3;
 const CANDIDATES = 10;
 
-/** Incidents judged "same problem" as `id` (so they count as one problem, not as competitors). */
-function sameProblem(db: Db, id: number): Set<number> {
+/** Incidents linked to `id` (in either direction) by a person's judgement of the pair. */
+function judgedAs(db: Db, id: number, feedback: 'same' | 'unrelated'): Set<number> {
   const rows = db
     .select({ a: recurrenceLinks.incidentId, b: recurrenceLinks.relatedId })
     .from(recurrenceLinks)
-    .where(eq(recurrenceLinks.feedback, 'same'))
+    .where(eq(recurrenceLinks.feedback, feedback))
     .all();
   const out = new Set<number>();
   for (const r of rows) {
@@ -61,6 +61,10 @@ function sameProblem(db: Db, id: number): Set<number> {
   }
   return out;
 }
+
+/** Incidents judged "same problem" as `id` (so they count as one problem, not as competitors). */
+const sameProblem = (db: Db, id: number): Set<number> => judgedAs(db, id, 'same');
+const unrelatedTo = (db: Db, id: number): Set<number> => judgedAs(db, id, 'unrelated');
 
 export function explain(db: Db, incident: Incident, m: Match): Explanation {
   const engine = engineFor(db);
@@ -165,20 +169,6 @@ export function checkRecurrence(
     }
   });
   return result;
-}
-
-function unrelatedTo(db: Db, id: number): Set<number> {
-  const rows = db
-    .select({ a: recurrenceLinks.incidentId, b: recurrenceLinks.relatedId })
-    .from(recurrenceLinks)
-    .where(eq(recurrenceLinks.feedback, 'unrelated'))
-    .all();
-  const out = new Set<number>();
-  for (const r of rows) {
-    if (r.a === id) out.add(r.b);
-    if (r.b === id) out.add(r.a);
-  }
-  return out;
 }
 
 /** Where a claimed pair was shown (so feedback can update that message). */
