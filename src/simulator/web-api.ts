@@ -593,6 +593,16 @@ export class SimulatorImpl implements Simulator {
     return ch;
   }
 
+  /** conversations.setTopic and conversations.setPurpose: the same rules for either text. */
+  private setChannelText(a: Args, field: 'topic' | 'purpose'): Obj {
+    const ch = this.memberChannel(a.channel);
+    if (ch.is_archived) fail('is_archived');
+    const value = asString(a[field]) ?? '';
+    if (value.length > 250) fail('too_long');
+    ch[field] = { value, creator: WS.botUser, last_set: this.ws.nowSeconds() };
+    return { channel: this.channelObj(ch) };
+  }
+
   /** Where chat.postMessage may post: a user id means the bot's DM with that person. */
   private postTarget(idArg: unknown): SimChannel {
     const id = asString(idArg);
@@ -832,23 +842,9 @@ export class SimulatorImpl implements Simulator {
       return { channel: { id: dm.id } };
     },
 
-    'conversations.setTopic': (a) => {
-      const ch = this.memberChannel(a.channel);
-      if (ch.is_archived) fail('is_archived');
-      const topic = asString(a.topic) ?? '';
-      if (topic.length > 250) fail('too_long');
-      ch.topic = { value: topic, creator: WS.botUser, last_set: this.ws.nowSeconds() };
-      return { channel: this.channelObj(ch) };
-    },
+    'conversations.setTopic': (a) => this.setChannelText(a, 'topic'),
 
-    'conversations.setPurpose': (a) => {
-      const ch = this.memberChannel(a.channel);
-      if (ch.is_archived) fail('is_archived');
-      const purpose = asString(a.purpose) ?? '';
-      if (purpose.length > 250) fail('too_long');
-      ch.purpose = { value: purpose, creator: WS.botUser, last_set: this.ws.nowSeconds() };
-      return { channel: this.channelObj(ch) };
-    },
+    'conversations.setPurpose': (a) => this.setChannelText(a, 'purpose'),
 
     'conversations.archive': (a) => {
       const ch = this.visibleChannel(a.channel);
