@@ -135,19 +135,31 @@ interface BotFigures {
   rankP99: number;
 }
 
-/** Boots the real bot on `dbPath` in a child process (bench/lib/recurrence-bot.ts) and reads its figures. */
-function botFigures(dbPath: string): BotFigures {
-  const out = execFileSync(
-    process.execPath,
-    [
-      '--expose-gc',
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./lib/recurrence-bot.ts', import.meta.url)),
-      dbPath,
-    ],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+/**
+ * Boots the real bot on `dbPath` in a child process (bench/lib/recurrence-bot.ts) and reads its figures.
+ * The child runs compiled, as `npm start` runs the bot (esbuild bundle, plain node, small young
+ * generation); the bundle sits two folders below the root so `../../migrations` resolves as in dist/src/.
+ */
+async function botFigures(dbPath: string): Promise<BotFigures> {
+  const { build } = await import('esbuild');
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const bundle = join(root, 'node_modules', '.cache', 'recurrence-bot.mjs');
+  await build({
+    entryPoints: [fileURLToPath(new URL('./lib/recurrence-bot.ts', import.meta.url))],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: bundle,
+    logLevel: 'warning',
+  });
+  const out = execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1', bundle, dbPath], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // As npm start runs it: glibc's per-thread arenas otherwise keep tens of MB of freed memory.
+    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+  });
   const line = out.trim().split('\n').pop() ?? '{}';
   return JSON.parse(line) as BotFigures;
 }
@@ -220,8 +232,8 @@ export async function run(): Promise<void> {
         );
     })();
     closeDb(db);
-    empty = botFigures(emptyPath);
-    full = botFigures(path);
+    empty = await botFigures(emptyPath);
+    full = await botFigures(path);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

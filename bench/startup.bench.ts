@@ -29,6 +29,7 @@ function memory(pid: number): { rss: number; hwm: number } {
 interface Variant {
   name: string;
   args: string[];
+  env?: Record<string, string>;
 }
 
 /**
@@ -58,8 +59,9 @@ async function variants(): Promise<Variant[]> {
       logLevel: 'warning',
     });
     out.push({
-      name: 'npm start: compiled bundle (esbuild, node --max-semi-space-size=1)',
+      name: 'npm start: compiled bundle (esbuild, node --max-semi-space-size=1, MALLOC_ARENA_MAX=2)',
       args: ['--max-semi-space-size=1', file],
+      env: { MALLOC_ARENA_MAX: '2' },
     });
   } catch (e) {
     console.log(`  (compiled variant skipped: ${e instanceof Error ? e.message : String(e)})`);
@@ -133,12 +135,12 @@ export async function run(): Promise<void> {
     for (const v of await variants()) {
       // Empty database (migrations run at start).
       const empty = join(dir, `empty-${Date.now()}.db`);
-      const e = await startAndTime(env(empty), v.args);
+      const e = await startAndTime({ ...env(empty), ...v.env }, v.args);
       await new Promise((r) => setTimeout(r, 1000));
       const eMem = memory(e.child.pid ?? 0);
       await stopped(e.child);
 
-      const b = await startAndTime(env(big), v.args);
+      const b = await startAndTime({ ...env(big), ...v.env }, v.args);
       const pid = b.child.pid ?? 0;
       const atStart = memory(pid);
       // Let the start-up jobs (recurrence index warm-up, reminder and setup sweeps, digest catch-up) run.

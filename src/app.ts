@@ -125,6 +125,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
     // Without logLevel Bolt resets the logger to INFO, and LOG_LEVEL=debug would show nothing more.
     logLevel: boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO,
     ignoreSelf: true,
+    // Firebreak keeps its state in SQLite; Bolt's in-memory conversation store only cost time per request.
+    convoStore: false,
     deferInitialization: true,
     ...(opts.botIdentity ?? {}),
     clientOptions: {

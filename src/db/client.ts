@@ -18,9 +18,38 @@ export function openDb(path: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  cacheStatements(sqlite);
   return drizzle(sqlite, { schema }) as Db;
 }
 
 export function closeDb(db: Db): void {
   if (db.$client.open) db.$client.close();
+}
+
+/**
+ * drizzle prepares a new statement for every query it runs, and preparing was the largest single
+ * cost on the note path (npm run bench http). better-sqlite3 statements are reusable, so the same
+ * SQL text gets the same statement. drizzle switches a statement to raw (array) rows for typed
+ * selects and never back, so a reused reader is reset to object rows before it is handed out.
+ * Safe because nothing here iterates a statement (a statement mid-iteration cannot be reused).
+ */
+const STATEMENT_CACHE_SIZE = 1000;
+
+function cacheStatements(sqlite: Database.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    const hit = cache.get(source);
+    if (hit) {
+      if (hit.reader) hit.raw(false);
+      return hit;
+    }
+    const stmt = prepare(source);
+    if (cache.size >= STATEMENT_CACHE_SIZE) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+    cache.set(source, stmt);
+    return stmt;
+  }) as typeof sqlite.prepare;
 }

@@ -18,9 +18,15 @@ const START = (() => {
   const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
     scripts: Record<string, string>;
   };
-  const [bin, ...args] = (pkg.scripts.start ?? '').split(/\s+/);
+  const words = (pkg.scripts.start ?? '').split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words[0]?.includes('=')) {
+    const [k, v] = (words.shift() ?? '').split('=');
+    if (k) env[k] = v ?? '';
+  }
+  const [bin, ...args] = words;
   if (bin !== 'node') throw new Error(`npm start is expected to run node, not ${bin}`);
-  return args;
+  return { env, args };
 })();
 beforeAll(() => {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
@@ -36,7 +42,10 @@ interface Exit {
 
 function run(env: Record<string, string>, timeoutMs = 30_000): Promise<Exit> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, START, { cwd: ROOT, env: { ...baseEnv, ...env } });
+    const child = spawn(process.execPath, START.args, {
+      cwd: ROOT,
+      env: { ...baseEnv, ...START.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -94,10 +103,11 @@ describe('start-up', () => {
     dir = mkdtempSync(join(tmpdir(), 'firebreak-start-'));
     const port = await freePort();
     const secret = 'start-test-signing-secret';
-    const proc = spawn(process.execPath, START, {
+    const proc = spawn(process.execPath, START.args, {
       cwd: ROOT,
       env: {
         ...baseEnv,
+        ...START.env,
         SLACK_BOT_TOKEN: sim.token,
         SLACK_SIGNING_SECRET: secret,
         SLACK_API_URL: sim.apiUrl,
