@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type BufferedIncomingMessage, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { App, type BufferedIncomingMessage, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Deps } from './deps.js';
@@ -81,23 +81,30 @@ export function createApp(opts: AppOptions): FirebreakApp {
   const deps: Deps = { config, db, clock, logger, tasks, hooks: createIncidentHooks() };
 
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
-  let receiver: HTTPReceiver | undefined;
-  if (!socketMode) {
+  const healthz = {
+    path: '/healthz',
+    method: ['GET'],
+    handler: (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok' }));
+    },
+  };
+  let receiver: HTTPReceiver | SocketModeReceiver | undefined;
+  if (socketMode) {
+    // Socket Mode needs no public URL, but operators still probe /healthz on PORT.
+    receiver = new SocketModeReceiver({
+      appToken: config.SLACK_APP_TOKEN ?? '',
+      logger,
+      customRoutes: [healthz],
+      installerOptions: { port: config.PORT },
+    });
+  } else {
     receiver = new HTTPReceiver({
       signingSecret: config.SLACK_SIGNING_SECRET ?? '',
       endpoints: '/slack/events',
       logger,
       bodyLimit: BODY_LIMIT,
-      customRoutes: [
-        {
-          path: '/healthz',
-          method: ['GET'],
-          handler: (_req: IncomingMessage, res: ServerResponse) => {
-            res.writeHead(200, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ status: 'ok' }));
-          },
-        },
-      ],
+      customRoutes: [healthz],
       // Runs after the signature is verified and before the 2xx is sent: the event is stored first.
       customPropertiesExtractor: (req) => {
         const raw = (req as BufferedIncomingMessage).rawBody?.toString() ?? '';
@@ -120,7 +127,6 @@ export function createApp(opts: AppOptions): FirebreakApp {
   const app = new App({
     token: config.SLACK_BOT_TOKEN,
     receiver,
-    ...(socketMode ? { socketMode: true, appToken: config.SLACK_APP_TOKEN } : {}),
     logger,
     // Without logLevel Bolt resets the logger to INFO, and LOG_LEVEL=debug would show nothing more.
     logLevel: boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO,

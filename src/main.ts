@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   const bot = createApp({ config, db, logger });
   const port = await bot.start();
   logger.info(
-    config.SLACK_APP_TOKEN ? 'Firebreak is running in Socket Mode' : `Firebreak is listening on port ${port}`,
+    config.SLACK_APP_TOKEN
+      ? `Firebreak is running in Socket Mode (/healthz on port ${config.PORT})`
+      : `Firebreak is listening on port ${port}`,
   );
 
   let stopping = false;
