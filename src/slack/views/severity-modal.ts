@@ -1,5 +1,6 @@
 import type { ModalView } from '@slack/types';
-import { type Incident, incidentRef } from '../../incidents/model.js';
+import { type Incident, incidentRef, severityLabel } from '../../incidents/model.js';
+import { mention } from '../format.js';
 import { BLOCK, VIEW } from '../ids.js';
 import { severityOptions } from './declare-modal.js';
 import { readMetadata, selectedValue, type ViewStateValues } from './view-state.js';
@@ -39,3 +40,7 @@ export function parseSeverityModal(
     severity: selectedValue(values, BLOCK.severity) ?? '',
   };
 }
+
+/** The one-line notice in the incident channel after its severity changed (by command or modal). */
+export const severityChangeNotice = (userId: string, from: number, to: number): string =>
+  `${mention(userId)} changed the severity: ${severityLabel(from)} → *${severityLabel(to)}*`;

@@ -1,6 +1,7 @@
 import type { ModalView, Option } from '@slack/types';
 import { type Incident, incidentRef, OPEN_STATUSES, statusLabel } from '../../incidents/model.js';
 import { UPDATE_MAX } from '../../incidents/post-update.js';
+import { mention } from '../format.js';
 import { BLOCK, VIEW } from '../ids.js';
 import { readMetadata, selectedValue, textValue, type ViewStateValues } from './view-state.js';
 
@@ -68,3 +69,7 @@ export function parseStatusModal(
     text: textValue(values, BLOCK.updateText).trim(),
   };
 }
+
+/** The one-line notice in the incident channel after its status changed (by command or modal). */
+export const statusChangeNotice = (userId: string, from: string, to: string): string =>
+  `${mention(userId)} changed the status: ${statusLabel(from)} → *${statusLabel(to)}*`;

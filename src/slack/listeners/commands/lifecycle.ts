@@ -20,6 +20,8 @@ import { setupIncident } from '../../incident-setup.js';
 import { resolveUserRef } from '../../mentions.js';
 import { detailsChangeNotice } from '../../views/details-modal.js';
 import { incidentListMessage } from '../../views/incident-list.js';
+import { severityChangeNotice } from '../../views/severity-modal.js';
+import { statusChangeNotice } from '../../views/status-modal.js';
 import { summaryBlocks, summaryText } from '../../views/summary.js';
 import type { Subcommand, SubcommandCall } from './router.js';
 
@@ -102,12 +104,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         await call.reply(
           `Status of ${incidentRef(incident)}: ${statusLabel(r.from)} → *${statusLabel(r.to)}*.`,
         );
-        afterChange(
-          deps,
-          client,
-          incident.id,
-          `${mention(userId)} changed the status: ${statusLabel(r.from)} → *${statusLabel(r.to)}*`,
-        );
+        afterChange(deps, client, incident.id, statusChangeNotice(userId, r.from, r.to));
       },
     },
     {
@@ -126,12 +123,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         await call.reply(
           `Severity of ${incidentRef(incident)}: ${severityLabel(r.from)} → *${severityLabel(r.to)}*.`,
         );
-        afterChange(
-          deps,
-          client,
-          incident.id,
-          `${mention(userId)} changed the severity: ${severityLabel(r.from)} → *${severityLabel(r.to)}*`,
-        );
+        afterChange(deps, client, incident.id, severityChangeNotice(userId, r.from, r.to));
       },
     },
     {

@@ -4,7 +4,7 @@ import { declareIncident } from '../../../incidents/declare.js';
 import { editIncidentDetails } from '../../../incidents/edit-details.js';
 import { DomainError } from '../../../incidents/errors.js';
 import { parseLocalTime, readLocalTime } from '../../../incidents/local-time.js';
-import { type Incident, incidentRef, severityLabel, statusLabel } from '../../../incidents/model.js';
+import { type Incident, incidentRef } from '../../../incidents/model.js';
 import { postUpdate } from '../../../incidents/post-update.js';
 import { getIncidentById } from '../../../incidents/queries.js';
 import { setSeverity } from '../../../incidents/set-severity.js';
@@ -12,14 +12,14 @@ import { updateStatus } from '../../../incidents/update-status.js';
 import { assertCanChange } from '../../access.js';
 import { declarerTz } from '../../declare-flow.js';
 import { describeError } from '../../effects.js';
-import { mention, safe } from '../../format.js';
+import { safe } from '../../format.js';
 import { BLOCK, VIEW } from '../../ids.js';
 import { afterChange, publishStatusUpdate } from '../../incident-changes.js';
 import { setupIncident } from '../../incident-setup.js';
 import { parseDeclareModal } from '../../views/declare-modal.js';
 import { detailsChangeNotice, parseDetailsModal } from '../../views/details-modal.js';
-import { parseSeverityModal } from '../../views/severity-modal.js';
-import { parseStatusModal } from '../../views/status-modal.js';
+import { parseSeverityModal, severityChangeNotice } from '../../views/severity-modal.js';
+import { parseStatusModal, statusChangeNotice } from '../../views/status-modal.js';
 import type { ViewStateValues } from '../../views/view-state.js';
 
 type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -190,12 +190,7 @@ export function register(app: App, deps: Deps): void {
         : null;
       await s.ack();
       if (r.changed) {
-        afterChange(
-          deps,
-          client,
-          incident.id,
-          `${mention(userId)} changed the status: ${statusLabel(r.from)} → *${statusLabel(r.to)}*`,
-        );
+        afterChange(deps, client, incident.id, statusChangeNotice(userId, r.from, r.to));
       }
       if (update) {
         deps.tasks.defer(`update ${incidentRef(incident)}`, () =>
@@ -223,12 +218,7 @@ export function register(app: App, deps: Deps): void {
       });
       await s.ack();
       if (r.changed) {
-        afterChange(
-          deps,
-          client,
-          incident.id,
-          `${mention(userId)} changed the severity: ${severityLabel(r.from)} → *${severityLabel(r.to)}*`,
-        );
+        afterChange(deps, client, incident.id, severityChangeNotice(userId, r.from, r.to));
       }
     });
   });
