@@ -1,4 +1,4 @@
-import type { KnownBlock, ModalView, Option, PlainTextOption } from '@slack/types';
+import type { InputBlock, KnownBlock, ModalView, Option, PlainTextOption } from '@slack/types';
 import { DESCRIPTION_MAX, TITLE_MAX } from '../../incidents/declare.js';
 import { DEFAULT_SEVERITY, SEVERITIES, SEVERITY_MEANING, severityLabel } from '../../incidents/model.js';
 import { plain, truncate } from '../format.js';
@@ -44,6 +44,40 @@ export function severityOptions(): Option[] {
   }));
 }
 
+/** The severity radio buttons (declare and change-severity modals), `severity` chosen when it is one. */
+export function severityInput(severity: number): InputBlock {
+  const options = severityOptions();
+  const current = options.find((o) => o.value === String(severity));
+  return {
+    type: 'input',
+    block_id: BLOCK.severity,
+    label: { type: 'plain_text', text: 'Severity' },
+    element: {
+      type: 'radio_buttons',
+      action_id: BLOCK.severity,
+      options,
+      ...(current ? { initial_option: current } : {}),
+    },
+  };
+}
+
+/** The optional description field (declare and edit-details modals), prefilled when there is one. */
+export function descriptionInput(initial: string | null | undefined): InputBlock {
+  return {
+    type: 'input',
+    block_id: BLOCK.description,
+    optional: true,
+    label: { type: 'plain_text', text: 'Description' },
+    element: {
+      type: 'plain_text_input',
+      action_id: BLOCK.description,
+      multiline: true,
+      max_length: DESCRIPTION_MAX,
+      ...(initial ? { initial_value: truncate(plain(initial), DESCRIPTION_MAX) } : {}),
+    },
+  };
+}
+
 /** Fits the metadata into Slack's 3,000 characters by cutting the quoted message text. */
 export function encodeDeclareMetadata(meta: DeclareMetadata): string {
   let json = JSON.stringify(meta);
@@ -74,17 +108,7 @@ export function declareModal(o: DeclareModalOptions): ModalView {
         ...(o.prefill?.title ? { initial_value: truncate(plain(o.prefill.title), TITLE_MAX) } : {}),
       },
     },
-    {
-      type: 'input',
-      block_id: BLOCK.severity,
-      label: { type: 'plain_text', text: 'Severity' },
-      element: {
-        type: 'radio_buttons',
-        action_id: BLOCK.severity,
-        options: severityOptions(),
-        initial_option: severityOptions()[DEFAULT_SEVERITY - 1],
-      },
-    },
+    severityInput(DEFAULT_SEVERITY),
   ];
   if (known.length) {
     blocks.push({
@@ -109,21 +133,7 @@ export function declareModal(o: DeclareModalOptions): ModalView {
       hint: { type: 'plain_text', text: 'Comma-separated, e.g. checkout, payments-api' },
       element: { type: 'plain_text_input', action_id: BLOCK.servicesNew, max_length: 1000 },
     },
-    {
-      type: 'input',
-      block_id: BLOCK.description,
-      optional: true,
-      label: { type: 'plain_text', text: 'Description' },
-      element: {
-        type: 'plain_text_input',
-        action_id: BLOCK.description,
-        multiline: true,
-        max_length: DESCRIPTION_MAX,
-        ...(o.prefill?.description
-          ? { initial_value: truncate(plain(o.prefill.description), DESCRIPTION_MAX) }
-          : {}),
-      },
-    },
+    descriptionInput(o.prefill?.description),
     {
       type: 'input',
       block_id: BLOCK.lead,

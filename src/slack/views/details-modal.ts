@@ -1,9 +1,10 @@
 import type { ModalView } from '@slack/types';
-import { DESCRIPTION_MAX, TITLE_MAX } from '../../incidents/declare.js';
+import { TITLE_MAX } from '../../incidents/declare.js';
 import { type DetailChange, parseServicesText } from '../../incidents/edit-details.js';
 import { type Incident, incidentRef } from '../../incidents/model.js';
 import { mention, plain, safe, truncate } from '../format.js';
 import { BLOCK, VIEW } from '../ids.js';
+import { descriptionInput } from './declare-modal.js';
 import { readMetadata, textValue, type ViewStateValues } from './view-state.js';
 
 /** Typed services as one line; the declare modal allows 1,000 characters for them too. */
@@ -44,19 +45,7 @@ export function detailsModal(i: Incident): ModalView {
           ...(services ? { initial_value: plain(services) } : {}),
         },
       },
-      {
-        type: 'input',
-        block_id: BLOCK.description,
-        optional: true,
-        label: { type: 'plain_text', text: 'Description' },
-        element: {
-          type: 'plain_text_input',
-          action_id: BLOCK.description,
-          multiline: true,
-          max_length: DESCRIPTION_MAX,
-          ...(i.description ? { initial_value: truncate(plain(i.description), DESCRIPTION_MAX) } : {}),
-        },
-      },
+      descriptionInput(i.description),
     ],
   };
 }

@@ -2,12 +2,10 @@ import type { ModalView } from '@slack/types';
 import { type Incident, incidentRef, severityLabel } from '../../incidents/model.js';
 import { mention } from '../format.js';
 import { BLOCK, VIEW } from '../ids.js';
-import { severityOptions } from './declare-modal.js';
+import { severityInput } from './declare-modal.js';
 import { readMetadata, selectedValue, type ViewStateValues } from './view-state.js';
 
 export function severityModal(i: Incident): ModalView {
-  const options = severityOptions();
-  const current = options.find((o) => o.value === String(i.severity));
   return {
     type: 'modal',
     callback_id: VIEW.severity,
@@ -15,19 +13,7 @@ export function severityModal(i: Incident): ModalView {
     submit: { type: 'plain_text', text: 'Change' },
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: JSON.stringify({ incidentId: i.id }),
-    blocks: [
-      {
-        type: 'input',
-        block_id: BLOCK.severity,
-        label: { type: 'plain_text', text: 'Severity' },
-        element: {
-          type: 'radio_buttons',
-          action_id: BLOCK.severity,
-          options,
-          ...(current ? { initial_option: current } : {}),
-        },
-      },
-    ],
+    blocks: [severityInput(i.severity)],
   };
 }
 
