@@ -47,6 +47,20 @@ const runReminders = async () => {
   await h.bot.scheduler.run(REMINDER_JOB);
   await h.idle();
 };
+/** A second process on the same database (a restart) runs the reminder job once. */
+const runRemindersInSecondProcess = async () => {
+  const second = createApp({
+    config: h.config,
+    db: h.db,
+    logger: createLogger('error'),
+    clock: h.clock,
+    retryConfig: { retries: 0 },
+    schedules: false,
+  });
+  await second.scheduler.run(REMINDER_JOB);
+  await second.deps.tasks.idle();
+  await h.idle();
+};
 const at = async (iso: string) => {
   h.clock.set(iso);
   await runReminders();
@@ -171,17 +185,7 @@ describe('root-cause reminders', () => {
     expect(h.sim.dms(alice)).toHaveLength(1);
 
     // A second process on the same database (a restart): the slot is already claimed.
-    const second = createApp({
-      config: h.config,
-      db: h.db,
-      logger: createLogger('error'),
-      clock: h.clock,
-      retryConfig: { retries: 0 },
-      schedules: false,
-    });
-    await second.scheduler.run(REMINDER_JOB);
-    await second.deps.tasks.idle();
-    await h.idle();
+    await runRemindersInSecondProcess();
     expect(h.sim.dms(alice)).toHaveLength(1);
 
     await at('2026-11-25T15:10:00Z'); // Wednesday
@@ -253,17 +257,7 @@ describe('follow-ups', () => {
     await at('2026-11-26T09:01:00Z'); // Thursday: 1 day overdue
     expect(dmText(bob)[1]).toContain('1 day overdue');
 
-    const second = createApp({
-      config: h.config,
-      db: h.db,
-      logger: createLogger('error'),
-      clock: h.clock,
-      retryConfig: { retries: 0 },
-      schedules: false,
-    });
-    await second.scheduler.run(REMINDER_JOB);
-    await second.deps.tasks.idle();
-    await h.idle();
+    await runRemindersInSecondProcess();
     expect(h.sim.dms(bob)).toHaveLength(2);
 
     // Snooze from the DM until Tuesday: nothing Friday or Monday, again on Tuesday.
