@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { DemoContext } from './demo/context.js';
+import { type DemoContext, demoContext } from './demo/context.js';
 import { startStack } from './stack.js';
 
 /**
@@ -22,18 +22,7 @@ async function main(): Promise<void> {
         .map((l, i) => `${i === 0 ? '» ' : '  '}${l}`)
         .join('\n'),
     );
-  const d: DemoContext = {
-    sim: stack.sim,
-    bot: stack.bot,
-    db: stack.db,
-    clock: stack.clock,
-    send: stack.send,
-    person: (id) => stack.person(id),
-    idle: () => stack.idle(),
-    narrate,
-    say: narrate,
-    show: (ch) => out(stack.sim.render(ch)),
-  };
+  const d = demoContext(stack, narrate, out);
   out(`Firebreak demo — local Slack at ${stack.sim.url}, bot at ${stack.botUrl}`);
   out(
     `Workspace: alice (New York), bob (Berlin), carol (Kolkata), dave (UTC); #general, #incidents, #eng-leads, #random`,

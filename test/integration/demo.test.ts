@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { DemoContext } from '../../src/simulator/demo/context.js';
+import { demoContext } from '../../src/simulator/demo/context.js';
 import { scene } from '../../src/simulator/demo/scenes/01-help.js';
 import { startHarness } from '../helpers/harness.js';
 
@@ -7,19 +7,7 @@ it('demo scene 01 shows dave the help, resolved for reading', async () => {
   const h = await startHarness();
   const lines: string[] = [];
   try {
-    const d: DemoContext = {
-      sim: h.sim,
-      bot: h.bot,
-      db: h.db,
-      clock: h.clock,
-      send: h.send,
-      person: (id) => h.person(id),
-      idle: () => h.idle(),
-      narrate: (t) => lines.push(t),
-      say: (t) => lines.push(t),
-      show: (ch) => lines.push(h.sim.render(ch)),
-    };
-    await scene(d);
+    await scene(demoContext(h, (t) => lines.push(t)));
   } finally {
     await h.close();
   }

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { DemoContext } from '../../src/simulator/demo/context.js';
+import { demoContext } from '../../src/simulator/demo/context.js';
 import run from '../../src/simulator/demo/scenes/02-lifecycle.js';
 import { startHarness } from '../helpers/harness.js';
 
@@ -10,19 +10,7 @@ it('the lifecycle demo scene plays through', async () => {
     lines.push(l);
   };
   try {
-    const d: DemoContext = {
-      sim: h.sim as DemoContext['sim'],
-      bot: h.bot,
-      db: h.db,
-      clock: h.clock,
-      send: h.send as DemoContext['send'],
-      person: (id) => h.person(id) as ReturnType<DemoContext['person']>,
-      idle: () => h.idle(),
-      say,
-      narrate: say,
-      show: (ch) => say(h.sim.render(ch)),
-    };
-    await run(d);
+    await run(demoContext(h, say));
   } finally {
     await h.close();
   }

@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
+import { demoContext } from '../../src/simulator/demo/context.js';
 import run from '../../src/simulator/demo/scenes/04-resolution.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
@@ -10,14 +11,7 @@ afterEach(async () => {
 it('the resolution demo scene runs end to end and tells what people see', async () => {
   h = await startHarness({ now: '2026-11-23T14:00:00Z' });
   const lines: string[] = [];
-  await run({
-    sim: h.sim,
-    person: (id) => h.person(id),
-    idle: () => h.idle(),
-    clock: h.clock,
-    say: (l) => lines.push(l),
-    bot: h.bot,
-  });
+  await run(demoContext(h, (l) => lines.push(l)));
   const out = lines.join('\n');
   expect(out).toContain('resolved');
   expect(out).toMatch(/Time to resolve/);

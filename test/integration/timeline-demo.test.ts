@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { demoContext } from '../../src/simulator/demo/context.js';
 import run from '../../src/simulator/demo/scenes/03-timeline.js';
 import { startHarness } from '../helpers/harness.js';
 
@@ -6,13 +7,7 @@ it('the timeline demo scene plays through: captures, a note, an edit, redaction 
   const h = await startHarness();
   const lines: string[] = [];
   try {
-    await run({
-      sim: h.sim,
-      person: (id) => h.person(id),
-      idle: () => h.idle(),
-      clock: h.clock,
-      say: (l) => lines.push(l),
-    });
+    await run(demoContext(h, (l) => lines.push(l)));
   } finally {
     await h.close();
   }

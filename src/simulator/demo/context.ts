@@ -3,6 +3,7 @@ import type { Db } from '../../db/client.js';
 import type { FakeClock } from '../../incidents/clock.js';
 import type { SimPerson } from '../person.js';
 import type { SlackSender } from '../sender.js';
+import type { Stack } from '../stack.js';
 import type { SimulatorImpl } from '../web-api.js';
 
 /**
@@ -26,4 +27,27 @@ export interface DemoContext {
   say(text: string): void;
   /** Prints what people see in a channel (topic, messages, threads, buttons). */
   show(channelIdOrName: string): void;
+}
+
+/**
+ * The context of a running stack: narration goes to `narrate`, what a channel shows to `print`
+ * (`npm run demo` prints both; tests collect them).
+ */
+export function demoContext(
+  stack: Pick<Stack, 'sim' | 'bot' | 'db' | 'clock' | 'send' | 'person' | 'idle'>,
+  narrate: (text: string) => void,
+  print: (text: string) => void = narrate,
+): DemoContext {
+  return {
+    sim: stack.sim,
+    bot: stack.bot,
+    db: stack.db,
+    clock: stack.clock,
+    send: stack.send,
+    person: (id) => stack.person(id),
+    idle: () => stack.idle(),
+    narrate,
+    say: narrate,
+    show: (ch) => print(stack.sim.render(ch)),
+  };
 }
