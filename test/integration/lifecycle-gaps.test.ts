@@ -10,6 +10,7 @@ import { createLogger } from '../../src/log.js';
 import { tzLabel, tzOffsetSeconds } from '../../src/simulator/workspace.js';
 import { setupIncident } from '../../src/slack/incident-setup.js';
 import { makeIncident } from '../helpers/db.js';
+import { BACKGROUND_TITLES } from '../helpers/fixtures.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
 const { alice, bob, carol } = WS.users;
@@ -342,15 +343,7 @@ describe('editing services and description', () => {
 describe('editing details makes the recurrence engine look again', () => {
   it('a vague title says nothing; describing the problem and its service brings the warning', async () => {
     const at = new Date('2026-10-24T09:00:00Z');
-    const background = [
-      'Search results stale after reindex job stalled',
-      'Login emails delayed by mail provider throttling',
-      'Mobile app crashes on launch for Android 14',
-      'Billing invoices generated twice for annual plans',
-      'CDN serving old assets after cache purge failed',
-      'Kafka consumer lag on the events pipeline',
-    ];
-    for (const title of background) {
+    for (const title of BACKGROUND_TITLES) {
       makeIncident(h.db, {
         title,
         description: `${title}. Fixed.`,

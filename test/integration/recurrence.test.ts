@@ -7,6 +7,7 @@ import { RECURRENCE_WARM_JOB } from '../../src/recurrence/jobs.js';
 import { recurrenceReady } from '../../src/recurrence/store.js';
 import type { SimMessage } from '../../src/simulator/types.js';
 import { makeIncident } from '../helpers/db.js';
+import { BACKGROUND_TITLES } from '../helpers/fixtures.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
 const { alice, bob, carol } = WS.users;
@@ -31,12 +32,7 @@ function seed(over: Partial<NewIncident>): Incident {
 /** Background: incidents about other things, so common words are common. */
 function seedBackground(): void {
   const titles = [
-    'Search results stale after reindex job stalled',
-    'Login emails delayed by mail provider throttling',
-    'Mobile app crashes on launch for Android 14',
-    'Billing invoices generated twice for annual plans',
-    'CDN serving old assets after cache purge failed',
-    'Kafka consumer lag on the events pipeline',
+    ...BACKGROUND_TITLES,
     'Office VPN drops connections every hour',
     'Analytics dashboard shows no data for yesterday',
   ];

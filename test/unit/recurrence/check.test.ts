@@ -6,6 +6,7 @@ import { checkRecurrence, markShown, releaseLinks, rootCauseEchoes } from '../..
 import { learnedTermFactors, recordFeedback } from '../../../src/recurrence/feedback.js';
 import { engineFor, indexIncident } from '../../../src/recurrence/store.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
+import { BACKGROUND_TITLES } from '../../helpers/fixtures.js';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-23T09:00:00Z');
@@ -19,15 +20,7 @@ function inc(over: Partial<NewIncident>): Incident {
 
 beforeEach(() => {
   db = testDb();
-  for (const [i, t] of [
-    'Search results stale after reindex job stalled',
-    'Login emails delayed by mail provider throttling',
-    'Mobile app crashes on launch for Android 14',
-    'Billing invoices generated twice for annual plans',
-    'CDN serving old assets after cache purge failed',
-    'Kafka consumer lag on the events pipeline',
-  ].entries())
-    inc({ title: t, declaredAt: past(100 + i) });
+  for (const [i, t] of BACKGROUND_TITLES.entries()) inc({ title: t, declaredAt: past(100 + i) });
 });
 
 describe('checkRecurrence', () => {

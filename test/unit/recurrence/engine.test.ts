@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type RecurrenceDoc, RecurrenceEngine } from '../../../src/recurrence/engine.js';
 import { signatures, words } from '../../../src/recurrence/tokenize.js';
 import { confidence, DEFAULT_POLICY, shouldWarn } from '../../../src/recurrence/warn.js';
+import { BACKGROUND_TITLES } from '../../helpers/fixtures.js';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -17,15 +18,7 @@ const doc = (title: string, over: Partial<RecurrenceDoc> = {}): RecurrenceDoc =>
 });
 
 function corpus(e: RecurrenceEngine): void {
-  for (const t of [
-    'Search results stale after reindex job stalled',
-    'Login emails delayed by mail provider throttling',
-    'Mobile app crashes on launch for Android 14',
-    'Billing invoices generated twice for annual plans',
-    'CDN serving old assets after cache purge failed',
-    'Kafka consumer lag on the events pipeline',
-  ])
-    e.upsert(doc(t));
+  for (const t of BACKGROUND_TITLES) e.upsert(doc(t));
 }
 
 describe('tokenize', () => {
