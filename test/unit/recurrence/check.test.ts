@@ -76,27 +76,22 @@ describe('checkRecurrence', () => {
     const r = checkRecurrence(db, a.id, NOW);
     const link = r?.warnings[0]?.link ?? r?.possible[0]?.link;
     expect(link?.relatedId).toBe(old.id);
-    const q = engineFor(db).rank({
+    // A later incident of the same kind, ranked before and after the judgement.
+    const probe = {
       id: -1,
       at: NOW.getTime(),
       title: 'Upgrade jackson-databind to 2.17',
       description: '',
       services: [],
       tags: [],
-    });
+    };
+    const q = engineFor(db).rank(probe);
     const before = q.find((m) => m.id === old.id)?.score ?? 0;
     recordFeedback(db, link?.id ?? 0, 'unrelated', 'U0BOB', NOW);
     const factors = learnedTermFactors(db);
     expect(factors.get('jackson')).toBeLessThan(1);
     for (const [t, f] of factors) engineFor(db).setTermFactor(t, f);
-    const after = engineFor(db).rank({
-      id: -1,
-      at: NOW.getTime(),
-      title: 'Upgrade jackson-databind to 2.17',
-      description: '',
-      services: [],
-      tags: [],
-    });
+    const after = engineFor(db).rank(probe);
     expect(after.find((m) => m.id === old.id)?.score ?? 0).toBeLessThan(before);
     // Re-checking the same incident never brings the pair back.
     const again = checkRecurrence(db, a.id, NOW);
