@@ -2,6 +2,7 @@ import type { Db } from '../../src/db/client.js';
 import { openMigratedDb } from '../../src/db/migrate.js';
 import { incidents } from '../../src/db/schema.js';
 import type { Incident, NewIncident } from '../../src/incidents/model.js';
+import { getIncidentByNumber } from '../../src/incidents/queries.js';
 
 /** A fresh in-memory database with the real migrations applied. */
 export function testDb(): Db {
@@ -28,4 +29,11 @@ export function makeIncident(db: Db, over: Partial<NewIncident> = {}): Incident 
     })
     .returning()
     .get();
+}
+
+/** The channel of INC-n; throws when it has none (its setup failed or has not run yet). */
+export function channelOfIncident(db: Db, n: number): string {
+  const i = getIncidentByNumber(db, n);
+  if (!i?.channelId) throw new Error(`INC-${n} has no channel`);
+  return i.channelId;
 }

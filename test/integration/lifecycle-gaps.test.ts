@@ -9,7 +9,7 @@ import { RESUME_SETUP_JOB } from '../../src/incidents/setup-jobs.js';
 import { createLogger } from '../../src/log.js';
 import { tzLabel, tzOffsetSeconds } from '../../src/simulator/workspace.js';
 import { setupIncident } from '../../src/slack/incident-setup.js';
-import { makeIncident } from '../helpers/db.js';
+import { channelOfIncident, makeIncident } from '../helpers/db.js';
 import { BACKGROUND_TITLES } from '../helpers/fixtures.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
@@ -23,11 +23,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const channelOf = (n: number) => {
-  const i = getIncidentByNumber(h.db, n);
-  if (!i?.channelId) throw new Error(`INC-${n} has no channel`);
-  return i.channelId;
-};
+const channelOf = (n: number) => channelOfIncident(h.db, n);
 const summary = (ch: string) => {
   const pin = h.sim.pins(ch)[0];
   if (!pin) throw new Error('no pinned summary');

@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
+import { channelOfIncident } from '../helpers/db.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
 const { alice, bob, carol } = WS.users;
@@ -14,11 +15,7 @@ afterEach(async () => {
 });
 
 const incChannels = () => h.sim.channels().filter((c) => c.name.startsWith('inc-'));
-const channelOf = (n: number) => {
-  const i = getIncidentByNumber(h.db, n);
-  if (!i?.channelId) throw new Error(`INC-${n} has no channel`);
-  return i.channelId;
-};
+const channelOf = (n: number) => channelOfIncident(h.db, n);
 const summaryOf = (ch: string) => {
   const pin = h.sim.pins(ch)[0];
   if (!pin) throw new Error('no pinned summary');

@@ -6,7 +6,7 @@ import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { RECURRENCE_WARM_JOB } from '../../src/recurrence/jobs.js';
 import { recurrenceReady } from '../../src/recurrence/store.js';
 import type { SimMessage } from '../../src/simulator/types.js';
-import { makeIncident } from '../helpers/db.js';
+import { channelOfIncident, makeIncident } from '../helpers/db.js';
 import { BACKGROUND_TITLES } from '../helpers/fixtures.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
@@ -41,11 +41,7 @@ function seedBackground(): void {
   }
 }
 
-const channelOf = (n: number): string => {
-  const c = getIncidentByNumber(h.db, n)?.channelId;
-  if (!c) throw new Error(`INC-${n} has no channel`);
-  return c;
-};
+const channelOf = (n: number) => channelOfIncident(h.db, n);
 const shown = (m: SimMessage | undefined) => h.sim.renderBlocks(m?.blocks, m?.text);
 const botMessages = (ch: string) => h.sim.messages(ch).filter((m) => m.user === WS.botUser);
 const recurrenceMessages = (ch: string) =>
