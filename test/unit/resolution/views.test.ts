@@ -1,5 +1,6 @@
 import type { ViewStateValue } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
+import type { FollowUp } from '../../../src/incidents/model.js';
 import { resolveIncident } from '../../../src/incidents/resolve.js';
 import { blockTextLength, validateBlocks, validateView } from '../../../src/simulator/blockkit.js';
 import { BLOCK } from '../../../src/slack/ids.js';
@@ -18,6 +19,23 @@ import { makeIncident, testDb } from '../../helpers/db.js';
 const CATS = ['deploy/change', 'configuration', 'unknown'];
 const now = new Date('2026-11-23T11:00:00Z');
 const HUGE = `<!channel> ${'x&<>'.repeat(2000)}`;
+
+/** An open follow-up of bob's with a hostile 500-character text. */
+const longFollowUp = (over: Pick<FollowUp, 'id' | 'incidentId'> & Partial<FollowUp>): FollowUp => ({
+  text: HUGE.slice(0, 500),
+  ownerId: 'U0BOB',
+  dueDate: '2026-12-01',
+  status: 'open',
+  createdBy: 'U0ALICE',
+  createdAt: now,
+  doneAt: null,
+  doneBy: null,
+  snoozedUntil: null,
+  sourceKey: null,
+  sourceChannel: null,
+  sourceTs: null,
+  ...over,
+});
 
 describe('resolution modal', () => {
   it('is valid Block Kit with 5 follow-up rows, prefilled services and a default time of now', () => {
@@ -111,22 +129,7 @@ describe('resolution message', () => {
       rootCausePending: true,
       contributingFactors: Array.from({ length: 20 }, () => HUGE.slice(0, 199)),
     };
-    const fus = Array.from({ length: 30 }, (_, n) => ({
-      id: n,
-      incidentId: inc.id,
-      text: HUGE.slice(0, 500),
-      ownerId: 'U0BOB',
-      dueDate: '2026-12-01',
-      status: 'open',
-      createdBy: 'U0ALICE',
-      createdAt: now,
-      doneAt: null,
-      doneBy: null,
-      snoozedUntil: null,
-      sourceKey: null,
-      sourceChannel: null,
-      sourceTs: null,
-    }));
+    const fus = Array.from({ length: 30 }, (_, n) => longFollowUp({ id: n, incidentId: inc.id }));
     const { blocks, text } = resolutionMessage(resolved, fus, 'U0ALICE');
     expect(validateBlocks(blocks, 'message')).toEqual([]);
     expect(blockTextLength(blocks)).toBeLessThan(12_000);
@@ -148,22 +151,7 @@ describe('follow-up lists, reminders and modals', () => {
       resolvedAt: now,
       rootCausePending: true,
     });
-    const f = {
-      id: 1,
-      incidentId: inc.id,
-      text: HUGE.slice(0, 500),
-      ownerId: 'U0BOB',
-      dueDate: '2026-11-20',
-      status: 'open',
-      createdBy: 'U0ALICE',
-      createdAt: now,
-      doneAt: null,
-      doneBy: null,
-      snoozedUntil: null,
-      sourceKey: null,
-      sourceChannel: null,
-      sourceTs: null,
-    };
+    const f = longFollowUp({ id: 1, incidentId: inc.id, dueDate: '2026-11-20' });
     const items = Array.from({ length: 40 }, (_, n) => ({ followUp: { ...f, id: n + 1 }, incident: inc }));
     const list = followUpListMessage(items, 'all', '2026-11-23', 'All open follow-ups');
     expect(validateBlocks(list.blocks, 'message')).toEqual([]);
