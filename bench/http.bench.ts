@@ -66,6 +66,11 @@ export async function run(): Promise<void> {
     console.log(
       `  without hooks   p50 ${fmt(ackOnly.p50, 2)} ms  p99 ${fmt(ackOnly.p99, 2)} ms  (${fmt(TOTAL / (ackOnly.wall / 1000), 0)} req/s) → ratio p50 ${fmt(ackOnly.p50 / floor.p50, 2)}×  p99 ${fmt(ackOnly.p99 / floor.p99, 2)}×`,
     );
+    // Bolt's own floor: `/incident help` does no database work and calls no Web API.
+    const help = await measure(b.url, () => 'help', INCIDENT_CHANNEL);
+    console.log(
+      `  /incident help  p50 ${fmt(help.p50, 2)} ms  p99 ${fmt(help.p99, 2)} ms  (${fmt(TOTAL / (help.wall / 1000), 0)} req/s) → ratio p50 ${fmt(help.p50 / floor.p50, 2)}×  p99 ${fmt(help.p99 / floor.p99, 2)}×  (Bolt and the router alone)`,
+    );
     if (hasNote)
       console.log(
         `  notes stored    ${stored} of ${2 * TOTAL}${stored === 2 * TOTAL ? '' : '  ← MISSING NOTES'}`,

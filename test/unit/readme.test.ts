@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { envSchema } from '../../src/config.js';
-import { allSubcommands } from '../../src/slack/listeners/commands/index.js';
-import { helpText } from '../../src/slack/listeners/commands/help.js';
+import { envSchema, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
+import { helpText } from '../../src/slack/listeners/commands/help.js';
+import { allSubcommands } from '../../src/slack/listeners/commands/index.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const deps = { config: loadConfig({ SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 'secret' }) } as unknown as Deps;
+const deps = {
+  config: loadConfig({ SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 'secret' }),
+} as unknown as Deps;
 
 describe('README', () => {
   const subs = allSubcommands(deps);

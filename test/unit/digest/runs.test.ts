@@ -13,13 +13,19 @@ import { testDb } from '../../helpers/db.js';
 const t0 = new Date('2026-11-23T09:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
 
+/** The claim a test expects to get; fails the test (not with a TypeError later) when there is none. */
+function claimed<T>(claim: T | null | undefined): T {
+  if (claim == null) throw new Error('expected the week to be claimed');
+  return claim;
+}
+
 describe('digest week claims', () => {
   it('one claim at a time; a posted week is never claimed again', () => {
     const db = testDb();
-    const c1 = claimWeek(db, '2026-11-16', t0);
-    expect(c1?.attempt).toBe(1);
+    const c1 = claimed(claimWeek(db, '2026-11-16', t0));
+    expect(c1.attempt).toBe(1);
     expect(claimWeek(db, '2026-11-16', at(1000))).toBeNull();
-    expect(markPosted(db, c1!, at(2000))).toBe(true);
+    expect(markPosted(db, c1, at(2000))).toBe(true);
     expect(claimWeek(db, '2026-11-16', at(LEASE_MS * 10))).toBeNull();
     expect(getRun(db, '2026-11-16')?.status).toBe('posted');
     expect(unpostedWeeks(db)).toEqual([]);
@@ -27,17 +33,17 @@ describe('digest week claims', () => {
 
   it('a failed week is retried after its back-off, and the old claimer is fenced out', () => {
     const db = testDb();
-    const c1 = claimWeek(db, '2026-11-16', t0)!;
+    const c1 = claimed(claimWeek(db, '2026-11-16', t0));
     expect(markFailed(db, c1, t0, 'boom')).toBe(true);
     expect(unpostedWeeks(db).map((r) => r.weekStart)).toEqual(['2026-11-16']);
     expect(claimWeek(db, '2026-11-16', at(30_000))).toBeNull(); // back-off 1 min
-    const c2 = claimWeek(db, '2026-11-16', at(61_000));
-    expect(c2?.attempt).toBe(2);
+    const c2 = claimed(claimWeek(db, '2026-11-16', at(61_000)));
+    expect(c2.attempt).toBe(2);
     // The first claimer cannot mark anything any more.
     expect(markPosted(db, c1, at(62_000))).toBe(false);
     expect(recordSummary(db, c1, 'C0DIGEST', '1.0')).toBe(false);
-    expect(recordSummary(db, c2!, 'C0DIGEST', '2.0')).toBe(true);
-    expect(markPosted(db, c2!, at(63_000))).toBe(true);
+    expect(recordSummary(db, c2, 'C0DIGEST', '2.0')).toBe(true);
+    expect(markPosted(db, c2, at(63_000))).toBe(true);
     expect(getRun(db, '2026-11-16')).toMatchObject({
       status: 'posted',
       ts: '2.0',
