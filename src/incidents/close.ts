@@ -5,6 +5,7 @@ import { incidents } from '../db/schema.js';
 import { addTimelineEvent } from './add-timeline-event.js';
 import { DomainError } from './errors.js';
 import { type Incident, incidentRef } from './model.js';
+import { loadIncident } from './verb-helpers.js';
 
 /**
  * Closing ends an incident's life after resolution. Whether its channel is archived follows
@@ -31,8 +32,7 @@ export function closeIncident(
   input: { incidentId: number; userId: string },
 ): CloseResult {
   return db.transaction((tx) => {
-    const before = tx.select().from(incidents).where(eq(incidents.id, input.incidentId)).get();
-    if (!before) throw new DomainError('not_found', 'That incident no longer exists.');
+    const before = loadIncident(tx, input.incidentId);
     if (before.status === 'closed')
       throw new DomainError('invalid_state', `${incidentRef(before)} is already closed.`);
     if (before.status !== 'resolved')

@@ -4,6 +4,7 @@ import { incidents } from '../db/schema.js';
 import { addTimelineEvent } from './add-timeline-event.js';
 import { DomainError, invalid } from './errors.js';
 import { type Incident, incidentRef } from './model.js';
+import { loadIncident } from './verb-helpers.js';
 
 /**
  * Reopens a resolved incident: back to investigating, the resolution time cleared so the next
@@ -18,8 +19,7 @@ export function reopenIncident(
   const reason = input.reason?.trim() ?? '';
   if (reason.length > 3000) throw invalid('Keep the reason under 3,000 characters.');
   return db.transaction((tx) => {
-    const before = tx.select().from(incidents).where(eq(incidents.id, input.incidentId)).get();
-    if (!before) throw new DomainError('not_found', 'That incident no longer exists.');
+    const before = loadIncident(tx, input.incidentId);
     if (before.status === 'closed')
       throw new DomainError(
         'invalid_state',

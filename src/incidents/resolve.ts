@@ -10,6 +10,7 @@ import {
   validateFollowUp,
 } from './follow-ups.js';
 import { type FollowUp, type Incident, incidentRef, isOpen } from './model.js';
+import { loadIncident } from './verb-helpers.js';
 
 /**
  * Resolving an incident: what fixed it, why it happened (or "not known yet", which keeps the lead
@@ -102,8 +103,7 @@ export function resolveIncident(
   const pending = rootCause.length === 0;
 
   return db.transaction((tx) => {
-    const before = tx.select().from(incidents).where(eq(incidents.id, input.incidentId)).get();
-    if (!before) throw new DomainError('not_found', 'That incident no longer exists.');
+    const before = loadIncident(tx, input.incidentId);
     if (!isOpen(before))
       throw new DomainError(
         'invalid_state',

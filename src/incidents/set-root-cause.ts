@@ -2,9 +2,10 @@ import { and, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import { addTimelineEvent } from './add-timeline-event.js';
-import { DomainError, invalid } from './errors.js';
+import { invalid } from './errors.js';
 import type { Incident } from './model.js';
 import { MAX_FACTORS, RESOLVE_FIELD, TEXT_MAX, validateCategory } from './resolve.js';
+import { loadIncident } from './verb-helpers.js';
 
 /**
  * Writes (or rewrites) the root cause at any time; it ends the daily reminder of an incident that
@@ -32,8 +33,7 @@ export function setRootCause(
   if (factors.length > MAX_FACTORS)
     throw invalid(`List at most ${MAX_FACTORS} contributing factors.`, RESOLVE_FIELD.factors);
   return db.transaction((tx) => {
-    const before = tx.select().from(incidents).where(eq(incidents.id, input.incidentId)).get();
-    if (!before) throw new DomainError('not_found', 'That incident no longer exists.');
+    const before = loadIncident(tx, input.incidentId);
     const incident = tx
       .update(incidents)
       .set({
