@@ -2,10 +2,12 @@ import type { WebClient } from '@slack/web-api';
 import { Cron } from 'croner';
 import type { Deps } from '../deps.js';
 import type { Job } from '../schedule.js';
+import { postOnce } from '../slack/post-once.js';
 import { buildDigest, isQuietWeek } from './build.js';
 import { renderChart } from './chart.js';
 import { renderDetails, renderSummary } from './render.js';
 import {
+  beginStep,
   claimWeek,
   getRun,
   markFailed,
@@ -54,23 +56,28 @@ export async function postDigestWeek(
     let where = claim.run.ts && claim.run.channel ? { channel: claim.run.channel, ts: claim.run.ts } : null;
     if (!where) {
       const summary = renderSummary(digest);
-      const res = await client.chat.postMessage({
+      const key = `digest:${week.key}:summary`;
+      const res = await postOnce(client, {
+        key,
+        ...beginStep(db, key, clock.now()),
         channel,
         text: summary.text,
         blocks: summary.blocks,
         unfurl_links: false,
         unfurl_media: false,
       });
-      if (!res.ts) throw new Error('chat.postMessage returned no ts');
-      where = { channel: res.channel ?? channel, ts: res.ts };
+      where = { channel: res.channel, ts: res.ts };
       if (!recordSummary(db, claim, where.channel, where.ts))
         throw new Error(`lost the claim on digest ${week.key} while posting`);
+      markStepDone(db, key, clock.now(), { ts: res.ts });
     }
     if (!isQuietWeek(digest)) {
       const detailsKey = `digest:${week.key}:details`;
       if (!stepDone(db, detailsKey)) {
         const details = renderDetails(digest);
-        const res = await client.chat.postMessage({
+        const res = await postOnce(client, {
+          key: detailsKey,
+          ...beginStep(db, detailsKey, clock.now()),
           channel: where.channel,
           thread_ts: where.ts,
           text: details.text,
@@ -78,7 +85,7 @@ export async function postDigestWeek(
           unfurl_links: false,
           unfurl_media: false,
         });
-        markStepDone(db, detailsKey, clock.now(), { ts: res.ts ?? null });
+        markStepDone(db, detailsKey, clock.now(), { ts: res.ts });
       }
       const chartKey = `digest:${week.key}:chart`;
       if (!stepDone(db, chartKey)) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, ne } from 'drizzle-orm';
+import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { digestRuns, effects } from '../db/schema.js';
 
@@ -100,4 +100,25 @@ export function markStepDone(db: Db, key: string, now: Date, result: Record<stri
     .values({ key, kind: 'digest', status: 'done', attempts: 1, result, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({ target: effects.key, set: { status: 'done', result, updatedAt: now } })
     .run();
+}
+
+export interface StepStart {
+  /** When the step's first attempt started. */
+  since: Date;
+  /** An earlier attempt started this step and did not finish: it may have reached Slack. */
+  resume: boolean;
+}
+
+/** Records an attempt at a step before it calls Slack, so a retry knows whether to look first. */
+export function beginStep(db: Db, key: string, now: Date): StepStart {
+  const row = db
+    .insert(effects)
+    .values({ key, kind: 'digest', status: 'pending', attempts: 1, createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({
+      target: effects.key,
+      set: { attempts: sql`${effects.attempts} + 1`, updatedAt: now },
+    })
+    .returning()
+    .get();
+  return { since: row.createdAt, resume: row.attempts > 1 };
 }

@@ -29,6 +29,13 @@ export const WS = {
   channels: { general: 'C0GENERAL', announce: 'C0ANNOUNCE', digest: 'C0DIGEST', random: 'C0RANDOM' },
 } as const;
 
+export interface FaultOptions {
+  /** How many matching calls the fault hits (default 1). */
+  times?: number;
+  /** Only calls whose arguments (as parsed, token removed) satisfy this are hit. */
+  when?: (args: Record<string, unknown>) => boolean;
+}
+
 export interface SimulatorOptions {
   /** Source of message ts / event_time (the harness passes the bot's FakeClock). Default: system clock. */
   clock?: Clock;
@@ -59,7 +66,7 @@ export interface Simulator {
 
   // --- fault injection and the call log ---
   /** The next `times` (default 1) calls of `method` (or '*') fail/slow down as described. */
-  fault(method: string, fault: Fault, opts?: { times?: number }): void;
+  fault(method: string, fault: Fault, opts?: FaultOptions): void;
   clearFaults(): void;
   /** Every Web API call so far (optionally of one method), oldest first. */
   calls(method?: string): CallRecord[];

@@ -151,6 +151,10 @@ export type StateValue = { type: string } & Record<string, unknown>;
 export type Fault =
   | { status: 429; retryAfter?: number }
   | { status: 500 | 502 | 503 }
+  /** The call takes effect, then the bot gets this HTTP status instead of the answer. */
+  | { status: 500 | 502 | 503; afterEffect: true }
+  /** The call takes effect, then the connection is closed without an answer. */
+  | { dropAfterEffect: true }
   | { delayMs: number }
   | { error: string };
 

@@ -5,7 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { type Clock, systemClock } from '../incidents/clock.js';
-import { type PostAsUserOptions, type Simulator, type SimulatorOptions, WS } from './api.js';
+import {
+  type FaultOptions,
+  type PostAsUserOptions,
+  type Simulator,
+  type SimulatorOptions,
+  WS,
+} from './api.js';
 import { blockTextLength, type Surface, validateBlocks, validateView } from './blockkit.js';
 import { renderBlocks, renderChannel } from './render.js';
 import type {
@@ -234,10 +240,13 @@ function assignIds(blocks: AnyBlock[]): void {
   }
 }
 
+type LostAnswerFault = Extract<Fault, { afterEffect: true } | { dropAfterEffect: true }>;
+
 interface FaultEntry {
   method: string;
   fault: Fault;
   remaining: number;
+  when?: (args: Args) => boolean;
 }
 
 export class SimulatorImpl implements Simulator {
@@ -250,6 +259,8 @@ export class SimulatorImpl implements Simulator {
   readonly botEvents: Set<string>;
   private server: Server;
   private faults: FaultEntry[] = [];
+  /** Requests whose effect happens but whose answer is replaced by a 5xx or a dropped connection. */
+  private lostAnswer = new WeakMap<ServerResponse, LostAnswerFault>();
   private log: CallRecord[] = [];
   private inflight = 0;
   private deliver: ((event: Obj) => Promise<unknown>) | undefined;
@@ -303,8 +314,13 @@ export class SimulatorImpl implements Simulator {
 
   // ---------------------------------------------------------------- faults & log
 
-  fault(method: string, fault: Fault, opts: { times?: number } = {}): void {
-    this.faults.push({ method, fault, remaining: opts.times ?? 1 });
+  fault(method: string, fault: Fault, opts: FaultOptions = {}): void {
+    this.faults.push({
+      method,
+      fault,
+      remaining: opts.times ?? 1,
+      ...(opts.when ? { when: opts.when } : {}),
+    });
   }
   clearFaults(): void {
     this.faults = [];
@@ -316,8 +332,10 @@ export class SimulatorImpl implements Simulator {
     this.log = [];
   }
 
-  private takeFault(method: string): Fault | undefined {
-    const f = this.faults.find((x) => (x.method === method || x.method === '*') && x.remaining > 0);
+  private takeFault(method: string, args: Args): Fault | undefined {
+    const f = this.faults.find(
+      (x) => (x.method === method || x.method === '*') && x.remaining > 0 && (x.when?.(args) ?? true),
+    );
     if (!f) return undefined;
     f.remaining--;
     if (f.remaining <= 0) this.faults.splice(this.faults.indexOf(f), 1);
@@ -356,8 +374,14 @@ export class SimulatorImpl implements Simulator {
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : asString(args.token);
     delete args.token;
 
-    const fault = this.takeFault(method);
-    if (fault && 'delayMs' in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
+    let fault = this.takeFault(method, args);
+    const delayMs = fault && 'delayMs' in fault ? fault.delayMs : 0;
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+    if (fault && ('afterEffect' in fault || 'dropAfterEffect' in fault)) {
+      // The call runs as usual; only its answer is lost (see answer()).
+      this.lostAnswer.set(res, fault);
+      fault = undefined;
+    }
     if (fault && 'status' in fault) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (fault.status === 429) headers['retry-after'] = String(fault.retryAfter ?? 1);
@@ -415,6 +439,24 @@ export class SimulatorImpl implements Simulator {
   }
 
   private answer(res: ServerResponse, method: string, args: Args, status: number, body: Obj): void {
+    const lost = this.lostAnswer.get(res);
+    if (lost) {
+      // Slack did the work (or refused it) but the bot never hears which.
+      const dropped = 'dropAfterEffect' in lost;
+      this.record(
+        method,
+        args,
+        false,
+        dropped ? 'connection_dropped' : `http_${lost.status}`,
+        dropped ? 0 : lost.status,
+      );
+      if (dropped) res.destroy();
+      else
+        res
+          .writeHead(lost.status, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok: false, error: 'fatal_error' }));
+      return;
+    }
     this.record(method, args, body.ok === true, body.ok === true ? undefined : String(body.error), status);
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
   }
@@ -473,7 +515,7 @@ export class SimulatorImpl implements Simulator {
    * A message as the Web API returns it. `update`: chat.update's `message` (no ts or thread fields);
    * `payload`: inside an interaction payload (reactions without users), following Slack's samples.
    */
-  messageObj(m: SimMessage, shape: 'api' | 'update' | 'payload' = 'api'): Obj {
+  messageObj(m: SimMessage, shape: 'api' | 'update' | 'payload' = 'api', withMetadata = false): Obj {
     const all = this.ws.messages.get(m.channel) ?? [];
     const replies = all.filter((r) => r.thread_ts === m.ts && r.ts !== m.ts && !r.deleted);
     const out: Obj = { type: 'message' };
@@ -510,7 +552,8 @@ export class SimulatorImpl implements Simulator {
           ? { name: r.name, count: r.users.length }
           : { name: r.name, users: [...r.users], count: r.users.length },
       );
-    if (m.metadata !== undefined) out.metadata = m.metadata;
+    // Slack returns metadata to its poster, and in history/replies only with include_all_metadata.
+    if (withMetadata && m.metadata !== undefined) out.metadata = m.metadata;
     return out;
   }
 
@@ -879,7 +922,7 @@ export class SimulatorImpl implements Simulator {
       const page = list.slice(offset, offset + limit);
       const more = offset + limit < list.length;
       return {
-        messages: page.map((m) => this.messageObj(m)),
+        messages: page.map((m) => this.messageObj(m, 'api', asBool(a.include_all_metadata))),
         has_more: more,
         pin_count: ch.pins.length,
         response_metadata: { next_cursor: more ? String(offset + limit) : '' },
@@ -900,7 +943,7 @@ export class SimulatorImpl implements Simulator {
       const page = list.slice(offset, offset + limit);
       const more = offset + limit < list.length;
       return {
-        messages: page.map((m) => this.messageObj(m)),
+        messages: page.map((m) => this.messageObj(m, 'api', asBool(a.include_all_metadata))),
         has_more: more,
         response_metadata: { next_cursor: more ? String(offset + limit) : '' },
       };
@@ -940,7 +983,7 @@ export class SimulatorImpl implements Simulator {
       return {
         channel: ch.id,
         ts: m.ts,
-        message: this.messageObj(m),
+        message: this.messageObj(m, 'api', true),
         ...(warning ? { response_metadata: { messages: [`[WARN] ${warning}`] } } : {}),
       };
     },

@@ -23,6 +23,8 @@ export interface EffectContext {
   save(progress: EffectResult): void;
   /** 1 on the first attempt. */
   attempt: number;
+  /** When the first attempt started: whatever an earlier attempt did in Slack happened after it. */
+  startedAt: Date;
 }
 
 export type EffectRow = typeof effects.$inferSelect;
@@ -84,6 +86,7 @@ async function attemptEffect<T extends EffectResult>(
   const ctx: EffectContext = {
     progress: row.result ?? null,
     attempt: row.attempts,
+    startedAt: row.createdAt,
     save(progress) {
       db.update(effects)
         .set({ result: progress, updatedAt: clock.now() })

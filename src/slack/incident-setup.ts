@@ -8,6 +8,7 @@ import { getRoles } from '../incidents/roles.js';
 import { incidentChannelName } from './channel-name.js';
 import { describeError, type EffectContext, runEffect, slackErrorCode } from './effects.js';
 import { safe } from './format.js';
+import { postOnce } from './post-once.js';
 import { refreshIncidentSurfaces } from './surfaces.js';
 import { announcementMessage } from './views/announcement.js';
 import { setupDoneMessage, setupErrorMessage } from './views/setup-error.js';
@@ -149,14 +150,15 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
   const summary = await runEffect(
     deps,
     { key: effectKey(start, 'summary'), kind: 'summary.post', incidentId: start.id },
-    async () => {
+    async (ctx) => {
       const i = reload();
-      const res = await client.chat.postMessage({
+      const res = await postOnce(client, {
+        ...onceArgs(ctx, effectKey(start, 'summary')),
         channel,
         text: summaryText(i),
         blocks: summaryBlocks(i, getRoles(db, i.id)),
       });
-      return { ts: String(res.ts) };
+      return { ts: res.ts };
     },
   );
   db.update(incidents)
@@ -182,9 +184,13 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     const posted = await runEffect(
       deps,
       { key: effectKey(start, 'announce'), kind: 'announce.post', incidentId: start.id },
-      async () => {
-        const res = await client.chat.postMessage({ channel: announceIn, ...announcementMessage(reload()) });
-        return { channel: String(res.channel ?? announceIn), ts: String(res.ts) };
+      async (ctx) => {
+        const res = await postOnce(client, {
+          ...onceArgs(ctx, effectKey(start, 'announce')),
+          channel: announceIn,
+          ...announcementMessage(reload()),
+        });
+        return { channel: res.channel, ts: res.ts };
       },
     );
     db.update(incidents)
@@ -207,6 +213,13 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
   );
   return reload();
 }
+
+/** A post's key and where to look for it: an earlier attempt (a retry, a restart) may have posted. */
+const onceArgs = (ctx: EffectContext, key: string) => ({
+  key,
+  since: ctx.startedAt,
+  resume: ctx.attempt > 1,
+});
 
 /**
  * conversations.create with `name_taken` suffixing. The next name to try is saved before each call,

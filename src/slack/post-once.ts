@@ -1,0 +1,192 @@
+import { type ChatPostMessageArguments, ErrorCode, LogLevel, WebClient } from '@slack/web-api';
+
+/**
+ * chat.postMessage for messages that must exist once (the digest, the pinned summary, the
+ * announcement). Slack has no idempotency keys, and when it performs a post but the answer is
+ * lost (a 5xx after the work, a reset connection, the process dying right after the call) a plain
+ * retry posts a second copy. So every such post carries `metadata` naming its key, and a retry
+ * that may follow a lost answer first looks for a message of ours with that key and adopts it.
+ *
+ * Retries happen here, not in the WebClient: its own retry of a 5xx would repost blindly.
+ */
+
+export const POST_EVENT_TYPE = 'firebreak_post';
+/** Slack's clock and ours may differ a little: look somewhat before the first attempt started. */
+export const LOOKBACK_MARGIN_MS = 2 * 60 * 1000;
+const PAGE_SIZE = 200;
+/** How far back a lookup pages. A key's message is usually on the first page (it is recent). */
+const MAX_PAGES = 5;
+
+export type PostOnceArgs = ChatPostMessageArguments & {
+  channel: string;
+  /** Names the message; the same key on a retry means the same message. */
+  key: string;
+  /** When the first attempt for this key started (recorded before that attempt called Slack). */
+  since: Date;
+  /**
+   * An earlier attempt for this key may have reached Slack (the effect row was left pending or
+   * failed): look before posting. False on a first attempt, so the common path costs no extra call.
+   */
+  resume: boolean;
+};
+
+export interface Posted {
+  channel: string;
+  ts: string;
+  /** True when an earlier attempt's message was found and adopted instead of posting. */
+  adopted: boolean;
+}
+
+interface RetryPolicy {
+  retries: number;
+  factor: number;
+  minTimeout: number;
+  maxTimeout: number;
+}
+const DEFAULT_POLICY: RetryPolicy = { retries: 5, factor: 2, minTimeout: 500, maxTimeout: 10_000 };
+
+export async function postOnce(client: WebClient, args: PostOnceArgs): Promise<Posted> {
+  const { key, since, resume, ...message } = args;
+  const where = { channel: args.channel, threadTs: args.thread_ts, key, since };
+  if (resume) {
+    const found = await findPosted(client, where);
+    if (found) return { ...found, adopted: true };
+  }
+  const shot = singleShot(client);
+  const policy = retryPolicy(client);
+  const body = {
+    ...message,
+    metadata: { event_type: POST_EVENT_TYPE, event_payload: { key } },
+  } as ChatPostMessageArguments;
+  let uncertain = false;
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= policy.retries; attempt++) {
+    if (uncertain) {
+      const found = await findPosted(client, where);
+      if (found) return { ...found, adopted: true };
+    }
+    try {
+      const res = await shot.chat.postMessage(body);
+      if (!res.ts) throw new Error('chat.postMessage returned no ts');
+      return { channel: res.channel ?? args.channel, ts: res.ts, adopted: false };
+    } catch (e) {
+      lastError = e;
+      const err = e as { code?: string; retryAfter?: number };
+      if (err.code === ErrorCode.RateLimitedError) {
+        // A 429 means Slack did nothing: wait as told and post again, no lookup needed.
+        await sleep((err.retryAfter ?? 1) * 1000);
+        continue;
+      }
+      // An `ok: false` answer is Slack refusing: nothing was posted and a retry would be refused too.
+      if (err.code !== ErrorCode.HTTPError && err.code !== ErrorCode.RequestError) throw e;
+      uncertain = true;
+      if (attempt < policy.retries)
+        await sleep(Math.min(policy.maxTimeout, policy.minTimeout * policy.factor ** attempt));
+    }
+  }
+  throw lastError;
+}
+
+export interface PostedWhere {
+  channel: string;
+  /** Set for a thread reply: the lookup reads the thread (conversations.replies). */
+  threadTs?: string | undefined;
+  key: string;
+  since: Date;
+}
+
+/** Our message carrying `key`, posted since `since` (less a margin); null when there is none. */
+export async function findPosted(
+  client: WebClient,
+  where: PostedWhere,
+): Promise<{ channel: string; ts: string } | null> {
+  const me = await botIdentity(client);
+  const oldest = slackTs(where.since.getTime() - LOOKBACK_MARGIN_MS);
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const common = {
+      channel: where.channel,
+      oldest,
+      include_all_metadata: true,
+      limit: PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+    };
+    const res = where.threadTs
+      ? await client.conversations.replies({ ...common, ts: where.threadTs })
+      : await client.conversations.history(common);
+    for (const m of (res.messages ?? []) as LookedUpMessage[]) {
+      if (m.ts && isOurs(m, where.key, me)) return { channel: where.channel, ts: m.ts };
+    }
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) return null;
+  }
+  // Not in the last MAX_PAGES pages: so much was said since that posting is the lesser risk.
+  return null;
+}
+
+interface LookedUpMessage {
+  ts?: string;
+  user?: string;
+  bot_id?: string;
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+}
+
+function isOurs(m: LookedUpMessage, key: string, me: Identity): boolean {
+  return (
+    m.metadata?.event_type === POST_EVENT_TYPE &&
+    m.metadata.event_payload?.key === key &&
+    (m.user === me.userId || m.bot_id === me.botId)
+  );
+}
+
+interface Identity {
+  userId?: string | undefined;
+  botId?: string | undefined;
+}
+const identities = new WeakMap<WebClient, Promise<Identity>>();
+
+/** The bot's own ids (auth.test), once per client; only lookups need them. */
+function botIdentity(client: WebClient): Promise<Identity> {
+  let p = identities.get(client);
+  if (!p) {
+    p = client.auth.test().then((r) => ({ userId: r.user_id, botId: r.bot_id }));
+    p.catch(() => identities.delete(client));
+    identities.set(client, p);
+  }
+  return p;
+}
+
+const singleShots = new WeakMap<WebClient, WebClient>();
+
+/** The same token and API URL without the client's own retries, so each post is one decision here. */
+function singleShot(client: WebClient): WebClient {
+  let c = singleShots.get(client);
+  if (!c) {
+    c = new WebClient(client.token, {
+      slackApiUrl: client.slackApiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      // Failures are handled (and reported by the caller) here; the client's own warnings are noise.
+      logLevel: LogLevel.ERROR,
+    });
+    singleShots.set(client, c);
+  }
+  return c;
+}
+
+/** The client's configured retry budget (production's bounded one, the harness's quick one). */
+function retryPolicy(client: WebClient): RetryPolicy {
+  // WebClient keeps retryConfig private; reading it keeps one policy for all calls.
+  const cfg = (client as unknown as { retryConfig?: Partial<RetryPolicy> }).retryConfig ?? {};
+  return {
+    retries: cfg.retries ?? DEFAULT_POLICY.retries,
+    factor: cfg.factor ?? DEFAULT_POLICY.factor,
+    minTimeout: cfg.minTimeout ?? DEFAULT_POLICY.minTimeout,
+    maxTimeout: cfg.maxTimeout ?? DEFAULT_POLICY.maxTimeout,
+  };
+}
+
+/** A Slack message timestamp ("seconds.micros") for a time in milliseconds. */
+export const slackTs = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(6);
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
