@@ -813,6 +813,26 @@ export class SimulatorImpl implements Simulator {
       return { channel: this.channelObj(ch) };
     },
 
+    // No sample of conversations.list in ../shared: channels mirror conversations.info's, cursor = offset.
+    'conversations.list': (a) => {
+      const types = (asString(a.types) ?? 'public_channel').split(',').map((t) => t.trim());
+      const all = [...this.ws.channels.values()].filter(
+        (ch) =>
+          !ch.is_im &&
+          (ch.is_private
+            ? types.includes('private_channel') && ch.members.includes(WS.botUser)
+            : types.includes('public_channel')) &&
+          !(ch.is_archived && asBool(a.exclude_archived)),
+      );
+      const limit = Math.min(Number(asString(a.limit) ?? 100) || 100, 1000);
+      const offset = Number(asString(a.cursor) ?? 0) || 0;
+      const more = offset + limit < all.length;
+      return {
+        channels: all.slice(offset, offset + limit).map((ch) => this.channelObj(ch)),
+        response_metadata: { next_cursor: more ? String(offset + limit) : '' },
+      };
+    },
+
     'conversations.rename': (a) => {
       const ch = this.memberChannel(a.channel);
       const name = asString(a.name) ?? '';
@@ -1902,6 +1922,8 @@ const SCOPES: Record<string, ScopeRule> = {
   'conversations.join': 'channels:join',
   'conversations.open': 'im:write',
   'conversations.info': convScope('channels:read', 'groups:read'),
+  'conversations.list': (a) =>
+    (asString(a.types) ?? '').includes('private_channel') ? 'groups:read' : 'channels:read',
   'conversations.members': convScope('channels:read', 'groups:read'),
   'conversations.history': convScope('channels:history', 'groups:history'),
   'conversations.replies': convScope('channels:history', 'groups:history'),

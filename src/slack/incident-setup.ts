@@ -1,5 +1,5 @@
 import type { WebClient } from '@slack/web-api';
-import { eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import { incidents } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
@@ -8,7 +8,7 @@ import { getRoles } from '../incidents/roles.js';
 import { incidentChannelName } from './channel-name.js';
 import { describeError, type EffectContext, runEffect, slackErrorCode } from './effects.js';
 import { safe } from './format.js';
-import { postOnce } from './post-once.js';
+import { botIdentity, callOnce, LOOKBACK_MARGIN_MS, postOnce } from './post-once.js';
 import { refreshIncidentSurfaces } from './surfaces.js';
 import { announcementMessage } from './views/announcement.js';
 import { setupDoneMessage, setupErrorMessage } from './views/setup-error.js';
@@ -109,7 +109,7 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
   const created = await runEffect(
     deps,
     { key: effectKey(start, 'channel'), kind: 'channel.create', incidentId: start.id },
-    (ctx) => createChannel(client, start, ctx),
+    (ctx) => createChannel(deps, client, start, ctx),
   );
   const channel = String(created.channelId);
   if (start.channelId !== channel) {
@@ -223,26 +223,80 @@ const onceArgs = (ctx: EffectContext, key: string) => ({
 
 /**
  * conversations.create with `name_taken` suffixing. The next name to try is saved before each call,
- * so a retry after a failure (a 429, a 500) goes on from there rather than starting a second channel.
+ * so a retry after a failure (a 429, a 500) goes on from there rather than starting a second channel;
+ * when a call's answer was lost, the channel it may have made is looked up by name and adopted.
  */
 async function createChannel(
+  deps: Deps,
   client: WebClient,
   incident: Incident,
   ctx: EffectContext,
 ): Promise<{ channelId: string; name: string }> {
   let attempt = typeof ctx.progress?.attempt === 'number' ? ctx.progress.attempt : 1;
-  for (; attempt <= NAME_ATTEMPTS; attempt++) {
+  // The saved name's call had no definite answer (name_taken moves on to the next name before
+  // saving): it may have created the channel, its answer lost or the process gone right after.
+  let resume = ctx.attempt > 1 && typeof ctx.progress?.name === 'string';
+  for (; attempt <= NAME_ATTEMPTS; attempt++, resume = false) {
     const name = incidentChannelName(incident.number, incident.title, attempt);
     ctx.save({ attempt, name });
     try {
-      const res = await client.conversations.create({ name, is_private: incident.isPrivate });
-      const id = res.channel?.id;
-      if (!id) throw new Error('conversations.create answered without a channel id');
-      return { channelId: id, name: res.channel?.name ?? name };
+      return await callOnce(client, {
+        resume,
+        async call(shot) {
+          const res = await shot.conversations.create({ name, is_private: incident.isPrivate });
+          const id = res.channel?.id;
+          if (!id) throw new Error('conversations.create answered without a channel id');
+          return { channelId: id, name: res.channel?.name ?? name };
+        },
+        async find() {
+          const id = await ourChannelNamed(deps, client, incident, name, ctx.startedAt);
+          return id ? { channelId: id, name } : null;
+        },
+      });
     } catch (e) {
-      if (slackErrorCode(e) === 'name_taken') continue;
-      throw e;
+      if (slackErrorCode(e) !== 'name_taken') throw e;
     }
   }
   throw new Error(`no free channel name after ${NAME_ATTEMPTS} tries`);
+}
+
+/** At most this many conversations.list pages are read to find a channel by name. */
+const LIST_PAGES = 10;
+
+/**
+ * The channel named `name` if the bot created it since this incident's setup began and no other
+ * incident uses it. Asked only after a create call for this very name went unanswered, so it is
+ * the channel that call made.
+ */
+async function ourChannelNamed(
+  deps: Deps,
+  client: WebClient,
+  incident: Incident,
+  name: string,
+  since: Date,
+): Promise<string | null> {
+  const me = await botIdentity(client);
+  let cursor: string | undefined;
+  for (let page = 0; page < LIST_PAGES; page++) {
+    const res = await client.conversations.list({
+      types: incident.isPrivate ? 'private_channel' : 'public_channel',
+      exclude_archived: true,
+      limit: 1000,
+      ...(cursor ? { cursor } : {}),
+    });
+    const ch = res.channels?.find((c) => c.name === name);
+    if (ch?.id) {
+      const createdMs = (ch.created ?? 0) * 1000;
+      if (ch.creator !== me.userId || createdMs < since.getTime() - LOOKBACK_MARGIN_MS) return null;
+      const other = deps.db
+        .select({ id: incidents.id })
+        .from(incidents)
+        .where(and(eq(incidents.channelId, ch.id), ne(incidents.id, incident.id)))
+        .get();
+      return other ? null : ch.id;
+    }
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) return null;
+  }
+  return null;
 }

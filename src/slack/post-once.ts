@@ -7,7 +7,8 @@ import { type ChatPostMessageArguments, ErrorCode, LogLevel, WebClient } from '@
  * retry posts a second copy. So every such post carries `metadata` naming its key, and a retry
  * that may follow a lost answer first looks for a message of ours with that key and adopts it.
  *
- * Retries happen here, not in the WebClient: its own retry of a 5xx would repost blindly.
+ * Retries happen here (callOnce, also used for conversations.create), not in the WebClient: its
+ * own retry of a 5xx would repeat the call blindly.
  */
 
 export const POST_EVENT_TYPE = 'firebreak_post';
@@ -48,36 +49,59 @@ const DEFAULT_POLICY: RetryPolicy = { retries: 5, factor: 2, minTimeout: 500, ma
 export async function postOnce(client: WebClient, args: PostOnceArgs): Promise<Posted> {
   const { key, since, resume, ...message } = args;
   const where = { channel: args.channel, threadTs: args.thread_ts, key, since };
-  if (resume) {
-    const found = await findPosted(client, where);
-    if (found) return { ...found, adopted: true };
-  }
-  const shot = singleShot(client);
-  const policy = retryPolicy(client);
   const body = {
     ...message,
     metadata: { event_type: POST_EVENT_TYPE, event_payload: { key } },
   } as ChatPostMessageArguments;
-  let uncertain = false;
-  let lastError: unknown;
-  for (let attempt = 0; attempt <= policy.retries; attempt++) {
-    if (uncertain) {
-      const found = await findPosted(client, where);
-      if (found) return { ...found, adopted: true };
-    }
-    try {
+  return callOnce<Posted>(client, {
+    resume,
+    async call(shot) {
       const res = await shot.chat.postMessage(body);
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       return { channel: res.channel ?? args.channel, ts: res.ts, adopted: false };
+    },
+    async find() {
+      const found = await findPosted(client, where);
+      return found ? { ...found, adopted: true } : null;
+    },
+  });
+}
+
+export interface CallOnce<T> {
+  /** An earlier attempt may have done it: `find` before the first call. */
+  resume: boolean;
+  /** The Web API call, made with a client that does not retry by itself. */
+  call(shot: WebClient): Promise<T>;
+  /** What an earlier call whose answer was lost did, or null when it did nothing. */
+  find(): Promise<T | null>;
+}
+
+/**
+ * Makes a call that must take effect once, with the client's retry budget: a 429 is waited out and
+ * repeated (Slack did nothing); after a 5xx or a lost connection (Slack may have done it) `find`
+ * runs before the next try; an `ok: false` answer is final.
+ */
+export async function callOnce<T>(client: WebClient, op: CallOnce<T>): Promise<T> {
+  const shot = singleShot(client);
+  const policy = retryPolicy(client);
+  let uncertain = op.resume;
+  let lastError: unknown;
+  for (let attempt = 0; attempt <= policy.retries; attempt++) {
+    if (uncertain) {
+      const found = await op.find();
+      if (found !== null) return found;
+    }
+    try {
+      return await op.call(shot);
     } catch (e) {
       lastError = e;
       const err = e as { code?: string; retryAfter?: number };
       if (err.code === ErrorCode.RateLimitedError) {
-        // A 429 means Slack did nothing: wait as told and post again, no lookup needed.
+        // A 429 means Slack did nothing: wait as told and try again, no lookup needed.
         await sleep((err.retryAfter ?? 1) * 1000);
         continue;
       }
-      // An `ok: false` answer is Slack refusing: nothing was posted and a retry would be refused too.
+      // An `ok: false` answer is Slack refusing: nothing was done and a retry would be refused too.
       if (err.code !== ErrorCode.HTTPError && err.code !== ErrorCode.RequestError) throw e;
       uncertain = true;
       if (attempt < policy.retries)
@@ -139,14 +163,14 @@ function isOurs(m: LookedUpMessage, key: string, me: Identity): boolean {
   );
 }
 
-interface Identity {
+export interface Identity {
   userId?: string | undefined;
   botId?: string | undefined;
 }
 const identities = new WeakMap<WebClient, Promise<Identity>>();
 
 /** The bot's own ids (auth.test), once per client; only lookups need them. */
-function botIdentity(client: WebClient): Promise<Identity> {
+export function botIdentity(client: WebClient): Promise<Identity> {
   let p = identities.get(client);
   if (!p) {
     p = client.auth.test().then((r) => ({ userId: r.user_id, botId: r.bot_id }));

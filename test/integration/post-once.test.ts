@@ -58,9 +58,9 @@ async function declare(harness: Harness) {
     .command('declare Checkout API returns 502', WS.channels.general);
   expect(r.status).toBe(200);
   await harness.idle();
-  const ch = harness.sim.channels().find((c) => c.name.startsWith('inc-'));
-  if (!ch) throw new Error('no incident channel');
-  return ch.id;
+  const latest = harness.db.query.incidents.findFirst({ orderBy: (i, { desc }) => desc(i.id) }).sync();
+  if (!latest?.channelId) throw new Error('no incident channel');
+  return latest.channelId;
 }
 
 describe('a post whose answer is lost is not posted twice', () => {
@@ -160,6 +160,52 @@ describe('a post whose answer is lost is not posted twice', () => {
     expect(summaries).toHaveLength(1);
     expect(h.sim.pins(ch).map((p) => p.ts)).toEqual([summaries[0]?.ts]);
     expect(byBot(ANNOUNCE)).toHaveLength(1);
+  });
+
+  it('declare: the channel’s answer lost gives one channel (adopted, not a -2)', async () => {
+    h = await startHarness();
+    h.sim.fault('conversations.create', { status: 500, afterEffect: true });
+    const ch = await declare(h);
+    const made = h.sim.channels().filter((c) => c.name.startsWith('inc-'));
+    expect(made.map((c) => c.id)).toEqual([ch]);
+    expect(made[0]?.name).not.toMatch(/-2$/);
+    // Not created again: the lookup found it first.
+    expect(h.sim.calls('conversations.create').map((c) => c.error ?? 'ok')).toEqual(['http_500']);
+    expect(h.sim.calls('conversations.list')).toHaveLength(1);
+    expect(h.db.query.incidents.findFirst().sync()).toMatchObject({ channelId: ch, setupError: null });
+    expect(h.sim.pins(ch)).toHaveLength(1);
+    expect([...(h.sim.channel(ch)?.members ?? [])].sort()).toEqual([WS.users.alice, WS.botUser].sort());
+  });
+
+  it('declare: the channel’s answer lost and setup failed; Retry adopts the channel', async () => {
+    h = await startHarness();
+    h.sim.fault('conversations.create', { dropAfterEffect: true });
+    h.sim.fault('conversations.list', { error: 'internal_error' });
+    await h.person(WS.users.alice).command('declare Checkout API returns 502', WS.channels.general);
+    await h.idle();
+    expect(h.db.query.incidents.findFirst().sync()?.setupError).toBeTruthy();
+    await h.person(WS.users.alice).click('Retry setup');
+    await h.idle();
+    const made = h.sim.channels().filter((c) => c.name.startsWith('inc-'));
+    expect(made).toHaveLength(1);
+    expect(h.db.query.incidents.findFirst().sync()).toMatchObject({
+      channelId: made[0]?.id,
+      setupError: null,
+    });
+    expect(byBot(ANNOUNCE)).toHaveLength(1);
+  });
+
+  it('a lost answer on a name someone else holds: not adopted, the next suffix', async () => {
+    h = await startHarness();
+    // Slack answered name_taken, but the bot only saw a 500: the lookup finds bob's channel.
+    h.sim.fault('conversations.create', { status: 500, afterEffect: true });
+    h.sim.ws.addChannel('C0TAKEN01', 'inc-1-checkout-api-returns-502', [WS.users.bob], {
+      is_private: false,
+      creator: WS.users.bob,
+    });
+    const ch = await declare(h);
+    expect(h.sim.channel(ch)?.name).toBe('inc-1-checkout-api-returns-502-2');
+    expect(h.sim.calls('conversations.list')).toHaveLength(1);
   });
 
   it('the normal path posts with the key and makes no lookup', async () => {
