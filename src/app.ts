@@ -98,7 +98,9 @@ export function createApp(opts: AppOptions): FirebreakApp {
       customRoutes: [healthz],
       installerOptions: { port: config.PORT },
       // As in HTTP mode: the event is in the inbox before Bolt acknowledges it over the socket.
-      customPropertiesExtractor: (args) => ({ inbox: recordEvent(db, clock, (args as { body?: unknown }).body) }),
+      customPropertiesExtractor: (args) => ({
+        inbox: recordEvent(db, clock, (args as { body?: unknown }).body),
+      }),
     });
   } else {
     receiver = new HTTPReceiver({
