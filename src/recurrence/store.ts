@@ -1,6 +1,6 @@
-import { and, eq, gt, inArray, isNull, or } from 'drizzle-orm';
+import { eq, gt, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { incidents, recurrenceLinks, timelineEvents } from '../db/schema.js';
+import { incidents, recurrenceLinks } from '../db/schema.js';
 import type { Incident } from '../incidents/model.js';
 import { type EngineWeights, type RecurrenceDoc, RecurrenceEngine } from './engine.js';
 import { learnedTermFactors } from './feedback.js';
@@ -41,26 +41,13 @@ const REFRESH_MS = 2000;
 export const LOAD_CHUNK = 1000;
 const engines = new WeakMap<Db, Entry>();
 
+/**
+ * An incident's captured text, cut like the background load cuts it (capTimeline), read with one
+ * group_concat in SQLite: building a row object per note made every re-check of a long incident slow.
+ */
 export function timelineText(db: Db, incidentId: number): string {
-  const rows = db
-    .select({ text: timelineEvents.text })
-    .from(timelineEvents)
-    .where(
-      and(
-        eq(timelineEvents.incidentId, incidentId),
-        inArray(timelineEvents.kind, TEXT_KINDS),
-        eq(timelineEvents.redacted, false),
-        isNull(timelineEvents.removedAt),
-      ),
-    )
-    .orderBy(timelineEvents.occurredAt, timelineEvents.id)
-    .all();
-  let out = '';
-  for (const r of rows) {
-    if (out.length + r.text.length > MAX_TIMELINE_CHARS) break;
-    out += `${r.text}\n`;
-  }
-  return out;
+  const row = db.$client.prepare(TIMELINE_SQL).get(incidentId) as { timeline: string | null } | undefined;
+  return capTimeline(row?.timeline ?? null);
 }
 
 export function docFromIncident(i: Incident, timeline = ''): RecurrenceDoc {
@@ -117,7 +104,12 @@ const CHUNK_SQL = `
              and t.redacted = 0 and t.removed_at is null) as timeline
   from incidents i where i.id > ? order by i.id limit ?`;
 
-/** The same cut as timelineText(), so a loaded incident hashes like a re-indexed one. */
+const TIMELINE_SQL = `
+  select group_concat(t.text, char(30) order by t.occurred_at, t.id) as timeline from timeline_events t
+   where t.incident_id = ? and t.kind in (${TEXT_KINDS.map((k) => `'${k}'`).join(', ')})
+     and t.redacted = 0 and t.removed_at is null`;
+
+/** The one cut of captured text, for the background load and for re-indexing alike. */
 function capTimeline(joined: string | null): string {
   if (!joined) return '';
   let out = '';

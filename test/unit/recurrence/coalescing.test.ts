@@ -11,7 +11,7 @@ describe('coalescing re-checks', () => {
     const look = coalescing<string>(async (id, ctx) => {
       seen.push(`${id}:${ctx}`);
       if (seen.length === 1) await gate;
-    });
+    }, 0);
     const calls = [look(1, 'a'), look(1, 'b'), look(1, 'c'), look(2, 'x')];
     release();
     await Promise.all(calls);
@@ -19,5 +19,17 @@ describe('coalescing re-checks', () => {
     // Idle again: the next change runs at once.
     await look(1, 'd');
     expect(seen.at(-1)).toBe('1:d');
+  });
+
+  it('starts the queued run no sooner than the gap after the previous start', async () => {
+    const starts: number[] = [];
+    const look = coalescing<null>(async () => {
+      starts.push(Date.now());
+    }, 150);
+    await look(1, null);
+    await Promise.all([look(1, null), look(1, null), look(1, null)]);
+    const [, second = 0, third = 0] = starts;
+    expect(starts).toHaveLength(3);
+    expect(third - second).toBeGreaterThanOrEqual(140);
   });
 });

@@ -5,10 +5,14 @@ import { reindex, speakAboutIncident, speakAboutRootCause } from '../../recurren
 
 /**
  * One look at an incident at a time, and at most one more queued behind it: a burst of twenty
- * notes costs two re-checks, not twenty, and the last one always sees the latest state.
+ * notes costs two re-checks, not twenty, and the last one always sees the latest state. The queued
+ * look starts no sooner than `gapMs` after the previous one began, so a stream of notes does not
+ * keep the CPU busy with re-checks while Slack waits for acknowledgements. A lone change is looked
+ * at immediately.
  */
 export function coalescing<C>(
   run: (incidentId: number, ctx: C) => Promise<void>,
+  gapMs = RECHECK_GAP_MS,
 ): (incidentId: number, ctx: C) => Promise<void> {
   const running = new Map<number, { again: boolean; ctx: C; done: Promise<void> }>();
   return (incidentId, ctx) => {
@@ -24,7 +28,10 @@ export function coalescing<C>(
       try {
         do {
           entry.again = false;
+          const started = Date.now();
           await run(incidentId, entry.ctx);
+          const wait = gapMs - (Date.now() - started);
+          if (entry.again && wait > 0) await new Promise((r) => setTimeout(r, wait));
         } while (entry.again);
       } finally {
         running.delete(incidentId);
@@ -33,6 +40,9 @@ export function coalescing<C>(
     return entry.done;
   };
 }
+
+/** Least time between the starts of two re-checks of one incident during a burst of changes. */
+export const RECHECK_GAP_MS = 1000;
 
 /**
  * The recurrence feature listens to incident changes (after-commit hooks), not to Slack events:
