@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { Cron } from 'croner';
 import type { Deps } from '../deps.js';
 import type { Job } from '../schedule.js';
-import { postOnce } from '../slack/post-once.js';
+import { postOnce, uploadOnce } from '../slack/post-once.js';
 import { buildDigest, isQuietWeek } from './build.js';
 import { renderChart } from './chart.js';
 import { renderDetails, renderSummary } from './render.js';
@@ -89,15 +89,17 @@ export async function postDigestWeek(
       }
       const chartKey = `digest:${week.key}:chart`;
       if (!stepDone(db, chartKey)) {
-        await client.files.uploadV2({
-          channel_id: where.channel,
-          thread_ts: where.ts,
+        const res = await uploadOnce(client, {
+          ...beginStep(db, chartKey, clock.now()),
+          channel: where.channel,
+          threadTs: where.ts,
           file: renderChart(digest.chart),
+          // The week in the name makes it unique in the thread: a retry finds an earlier upload by it.
           filename: `incidents-${week.key}.png`,
           title: `Incidents per week by severity, with repeat rate (12 weeks to ${weekLabel(week)})`,
-          alt_text: `Stacked bars of incidents per week by severity for the 12 weeks to ${weekLabel(week)}, with the repeat rate as a line`,
+          altText: `Stacked bars of incidents per week by severity for the 12 weeks to ${weekLabel(week)}, with the repeat rate as a line`,
         });
-        markStepDone(db, chartKey, clock.now(), {});
+        markStepDone(db, chartKey, clock.now(), { fileId: res.fileId, adopted: res.adopted });
       }
     }
     if (!markPosted(db, claim, clock.now())) throw new Error(`lost the claim on digest ${week.key}`);

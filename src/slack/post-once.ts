@@ -6,6 +6,7 @@ import { type ChatPostMessageArguments, ErrorCode, LogLevel, WebClient } from '@
  * lost (a 5xx after the work, a reset connection, the process dying right after the call) a plain
  * retry posts a second copy. So every such post carries `metadata` naming its key, and a retry
  * that may follow a lost answer first looks for a message of ours with that key and adopts it.
+ * Files carry no metadata: uploadOnce (the digest's chart) looks in the thread for its file name.
  *
  * Retries happen here (callOnce, also used for conversations.create), not in the WebClient: its
  * own retry of a 5xx would repeat the call blindly.
@@ -125,22 +126,32 @@ export async function findPosted(
   where: PostedWhere,
 ): Promise<{ channel: string; ts: string } | null> {
   const me = await botIdentity(client);
+  const m = await findMessage(client, where, true, (m) => isOurs(m, me) && hasKey(m, where.key));
+  return m?.ts ? { channel: where.channel, ts: m.ts } : null;
+}
+
+/** Pages back through the channel (or the thread) since `where.since` for the first message that matches. */
+async function findMessage(
+  client: WebClient,
+  where: Omit<PostedWhere, 'key'>,
+  withMetadata: boolean,
+  matches: (m: LookedUpMessage) => boolean,
+): Promise<LookedUpMessage | null> {
   const oldest = slackTs(where.since.getTime() - LOOKBACK_MARGIN_MS);
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const common = {
       channel: where.channel,
       oldest,
-      include_all_metadata: true,
       limit: PAGE_SIZE,
+      ...(withMetadata ? { include_all_metadata: true } : {}),
       ...(cursor ? { cursor } : {}),
     };
     const res = where.threadTs
       ? await client.conversations.replies({ ...common, ts: where.threadTs })
       : await client.conversations.history(common);
-    for (const m of (res.messages ?? []) as LookedUpMessage[]) {
-      if (m.ts && isOurs(m, where.key, me)) return { channel: where.channel, ts: m.ts };
-    }
+    const found = ((res.messages ?? []) as LookedUpMessage[]).find((m) => m.ts && matches(m));
+    if (found) return found;
     cursor = res.response_metadata?.next_cursor || undefined;
     if (!cursor) return null;
   }
@@ -153,14 +164,74 @@ interface LookedUpMessage {
   user?: string;
   bot_id?: string;
   metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+  files?: { id?: string; name?: string; title?: string }[];
 }
 
-function isOurs(m: LookedUpMessage, key: string, me: Identity): boolean {
-  return (
-    m.metadata?.event_type === POST_EVENT_TYPE &&
-    m.metadata.event_payload?.key === key &&
-    (m.user === me.userId || m.bot_id === me.botId)
-  );
+const isOurs = (m: LookedUpMessage, me: Identity): boolean => m.user === me.userId || m.bot_id === me.botId;
+
+const hasKey = (m: LookedUpMessage, key: string): boolean =>
+  m.metadata?.event_type === POST_EVENT_TYPE && m.metadata.event_payload?.key === key;
+
+export interface UploadOnceArgs {
+  channel: string;
+  /** The thread the file is shared into; the lookup reads it. */
+  threadTs: string;
+  file: Buffer;
+  /** Names the upload: files carry no metadata, so the name must be unique within the thread. */
+  filename: string;
+  title: string;
+  altText: string;
+  /** When the first attempt at this upload started. */
+  since: Date;
+  /** An earlier attempt may have shared the file: look in the thread before uploading. */
+  resume: boolean;
+}
+
+export interface Uploaded {
+  fileId: string;
+  /** True when an earlier attempt's file was found in the thread and adopted instead of uploading. */
+  adopted: boolean;
+}
+
+/**
+ * files.uploadV2 (getUploadURLExternal, the upload, completeUploadExternal) for a file that must be
+ * shared once. Only completeUploadExternal shares the file, and its answer can be lost like a post's;
+ * the earlier steps are harmless to repeat, so a retry redoes the whole flow after looking in the
+ * thread for a file of ours with this name.
+ */
+export async function uploadOnce(client: WebClient, args: UploadOnceArgs): Promise<Uploaded> {
+  const { channel, threadTs, since, filename, title } = args;
+  return callOnce<Uploaded>(client, {
+    resume: args.resume,
+    async call(shot) {
+      const res = await shot.files.uploadV2({
+        channel_id: channel,
+        thread_ts: threadTs,
+        file: args.file,
+        filename,
+        title,
+        alt_text: args.altText,
+      });
+      // uploadV2 answers with one completeUploadExternal answer per completion call.
+      const done = (res as { files?: { files?: { id?: string }[] }[] }).files;
+      const fileId = done?.[0]?.files?.[0]?.id;
+      if (!fileId) throw new Error('files.uploadV2 returned no file id');
+      return { fileId, adopted: false };
+    },
+    async find() {
+      const me = await botIdentity(client);
+      const named = (m: LookedUpMessage) =>
+        (m.files ?? []).find((f) => f.id && (f.name === filename || f.title === title));
+      const m = await findMessage(
+        client,
+        { channel, threadTs, since },
+        false,
+        (m) => isOurs(m, me) && !!named(m),
+      );
+      const fileId = m && named(m)?.id;
+      return fileId ? { fileId, adopted: true } : null;
+    },
+  });
 }
 
 export interface Identity {

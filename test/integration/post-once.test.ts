@@ -225,3 +225,68 @@ describe('a post whose answer is lost is not posted twice', () => {
     expect(keyOf(byBot(DIGEST)[0])).toBe('digest:2026-11-16:summary');
   });
 });
+
+describe('a chart whose upload answer is lost is not uploaded twice', () => {
+  const CHART = 'incidents-2026-11-16.png';
+  /** The digest's thread replies that carry the week's chart. */
+  const charts = (harness: Harness) => {
+    const digest = byBot(DIGEST)[0];
+    return harness.sim
+      .replies(DIGEST, digest?.ts ?? '')
+      .filter((r) => r.ts !== digest?.ts && (r.files ?? []).some((f) => f.name === CHART));
+  };
+
+  it('a 500 after Slack shared the chart gives one chart (the retry finds it)', async () => {
+    const harness = await digestHarness();
+    harness.sim.fault('files.completeUploadExternal', { status: 500, afterEffect: true });
+    await harness.bot.scheduler.run(DIGEST_JOB);
+    await harness.idle();
+    expect(charts(harness)).toHaveLength(1);
+    expect(harness.sim.files(DIGEST)).toHaveLength(1);
+    // Found by the lookup, not completed again.
+    expect(harness.sim.calls('files.completeUploadExternal').map((c) => c.error ?? 'ok')).toEqual([
+      'http_500',
+    ]);
+    expect(harness.sim.calls('conversations.replies')).toHaveLength(1);
+    expect(harness.db.query.digestRuns.findFirst().sync()).toMatchObject({ status: 'posted', attempts: 1 });
+    expect(
+      harness.db.query.effects
+        .findFirst({ where: (e, { eq }) => eq(e.key, 'digest:2026-11-16:chart') })
+        .sync(),
+    ).toMatchObject({ status: 'done', result: { fileId: harness.sim.files(DIGEST)[0]?.id, adopted: true } });
+  });
+
+  it('a lost answer and a failed attempt; the later retry adopts the chart', async () => {
+    const harness = await digestHarness();
+    harness.sim.fault('files.completeUploadExternal', { dropAfterEffect: true });
+    // The in-attempt lookup fails too, so this attempt gives up with the chart already in the thread.
+    harness.sim.fault('conversations.replies', { error: 'internal_error' });
+    await harness.bot.scheduler.run(DIGEST_JOB);
+    await harness.idle();
+    expect(charts(harness)).toHaveLength(1);
+    expect(harness.db.query.digestRuns.findFirst().sync()).toMatchObject({ status: 'failed' });
+
+    harness.clock.advance(10 * 60_000);
+    await harness.bot.scheduler.run(DIGEST_RETRY_JOB);
+    await harness.bot.scheduler.run(DIGEST_JOB);
+    await harness.idle();
+    expect(byBot(DIGEST)).toHaveLength(1);
+    expect(charts(harness)).toHaveLength(1);
+    expect(harness.sim.files(DIGEST)).toHaveLength(1);
+    expect(harness.db.query.digestRuns.findFirst().sync()).toMatchObject({ status: 'posted', attempts: 2 });
+    expect(
+      harness.sim
+        .replies(DIGEST, byBot(DIGEST)[0]?.ts ?? '')
+        .filter((r) => r.text.startsWith('Digest details')),
+    ).toHaveLength(1);
+  });
+
+  it('the normal path uploads one chart and reads no thread', async () => {
+    const harness = await digestHarness();
+    await harness.bot.scheduler.run(DIGEST_JOB);
+    await harness.idle();
+    expect(charts(harness)).toHaveLength(1);
+    expect(harness.sim.calls('files.completeUploadExternal').map((c) => c.error ?? 'ok')).toEqual(['ok']);
+    expect(harness.sim.calls('conversations.replies')).toEqual([]);
+  });
+});
