@@ -21,6 +21,7 @@ export const VIEW = {
   rootCause: 'root_cause_modal',
   followUp: 'follow_up_modal',
   snooze: 'snooze_modal',
+  followUpEdit: 'follow_up_edit_modal',
   editDetails: 'edit_details_modal',
 } as const;
 
@@ -38,6 +39,7 @@ export const ACTION = {
   openRootCause: 'root_cause_open',
   followUpDone: 'follow_up_done',
   followUpSnooze: 'follow_up_snooze',
+  followUpEdit: 'follow_up_edit',
   recurrenceSame: 'recurrence_same',
   recurrenceUnrelated: 'recurrence_unrelated',
   recurrenceJoin: 'recurrence_join',

@@ -52,7 +52,7 @@ export function dueLabel(f: Pick<FollowUp, 'dueDate' | 'snoozedUntil'>, today: s
 
 export function followUpItemText(f: FollowUp, i: Incident, today: string): string {
   const owner = f.ownerId ? mention(f.ownerId) : '_no owner_';
-  return `*${safe(f.text, 600)}*\n${incidentRef(i)} · ${safe(i.title, 150)} · ${owner} · ${dueLabel(f, today)}`;
+  return `*${safe(f.text, 600)}*\n#${f.id} · ${incidentRef(i)} · ${safe(i.title, 150)} · ${owner} · ${dueLabel(f, today)}`;
 }
 
 export function followUpActions(f: FollowUp, scope: ListScope): KnownBlock {
@@ -61,6 +61,7 @@ export function followUpActions(f: FollowUp, scope: ListScope): KnownBlock {
     elements: [
       button('Done', ACTION.followUpDone, { f: f.id, s: scope }, 'primary'),
       button('Snooze', ACTION.followUpSnooze, { f: f.id, s: scope }),
+      button('Edit', ACTION.followUpEdit, { f: f.id, s: scope }),
     ],
   };
 }
@@ -196,5 +197,131 @@ export function parseFollowUpSubmission(values: StateValues): {
     text: values[BLOCK.followUpText]?.[BLOCK.followUpText]?.value?.trim() ?? '',
     ownerId: values[BLOCK.followUpOwner]?.[BLOCK.followUpOwner]?.selected_user ?? null,
     dueDate: values[BLOCK.followUpDue]?.[BLOCK.followUpDue]?.selected_date ?? null,
+  };
+}
+
+/** Where the edit modal came from: the list or reminder to redraw after the save. */
+export type EditMetadata = SnoozeMetadata;
+
+/** The Edit button's modal: the follow-up's fields, prefilled; clearing owner or date removes them. */
+export function followUpEditModal(f: FollowUp, i: Incident, meta: EditMetadata): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW.followUpEdit,
+    title: pt('Edit follow-up', 24),
+    submit: pt('Save', 24),
+    close: pt('Cancel', 24),
+    private_metadata: JSON.stringify(meta),
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `*#${f.id}* · ${incidentRef(i)} · ${safe(i.title, 300)}` },
+      },
+      {
+        type: 'input',
+        block_id: BLOCK.followUpText,
+        label: pt('What needs doing?'),
+        element: {
+          type: 'plain_text_input',
+          action_id: BLOCK.followUpText,
+          multiline: true,
+          max_length: 500,
+          // A text stored before the form's limit (or from a long message) is cut so the form opens.
+          initial_value: Array.from(f.text).slice(0, 500).join(''),
+        },
+      },
+      {
+        type: 'input',
+        block_id: BLOCK.followUpOwner,
+        optional: true,
+        label: pt('Owner'),
+        element: {
+          type: 'users_select',
+          action_id: BLOCK.followUpOwner,
+          placeholder: pt('Who does it?'),
+          ...(f.ownerId ? { initial_user: f.ownerId } : {}),
+        },
+      },
+      {
+        type: 'input',
+        block_id: BLOCK.followUpDue,
+        optional: true,
+        label: pt('Due date'),
+        element: {
+          type: 'datepicker',
+          action_id: BLOCK.followUpDue,
+          ...(f.dueDate ? { initial_date: f.dueDate } : {}),
+        },
+      },
+    ],
+  };
+}
+
+export function parseEditMetadata(raw: string): EditMetadata {
+  const meta = JSON.parse(raw) as EditMetadata;
+  if (typeof meta.f !== 'number') throw new Error('edit modal without a follow-up id');
+  return meta;
+}
+
+/** Form field of a follow-up edit error (the verb names 'text', 'ownerId' or 'dueDate'). */
+export function editBlockFor(field?: string): string {
+  return field === 'ownerId'
+    ? BLOCK.followUpOwner
+    : field === 'dueDate'
+      ? BLOCK.followUpDue
+      : BLOCK.followUpText;
+}
+
+/** "owner @bob → @carol, due 2026-11-25 → 2026-11-27, new text" for confirmations. */
+export function editSummary(changes: {
+  text?: unknown;
+  ownerId?: { from: string | null; to: string | null };
+  dueDate?: { from: string | null; to: string | null };
+}): string {
+  const who = (u: string | null) => (u ? mention(u) : '_no owner_');
+  const parts: string[] = [];
+  if (changes.ownerId) parts.push(`owner ${who(changes.ownerId.from)} → ${who(changes.ownerId.to)}`);
+  if (changes.dueDate)
+    parts.push(`due ${changes.dueDate.from ?? '_none_'} → ${changes.dueDate.to ?? '_none_'}`);
+  if (changes.text) parts.push('new text');
+  return parts.length ? parts.join(', ') : 'nothing changed';
+}
+
+/** The DM a new owner gets when someone else hands them a follow-up. */
+export function followUpAssignedMessage(
+  f: FollowUp,
+  i: Incident,
+  by: string,
+  today: string,
+): { text: string; blocks: KnownBlock[] } {
+  return {
+    text: `${incidentRef(i)}: you now own follow-up #${f.id}`,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:fast_forward: ${mention(by)} made you the owner of a follow-up from *${incidentRef(i)}*:\n${followUpItemText(f, i, today)}`,
+        },
+      },
+      followUpActions(f, 'one'),
+    ],
+  };
+}
+
+/** What a reminder turns into after its follow-up was edited from it. */
+export function followUpReminderEdited(
+  f: FollowUp,
+  i: Incident,
+  today: string,
+  note: string,
+): { text: string; blocks: KnownBlock[] } {
+  return {
+    text: `Follow-up #${f.id} edited`,
+    blocks: [
+      { type: 'context', elements: [{ type: 'mrkdwn', text: note }] },
+      { type: 'section', text: { type: 'mrkdwn', text: followUpItemText(f, i, today) } },
+      followUpActions(f, 'one'),
+    ],
   };
 }

@@ -5,12 +5,18 @@ import { completeFollowUp, requireFollowUp } from '../../../incidents/follow-ups
 import { type FollowUp, incidentRef, isOpen } from '../../../incidents/model.js';
 import { getIncidentById } from '../../../incidents/queries.js';
 import { addDays, localTime } from '../../../incidents/reminders.js';
-import { assertCanChange, isIncidentMember } from '../../access.js';
+import { assertCanChange } from '../../access.js';
 import { describeError } from '../../effects.js';
+import { assertMayTouchFollowUp } from '../../follow-up-edit.js';
 import { ACTION } from '../../ids.js';
 import { tellPrivately } from '../../resolution-effects.js';
 import { getUserTz } from '../../users.js';
-import { followUpDoneText, parseButtonValue, snoozeModal } from '../../views/follow-ups.js';
+import {
+  followUpDoneText,
+  followUpEditModal,
+  parseButtonValue,
+  snoozeModal,
+} from '../../views/follow-ups.js';
 import { followUpReminderDone } from '../../views/reminder-messages.js';
 import { resolveModal } from '../../views/resolve-modal.js';
 import { rootCauseModal } from '../../views/root-cause-modal.js';
@@ -18,7 +24,7 @@ import { renderFollowUpList } from '../commands/resolution.js';
 
 /**
  * Buttons of the resolution feature: Resolve (on the lifecycle's summary), "Write the root cause"
- * (in the lead's reminder), and Done / Snooze on follow-up lists and reminders.
+ * (in the lead's reminder), and Done / Snooze / Edit on follow-up lists and reminders.
  */
 type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
 
@@ -60,17 +66,8 @@ async function openView(
   }
 }
 
-/** The owner, or anyone in the incident's channel, may finish or snooze a follow-up. */
-async function assertMayTouch(deps: Deps, args: ActionArgs, f: FollowUp): Promise<void> {
-  const user = args.body.user.id;
-  if (f.ownerId === user) return;
-  const incident = getIncidentById(deps.db, f.incidentId);
-  if (incident && (await isIncidentMember(args.client, incident, user))) return;
-  throw new DomainError(
-    'not_member',
-    `Only the owner of that follow-up or members of ${incident ? incidentRef(incident) : 'its incident'}’s channel can change it.`,
-  );
-}
+const assertMayTouch = (deps: Deps, args: ActionArgs, f: FollowUp) =>
+  assertMayTouchFollowUp(deps.db, args.client, f, args.body.user.id);
 
 export function register(app: App, deps: Deps): void {
   const { db, clock, config } = deps;
@@ -139,6 +136,25 @@ export function register(app: App, deps: Deps): void {
           { f, s, ...(args.body.response_url ? { responseUrl: args.body.response_url } : {}) },
           initial,
         ),
+      );
+    });
+  });
+
+  app.action<BlockAction>(ACTION.followUpEdit, async (args) => {
+    await args.ack();
+    await guarded(args, async () => {
+      const { f, s } = parseButtonValue((args.action as { value?: string }).value);
+      const followUp = requireFollowUp(db, f);
+      if (followUp.status !== 'open')
+        throw new DomainError('invalid_state', 'That follow-up is already done.');
+      const incident = await assertMayTouch(deps, args, followUp);
+      await openView(
+        args,
+        followUpEditModal(followUp, incident, {
+          f,
+          s,
+          ...(args.body.response_url ? { responseUrl: args.body.response_url } : {}),
+        }),
       );
     });
   });

@@ -2,6 +2,7 @@ import type { View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../../../deps.js';
 import { closeIncident } from '../../../incidents/close.js';
+import { editFollowUp, isFollowUpEdit, parseFollowUpEditCommand } from '../../../incidents/edit-follow-up.js';
 import { DomainError } from '../../../incidents/errors.js';
 import {
   addFollowUp,
@@ -9,6 +10,7 @@ import {
   type FollowUpWithIncident,
   listOpenFollowUps,
   parseFollowUpCommand,
+  requireFollowUp,
 } from '../../../incidents/follow-ups.js';
 import { type Incident, incidentRef, isOpen } from '../../../incidents/model.js';
 import { getIncidentById, getIncidentByNumber, resolveTargetIncident } from '../../../incidents/queries.js';
@@ -16,7 +18,9 @@ import { localTime } from '../../../incidents/reminders.js';
 import { reopenIncident } from '../../../incidents/reopen.js';
 import { assertCanChange, canView } from '../../access.js';
 import { describeError } from '../../effects.js';
+import { announceFollowUpEdit, assertMayOwn, assertMayTouchFollowUp } from '../../follow-up-edit.js';
 import { channelLink, mention, safe, slackDate } from '../../format.js';
+import { resolveUserRef } from '../../mentions.js';
 import {
   archiveIncidentChannel,
   ownerText,
@@ -24,7 +28,7 @@ import {
   tellPrivately,
 } from '../../resolution-effects.js';
 import { getUserTz } from '../../users.js';
-import { followUpListMessage, followUpModal, type ListScope } from '../../views/follow-ups.js';
+import { editSummary, followUpListMessage, followUpModal, type ListScope } from '../../views/follow-ups.js';
 import { resolveModal } from '../../views/resolve-modal.js';
 import { rootCauseModal } from '../../views/root-cause-modal.js';
 import type { Subcommand, SubcommandCall } from './router.js';
@@ -129,6 +133,49 @@ export async function renderFollowUpList(
   } else resolved = followUpScope(deps, rest, userId);
   const items = await visibleTo(client, userId, listOpenFollowUps(deps.db, resolved.scope));
   return followUpListMessage(items, resolved.list, today, resolved.title, note);
+}
+
+const INCIDENT_PREFIX = /^(?:inc-?\d+|#\d+)\s+/i;
+
+/** `/incident [INC-n] followup edit <id> …`: the same rules as the Edit button's form. */
+async function editFromCommand(deps: Deps, call: SubcommandCall): Promise<void> {
+  const { db, clock } = deps;
+  const user = call.bolt.command.user_id;
+  const client = call.bolt.client;
+  const named = INCIDENT_PREFIX.exec(call.rest)?.[0];
+  const today = await todayFor(call);
+  const parsed = parseFollowUpEditCommand(call.rest.replace(INCIDENT_PREFIX, ''), today);
+  const before = requireFollowUp(db, parsed.followUpId);
+  const incident = await assertMayTouchFollowUp(db, client, before, user);
+  if (named !== undefined) {
+    const { incident: target } = resolveTargetIncident(db, named, undefined);
+    if (target.id !== incident.id)
+      throw new DomainError(
+        'invalid_input',
+        `Follow-up #${before.id} belongs to ${incidentRef(incident)}, not ${incidentRef(target)}.`,
+      );
+  }
+  let ownerId: string | null | undefined;
+  if (parsed.ownerRef !== undefined && parsed.ownerRef !== null) {
+    ownerId = await resolveUserRef(deps, client, parsed.ownerRef);
+    await assertMayOwn(client, incident, ownerId);
+  } else ownerId = parsed.ownerRef;
+  const result = editFollowUp(db, clock, {
+    followUpId: before.id,
+    by: user,
+    today,
+    ...(parsed.text !== undefined ? { text: parsed.text } : {}),
+    ...(ownerId !== undefined ? { ownerId } : {}),
+    ...(parsed.dueDate !== undefined ? { dueDate: parsed.dueDate } : {}),
+  });
+  const f = result.followUp;
+  await call.reply(
+    result.changed
+      ? `:pencil2: Follow-up #${f.id} of ${incidentRef(incident)}: ${editSummary(result.changes)}. Now: *${safe(f.text, 500)}* — owner ${ownerText(f.ownerId)}, ${f.dueDate ? `due ${f.dueDate}` : 'no due date'}.`
+      : `Follow-up #${f.id} already reads like that; nothing changed.`,
+  );
+  if (result.changed)
+    deps.tasks.defer('followup:edit', () => announceFollowUpEdit(deps, client, result, user));
 }
 
 export function resolutionSubcommands(deps: Deps): Subcommand[] {
@@ -261,9 +308,14 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
       name: 'followup',
       aliases: ['follow-up', 'fu'],
       usage: 'followup <text> [@owner] [due <date>]',
-      description: 'add a follow-up (no text: a form); dates like 2026-12-01, tomorrow, fri, in 3d',
+      description:
+        'add a follow-up (no text: a form); dates like 2026-12-01, tomorrow, fri, in 3d. `followup edit <id> [@owner|owner none] [due <date>|due none] [new text]` changes one',
       group: GROUP,
       async run(call) {
+        if (isFollowUpEdit(call.rest.replace(INCIDENT_PREFIX, ''))) {
+          await editFromCommand(deps, call);
+          return;
+        }
         const { incident, rest } = resolveTargetIncident(db, call.rest, call.bolt.command.channel_id);
         const user = call.bolt.command.user_id;
         if (!(await canView(call.bolt.client, incident, user)))

@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../../deps.js';
+import { editFollowUp } from '../../../incidents/edit-follow-up.js';
 import { DomainError } from '../../../incidents/errors.js';
-import { addFollowUp, snoozeFollowUp } from '../../../incidents/follow-ups.js';
+import { addFollowUp, requireFollowUp, snoozeFollowUp } from '../../../incidents/follow-ups.js';
 import { incidentRef } from '../../../incidents/model.js';
 import { getIncidentById } from '../../../incidents/queries.js';
 import { localTime } from '../../../incidents/reminders.js';
@@ -9,11 +10,19 @@ import { resolveIncident } from '../../../incidents/resolve.js';
 import { setRootCause } from '../../../incidents/set-root-cause.js';
 import { assertCanChange, canView } from '../../access.js';
 import { describeError } from '../../effects.js';
+import { announceFollowUpEdit, assertMayOwn, assertMayTouchFollowUp } from '../../follow-up-edit.js';
 import { mention, safe } from '../../format.js';
 import { BLOCK, VIEW } from '../../ids.js';
 import { announceResolution, ownerText, refreshQuietly, tellPrivately } from '../../resolution-effects.js';
 import { getUserTz } from '../../users.js';
-import { parseFollowUpSubmission, parseSnoozeSubmission } from '../../views/follow-ups.js';
+import {
+  editBlockFor,
+  editSummary,
+  followUpReminderEdited,
+  parseEditMetadata,
+  parseFollowUpSubmission,
+  parseSnoozeSubmission,
+} from '../../views/follow-ups.js';
 import { followUpReminderSnoozed } from '../../views/reminder-messages.js';
 import { parseMetadata, parseResolveSubmission, resolveBlockFor } from '../../views/resolve-modal.js';
 import { parseRootCauseSubmission } from '../../views/root-cause-modal.js';
@@ -188,6 +197,40 @@ export function register(app: App, deps: Deps): void {
             meta.channel ?? incident.channelId,
             `:fast_forward: Follow-up added to ${incidentRef(incident)}: *${safe(followUp.text, 500)}* — owner ${ownerText(followUp.ownerId)}, ${followUp.dueDate ? `due ${followUp.dueDate}` : 'no due date'}.`,
           );
+      },
+      deps,
+    );
+  });
+
+  app.view<ViewSubmitAction>(VIEW.followUpEdit, async (args) => {
+    const user = args.body.user.id;
+    await submit(
+      args,
+      BLOCK.followUpText,
+      editBlockFor,
+      async () => {
+        const meta = parseEditMetadata(args.view.private_metadata);
+        const incident = await assertMayTouchFollowUp(db, args.client, requireFollowUp(db, meta.f), user);
+        const values = parseFollowUpSubmission(args.view.state.values);
+        if (values.ownerId) await assertMayOwn(args.client, incident, values.ownerId, 'ownerId');
+        const tz = await getUserTz(args.client, db, clock, user);
+        const today = localTime(clock.now(), tz).date;
+        const result = editFollowUp(db, clock, { followUpId: meta.f, by: user, today, ...values });
+        return async () => {
+          const note = `:pencil2: Follow-up #${result.followUp.id}: ${editSummary(result.changes)}.`;
+          if (meta.responseUrl) {
+            const message =
+              meta.s === 'one'
+                ? followUpReminderEdited(result.followUp, incident, today, note)
+                : await renderFollowUpList(deps, args.client, user, meta.s, note);
+            try {
+              await postToResponseUrl(meta.responseUrl, { replace_original: true, ...message });
+            } catch (e) {
+              await tellPrivately(args.client, user, null, `${note} (${describeError(e)})`);
+            }
+          } else await tellPrivately(args.client, user, null, note);
+          if (result.changed) await announceFollowUpEdit(deps, args.client, result, user);
+        };
       },
       deps,
     );
