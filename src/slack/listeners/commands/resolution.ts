@@ -8,9 +8,9 @@ import {
   addFollowUp,
   type FollowUpScope,
   type FollowUpWithIncident,
+  getFollowUp,
   listOpenFollowUps,
   parseFollowUpCommand,
-  requireFollowUp,
 } from '../../../incidents/follow-ups.js';
 import { type Incident, incidentRef, isOpen } from '../../../incidents/model.js';
 import { getIncidentById, getIncidentByNumber, resolveTargetIncident } from '../../../incidents/queries.js';
@@ -145,7 +145,12 @@ async function editFromCommand(deps: Deps, call: SubcommandCall): Promise<void> 
   const named = INCIDENT_PREFIX.exec(call.rest)?.[0];
   const today = await todayFor(call);
   const parsed = parseFollowUpEditCommand(call.rest.replace(INCIDENT_PREFIX, ''), today);
-  const before = requireFollowUp(db, parsed.followUpId);
+  const before = getFollowUp(db, parsed.followUpId);
+  if (!before)
+    throw new DomainError(
+      'not_found',
+      `There is no follow-up #${parsed.followUpId}. \`/incident followups\` lists them with their numbers.`,
+    );
   const incident = await assertMayTouchFollowUp(db, client, before, user);
   if (named !== undefined) {
     const { incident: target } = resolveTargetIncident(db, named, undefined);
