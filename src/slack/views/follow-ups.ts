@@ -7,7 +7,7 @@ import { ACTION, BLOCK, VIEW } from '../ids.js';
 import { pt, type StateValues } from './resolve-modal.js';
 
 /**
- * Follow-up lists (`/incident followups`) with Done and Snooze buttons, the snooze modal and the
+ * Follow-up lists (`/incident followups`) with Done, Snooze and Edit buttons, the snooze and edit modals and the
  * follow-up modal. A button carries the follow-up id and the list it sits in, so a click can
  * redraw that same list.
  */

@@ -352,7 +352,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
       name: 'followups',
       aliases: ['follow-ups'],
       usage: 'followups [all|INC-<n>]',
-      description: 'your open follow-ups (or all, or one incident’s), with Done and Snooze',
+      description: 'your open follow-ups (or all, or one incident’s), with Done, Snooze and Edit',
       group: GROUP,
       async run(call) {
         const user = call.bolt.command.user_id;
