@@ -18,7 +18,7 @@ import { isCalendarDate, localTime } from './reminders.js';
  *
  * Changing the owner or the due date ends a snooze: the pause was the old owner's, for the old
  * date. Reminder slots stay keyed by follow-up and date, so a new owner never gets a reminder for
- * a slot the old owner was already sent (tests/unit/resolution/edit-follow-up.test.ts).
+ * a slot the old owner was already sent (test/unit/resolution/edit-follow-up.test.ts).
  */
 export type FollowUpField = 'text' | 'ownerId' | 'dueDate';
 
