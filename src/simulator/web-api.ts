@@ -151,6 +151,17 @@ const asString = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 const asBool = (v: unknown): boolean => v === true || v === 'true' || v === '1' || v === 1;
 
+/** Cursor paging of the list methods: the cursor is an offset into the list, limit at most 1,000. */
+function page<T>(all: T[], a: Args, defaultLimit: number) {
+  const limit = Math.min(Number(asString(a.limit) ?? defaultLimit) || defaultLimit, 1000);
+  const offset = Number(asString(a.cursor) ?? 0) || 0;
+  const more = offset + limit < all.length;
+  return {
+    items: all.slice(offset, offset + limit),
+    response_metadata: { next_cursor: more ? String(offset + limit) : '' },
+  };
+}
+
 /** The `view.state.values` entry an element starts with (its initial value, or empty). */
 export function initialStateValue(el: Obj): StateValue | undefined {
   const type = String(el.type);
@@ -792,21 +803,15 @@ export class SimulatorImpl implements Simulator {
 
     // No sample of users.list in ../shared: members mirror users.info's user, cursor = offset.
     'users.list': (a) => {
-      const all = [...this.ws.users.values()];
-      const limit = Math.min(Number(asString(a.limit) ?? 0) || 1000, 1000);
-      const offset = Number(asString(a.cursor) ?? 0) || 0;
-      const more = offset + limit < all.length;
-      return {
-        members: all.slice(offset, offset + limit).map((u) => this.userObj(u)),
-        response_metadata: { next_cursor: more ? String(offset + limit) : '' },
-      };
+      const { items, response_metadata } = page([...this.ws.users.values()], a, 1000);
+      return { members: items.map((u) => this.userObj(u)), response_metadata };
     },
 
     'conversations.create': (a) => {
       const name = asString(a.name) ?? '';
       this.checkChannelName(name);
       const isPrivate = asBool(a.is_private);
-      const ch = this.ws.addChannel(this.ws.nextId(isPrivate ? 'C' : 'C'), name, [WS.botUser], {
+      const ch = this.ws.addChannel(this.ws.nextId('C'), name, [WS.botUser], {
         is_private: isPrivate,
         creator: WS.botUser,
       });
@@ -824,13 +829,8 @@ export class SimulatorImpl implements Simulator {
             : types.includes('public_channel')) &&
           !(ch.is_archived && asBool(a.exclude_archived)),
       );
-      const limit = Math.min(Number(asString(a.limit) ?? 100) || 100, 1000);
-      const offset = Number(asString(a.cursor) ?? 0) || 0;
-      const more = offset + limit < all.length;
-      return {
-        channels: all.slice(offset, offset + limit).map((ch) => this.channelObj(ch)),
-        response_metadata: { next_cursor: more ? String(offset + limit) : '' },
-      };
+      const { items, response_metadata } = page(all, a, 100);
+      return { channels: items.map((ch) => this.channelObj(ch)), response_metadata };
     },
 
     'conversations.rename': (a) => {
