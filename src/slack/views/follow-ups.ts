@@ -159,31 +159,7 @@ export function followUpModal(i: Incident): ModalView {
     private_metadata: JSON.stringify({ incidentId: i.id }),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `*${incidentRef(i)}* · ${safe(i.title, 300)}` } },
-      {
-        type: 'input',
-        block_id: BLOCK.followUpText,
-        label: pt('What needs doing?'),
-        element: {
-          type: 'plain_text_input',
-          action_id: BLOCK.followUpText,
-          multiline: true,
-          max_length: 500,
-        },
-      },
-      {
-        type: 'input',
-        block_id: BLOCK.followUpOwner,
-        optional: true,
-        label: pt('Owner'),
-        element: { type: 'users_select', action_id: BLOCK.followUpOwner, placeholder: pt('Who does it?') },
-      },
-      {
-        type: 'input',
-        block_id: BLOCK.followUpDue,
-        optional: true,
-        label: pt('Due date'),
-        element: { type: 'datepicker', action_id: BLOCK.followUpDue },
-      },
+      ...followUpInputs(),
     ],
   };
 }
@@ -198,6 +174,48 @@ export function parseFollowUpSubmission(values: StateValues): {
     ownerId: values[BLOCK.followUpOwner]?.[BLOCK.followUpOwner]?.selected_user ?? null,
     dueDate: values[BLOCK.followUpDue]?.[BLOCK.followUpDue]?.selected_date ?? null,
   };
+}
+
+/** Text, owner and due date: the add form starts empty, the edit form with the follow-up's values. */
+function followUpInputs(f?: Pick<FollowUp, 'text' | 'ownerId' | 'dueDate'>): KnownBlock[] {
+  return [
+    {
+      type: 'input',
+      block_id: BLOCK.followUpText,
+      label: pt('What needs doing?'),
+      element: {
+        type: 'plain_text_input',
+        action_id: BLOCK.followUpText,
+        multiline: true,
+        max_length: 500,
+        // A text stored before the form's limit (or from a long message) is cut so the form opens.
+        ...(f ? { initial_value: Array.from(f.text).slice(0, 500).join('') } : {}),
+      },
+    },
+    {
+      type: 'input',
+      block_id: BLOCK.followUpOwner,
+      optional: true,
+      label: pt('Owner'),
+      element: {
+        type: 'users_select',
+        action_id: BLOCK.followUpOwner,
+        placeholder: pt('Who does it?'),
+        ...(f?.ownerId ? { initial_user: f.ownerId } : {}),
+      },
+    },
+    {
+      type: 'input',
+      block_id: BLOCK.followUpDue,
+      optional: true,
+      label: pt('Due date'),
+      element: {
+        type: 'datepicker',
+        action_id: BLOCK.followUpDue,
+        ...(f?.dueDate ? { initial_date: f.dueDate } : {}),
+      },
+    },
+  ];
 }
 
 /** Where the edit modal came from: the list or reminder to redraw after the save. */
@@ -217,42 +235,7 @@ export function followUpEditModal(f: FollowUp, i: Incident, meta: EditMetadata):
         type: 'section',
         text: { type: 'mrkdwn', text: `*#${f.id}* · ${incidentRef(i)} · ${safe(i.title, 300)}` },
       },
-      {
-        type: 'input',
-        block_id: BLOCK.followUpText,
-        label: pt('What needs doing?'),
-        element: {
-          type: 'plain_text_input',
-          action_id: BLOCK.followUpText,
-          multiline: true,
-          max_length: 500,
-          // A text stored before the form's limit (or from a long message) is cut so the form opens.
-          initial_value: Array.from(f.text).slice(0, 500).join(''),
-        },
-      },
-      {
-        type: 'input',
-        block_id: BLOCK.followUpOwner,
-        optional: true,
-        label: pt('Owner'),
-        element: {
-          type: 'users_select',
-          action_id: BLOCK.followUpOwner,
-          placeholder: pt('Who does it?'),
-          ...(f.ownerId ? { initial_user: f.ownerId } : {}),
-        },
-      },
-      {
-        type: 'input',
-        block_id: BLOCK.followUpDue,
-        optional: true,
-        label: pt('Due date'),
-        element: {
-          type: 'datepicker',
-          action_id: BLOCK.followUpDue,
-          ...(f.dueDate ? { initial_date: f.dueDate } : {}),
-        },
-      },
+      ...followUpInputs(f),
     ],
   };
 }
