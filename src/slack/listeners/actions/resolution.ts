@@ -117,45 +117,36 @@ export function register(app: App, deps: Deps): void {
     });
   });
 
+  /**
+   * The open follow-up a Snooze or Edit button is about, checked for the clicker, and where the
+   * click came from (list scope and response_url), so the list can be redrawn after the form.
+   */
+  const openFollowUpFor = async (args: ActionArgs) => {
+    const { f, s } = parseButtonValue((args.action as { value?: string }).value);
+    const followUp = requireFollowUp(db, f);
+    if (followUp.status !== 'open') throw new DomainError('invalid_state', 'That follow-up is already done.');
+    const incident = await assertMayTouch(deps, args, followUp);
+    const from = { f, s, ...(args.body.response_url ? { responseUrl: args.body.response_url } : {}) };
+    return { followUp, incident, from };
+  };
+
   app.action<BlockAction>(ACTION.followUpSnooze, async (args) => {
     await args.ack();
     await guarded(args, async () => {
-      const { f, s } = parseButtonValue((args.action as { value?: string }).value);
-      const followUp = requireFollowUp(db, f);
-      if (followUp.status !== 'open')
-        throw new DomainError('invalid_state', 'That follow-up is already done.');
-      await assertMayTouch(deps, args, followUp);
+      const { followUp, from } = await openFollowUpFor(args);
       const tz = await getUserTz(args.client, db, clock, args.body.user.id);
       const today = localTime(clock.now(), tz).date;
       const initial =
         followUp.snoozedUntil && followUp.snoozedUntil > today ? followUp.snoozedUntil : addDays(today, 7);
-      await openView(
-        args,
-        snoozeModal(
-          followUp,
-          { f, s, ...(args.body.response_url ? { responseUrl: args.body.response_url } : {}) },
-          initial,
-        ),
-      );
+      await openView(args, snoozeModal(followUp, from, initial));
     });
   });
 
   app.action<BlockAction>(ACTION.followUpEdit, async (args) => {
     await args.ack();
     await guarded(args, async () => {
-      const { f, s } = parseButtonValue((args.action as { value?: string }).value);
-      const followUp = requireFollowUp(db, f);
-      if (followUp.status !== 'open')
-        throw new DomainError('invalid_state', 'That follow-up is already done.');
-      const incident = await assertMayTouch(deps, args, followUp);
-      await openView(
-        args,
-        followUpEditModal(followUp, incident, {
-          f,
-          s,
-          ...(args.body.response_url ? { responseUrl: args.body.response_url } : {}),
-        }),
-      );
+      const { followUp, incident, from } = await openFollowUpFor(args);
+      await openView(args, followUpEditModal(followUp, incident, from));
     });
   });
 }
