@@ -4,8 +4,8 @@ import { followUps, incidents, recurrenceLinks } from '../db/schema.js';
 import { type FollowUp, type Incident, isOpen } from '../incidents/model.js';
 import type { Match } from './engine.js';
 import type { LinkRow } from './feedback.js';
-import { docFromIncident, engineFor, indexIncident, linkedIds, timelineText } from './store.js';
-import { confidence, DEFAULT_POLICY, type WarnPolicy } from './warn.js';
+import { docFromIncident, engineFor, indexIncident, linkedIds, timelineText, warnModelFor } from './store.js';
+import { confidence, DEFAULT_POLICY, type WarnPolicy, warnFeatures } from './warn.js';
 
 /**
  * The domain verb behind every recurrence message: rank the incident against the others, decide
@@ -66,10 +66,11 @@ function judgedAs(db: Db, id: number, feedback: 'same' | 'unrelated'): Set<numbe
 const sameProblem = (db: Db, id: number): Set<number> => judgedAs(db, id, 'same');
 const unrelatedTo = (db: Db, id: number): Set<number> => judgedAs(db, id, 'unrelated');
 
-export function explain(db: Db, incident: Incident, m: Match): Explanation {
+export function explain(db: Db, incident: Incident, m: Match, features: number[] | null = null): Explanation {
   const engine = engineFor(db);
   const doc = docFromIncident(incident, timelineText(db, incident.id));
   return {
+    ...(features ? { features } : {}),
     sharedTerms: engine.sharedTerms(doc, m.id),
     sharedServices: m.sharedServices,
     sameCategory: m.sameCategory,
@@ -77,6 +78,7 @@ export function explain(db: Db, incident: Incident, m: Match): Explanation {
     sharedSignatures: m.sharedSignatures.map((s) => s.slice(4)),
     ageDays: Math.round(m.ageDays * 10) / 10,
     text: Math.round(m.text * 1000) / 1000,
+    titleSim: Math.round(m.titleSim * 1000) / 1000,
   };
 }
 
@@ -116,17 +118,21 @@ export function checkRecurrence(
 
   const warned: Match[] = [];
   const top = candidates[0];
+  /** What the warning model read, kept with the link so a verdict on it can teach the model. */
+  let topFeatures: number[] | null = null;
   if (top) {
     const siblings = sameProblem(db, top.id);
     // Earlier recurrences of the same problem are not competitors: measure the margin past them.
     const rivals = [top, ...candidates.slice(1).filter((m) => !siblings.has(m.id))];
-    if (confidence(rivals, policy) >= policy.warn) {
+    const f = warnFeatures(rivals);
+    topFeatures = f ? [f.score, f.margin, f.titleCoverage] : null;
+    if (confidence(rivals, 0, warnModelFor(db)) >= policy.warn) {
       warned.push(top);
       for (const m of candidates.slice(1)) if (siblings.has(m.id)) warned.push(m);
     }
   }
   const possible = candidates
-    .filter((m) => !warned.includes(m) && m.score >= policy.possible)
+    .filter((m) => !warned.includes(m) && m.similarity >= policy.possible)
     .slice(0, MAX_POSSIBLE);
 
   const claim = (m: Match, level: Level) => ({ m, level });
@@ -141,7 +147,7 @@ export function checkRecurrence(
   const result: CheckResult = { incident, warnings: [], possible: [], openDuplicates: [] };
   db.transaction((tx) => {
     for (const { m, level } of wanted) {
-      const explanation = explain(db, incident, m);
+      const explanation = explain(db, incident, m, m === top ? topFeatures : null);
       const link = tx
         .insert(recurrenceLinks)
         .values({
