@@ -1,10 +1,18 @@
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { followUps, incidents, recurrenceLinks } from '../db/schema.js';
 import { type FollowUp, type Incident, isOpen } from '../incidents/model.js';
-import type { Match } from './engine.js';
+import type { Match, RecurrenceDoc } from './engine.js';
 import type { LinkRow } from './feedback.js';
-import { docFromIncident, engineFor, indexIncident, linkedIds, timelineText, warnModelFor } from './store.js';
+import {
+  docFromIncident,
+  engineFor,
+  indexIncident,
+  indexIncidentDoc,
+  linkedIds,
+  timelineText,
+  warnModelFor,
+} from './store.js';
 import { confidence, DEFAULT_POLICY, type WarnPolicy, warnFeatures } from './warn.js';
 
 /**
@@ -52,7 +60,12 @@ function judgedAs(db: Db, id: number, feedback: 'same' | 'unrelated'): Set<numbe
   const rows = db
     .select({ a: recurrenceLinks.incidentId, b: recurrenceLinks.relatedId })
     .from(recurrenceLinks)
-    .where(eq(recurrenceLinks.feedback, feedback))
+    .where(
+      and(
+        eq(recurrenceLinks.feedback, feedback),
+        or(eq(recurrenceLinks.incidentId, id), eq(recurrenceLinks.relatedId, id)),
+      ),
+    )
     .all();
   const out = new Set<number>();
   for (const r of rows) {
@@ -66,9 +79,15 @@ function judgedAs(db: Db, id: number, feedback: 'same' | 'unrelated'): Set<numbe
 const sameProblem = (db: Db, id: number): Set<number> => judgedAs(db, id, 'same');
 const unrelatedTo = (db: Db, id: number): Set<number> => judgedAs(db, id, 'unrelated');
 
-export function explain(db: Db, incident: Incident, m: Match, features: number[] | null = null): Explanation {
+export function explain(
+  db: Db,
+  incident: Incident,
+  m: Match,
+  features: number[] | null = null,
+  indexed?: RecurrenceDoc,
+): Explanation {
   const engine = engineFor(db);
-  const doc = docFromIncident(incident, timelineText(db, incident.id));
+  const doc = indexed ?? docFromIncident(incident, timelineText(db, incident.id));
   return {
     ...(features ? { features } : {}),
     sharedTerms: engine.sharedTerms(doc, m.id),
@@ -97,10 +116,10 @@ export function checkRecurrence(
   now: Date,
   policy: WarnPolicy = DEFAULT_POLICY,
 ): CheckResult | null {
-  const incident = indexIncident(db, incidentId);
-  if (!incident) return null;
+  const indexed = indexIncidentDoc(db, incidentId);
+  if (!indexed) return null;
+  const { incident, doc } = indexed;
   const engine = engineFor(db);
-  const doc = docFromIncident(incident, timelineText(db, incident.id));
   // Everything ranked, including pairs already shown, so the margin test sees the true runner-up;
   // shown pairs are dropped only when choosing what to say.
   const ranked = engine.rank(doc, { limit: CANDIDATES });
@@ -147,7 +166,7 @@ export function checkRecurrence(
   const result: CheckResult = { incident, warnings: [], possible: [], openDuplicates: [] };
   db.transaction((tx) => {
     for (const { m, level } of wanted) {
-      const explanation = explain(db, incident, m, m === top ? topFeatures : null);
+      const explanation = explain(db, incident, m, m === top ? topFeatures : null, doc);
       const link = tx
         .insert(recurrenceLinks)
         .values({
