@@ -8,7 +8,14 @@ import { type Clock, systemClock } from './incidents/clock.js';
 import { createIncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
 import { createScheduler, type Job, type Scheduler } from './schedule.js';
-import { type InboxVerdict, markEvent, pendingEvents, recordEvent } from './slack/inbox.js';
+import {
+  type InboxVerdict,
+  inboxCounts,
+  isOwnEvent,
+  markEvent,
+  pendingEvents,
+  recordEvent,
+} from './slack/inbox.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { guardRequests } from './slack/request-guard.js';
 import { createLimiter, createTasks, type Tasks } from './tasks.js';
@@ -134,7 +141,9 @@ export function createApp(opts: AppOptions): FirebreakApp {
     logger,
     // Without logLevel Bolt resets the logger to INFO, and LOG_LEVEL=debug would show nothing more.
     logLevel: boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO,
-    ignoreSelf: true,
+    // Off: the inbox middleware below must see the bot's own events first, store them and mark
+    // them finished (isOwnEvent); Bolt's ignoreSelf dropped them before they reached it.
+    ignoreSelf: false,
     // Firebreak keeps its state in SQLite; Bolt's in-memory conversation store only cost time per request.
     convoStore: false,
     deferInitialization: true,
@@ -171,6 +180,10 @@ export function createApp(opts: AppOptions): FirebreakApp {
       return;
     }
     const eventId = envelope.event_id;
+    if (isOwnEvent((body as { event?: { user?: unknown; bot_id?: unknown } }).event, context)) {
+      markEvent(db, clock, eventId);
+      return;
+    }
     // A replay must not run an event that is still queued or running here.
     if (activeEvents.has(eventId)) return;
     activeEvents.add(eventId);
@@ -229,6 +242,10 @@ export function createApp(opts: AppOptions): FirebreakApp {
         const addr = server.address();
         bound = typeof addr === 'object' && addr !== null ? addr.port : port;
       }
+      const inbox = inboxCounts(db);
+      const line = `event inbox: ${inbox.unfinished} unfinished (replaying now), ${inbox.failed} failed after three attempts`;
+      if (inbox.failed > 0) logger.warn(line);
+      else logger.info(line);
       tasks.defer('replay pending events', replayPending);
       if (opts.schedules !== false) scheduler.start();
       return bound;
