@@ -17,6 +17,7 @@ import {
   recordEvent,
 } from './slack/inbox.js';
 import { registerListeners } from './slack/listeners/index.js';
+import { createPeopleDirectory, DIRECTORY_REFRESH_MS } from './slack/mentions.js';
 import { guardRequests } from './slack/request-guard.js';
 import { createLimiter, createTasks, type Tasks } from './tasks.js';
 
@@ -85,7 +86,15 @@ export function createApp(opts: AppOptions): FirebreakApp {
   const tasks: Tasks = createTasks((label, error) =>
     logger.error(`background work "${label}" failed`, error),
   );
-  const deps: Deps = { config, db, clock, logger, tasks, hooks: createIncidentHooks() };
+  const deps: Deps = {
+    config,
+    db,
+    clock,
+    logger,
+    tasks,
+    hooks: createIncidentHooks(),
+    people: createPeopleDirectory({ db, clock, logger }),
+  };
 
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
   const healthz = {
@@ -167,6 +176,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     retryTimer.unref();
   };
   let stopping = false;
+  let directoryTimer: NodeJS.Timeout | undefined;
   // Events API: process each event_id once; remember the outcome for replay after a crash.
   app.use(async ({ body, context, next }) => {
     const envelope = body as { type?: string; event_id?: string };
@@ -247,12 +257,19 @@ export function createApp(opts: AppOptions): FirebreakApp {
       if (inbox.failed > 0) logger.warn(line);
       else logger.info(line);
       tasks.defer('replay pending events', replayPending);
+      // Names for commands come from this read, never from a walk while someone waits.
+      tasks.defer('read the member list', () => deps.people.refresh(app.client));
+      directoryTimer = setInterval(() => {
+        tasks.defer('read the member list', () => deps.people.refresh(app.client));
+      }, DIRECTORY_REFRESH_MS);
+      directoryTimer.unref();
       if (opts.schedules !== false) scheduler.start();
       return bound;
     },
     async stop() {
       stopping = true;
       if (retryTimer) clearTimeout(retryTimer);
+      if (directoryTimer) clearInterval(directoryTimer);
       scheduler.stop();
       await app.stop();
       await tasks.idle();
