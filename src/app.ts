@@ -93,7 +93,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     logger,
     tasks,
     hooks: createIncidentHooks(),
-    people: createPeopleDirectory({ db, clock, logger }),
+    people: createPeopleDirectory({ db, clock, logger, tasks }),
   };
 
   const socketMode = config.SLACK_APP_TOKEN !== undefined;

@@ -37,6 +37,8 @@ export interface StackOptions {
   scopes?: string[];
   /** Prefix of the temp directory holding the database. */
   tmpPrefix?: string;
+  /** Override slash commands' manifest `should_escape`, e.g. `[['/incident', false]]`. */
+  commandEscape?: [string, boolean][];
 }
 
 export interface Stack {
@@ -61,7 +63,11 @@ export interface Stack {
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const clock = new FakeClock(opts.now ?? '2026-11-23T09:00:00.000Z');
-  const sim = await startSimulator({ clock, ...(opts.scopes ? { scopes: opts.scopes } : {}) });
+  const sim = await startSimulator({
+    clock,
+    ...(opts.scopes ? { scopes: opts.scopes } : {}),
+    ...(opts.commandEscape ? { commandEscape: opts.commandEscape } : {}),
+  });
   const dir = mkdtempSync(join(tmpdir(), opts.tmpPrefix ?? 'firebreak-test-'));
   const config = loadConfig({
     SLACK_BOT_TOKEN: sim.token,
@@ -126,6 +132,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
   };
 
+  // Start-up work (replaying the inbox, reading the member list) is done before a test begins, so
+  // the call log and the database start from a settled bot.
+  await idle();
   return {
     sim,
     bot,

@@ -5,6 +5,7 @@ import { slackUsers } from '../db/schema.js';
 import type { Clock } from '../incidents/clock.js';
 import { DomainError } from '../incidents/errors.js';
 import type { AppLogger } from '../log.js';
+import type { Tasks } from '../tasks.js';
 import { describeError } from './effects.js';
 import { mention, safe } from './format.js';
 
@@ -59,8 +60,13 @@ interface Index {
   byId: Map<string, Person>;
 }
 
-export function createPeopleDirectory(deps: { db: Db; clock: Clock; logger: AppLogger }): PeopleDirectory {
-  const { db, clock, logger } = deps;
+export function createPeopleDirectory(deps: {
+  db: Db;
+  clock: Clock;
+  logger: AppLogger;
+  tasks: Tasks;
+}): PeopleDirectory {
+  const { db, clock, logger, tasks } = deps;
   let index: Index | null = null;
   let walking: Promise<void> | null = null;
   let lastAttempt = 0;
@@ -100,7 +106,12 @@ export function createPeopleDirectory(deps: { db: Db; clock: Clock; logger: AppL
   const dir: PeopleDirectory = {
     resolve(ref, mentions) {
       const id = userIdIn(ref) ?? mentions?.get(ref.trim().toLowerCase());
-      if (id) return id;
+      if (id) {
+        // Slack's autocomplete offers apps too; an incident needs a person.
+        if (current().byId.get(id)?.isBot)
+          throw new DomainError('invalid_input', `${mention(id)} is an app, not a person. Name a person.`);
+        return id;
+      }
       const typed = ref.trim().replace(/^@/, '').replace(/\s+/g, ' ');
       if (!typed) throw new DomainError('invalid_input', 'Name a person, e.g. `@alice`.');
       const { pool, byName, listedAt } = current();
@@ -153,7 +164,8 @@ export function createPeopleDirectory(deps: { db: Db; clock: Clock; logger: AppL
 
     refreshSoon(client) {
       if (walking !== null || clock.now().getTime() - lastAttempt < DIRECTORY_RETRY_MS) return;
-      void dir.refresh(client);
+      // Tracked: shutdown and tests wait for it like any work done after an answer.
+      tasks.defer('read the member list', () => dir.refresh(client));
     },
   };
   return dir;

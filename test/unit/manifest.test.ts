@@ -66,14 +66,15 @@ function recordRegistrations() {
   const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret' });
   const logger = createLogger('error');
   const clock = new FakeClock();
+  const tasks = createTasks(() => {});
   const deps: Deps = {
     config,
     db,
     clock,
     logger,
-    tasks: createTasks(() => {}),
+    tasks,
     hooks: createIncidentHooks(),
-    people: createPeopleDirectory({ db, clock, logger }),
+    people: createPeopleDirectory({ db, clock, logger, tasks }),
   };
   registerListeners(app, deps);
   return seen;

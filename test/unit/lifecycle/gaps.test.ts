@@ -12,6 +12,7 @@ import { interruptedSetups } from '../../../src/incidents/setup-jobs.js';
 import { createLogger } from '../../../src/log.js';
 import { SETUP_DONE_KIND } from '../../../src/slack/incident-setup.js';
 import { createPeopleDirectory, DIRECTORY_RETRY_MS } from '../../../src/slack/mentions.js';
+import { createTasks } from '../../../src/tasks.js';
 import { testDb } from '../../helpers/db.js';
 
 let db: Db;
@@ -197,7 +198,8 @@ describe('the people parser (deps.people.resolve)', () => {
       },
     },
   } as unknown as WebClient;
-  const directory = () => createPeopleDirectory({ db, clock, logger: createLogger('error') });
+  const tasks = createTasks(() => {});
+  const directory = () => createPeopleDirectory({ db, clock, logger: createLogger('error'), tasks });
   const messageOf = (fn: () => unknown): string => {
     try {
       fn();
@@ -271,7 +273,7 @@ describe('the people parser (deps.people.resolve)', () => {
     expect(listCalls).toHaveLength(3);
     clock.advance(DIRECTORY_RETRY_MS + 1);
     d.refreshSoon(client);
-    await d.refresh(client);
+    await tasks.idle();
     expect(listCalls).toHaveLength(6);
   });
 });
