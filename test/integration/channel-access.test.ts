@@ -138,6 +138,20 @@ describe('people Slack will not add, and workspaces that restrict channel creati
     expect(notice?.text).toContain('/invite');
   });
 
+  it('a guest made lead later: the role stands, and the channel says why they were not added', async () => {
+    const { h } = await harness();
+    const i = await declare(h);
+    const ch = i.channelId ?? '';
+    const r = await h.person(alice).command('lead @gina', ch);
+    expect(r.reply?.text).toBe(`<@${WS.refused.gina}> now leads INC-1.`);
+    await h.idle();
+    expect(getIncidentByNumber(h.db, 1)?.leadId).toBe(WS.refused.gina);
+    expect(h.sim.members(ch)).not.toContain(WS.refused.gina);
+    const notice = h.sim.messages(ch).find((m) => m.text.includes('could not add'));
+    expect(notice?.text).toContain(`<@${alice}>, I could not add one person`);
+    expect(notice?.text).toContain(`<@${WS.refused.gina}>: they are a guest`);
+  });
+
   it('restricted_action: the declarer is told which workspace setting stops it, and Retry works once it is changed', async () => {
     const { h } = await harness({ prefs: { restrictChannelCreation: true } });
     const i = await declare(h);
