@@ -935,7 +935,8 @@ export class SimulatorImpl implements Simulator {
       if (ch.is_private) fail('method_not_supported_for_channel_type');
       // https://docs.slack.dev/reference/methods/conversations.join: joining a channel the app is
       // already in succeeds with the warning `already_in_channel`.
-      if (ch.members.includes(WS.botUser)) return { channel: this.channelObj(ch), warning: 'already_in_channel' };
+      if (ch.members.includes(WS.botUser))
+        return { channel: this.channelObj(ch), warning: 'already_in_channel' };
       ch.members.push(WS.botUser);
       return { channel: this.channelObj(ch) };
     },

@@ -1,5 +1,5 @@
 import type { Clock } from '../incidents/clock.js';
-import { WS, type WorkspacePrefs } from './api.js';
+import { type WorkspacePrefs, WS } from './api.js';
 import type { SimChannel, SimEphemeral, SimFile, SimMessage, SimUser, SimView } from './types.js';
 
 /** The fixture workspace every test starts from (ids in api.ts `WS`). */

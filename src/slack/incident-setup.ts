@@ -190,7 +190,9 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     },
   );
 
-  const refused = Array.isArray(invites.refused) ? (invites.refused as { user: string; error: string }[]) : [];
+  const refused = Array.isArray(invites.refused)
+    ? (invites.refused as { user: string; error: string }[])
+    : [];
   if (refused.length > 0) {
     deps.logger.warn(
       `${incidentRef(start)}: Slack refused to add ${refused.map((r) => `${r.user} (${r.error})`).join(', ')}`,

@@ -64,7 +64,11 @@ describe('channels the bot reaches only through chat:write.public', () => {
   it('the announcement’s answer lost: the bot joined the channel, found its post, and setup finished', async () => {
     const { h } = await harness();
     expect(h.sim.members(ANNOUNCE)).not.toContain(WS.botUser);
-    h.sim.fault('chat.postMessage', { status: 500, afterEffect: true }, { when: (a) => a.channel === ANNOUNCE });
+    h.sim.fault(
+      'chat.postMessage',
+      { status: 500, afterEffect: true },
+      { when: (a) => a.channel === ANNOUNCE },
+    );
     const i = await declare(h);
     expect(h.sim.members(ANNOUNCE)).toContain(WS.botUser);
     const posts = byBot(h, ANNOUNCE);

@@ -68,9 +68,10 @@ describe('membership: chat:write.public only posts', () => {
       ok: false,
       error: 'not_in_channel',
     });
-    expect(
-      await api(s, 'reactions.add', { channel: announce, timestamp: ts, name: 'eyes' }),
-    ).toMatchObject({ ok: false, error: 'not_in_channel' });
+    expect(await api(s, 'reactions.add', { channel: announce, timestamp: ts, name: 'eyes' })).toMatchObject({
+      ok: false,
+      error: 'not_in_channel',
+    });
     const id = await uploadBytes(s);
     expect(
       await api(s, 'files.completeUploadExternal', { files: [{ id }], channel_id: announce, thread_ts: ts }),
@@ -139,7 +140,11 @@ describe('uploads finish asynchronously and keep alt_txt', () => {
     await settled(s);
     const shared = s.messages(general).filter((m) => m.files?.length);
     expect(shared).toHaveLength(1);
-    expect(shared[0]?.files?.[0]).toMatchObject({ id, title: 'Chart', alt_txt: 'Bars of incidents per week' });
+    expect(shared[0]?.files?.[0]).toMatchObject({
+      id,
+      title: 'Chart',
+      alt_txt: 'Bars of incidents per week',
+    });
     const history = await api(s, 'conversations.history', { channel: general });
     expect(JSON.stringify(history)).toContain('"alt_txt":"Bars of incidents per week"');
   });
