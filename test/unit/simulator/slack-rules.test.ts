@@ -1,239 +1,221 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/incidents/clock.js';
-import { WS } from '../../../src/simulator/api.js';
-import { SlackSender } from '../../../src/simulator/sender.js';
+import { type SimulatorOptions, WS } from '../../../src/simulator/api.js';
 import { type SimulatorImpl, startSimulator } from '../../../src/simulator/web-api.js';
 
 /**
- * Slack's documented behaviour the simulator reproduces (each rule's doc page is cited where it is
- * implemented: web-api.ts, typing.ts): the bot hears its own actions, typed text arrives encoded,
- * slash-command text follows should_escape, private channels archive as groups.
+ * Slack's rules the simulator follows from Slack's documentation (each rule's comment in
+ * src/simulator/ names its page): membership and chat:write.public, asynchronous uploads and
+ * `alt_txt`, and the refusals people meet (guests, restricted channel creation).
  */
 
 type Obj = Record<string, unknown>;
-let sim: SimulatorImpl;
-let events: Obj[];
+let sim: SimulatorImpl | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
 
-const api = async (method: string, args: Obj): Promise<Obj> => {
+async function start(opts: SimulatorOptions = {}): Promise<SimulatorImpl> {
+  sim = await startSimulator({ clock: new FakeClock('2026-11-23T09:00:00Z'), ...opts });
+  return sim;
+}
+
+async function api(s: SimulatorImpl, method: string, args: Obj = {}): Promise<Obj> {
   const form = new URLSearchParams();
   for (const [k, v] of Object.entries(args)) form.set(k, typeof v === 'string' ? v : JSON.stringify(v));
-  const res = await fetch(`${sim.apiUrl}${method}`, {
+  const res = await fetch(`${s.apiUrl}${method}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${sim.token}` },
+    headers: { authorization: `Bearer ${s.token}` },
     body: form,
   });
   return (await res.json()) as Obj;
+}
+
+/** getUploadURLExternal and the byte upload; returns the file id to complete. */
+async function uploadBytes(s: SimulatorImpl, extra: Obj = {}): Promise<string> {
+  const up = await api(s, 'files.getUploadURLExternal', { filename: 'chart.png', length: 4, ...extra });
+  expect(up.ok).toBe(true);
+  const put = await fetch(String(up.upload_url), { method: 'POST', body: new Uint8Array([1, 2, 3, 4]) });
+  expect(put.status).toBe(200);
+  return String(up.file_id);
+}
+
+const settled = async (s: SimulatorImpl) => {
+  while (s.inFlight > 0) await new Promise((r) => setTimeout(r, 1));
 };
 
-/** Events caused by the bot's own calls are delivered in the background: wait for them. */
-const settle = async () => {
-  for (let i = 0; i < 50 && sim.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 2));
-  await new Promise((r) => setImmediate(r));
-};
+const { announce, digest, general, random } = WS.channels;
 
-beforeEach(async () => {
-  sim = await startSimulator({ clock: new FakeClock('2026-11-23T09:00:00Z') });
-  events = [];
-  sim.connect(async (e) => {
-    events.push(e);
-  });
-});
-afterEach(async () => {
-  await sim.close();
-});
-
-describe('the bot hears its own actions (rule 1)', () => {
-  it('its post comes back as a message with user = the bot and bot_id, no subtype', async () => {
-    const r = await api('chat.postMessage', { channel: WS.channels.general, text: 'hello' });
-    await settle();
-    const e = events.find((x) => x.type === 'message');
-    expect(e).toMatchObject({
-      type: 'message',
-      user: WS.botUser,
-      bot_id: WS.botId,
-      text: 'hello',
-      ts: r.ts,
-      channel: WS.channels.general,
-      channel_type: 'channel',
-    });
-    expect(e).not.toHaveProperty('subtype');
+describe('membership: chat:write.public only posts', () => {
+  it('the workspace starts with the bot in no channel', async () => {
+    const s = await start();
+    for (const ch of [general, announce, digest, random]) expect(s.members(ch)).not.toContain(WS.botUser);
+    const info = await api(s, 'conversations.info', { channel: announce });
+    expect((info.channel as Obj).is_member).toBe(false);
   });
 
-  it('not where it is not a member (chat:write.public) nor in a DM without message.im', async () => {
-    await api('chat.postMessage', { channel: WS.channels.random, text: 'public post' });
-    await api('chat.postMessage', { channel: WS.users.bob, text: 'dm' });
-    await settle();
-    expect(events).toEqual([]);
+  it('posts into a public channel it is not in; history, pins, reactions and file shares there get not_in_channel', async () => {
+    const s = await start();
+    const posted = await api(s, 'chat.postMessage', { channel: announce, text: 'INC-1 declared' });
+    expect(posted.ok).toBe(true);
+    const ts = String(posted.ts);
+    expect(await api(s, 'conversations.history', { channel: announce })).toMatchObject({
+      ok: false,
+      error: 'not_in_channel',
+    });
+    expect(await api(s, 'pins.add', { channel: announce, timestamp: ts })).toMatchObject({
+      ok: false,
+      error: 'not_in_channel',
+    });
+    expect(await api(s, 'reactions.add', { channel: announce, timestamp: ts, name: 'eyes' })).toMatchObject({
+      ok: false,
+      error: 'not_in_channel',
+    });
+    const id = await uploadBytes(s);
+    expect(
+      await api(s, 'files.completeUploadExternal', { files: [{ id }], channel_id: announce, thread_ts: ts }),
+    ).toMatchObject({ ok: false, error: 'not_in_channel' });
+    await settled(s);
+    expect(s.files(announce)).toEqual([]);
   });
 
-  it('its reactions, pins, topic and purpose changes and joins come back', async () => {
-    const posted = await api('chat.postMessage', { channel: WS.channels.general, text: 'x' });
-    await api('reactions.add', { channel: WS.channels.general, timestamp: posted.ts, name: 'eyes' });
-    await api('pins.add', { channel: WS.channels.general, timestamp: posted.ts });
-    await api('conversations.setTopic', { channel: WS.channels.general, topic: 'SEV2 & up' });
-    await api('conversations.setPurpose', { channel: WS.channels.general, purpose: 'why' });
-    await settle();
-    expect(events.find((e) => e.type === 'reaction_added')).toMatchObject({
-      user: WS.botUser,
-      reaction: 'eyes',
-      item: { type: 'message', channel: WS.channels.general, ts: posted.ts },
-    });
-    expect(events.find((e) => e.type === 'pin_added')).toMatchObject({
-      user: WS.botUser,
-      channel_id: WS.channels.general,
-    });
-    expect(events.find((e) => e.subtype === 'channel_topic')).toMatchObject({
-      type: 'message',
-      user: WS.botUser,
-      topic: 'SEV2 & up',
-    });
-    expect(events.find((e) => e.subtype === 'channel_purpose')).toMatchObject({
-      user: WS.botUser,
-      purpose: 'why',
+  it('without chat:write.public it cannot even post there', async () => {
+    const s = await start({ scopes: ['chat:write', 'channels:join'] });
+    expect(await api(s, 'chat.postMessage', { channel: announce, text: 'x' })).toMatchObject({
+      ok: false,
+      error: 'not_in_channel',
     });
   });
 
-  it('its own join (conversations.join, with channels:join granted)', async () => {
-    await sim.close();
-    sim = await startSimulator({ scopes: ['channels:join'] });
-    sim.connect(async (e) => {
-      events.push(e);
+  it('a private channel it was not invited to is not found, not even for posting', async () => {
+    const s = await start();
+    s.ws.addChannel('G0SECRET', 'sec-incidents', [WS.users.alice], { is_private: true });
+    expect(await api(s, 'chat.postMessage', { channel: 'G0SECRET', text: 'x' })).toMatchObject({
+      ok: false,
+      error: 'channel_not_found',
     });
-    expect(await api('conversations.join', { channel: WS.channels.random })).toMatchObject({ ok: true });
-    await settle();
-    expect(events.find((e) => e.type === 'member_joined_channel')).toMatchObject({
-      user: WS.botUser,
-      channel: WS.channels.random,
+    expect(await api(s, 'conversations.join', { channel: 'G0SECRET' })).toMatchObject({
+      ok: false,
+      error: 'channel_not_found',
     });
+    // Once invited, join refuses the channel type (private channels cannot be joined), but all works.
+    s.ws.channels.get('G0SECRET')?.members.push(WS.botUser);
+    expect(await api(s, 'conversations.join', { channel: 'G0SECRET' })).toMatchObject({
+      ok: false,
+      error: 'method_not_supported_for_channel_type',
+    });
+    expect((await api(s, 'conversations.history', { channel: 'G0SECRET' })).ok).toBe(true);
   });
 
-  it('the channel it creates: its own join', async () => {
-    const r = await api('conversations.create', { name: 'inc-1-x' });
-    await settle();
-    expect(events).toContainEqual(
-      expect.objectContaining({
-        type: 'member_joined_channel',
-        user: WS.botUser,
-        channel: (r.channel as Obj).id,
-      }),
-    );
+  it('conversations.join makes it a member; joining again warns already_in_channel', async () => {
+    const s = await start();
+    const joined = await api(s, 'conversations.join', { channel: digest });
+    expect(joined).toMatchObject({ ok: true, channel: { id: digest, is_member: true } });
+    expect(joined.warning).toBeUndefined();
+    expect(s.members(digest)).toContain(WS.botUser);
+    expect(await api(s, 'conversations.join', { channel: digest })).toMatchObject({
+      ok: true,
+      warning: 'already_in_channel',
+    });
+    const posted = await api(s, 'chat.postMessage', { channel: digest, text: 'digest' });
+    expect((await api(s, 'conversations.history', { channel: digest })).ok).toBe(true);
+    expect((await api(s, 'pins.add', { channel: digest, timestamp: String(posted.ts) })).ok).toBe(true);
   });
 });
 
-describe('typed text arrives encoded (rule 2)', () => {
-  it('&, <, > as entities; people, channels and links as markup; rich_text as typed', async () => {
-    const typed =
-      'p99 > 2s on R&D <b> @bob see #general https://grafana.example/d?a=1&b=2 [runbook](https://wiki.example/rb)';
-    const m = await sim.postAsUser(WS.users.alice, WS.channels.general, typed);
-    expect(m.text).toBe(
-      'p99 &gt; 2s on R&amp;D &lt;b&gt; <@U0BOB> see <#C0GENERAL|general> <https://grafana.example/d?a=1&amp;b=2> <https://wiki.example/rb|runbook>',
-    );
-    const e = events.find((x) => x.type === 'message') as Obj;
-    expect(e.text).toBe(m.text);
-    const [block] = e.blocks as Obj[];
-    const [section] = (block?.elements ?? []) as Obj[];
-    expect(section?.elements).toEqual([
-      { type: 'text', text: 'p99 > 2s on R&D <b> ' },
-      { type: 'user', user_id: 'U0BOB' },
-      { type: 'text', text: ' see ' },
-      { type: 'channel', channel_id: 'C0GENERAL' },
-      { type: 'text', text: ' ' },
-      { type: 'link', url: 'https://grafana.example/d?a=1&b=2' },
-      { type: 'text', text: ' ' },
-      { type: 'link', url: 'https://wiki.example/rb', text: 'runbook' },
-    ]);
+describe('uploads finish asynchronously and keep alt_txt', () => {
+  it('the share message appears after completeUploadExternal answered, not during it', async () => {
+    const s = await start();
+    await api(s, 'conversations.join', { channel: general });
+    const id = await uploadBytes(s, { alt_txt: 'Bars of incidents per week' });
+    const done = await api(s, 'files.completeUploadExternal', {
+      files: [{ id, title: 'Chart' }],
+      channel_id: general,
+    });
+    expect(done).toMatchObject({ ok: true, files: [{ id, title: 'Chart' }] });
+    // Answered: the file exists, its share message not yet, and the simulator counts it as in flight.
+    expect(s.messages(general).filter((m) => m.files?.length)).toEqual([]);
+    expect(s.inFlight).toBeGreaterThan(0);
+    await settled(s);
+    const shared = s.messages(general).filter((m) => m.files?.length);
+    expect(shared).toHaveLength(1);
+    expect(shared[0]?.files?.[0]).toMatchObject({
+      id,
+      title: 'Chart',
+      alt_txt: 'Bars of incidents per week',
+    });
+    const history = await api(s, 'conversations.history', { channel: general });
+    expect(JSON.stringify(history)).toContain('"alt_txt":"Bars of incidents per week"');
   });
 
-  it('a typed mention-looking string is text, not a mention', async () => {
-    const m = await sim.postAsUser(WS.users.alice, WS.channels.general, 'ping <@U0BOB> <!channel>');
-    expect(m.text).toBe('ping &lt;@U0BOB&gt; &lt;!channel&gt;');
-  });
-
-  it('edits are encoded the same way (message_changed)', async () => {
-    const m = await sim.postAsUser(WS.users.alice, WS.channels.general, 'first');
-    await sim.editAsUser(WS.users.alice, WS.channels.general, m.ts, 'a < b & @carol');
-    const e = events.find((x) => x.subtype === 'message_changed') as Obj;
-    expect((e.message as Obj).text).toBe('a &lt; b &amp; <@U0CAROL>');
-    expect((e.previous_message as Obj).text).toBe('first');
+  it('alt_txt is Slack’s name: alt_text is ignored, and more than 1,000 characters is refused', async () => {
+    const s = await start();
+    expect(
+      await api(s, 'files.getUploadURLExternal', { filename: 'c.png', length: 4, alt_txt: 'a'.repeat(1001) }),
+    ).toMatchObject({ ok: false, error: 'alt_txt_too_large' });
+    const id = await uploadBytes(s, { alt_text: 'the wrong name' });
+    await api(s, 'files.completeUploadExternal', { files: [{ id }] });
+    await settled(s);
+    expect(s.files().find((f) => f.id === id)?.alt_txt).toBeUndefined();
   });
 });
 
-describe('slash-command text follows should_escape (rule 3)', () => {
-  let bot: Server;
-  let received: Record<string, string>[];
-  let send: SlackSender;
+describe('refusals people meet', () => {
+  async function withChannel() {
+    const s = await start();
+    const created = await api(s, 'conversations.create', { name: 'inc-1-checkout' });
+    return { s, ch: String((created.channel as Obj).id) };
+  }
 
-  const start = async (shouldEscape?: boolean) => {
-    if (shouldEscape !== undefined) {
-      await sim.close();
-      sim = await startSimulator({
-        clock: new FakeClock('2026-11-23T09:00:00Z'),
-        commandEscape: [['/incident', shouldEscape]],
+  it('guests and deactivated people: user_is_restricted, ura_max_channels, cant_invite, with the errors array', async () => {
+    const { s, ch } = await withChannel();
+    const { gina, sam, rex } = WS.refused;
+    for (const [user, error] of [
+      [gina, 'user_is_restricted'],
+      [sam, 'ura_max_channels'],
+      [rex, 'cant_invite'],
+    ] as const) {
+      expect(await api(s, 'conversations.invite', { channel: ch, users: user })).toEqual({
+        ok: false,
+        error,
+        errors: [{ ok: false, error, user }],
       });
+      expect(s.members(ch)).not.toContain(user);
     }
-    received = [];
-    bot = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => {
-        body += d.toString();
-      });
-      req.on('end', () => {
-        received.push(Object.fromEntries(new URLSearchParams(body)));
-        res.writeHead(200).end();
-      });
+    const info = async (user: string) => (await api(s, 'users.info', { user })).user as Obj;
+    expect(await info(gina)).toMatchObject({ is_restricted: true, is_ultra_restricted: false });
+    expect(await info(sam)).toMatchObject({ is_restricted: true, is_ultra_restricted: true });
+    expect(await info(rex)).toMatchObject({ deleted: true });
+  });
+
+  it('one refusal among several invites nobody, unless force; a deactivated account alone fails silently', async () => {
+    const { s, ch } = await withChannel();
+    const { bob, carol } = WS.users;
+    expect(
+      await api(s, 'conversations.invite', { channel: ch, users: `${bob},${WS.refused.gina}` }),
+    ).toMatchObject({ ok: false, error: 'user_is_restricted', errors: [{ user: WS.refused.gina }] });
+    expect(s.members(ch)).not.toContain(bob);
+
+    expect(
+      (await api(s, 'conversations.invite', { channel: ch, users: `${bob},${WS.refused.gina}`, force: true }))
+        .ok,
+    ).toBe(true);
+    expect(s.members(ch)).toContain(bob);
+
+    // "Removed" people fail "silently": the error comes back, the others are invited.
+    expect(
+      await api(s, 'conversations.invite', { channel: ch, users: `${carol},${WS.refused.rex}` }),
+    ).toMatchObject({ ok: false, error: 'cant_invite', errors: [{ user: WS.refused.rex }] });
+    expect(s.members(ch)).toContain(carol);
+  });
+
+  it('a workspace that restricts channel creation answers restricted_action', async () => {
+    const s = await start({ prefs: { restrictChannelCreation: true } });
+    expect(await api(s, 'conversations.create', { name: 'inc-2-search' })).toEqual({
+      ok: false,
+      error: 'restricted_action',
     });
-    await new Promise<void>((r) => bot.listen(0, '127.0.0.1', r));
-    send = new SlackSender({
-      botUrl: `http://127.0.0.1:${(bot.address() as AddressInfo).port}/`,
-      signingSecret: 's',
-      sim,
-    });
-  };
-  afterEach(async () => {
-    await new Promise((r) => bot.close(r));
-  });
-
-  it('off: @bob and #general arrive as typed (with &, <, > encoded)', async () => {
-    await start(false);
-    await send.command(WS.users.alice, WS.channels.general, 'lead @bob in #general a<b https://x.example');
-    expect(received[0]?.text).toBe('lead @bob in #general a&lt;b https://x.example');
-  });
-
-  it('on: <@U…|bob>, <#C…|general> and <https://…>', async () => {
-    await start(true);
-    await send.command(WS.users.alice, WS.channels.general, 'lead @bob in #general a<b https://x.example');
-    expect(received[0]?.text).toBe('lead <@U0BOB|bob> in <#C0GENERAL|general> a&lt;b <https://x.example>');
-  });
-
-  it('the manifest decides by default (should_escape: true)', async () => {
-    await start();
-    await send.command(WS.users.alice, WS.channels.general, 'role comms @carol');
-    expect(received[0]?.text).toBe('role comms <@U0CAROL|carol>');
-  });
-});
-
-describe('private channels archive as groups (rule 8)', () => {
-  it('group_archive and group_unarchive for a private channel, channel_archive for a public one', async () => {
-    const priv = (await api('conversations.create', { name: 'secret', is_private: true })).channel as Obj;
-    const pub = (await api('conversations.create', { name: 'open' })).channel as Obj;
-    await api('conversations.invite', { channel: priv.id, users: WS.users.alice });
-    await api('conversations.invite', { channel: pub.id, users: WS.users.alice });
-    await settle();
-    events = [];
-    // The manifest does not subscribe to unarchives; an app that did would hear group_unarchive.
-    sim.botEvents.add('group_unarchive');
-    await sim.archiveAsUser(WS.users.alice, String(priv.id));
-    await sim.unarchiveAsUser(WS.users.alice, String(priv.id));
-    await sim.archiveAsUser(WS.users.alice, String(pub.id));
-    expect(events.map((e) => [e.type, e.channel])).toEqual([
-      ['group_archive', priv.id],
-      ['group_unarchive', priv.id],
-      ['channel_archive', pub.id],
-    ]);
-    await api('conversations.archive', { channel: priv.id });
-    await settle();
-    expect(events.at(-1)).toMatchObject({ type: 'group_archive', channel: priv.id, user: WS.botUser });
+    expect(s.channel('inc-2-search')).toBeUndefined();
   });
 });
