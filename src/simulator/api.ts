@@ -26,6 +26,12 @@ export const WS = {
   botUser: 'U0FIREBRK',
   botId: 'B0FIREBRK',
   users: { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', dave: 'U0DAVE' },
+  /**
+   * People Slack refuses to add to a channel (conversations.invite): a multi-channel guest, a
+   * single-channel guest already in #random, and a deactivated account. Kept apart from `users`
+   * (the full members every channel starts with).
+   */
+  refused: { gina: 'U0GINA', sam: 'U0SAM', rex: 'U0REX' },
   channels: { general: 'C0GENERAL', announce: 'C0ANNOUNCE', digest: 'C0DIGEST', random: 'C0RANDOM' },
 } as const;
 
@@ -47,6 +53,18 @@ export interface SimulatorOptions {
   scopes?: string[];
   /** How long a trigger_id stays valid, real milliseconds. Default 3000 (Slack's). */
   triggerTtlMs?: number;
+  /** Override a slash command's manifest `should_escape` (tests of both settings), e.g. `[['/incident', false]]`. */
+  commandEscape?: [string, boolean][];
+  /** Workspace preferences (what a Workspace Owner set in Settings & permissions). */
+  prefs?: Partial<WorkspacePrefs>;
+}
+
+export interface WorkspacePrefs {
+  /**
+   * Channel management restricts who can create channels, and the bot user is not among them:
+   * conversations.create answers `restricted_action`. Default false.
+   */
+  restrictChannelCreation: boolean;
 }
 
 export interface PostAsUserOptions {
@@ -116,6 +134,11 @@ export interface Simulator {
   renderBlocks(blocks: readonly AnyBlock[] | undefined, fallbackText?: string, resolve?: boolean): string;
 
   // --- what people do (events reach the bot when it is subscribed and a member) ---
+  /**
+   * `text` is what the person types; Slack stores and sends it encoded (`&amp;`, `<@U…>` for `@bob`,
+   * `<#C…|name>`, `<https://…>`, `[label](https://…)` as `<https://…|label>`) with a `rich_text`
+   * block that keeps the characters as typed (src/simulator/typing.ts).
+   */
   postAsUser(user: string, channel: string, text: string, opts?: PostAsUserOptions): Promise<SimMessage>;
   editAsUser(user: string, channel: string, ts: string, text: string): Promise<SimMessage>;
   deleteAsUser(user: string, channel: string, ts: string): Promise<void>;
@@ -126,8 +149,10 @@ export interface Simulator {
   /** A person joins (or is added to) a channel: member_joined_channel. */
   join(user: string, channel: string, inviter?: string): Promise<void>;
   leave(user: string, channel: string): Promise<void>;
-  /** A person archives a channel: channel_archive. */
+  /** A person archives a channel: channel_archive (group_archive for a private channel). */
   archiveAsUser(user: string, channel: string): Promise<void>;
+  /** A person unarchives a channel: channel_unarchive (group_unarchive for a private channel). */
+  unarchiveAsUser(user: string, channel: string): Promise<void>;
   /** A person opens the bot's Home tab: app_home_opened. */
   openHome(user: string): Promise<void>;
   /** A fresh trigger_id for this person (the sender issues one per command/shortcut/action). */

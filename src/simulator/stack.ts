@@ -13,7 +13,7 @@ import type { Deps } from '../deps.js';
 import { FakeClock } from '../incidents/clock.js';
 import { createLogger } from '../log.js';
 import type { Job } from '../schedule.js';
-import type { Person, Sender, Simulator } from './api.js';
+import type { Person, Sender, Simulator, WorkspacePrefs } from './api.js';
 import { WS } from './api.js';
 import { SimPerson } from './person.js';
 import { SlackSender } from './sender.js';
@@ -35,8 +35,12 @@ export interface StackOptions {
   schedules?: boolean;
   /** Granted scopes override (default: manifest.yml's bot scopes). */
   scopes?: string[];
+  /** Workspace preferences, e.g. `{ restrictChannelCreation: true }` (restricted_action). */
+  prefs?: Partial<WorkspacePrefs>;
   /** Prefix of the temp directory holding the database. */
   tmpPrefix?: string;
+  /** Override slash commands' manifest `should_escape`, e.g. `[['/incident', false]]`. */
+  commandEscape?: [string, boolean][];
 }
 
 export interface Stack {
@@ -61,7 +65,12 @@ export interface Stack {
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const clock = new FakeClock(opts.now ?? '2026-11-23T09:00:00.000Z');
-  const sim = await startSimulator({ clock, ...(opts.scopes ? { scopes: opts.scopes } : {}) });
+  const sim = await startSimulator({
+    clock,
+    ...(opts.scopes ? { scopes: opts.scopes } : {}),
+    ...(opts.commandEscape ? { commandEscape: opts.commandEscape } : {}),
+    ...(opts.prefs ? { prefs: opts.prefs } : {}),
+  });
   const dir = mkdtempSync(join(tmpdir(), opts.tmpPrefix ?? 'firebreak-test-'));
   const config = loadConfig({
     SLACK_BOT_TOKEN: sim.token,
@@ -126,6 +135,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
   };
 
+  // Start-up work (replaying the inbox, reading the member list) is done before a test begins, so
+  // the call log and the database start from a settled bot.
+  await idle();
   return {
     sim,
     bot,

@@ -27,6 +27,7 @@ import type {
   SimView,
   StateValue,
 } from './types.js';
+import { encodeMessage } from './typing.js';
 import { type ResponseUrlState, Workspace } from './workspace.js';
 
 /**
@@ -71,16 +72,24 @@ const convScope =
 export interface ManifestInfo {
   scopes: string[];
   botEvents: string[];
+  /** Each slash command's `should_escape` (Slack's default when absent: false). */
+  commandEscape: Map<string, boolean>;
 }
 
 export function readManifest(path = MANIFEST): ManifestInfo {
   const doc = parseYaml(readFileSync(path, 'utf8')) as {
     oauth_config?: { scopes?: { bot?: string[] } };
     settings?: { event_subscriptions?: { bot_events?: string[] } };
+    features?: { slash_commands?: { command?: string; should_escape?: boolean }[] };
   };
   return {
     scopes: doc.oauth_config?.scopes?.bot ?? [],
     botEvents: doc.settings?.event_subscriptions?.bot_events ?? [],
+    commandEscape: new Map(
+      (doc.features?.slash_commands ?? [])
+        .filter((c) => typeof c.command === 'string')
+        .map((c) => [String(c.command), c.should_escape === true]),
+    ),
   };
 }
 
@@ -268,6 +277,8 @@ export class SimulatorImpl implements Simulator {
   readonly clock: Clock;
   readonly scopes: Set<string>;
   readonly botEvents: Set<string>;
+  /** should_escape per slash command, from the manifest (the sender encodes command text by it). */
+  readonly commandEscape: Map<string, boolean>;
   private server: Server;
   private faults: FaultEntry[] = [];
   /** Requests whose effect happens but whose answer is replaced by a 5xx or a dropped connection. */
@@ -283,11 +294,12 @@ export class SimulatorImpl implements Simulator {
 
   constructor(opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
-    this.ws = new Workspace(this.clock);
+    this.ws = new Workspace(this.clock, opts.prefs);
     this.token = opts.token ?? DEFAULT_TOKEN;
     const manifest = readManifest(opts.manifestPath);
     this.scopes = new Set(opts.scopes ?? manifest.scopes);
     this.botEvents = new Set(manifest.botEvents);
+    this.commandEscape = new Map([...manifest.commandEscape, ...(opts.commandEscape ?? [])]);
     this.triggerTtlMs = opts.triggerTtlMs ?? 3000;
     this.server = createServer((req, res) => {
       this.inflight++;
@@ -519,6 +531,7 @@ export class SimulatorImpl implements Simulator {
       size: f.size,
       url_private: f.url_private,
       permalink: f.permalink,
+      ...(f.alt_txt !== undefined ? { alt_txt: f.alt_txt } : {}),
     };
   }
 
@@ -599,7 +612,7 @@ export class SimulatorImpl implements Simulator {
       id: u.id,
       team_id: WS.team,
       name: u.name,
-      deleted: false,
+      deleted: u.deleted === true,
       color: '9f69e7',
       real_name: u.real_name,
       tz: u.tz,
@@ -617,8 +630,8 @@ export class SimulatorImpl implements Simulator {
       is_admin: false,
       is_owner: false,
       is_primary_owner: false,
-      is_restricted: false,
-      is_ultra_restricted: false,
+      is_restricted: u.is_restricted === true || u.is_ultra_restricted === true,
+      is_ultra_restricted: u.is_ultra_restricted === true,
       is_bot: u.is_bot,
       is_app_user: false,
       updated: this.ws.nowSeconds(),
@@ -641,6 +654,16 @@ export class SimulatorImpl implements Simulator {
     return ch;
   }
 
+  /**
+   * A conversation the bot must be a member of. `chat:write.public` lets an app post with
+   * chat.postMessage where it is not a member (https://docs.slack.dev/reference/scopes/chat:write.public,
+   * https://docs.slack.dev/reference/methods/chat.postMessage) and does nothing else: reading history
+   * (https://docs.slack.dev/reference/methods/conversations.history), pinning
+   * (https://docs.slack.dev/reference/methods/pins.add), reacting
+   * (https://docs.slack.dev/reference/methods/reactions.add) and sharing a file there
+   * (https://docs.slack.dev/reference/methods/files.completeUploadExternal) answer `not_in_channel`;
+   * the app joins first (conversations.join, scope channels:join) or is invited.
+   */
   private memberChannel(idArg: unknown): SimChannel {
     const ch = this.visibleChannel(idArg);
     if (!ch.members.includes(WS.botUser)) fail('not_in_channel');
@@ -654,10 +677,34 @@ export class SimulatorImpl implements Simulator {
     const value = asString(a[field]) ?? '';
     if (value.length > 250) fail('too_long');
     ch[field] = { value, creator: WS.botUser, last_set: this.ws.nowSeconds() };
+    // https://api.slack.com/events/message/channel_topic and …/channel_purpose: the change is a
+    // message with that subtype, heard by every member subscribed to the channel's messages,
+    // the bot that made it included.
+    if (this.subscribedToMessages(ch)) {
+      const ts = this.ws.nextTs();
+      const verb = field === 'topic' ? 'set the channel topic' : 'set the channel purpose';
+      this.background(() =>
+        this.emit({
+          type: 'message',
+          subtype: field === 'topic' ? 'channel_topic' : 'channel_purpose',
+          ts,
+          user: WS.botUser,
+          text: `<@${WS.botUser}> ${verb}: ${value}`,
+          [field]: value,
+          channel: ch.id,
+          event_ts: ts,
+          channel_type: this.channelType(ch),
+        }),
+      );
+    }
     return { channel: this.channelObj(ch) };
   }
 
-  /** Where chat.postMessage may post: a user id means the bot's DM with that person. */
+  /**
+   * Where chat.postMessage may post: a user id means the bot's DM with that person. A public channel
+   * the bot is not in only with chat:write.public (https://docs.slack.dev/reference/methods/chat.postMessage,
+   * "not_in_channel" / https://docs.slack.dev/reference/scopes/chat:write.public).
+   */
   private postTarget(idArg: unknown): SimChannel {
     const id = asString(idArg);
     if (id && /^[UW]/.test(id)) {
@@ -808,6 +855,11 @@ export class SimulatorImpl implements Simulator {
     },
 
     'conversations.create': (a) => {
+      // A Workspace Owner can limit who creates channels (Settings → Permissions → Channel management,
+      // https://slack.com/help/articles/115004988303); Slack then refuses with `restricted_action`,
+      // "A team preference prevents the authenticated user from creating channels"
+      // (https://docs.slack.dev/reference/methods/conversations.create, errors table).
+      if (this.ws.prefs.restrictChannelCreation) fail('restricted_action');
       const name = asString(a.name) ?? '';
       this.checkChannelName(name);
       const isPrivate = asBool(a.is_private);
@@ -815,6 +867,8 @@ export class SimulatorImpl implements Simulator {
         is_private: isPrivate,
         creator: WS.botUser,
       });
+      // The creator is the channel's first member: its own join comes back (see ownJoin).
+      this.background(this.memberJoinedEvent(WS.botUser, ch));
       return { channel: this.channelObj(ch) };
     },
 
@@ -865,18 +919,38 @@ export class SimulatorImpl implements Simulator {
         .filter((u) => u !== '');
       if (users.length === 0) fail('no_user');
       if (users.length > 100) fail('too_many_users');
+      // Refusals per person (https://docs.slack.dev/reference/methods/conversations.invite, errors
+      // table; the failure shape, `error` plus an `errors` array of { ok, error, user }, is the
+      // sample's): a single-channel guest already in a channel is at `ura_max_channels` ("URA is
+      // already in the maximum number of channels"); a multi-channel guest is `user_is_restricted`
+      // (only admins add guests to channels); a deactivated ("removed") account is `cant_invite`
+      // ("User cannot be invited to this channel").
       const errors: { ok: false; error: string; user: string }[] = [];
+      const refuse = (user: string, error: string) => errors.push({ ok: false, error, user });
       for (const u of users) {
-        if (u === WS.botUser) errors.push({ ok: false, error: 'cant_invite_self', user: u });
-        else if (!this.ws.users.has(u)) errors.push({ ok: false, error: 'user_not_found', user: u });
-        else if (ch.members.includes(u)) errors.push({ ok: false, error: 'already_in_channel', user: u });
+        const person = this.ws.users.get(u);
+        if (u === WS.botUser) refuse(u, 'cant_invite_self');
+        else if (!person) refuse(u, 'user_not_found');
+        else if (ch.members.includes(u)) refuse(u, 'already_in_channel');
+        else if (person.deleted) refuse(u, 'cant_invite');
+        else if (
+          person.is_ultra_restricted &&
+          [...this.ws.channels.values()].some((c) => !c.is_im && c.members.includes(u))
+        )
+          refuse(u, 'ura_max_channels');
+        else if (person.is_restricted || person.is_ultra_restricted) refuse(u, 'user_is_restricted');
       }
+      // "Partially failed calls": when any invite fails, nobody is invited and the error comes back;
+      // only people in a "removed" state fail silently, the others being invited all the same.
+      // `force` invites the valid ones whatever fails (the method's `force` argument).
+      const removedOnly = errors.every((e) => e.error === 'cant_invite');
+      const invite = users.filter((u) => !errors.some((e) => e.user === u));
+      if (errors.length === 0 || removedOnly || asBool(a.force))
+        for (const u of invite) {
+          ch.members.push(u);
+          this.background(this.memberJoinedEvent(u, ch, WS.botUser));
+        }
       if (errors.length > 0 && !asBool(a.force)) fail(errors[0]?.error ?? 'invalid_arguments', { errors });
-      for (const u of users) {
-        if (errors.some((e) => e.user === u)) continue;
-        ch.members.push(u);
-        this.background(this.memberJoinedEvent(u, ch, WS.botUser));
-      }
       return { channel: this.channelObj(ch) };
     },
 
@@ -893,7 +967,14 @@ export class SimulatorImpl implements Simulator {
       const ch = this.visibleChannel(a.channel);
       if (ch.is_archived) fail('is_archived');
       if (ch.is_private) fail('method_not_supported_for_channel_type');
-      if (!ch.members.includes(WS.botUser)) ch.members.push(WS.botUser);
+      // https://docs.slack.dev/reference/methods/conversations.join: joining a channel the app is
+      // already in succeeds with the warning `already_in_channel`.
+      if (ch.members.includes(WS.botUser))
+        return { channel: this.channelObj(ch), warning: 'already_in_channel' };
+      ch.members.push(WS.botUser);
+      // https://api.slack.com/events/member_joined_channel: sent to the channel's members when
+      // someone joins, the bot joining included.
+      this.background(this.memberJoinedEvent(WS.botUser, ch));
       return { channel: this.channelObj(ch) };
     },
 
@@ -915,6 +996,7 @@ export class SimulatorImpl implements Simulator {
       if (ch.is_archived) fail('already_archived');
       if (!ch.members.includes(WS.botUser)) fail('not_in_channel');
       ch.is_archived = true;
+      this.background(() => this.archiveEvent(ch, WS.botUser, true));
       return {};
     },
 
@@ -922,6 +1004,7 @@ export class SimulatorImpl implements Simulator {
       const ch = this.visibleChannel(a.channel);
       if (!ch.is_archived) fail('not_archived');
       ch.is_archived = false;
+      this.background(() => this.archiveEvent(ch, WS.botUser, false));
       return {};
     },
 
@@ -999,6 +1082,7 @@ export class SimulatorImpl implements Simulator {
         history: [],
         deleted: false,
       });
+      this.echoOwnMessage(ch, m);
       // Slack reports the cut as a warning; the sample's key for it is response_metadata.messages.
       return {
         channel: ch.id,
@@ -1079,6 +1163,9 @@ export class SimulatorImpl implements Simulator {
       if (ch.pins.includes(m.ts)) fail('already_pinned');
       if (ch.pins.length >= 100) fail('too_many_pins');
       ch.pins.push(m.ts);
+      // https://api.slack.com/events/pin_added: sent to the channel's members, the pinner included.
+      if (this.botEvents.has('pin_added'))
+        this.background(() => this.emit(this.pinEvent('pin_added', WS.botUser, ch, m)));
       return {};
     },
 
@@ -1087,6 +1174,9 @@ export class SimulatorImpl implements Simulator {
       const ts = asString(a.timestamp) ?? '';
       if (!ch.pins.includes(ts)) fail('no_pin');
       ch.pins = ch.pins.filter((p) => p !== ts);
+      const m = this.ws.findMessage(ch.id, ts);
+      if (m && this.botEvents.has('pin_removed'))
+        this.background(() => this.emit(this.pinEvent('pin_removed', WS.botUser, ch, m)));
       return {};
     },
 
@@ -1152,6 +1242,19 @@ export class SimulatorImpl implements Simulator {
       if (r?.users.includes(WS.botUser)) fail('already_reacted');
       if (r) r.users.push(WS.botUser);
       else m.reactions.push({ name, users: [WS.botUser] });
+      // https://api.slack.com/events/reaction_added: every reaction in a channel the app is in,
+      // its own included (user = the bot).
+      if (this.botEvents.has('reaction_added'))
+        this.background(() =>
+          this.emit({
+            type: 'reaction_added',
+            user: WS.botUser,
+            item: { type: 'message', channel: ch.id, ts: m.ts },
+            reaction: name,
+            item_user: m.user,
+            event_ts: this.ws.nextTs(),
+          }),
+        );
       return {};
     },
 
@@ -1223,8 +1326,18 @@ export class SimulatorImpl implements Simulator {
       const length = Number(asString(a.length));
       if (filename === '') fail('invalid_arguments');
       if (!Number.isFinite(length) || length <= 0) fail('invalid_arguments');
+      // The image's screen-reader text is `alt_txt` (not alt_text), at most 1,000 characters:
+      // https://docs.slack.dev/reference/methods/files.getUploadURLExternal (arguments; `alt_txt_too_large`).
+      const altTxt = asString(a.alt_txt);
+      if (altTxt !== undefined && altTxt.length > 1000) fail('alt_txt_too_large');
       const id = this.ws.nextId('F');
-      this.ws.uploads.set(id, { id, filename, length, completed: false });
+      this.ws.uploads.set(id, {
+        id,
+        filename,
+        length,
+        completed: false,
+        ...(altTxt !== undefined ? { altTxt } : {}),
+      });
       return { upload_url: `${this.url}upload/${id}`, file_id: id };
     },
 
@@ -1256,23 +1369,31 @@ export class SimulatorImpl implements Simulator {
           channels: ch ? [ch.id] : [],
           permalink: `${PERMALINK_BASE}/files/${WS.botUser}/${up.id}/${up.filename}`,
           url_private: `${this.url}files/${up.id}/${up.filename}`,
+          ...(up.altTxt !== undefined ? { alt_txt: up.altTxt } : {}),
         };
         this.ws.files.set(file.id, file);
         done.push(file);
       }
-      if (ch)
-        this.ws.addMessage({
-          channel: ch.id,
-          ts: this.ws.nextTs(),
-          user: WS.botUser,
-          bot_id: WS.botId,
-          text: asString(a.initial_comment) ?? '',
-          files: done,
-          ...(threadTs ? { thread_ts: threadTs } : {}),
-          reactions: [],
-          history: [],
-          deleted: false,
+      // Files are processed asynchronously (https://docs.slack.dev/reference/methods/files.getUploadURLExternal,
+      // usage: "Files are processed asynchronously via a job handler"): the share message appears after
+      // this call has answered, not during it. It counts as in flight until then, so idle() waits for it.
+      if (ch) {
+        const comment = asString(a.initial_comment) ?? '';
+        this.afterAnswer(() => {
+          this.ws.addMessage({
+            channel: ch.id,
+            ts: this.ws.nextTs(),
+            user: WS.botUser,
+            bot_id: WS.botId,
+            text: comment,
+            files: done,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+            reactions: [],
+            history: [],
+            deleted: false,
+          });
         });
+      }
       return { files: done.map((f) => ({ id: f.id, title: f.title })) };
     },
   };
@@ -1405,7 +1526,7 @@ export class SimulatorImpl implements Simulator {
     const threadTs = asString(body.thread_ts);
     if (body.response_type === 'in_channel') {
       const ch = this.ws.channels.get(state.channel) ?? this.ws.dmWith(state.user);
-      return this.ws.addMessage({
+      const m = this.ws.addMessage({
         channel: ch.id,
         ts: this.ws.nextTs(),
         user: WS.botUser,
@@ -1417,6 +1538,8 @@ export class SimulatorImpl implements Simulator {
         history: [],
         deleted: false,
       });
+      this.echoOwnMessage(ch, m);
+      return m;
     }
     const e: SimEphemeral = {
       user: state.user,
@@ -1466,6 +1589,21 @@ export class SimulatorImpl implements Simulator {
     } finally {
       this.inflight--;
     }
+  }
+
+  /**
+   * Work Slack finishes after the call has answered (an upload's share message): on a later
+   * macrotask, counted as in flight until done so `idle()` waits for it.
+   */
+  private afterAnswer(work: () => void): void {
+    this.inflight++;
+    setTimeout(() => {
+      try {
+        work();
+      } finally {
+        this.inflight--;
+      }
+    }, 1);
   }
 
   /** Events caused by the bot's own calls are delivered after its call was answered. */
@@ -1523,6 +1661,7 @@ export class SimulatorImpl implements Simulator {
     out.ts = m.ts;
     out.team = WS.team;
     if (m.bot_id) out.bot_id = m.bot_id;
+    if (m.blocks) out.blocks = m.blocks;
     if (m.thread_ts) out.thread_ts = m.thread_ts;
     if (m.edited && withEdited) out.edited = { ...m.edited };
     if (m.files) out.files = m.files.map((f) => this.fileObj(f));
@@ -1559,11 +1698,13 @@ export class SimulatorImpl implements Simulator {
       this.ws.files.set(id, file);
       return file;
     });
+    const typed = encodeMessage(this.ws, text);
     const m = this.ws.addMessage({
       channel: ch.id,
       ts,
       user,
-      text,
+      text: typed.text,
+      ...(typed.blocks.length ? { blocks: typed.blocks } : {}),
       ...(files.length ? { files, subtype: 'file_share' } : {}),
       ...(opts.thread_ts ? { thread_ts: opts.thread_ts } : {}),
       reactions: [],
@@ -1589,8 +1730,12 @@ export class SimulatorImpl implements Simulator {
     const m = this.personMessage(ch.id, ts);
     if (m.user !== user) throw new Error('simulator: people can only edit their own messages');
     const previous = this.eventMessage(m);
-    m.history.push({ text: m.text, replacedAt: this.ws.nextTs() });
-    m.text = text;
+    m.history.push({ text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}), replacedAt: this.ws.nextTs() });
+    // An edit is typed like a new message: encoded the same way (see typing.ts).
+    const typed = encodeMessage(this.ws, text);
+    m.text = typed.text;
+    if (typed.blocks.length) m.blocks = typed.blocks;
+    else delete m.blocks;
     m.edited = { user, ts: this.ws.nextTs() };
     if (this.subscribedToMessages(ch)) {
       const eventTs = this.ws.nextTs();
@@ -1736,8 +1881,47 @@ export class SimulatorImpl implements Simulator {
     const ch = this.personChannel(user, channel);
     if (ch.is_general) throw new Error('simulator: #general cannot be archived');
     ch.is_archived = true;
-    if (this.botEvents.has('channel_archive') && ch.members.includes(WS.botUser))
-      await this.emit({ type: 'channel_archive', channel: ch.id, user, event_ts: this.ws.nextTs() });
+    await this.archiveEvent(ch, user, true);
+  }
+
+  async unarchiveAsUser(user: string, channel: string): Promise<void> {
+    const ch = this.ws.findChannel(channel);
+    if (!ch) throw new Error(`simulator: no channel ${channel}`);
+    if (!ch.members.includes(user))
+      throw new Error(`simulator: ${this.ws.users.get(user)?.name} is not a member of #${ch.name}`);
+    if (!ch.is_archived) throw new Error(`simulator: #${ch.name} is not archived`);
+    ch.is_archived = false;
+    await this.archiveEvent(ch, user, false);
+  }
+
+  /**
+   * A public channel sends channel_archive / channel_unarchive
+   * (https://api.slack.com/events/channel_archive); a private one group_archive / group_unarchive
+   * instead (https://api.slack.com/events/group_archive, https://api.slack.com/events/group_unarchive),
+   * each to the channel's members when the app subscribes to it.
+   */
+  private async archiveEvent(ch: SimChannel, user: string, archived: boolean): Promise<void> {
+    const type = `${ch.is_private ? 'group' : 'channel'}_${archived ? 'archive' : 'unarchive'}`;
+    if (!this.botEvents.has(type) || !ch.members.includes(WS.botUser)) return;
+    await this.emit({ type, channel: ch.id, user, event_ts: this.ws.nextTs() });
+  }
+
+  /**
+   * The bot hears itself: with message.channels / message.groups its own posts come back as
+   * `message` events with `user` = the bot user and `bot_id`, no subtype
+   * (https://api.slack.com/events/message, https://api.slack.com/events/message/bot_message: a
+   * bot *user*'s message is an ordinary message carrying bot_id). Delivered after the call answered.
+   */
+  private echoOwnMessage(ch: SimChannel, m: SimMessage): void {
+    if (!this.subscribedToMessages(ch)) return;
+    this.background(() =>
+      this.emit({
+        ...this.eventMessage(m),
+        channel: ch.id,
+        event_ts: m.ts,
+        channel_type: this.channelType(ch),
+      }),
+    );
   }
 
   async openHome(user: string): Promise<void> {

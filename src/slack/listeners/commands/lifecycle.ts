@@ -5,7 +5,7 @@ import { declareIncident } from '../../../incidents/declare.js';
 import { type EditDetails, editIncidentDetails, parseServicesText } from '../../../incidents/edit-details.js';
 import { invalid } from '../../../incidents/errors.js';
 import { listOpenIncidents } from '../../../incidents/list.js';
-import { incidentRef, severityLabel, statusLabel } from '../../../incidents/model.js';
+import { type Incident, incidentRef, severityLabel, statusLabel } from '../../../incidents/model.js';
 import { postUpdate } from '../../../incidents/post-update.js';
 import { resolveTargetIncident } from '../../../incidents/queries.js';
 import { renameIncident } from '../../../incidents/rename.js';
@@ -17,13 +17,13 @@ import { openDeclareModal } from '../../declare-flow.js';
 import { mention, safe } from '../../format.js';
 import { afterChange, publishStatusUpdate } from '../../incident-changes.js';
 import { setupIncident } from '../../incident-setup.js';
-import { resolveUserRef } from '../../mentions.js';
 import { detailsChangeNotice } from '../../views/details-modal.js';
 import { incidentListMessage } from '../../views/incident-list.js';
+import { inviteRefusedMessage, PERSON_REFUSALS } from '../../views/setup-error.js';
 import { severityChangeNotice } from '../../views/severity-modal.js';
 import { statusChangeNotice } from '../../views/status-modal.js';
 import { summaryBlocks, summaryText } from '../../views/summary.js';
-import type { Subcommand, SubcommandCall } from './router.js';
+import { type Subcommand, type SubcommandCall, whoIsNamed } from './router.js';
 
 const GROUP = 'Lifecycle';
 
@@ -133,7 +133,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
       group: GROUP,
       async run(call) {
         const { incident, rest, userId, client } = await target(call);
-        const who = await resolveUserRef(deps, client, rest);
+        const who = whoIsNamed(deps, call, client, rest);
         const r = assignRole(db, clock, { incidentId: incident.id, role: 'lead', userId: who, by: userId });
         await call.reply(
           r.changed
@@ -142,7 +142,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         );
         if (r.changed) {
           afterChange(deps, client, incident.id, `${mention(userId)} made ${mention(who)} the lead.`);
-          inviteIfMissing(deps, client, incident.channelId, who);
+          inviteIfMissing(deps, client, incident, who, userId);
         }
       },
     },
@@ -156,7 +156,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         const m = /^(\S+)\s+([\s\S]+)$/.exec(rest);
         if (!m?.[1] || !m[2]) throw invalid('Usage: `/incident role <comms|scribe> @person`.');
         const role = parseRole(m[1]);
-        const who = await resolveUserRef(deps, client, m[2]);
+        const who = whoIsNamed(deps, call, client, m[2]);
         const r = assignRole(db, clock, { incidentId: incident.id, role, userId: who, by: userId });
         await call.reply(
           r.changed
@@ -165,7 +165,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         );
         if (r.changed) {
           afterChange(deps, client, incident.id, `${mention(userId)} made ${mention(who)} the ${role}.`);
-          inviteIfMissing(deps, client, incident.channelId, who);
+          inviteIfMissing(deps, client, incident, who, userId);
         }
       },
     },
@@ -302,20 +302,31 @@ async function replyDetails(
   });
 }
 
-/** A new lead or role holder who is not in the channel yet is added to it. */
+/**
+ * A new lead or role holder who is not in the channel yet is added to it. When Slack will not add
+ * them (a guest, a deactivated account) the role stands, and the channel is told why, naming who
+ * gave the role.
+ */
 function inviteIfMissing(
   deps: Deps,
   client: SubcommandCall['bolt']['client'],
-  channel: string | null,
+  incident: Incident,
   user: string,
+  by: string,
 ) {
+  const channel = incident.channelId;
   if (!channel) return;
   deps.tasks.defer(`invite ${user}`, async () => {
     try {
       await client.conversations.invite({ channel, users: user });
     } catch (e) {
       const code = (e as { data?: { error?: string } }).data?.error;
-      if (code !== 'already_in_channel' && code !== 'cant_invite_self') throw e;
+      if (code === 'already_in_channel' || code === 'cant_invite_self') return;
+      if (!code || !PERSON_REFUSALS.has(code)) throw e;
+      await client.chat.postMessage({
+        channel,
+        ...inviteRefusedMessage(incident, by, [{ user, error: code }]),
+      });
     }
   });
 }
