@@ -51,8 +51,8 @@ const databasePathSchema = z.string().min(1).default('./data/firebreak.db');
  */
 const minConfidenceSchema = z.coerce
   .number()
-  .min(0, 'a probability between 0 and 1, such as 0.06')
-  .max(1, 'a probability between 0 and 1, such as 0.06')
+  .min(0, 'a probability between 0 and 1, such as 0.05')
+  .max(1, 'a probability between 0 and 1, such as 0.05')
   .optional();
 
 export const envSchema = z

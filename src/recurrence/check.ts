@@ -11,7 +11,6 @@ import {
   indexIncidentDoc,
   linkedIds,
   timelineText,
-  warnModelFor,
 } from './store.js';
 import { confidence, DEFAULT_POLICY, type WarnPolicy, warnFeatures } from './warn.js';
 
@@ -137,15 +136,15 @@ export function checkRecurrence(
 
   const warned: Match[] = [];
   const top = candidates[0];
-  /** What the warning model read, kept with the link so a verdict on it can teach the model. */
+  /** What the warning model read, kept with the link: verdicts with their features are training data. */
   let topFeatures: number[] | null = null;
   if (top) {
     const siblings = sameProblem(db, top.id);
     // Earlier recurrences of the same problem are not competitors: measure the margin past them.
     const rivals = [top, ...candidates.slice(1).filter((m) => !siblings.has(m.id))];
     const f = warnFeatures(rivals);
-    topFeatures = f ? [f.score, f.margin, f.titleCoverage] : null;
-    if (confidence(rivals, 0, warnModelFor(db)) >= policy.warn) {
+    topFeatures = f ? [f.score, f.margin, f.coverage] : null;
+    if (confidence(rivals) >= policy.warn) {
       warned.push(top);
       for (const m of candidates.slice(1)) if (siblings.has(m.id)) warned.push(m);
     }

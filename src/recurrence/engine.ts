@@ -82,6 +82,8 @@ export interface Match {
   titleSim: number;
   /** Share of the new title's weight (idf) found anywhere in the earlier incident's text (0..1). */
   titleCoverage: number;
+  /** Share of the new incident's query weight (its strongest terms, any field) the earlier one holds (0..1). */
+  coverage: number;
   /** Text cosine plus the structured bonuses (the "possibly related" cut reads it). */
   similarity: number;
   ageDays: number;
@@ -679,6 +681,8 @@ export class RecurrenceEngine {
       .map((s) => ({ s, term: this.termId(s, false) }))
       .filter((x) => x.term >= 0);
     const qTitle = this.titleVector(doc.title);
+    let qMass = 0;
+    for (const v of q.wts) qMass += v;
     const model = RANK_MODEL;
     const out: Match[] = best.map(({ slot, cos }) => {
       const sharedServices = qServices
@@ -689,6 +693,9 @@ export class RecurrenceEngine {
       const sharedSignatures = qSigs.filter((x) => this.text.weightAt(x.term, slot) >= 0).map((x) => x.s);
       const ageDays = Math.max(0, (doc.at - (this.ats[slot] as number)) / DAY);
       const { titleSim, titleCoverage } = this.titleFeatures(qTitle, slot);
+      let covered = 0;
+      for (let k = 0; k < q.ids.length; k++)
+        if (this.text.weightAt(q.ids[k] as number, slot) >= 0) covered += q.wts[k] as number;
       // The structured signals are priors in cosine units: the dev set has no services, categories
       // or signatures to learn them from (src/recurrence/model.ts).
       const bonus =
@@ -703,6 +710,7 @@ export class RecurrenceEngine {
         text: cos,
         titleSim,
         titleCoverage,
+        coverage: qMass > 0 ? covered / qMass : 0,
         similarity: cos + bonus,
         ageDays,
         sharedServices,

@@ -8,8 +8,8 @@ import type { Match, RecurrenceDoc } from './engine.js';
 import { type EvalRecord, type EvalResult, runEval } from './evaluate.js';
 import { recordFeedback } from './feedback.js';
 import { importIncident } from './import.js';
-import { docFromIncident, engineFor, indexIncident, refreshLearned, warnModelFor } from './store.js';
-import { confidence, DEFAULT_POLICY, type WarnPolicy, warnFeatures } from './warn.js';
+import { docFromIncident, engineFor, indexIncident, refreshLearned } from './store.js';
+import { DEFAULT_POLICY, type WarnPolicy, warnFeatures } from './warn.js';
 
 /**
  * The eval through the real pipeline: every record is imported into a temporary database (the
@@ -69,7 +69,6 @@ export function evaluateOnTempDb(
           lastMatches = matches;
           return { ranked: matches.map((m) => recordOf.get(m.id) ?? -1), matches };
         },
-        confidence: (matches) => confidence(matches, 0, warnModelFor(db)),
         add(input, index) {
           const inc = importIncident(db, {
             // The record's position is its handle here: ids are never shown to the engine.
@@ -101,5 +100,5 @@ export function evaluateOnTempDb(
 
 function featuresOf(matches: Match[]): number[] | undefined {
   const f = warnFeatures(matches);
-  return f ? [f.score, f.margin, f.titleCoverage] : undefined;
+  return f ? [f.score, f.margin, f.coverage] : undefined;
 }

@@ -29,8 +29,6 @@ export interface EvalSubject {
   rank(input: EvalInput, index: number): { ranked: number[]; matches: Match[] };
   /** Indexes the record after it was scored. */
   add(input: EvalInput, index: number): void;
-  /** The warning's confidence (default: the shipped model), e.g. after feedback re-fitted it. */
-  confidence?(matches: Match[]): number;
 }
 
 export interface EvalResult {
@@ -106,7 +104,7 @@ export function runEval(
       }
     }
     const top1Correct = ranked[0] !== undefined && records[ranked[0]]?.group === r.group;
-    const conf = subject.confidence ? subject.confidence(matches) : confidence(matches);
+    const conf = confidence(matches);
     const warned = conf >= policy.warn;
     if (warned) {
       warnings++;

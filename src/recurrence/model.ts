@@ -7,7 +7,8 @@
  * Ranking: score = cos · (text cosine + structured bonus) + titleSim · (title cosine)
  *   + logAgeDays · ln(1 + age in days). A conditional logit over each query's candidates.
  * Warning: confidence = σ(bias + score · top score + margin · min(5, top − runner-up score)
- *   + titleCoverage · (share of the new title's words found in the earlier incident)), a logistic
+ *   + coverage · (share of the new title's words, or if larger of the new incident's strongest words,
+ *   found in the earlier incident)), a logistic
  *   regression over every replayed record: the probability that the top match is the same problem.
  */
 export interface RankModel {
@@ -20,12 +21,12 @@ export interface WarnModel {
   bias: number;
   score: number;
   margin: number;
-  titleCoverage: number;
+  coverage: number;
 }
 
-export const RANK_MODEL: RankModel = { cos: 12.791, titleSim: 1.974, logAgeDays: -0.715 };
+export const RANK_MODEL: RankModel = { cos: 12.776, titleSim: 1.989, logAgeDays: -0.714 };
 
-export const WARN_MODEL: WarnModel = { bias: -6.07, score: -0.007, margin: 0.343, titleCoverage: 2.994 };
+export const WARN_MODEL: WarnModel = { bias: -6.142, score: -0.008, margin: 0.37, coverage: 2.767 };
 
 /** The confidence at or above which a match is a warning (RECURRENCE_MIN_CONFIDENCE's default). */
-export const DEFAULT_MIN_CONFIDENCE = 0.06;
+export const DEFAULT_MIN_CONFIDENCE = 0.05;

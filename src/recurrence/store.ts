@@ -3,8 +3,7 @@ import type { Db } from '../db/client.js';
 import { incidents, recurrenceLinks } from '../db/schema.js';
 import type { Incident } from '../incidents/model.js';
 import { type EngineWeights, type RecurrenceDoc, RecurrenceEngine } from './engine.js';
-import { learnedTermFactors, learnedWarnModel } from './feedback.js';
-import { WARN_MODEL, type WarnModel } from './model.js';
+import { learnedTermFactors } from './feedback.js';
 
 /**
  * The engine lives beside its database: one index per open Db, built from the incidents table (the
@@ -21,8 +20,6 @@ const MAX_TIMELINE_CHARS = 4000;
 
 interface Entry {
   engine: RecurrenceEngine;
-  /** The warning model after this database's feedback (src/recurrence/feedback.ts). */
-  warnModel: WarnModel;
   syncedUpTo: number;
   maxId: number;
   checkedAt: number;
@@ -157,7 +154,6 @@ function finishing(db: Db, entry: Entry): Generator<void, void, void> {
     // without packing.
     yield* entry.engine.endBulkSteps(false);
     for (const [term, f] of learnedTermFactors(db)) entry.engine.setTermFactor(term, f);
-    entry.warnModel = learnedWarnModel(db);
     if (loading.cacheSize !== null) db.$client.pragma(`cache_size = ${loading.cacheSize}`);
     entry.checkedAt = Date.now();
     entry.loading = null;
@@ -173,7 +169,6 @@ function startEntry(db: Db, weights?: Partial<EngineWeights>): Entry {
   engine.beginBulk();
   const entry: Entry = {
     engine,
-    warnModel: WARN_MODEL,
     syncedUpTo: 0,
     maxId: 0,
     checkedAt: 0,
@@ -311,11 +306,4 @@ export function refreshLearned(db: Db, touchedTerms: readonly string[]): void {
   const engine = entry.engine;
   const factors = learnedTermFactors(db);
   for (const t of touchedTerms) engine.setTermFactor(t, factors.get(t) ?? 1);
-  entry.warnModel = learnedWarnModel(db);
-}
-
-/** The warning model for this database: the shipped one, re-fitted to its feedback. */
-export function warnModelFor(db: Db): WarnModel {
-  engineFor(db);
-  return engines.get(db)?.warnModel ?? WARN_MODEL;
 }

@@ -44,7 +44,7 @@ const asWarn = (w: number[]): WarnModel => ({
   bias: w[0] as number,
   score: w[1] as number,
   margin: w[2] as number,
-  titleCoverage: w[3] as number,
+  coverage: w[3] as number,
 });
 
 /** Replays the records in order through a fresh engine: each ranked against those before it. */
@@ -120,7 +120,7 @@ export function crossValidate(
   const warnRows: { i: number; x: number[]; y: number }[] = [];
   lists.forEach((l, i) => {
     const f = warnFeatures(l.matches);
-    if (f) warnRows.push({ i, x: [f.score, f.margin, f.titleCoverage], y: l.ys[0] as number });
+    if (f) warnRows.push({ i, x: [f.score, f.margin, f.coverage], y: l.ys[0] as number });
   });
   const conf = new Map<number, number>();
   for (let f = 0; f < folds; f++) {

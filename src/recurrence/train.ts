@@ -38,8 +38,8 @@ interface Objective {
 }
 
 /** Newton's method with step halving until the loss drops (the plain step can overshoot). */
-function minimise(d: number, f: (w: number[]) => Objective, start?: number[]): number[] {
-  let w = start ?? new Array<number>(d).fill(0);
+function minimise(d: number, f: (w: number[]) => Objective): number[] {
+  let w = new Array<number>(d).fill(0);
   for (let it = 0; it < 100; it++) {
     const { loss, grad, hess } = f(w);
     const step = solve(hess, grad);
@@ -100,48 +100,33 @@ export function fitConditionalLogit(lists: { x: number[][]; y: number[] }[], l2:
   });
 }
 
-/**
- * Logistic regression; the first weight is the intercept, x excludes it. Without `prior` the
- * intercept is not penalised and the others are pulled towards 0; with `prior` (feedback updating
- * the shipped model) every weight is pulled towards the prior's: a MAP fit under a Gaussian prior.
- */
-export function fitLogistic(
-  x: number[][],
-  y: number[],
-  l2: number | readonly number[],
-  prior?: readonly number[],
-): number[] {
-  const d = x[0] ? x[0].length + 1 : (prior?.length ?? 1);
+/** Logistic regression; the first weight is the intercept (not penalised), x excludes it. */
+export function fitLogistic(x: number[][], y: number[], l2: number): number[] {
+  const d = (x[0]?.length ?? 0) + 1;
   const rows = x.map((r) => [1, ...r]);
-  return minimise(
-    d,
-    (w) => {
-      let loss = 0;
-      const grad = new Array<number>(d).fill(0);
-      const hess = zeros(d);
-      rows.forEach((row, k) => {
-        const z = dot(w, row);
-        const p = 1 / (1 + Math.exp(-z));
-        loss += y[k] ? Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-        const r = p * (1 - p);
-        for (let a = 0; a < d; a++) {
-          grad[a] = (grad[a] as number) + (p - (y[k] as number)) * (row[a] as number);
-          const h = hess[a] as number[];
-          for (let b = 0; b < d; b++) h[b] = (h[b] as number) + r * (row[a] as number) * (row[b] as number);
-        }
-      });
-      for (let a = prior ? 0 : 1; a < d; a++) {
-        const dev = (w[a] as number) - (prior?.[a] ?? 0);
-        const lambda = typeof l2 === 'number' ? l2 : (l2[a] as number);
-        loss += 0.5 * lambda * dev ** 2;
-        grad[a] = (grad[a] as number) + lambda * dev;
-        (hess[a] as number[])[a] = ((hess[a] as number[])[a] as number) + lambda;
+  return minimise(d, (w) => {
+    let loss = 0;
+    const grad = new Array<number>(d).fill(0);
+    const hess = zeros(d);
+    rows.forEach((row, k) => {
+      const z = dot(w, row);
+      const p = 1 / (1 + Math.exp(-z));
+      loss += y[k] ? Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
+      const r = p * (1 - p);
+      for (let a = 0; a < d; a++) {
+        grad[a] = (grad[a] as number) + (p - (y[k] as number)) * (row[a] as number);
+        const h = hess[a] as number[];
+        for (let b = 0; b < d; b++) h[b] = (h[b] as number) + r * (row[a] as number) * (row[b] as number);
       }
-      (hess[0] as number[])[0] = ((hess[0] as number[])[0] as number) + 1e-9;
-      return { loss, grad, hess };
-    },
-    prior ? [...prior] : undefined,
-  );
+    });
+    for (let a = 1; a < d; a++) {
+      loss += 0.5 * l2 * (w[a] as number) ** 2;
+      grad[a] = (grad[a] as number) + l2 * (w[a] as number);
+      (hess[a] as number[])[a] = ((hess[a] as number[])[a] as number) + l2;
+    }
+    (hess[0] as number[])[0] = ((hess[0] as number[])[0] as number) + 1e-9;
+    return { loss, grad, hess };
+  });
 }
 
 /** A stable fold for a group label (FNV-1a), so a group's records never straddle folds. */

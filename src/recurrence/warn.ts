@@ -28,14 +28,16 @@ const MAX_MARGIN = 5;
 export function warnFeatures(
   matches: readonly Match[],
   i = 0,
-): { score: number; margin: number; titleCoverage: number } | null {
+): { score: number; margin: number; coverage: number } | null {
   const m = matches[i];
   if (!m) return null;
   const next = matches[i + 1];
   return {
     score: m.score,
     margin: next ? Math.min(MAX_MARGIN, m.score - next.score) : MAX_MARGIN,
-    titleCoverage: m.titleCoverage,
+    // Either the new title's words or, when the title is vague ("Customers unhappy"), the strongest
+    // words of the whole incident must be found in the earlier one.
+    coverage: Math.max(m.titleCoverage, m.coverage),
   };
 }
 
@@ -43,8 +45,7 @@ export function warnFeatures(
 export function confidence(matches: readonly Match[], i = 0, model: WarnModel = WARN_MODEL): number {
   const f = warnFeatures(matches, i);
   if (!f) return 0;
-  const z =
-    model.bias + model.score * f.score + model.margin * f.margin + model.titleCoverage * f.titleCoverage;
+  const z = model.bias + model.score * f.score + model.margin * f.margin + model.coverage * f.coverage;
   return 1 / (1 + Math.exp(-z));
 }
 

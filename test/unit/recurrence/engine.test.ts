@@ -127,6 +127,7 @@ describe('RecurrenceEngine', () => {
       text: 0.7,
       titleSim: 0.9,
       titleCoverage,
+      coverage: titleCoverage,
       similarity: 0.7,
       ageDays: 0,
       sharedServices: [],
@@ -135,7 +136,7 @@ describe('RecurrenceEngine', () => {
     });
     expect(confidence([m(8), m(7.9)])).toBeLessThan(DEFAULT_POLICY.warn);
     expect(shouldWarn([m(8), m(2)])).toBe(true);
-    // The same lead, but the earlier incident shares little of the new title: a look-alike.
+    // The same lead, but the earlier incident shares little of the new incident's words: a look-alike.
     expect(shouldWarn([m(8, 0.1), m(2)])).toBe(false);
     expect(shouldWarn([])).toBe(false);
   });
