@@ -10,6 +10,7 @@ import type { Deps } from '../../src/deps.js';
 import { FakeClock } from '../../src/incidents/clock.js';
 import { createIncidentHooks } from '../../src/incidents/hooks.js';
 import { createLogger } from '../../src/log.js';
+import { createSlackClients } from '../../src/slack/clients.js';
 import { ACTION, BOT_EVENTS, COMMAND, SHORTCUT, VIEW } from '../../src/slack/ids.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
 import { createTasks } from '../../src/tasks.js';
@@ -71,6 +72,11 @@ function recordRegistrations() {
     logger,
     tasks: createTasks(() => {}),
     hooks: createIncidentHooks(),
+    slack: createSlackClients(config.SLACK_BOT_TOKEN, {
+      slackApiUrl: config.SLACK_API_URL,
+      retryConfig: { retries: 0 },
+      logger,
+    }),
   };
   registerListeners(app, deps);
   return seen;

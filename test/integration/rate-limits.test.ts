@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SimPerson } from '../../src/simulator/person.js';
+import { channelOfIncident } from '../helpers/db.js';
+import { type Harness, startHarness, WS } from '../helpers/harness.js';
+
+/**
+ * Issue 11: one slow or rate-limited method never stalls a person. @slack/web-api pauses a whole
+ * client for a 429's Retry-After (SLACK.md); Firebreak waits per method (src/slack/rate-gate.ts) and
+ * opens modals through a client of their own (src/slack/clients.ts).
+ */
+
+const { alice } = WS.users;
+let h: Harness;
+
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await h.close();
+});
+
+/** Waits (bounded) until the simulator has logged a call matching `pred`. */
+async function until(pred: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (pred()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+describe('a rate-limited method holds back only itself', () => {
+  it('a modal opens while the summary update waits out a 429 (Retry-After longer than a trigger_id lives)', async () => {
+    await h.person(alice).command('declare Checkout returns 502');
+    const ch = channelOfIncident(h.db, 1);
+    const summary = h.sim.pins(ch)[0];
+    if (!summary) throw new Error('no pinned summary');
+    // The summary's chat.update gets a 429 asking for 5 s: longer than the 3 s a trigger_id lives.
+    h.sim.fault('chat.update', { status: 429, retryAfter: 5 }, { when: (a) => a.channel === ch });
+    const r = await h.send.command(alice, ch, 'severity 2');
+    expect(r.status).toBe(200);
+    await until(
+      () => h.sim.calls('chat.update').some((c) => c.error === 'ratelimited'),
+      'the summary update was rate-limited',
+    );
+    // Alice does not wait for the bot to settle: she clicks at once, as a person would.
+    const impatient = new SimPerson(alice, h.sim, h.send);
+    await impatient.click('Update status', { channel: ch, ts: summary.ts });
+    await h.idle();
+    const opened = h.sim.calls('views.open').at(-1);
+    expect(opened?.ok, `views.open answered ${opened?.error}`).toBe(true);
+    expect(h.sim.topView(alice)?.callback_id).toBe('status_update_modal');
+    // And the rate-limited update was not dropped: it went out once Slack allowed it.
+    expect(h.sim.renderBlocks(summary.blocks)).toContain('SEV2');
+    expect(h.sim.calls('chat.update').filter((c) => c.ok && c.args.channel === ch).length).toBeGreaterThan(0);
+  });
+});
