@@ -54,3 +54,50 @@ describe('a rate-limited method holds back only itself', () => {
     expect(h.sim.calls('chat.update').filter((c) => c.ok && c.args.channel === ch).length).toBeGreaterThan(0);
   });
 });
+
+describe('resolution forms', () => {
+  const followUps = () =>
+    h.db.$client.prepare('select id, text, owner_id, due_date from follow_ups order by id').all() as {
+      id: number;
+      text: string;
+      owner_id: string | null;
+      due_date: string | null;
+    }[];
+
+  it('a form that waits on a slow Slack is acknowledged in time, and its change still lands', async () => {
+    const a = h.person(alice);
+    await a.command('declare Checkout returns 502');
+    const ch = channelOfIncident(h.db, 1);
+    await a.command('followup Add a canary stage due 2026-11-30', ch);
+    await a.command('followups INC-1', ch);
+    await a.click('Edit');
+    a.fill({ 'Due date': '2026-12-02' });
+    // A day later the person's time zone is read again (users.info), and Slack takes 3.5 s to answer:
+    // longer than Slack waits for the submission's acknowledgement.
+    h.clock.advance(25 * 60 * 60 * 1000);
+    h.sim.fault('users.info', { delayMs: 3500 }, { times: 5 });
+    const r = await a.submit(); // the sender throws if the bot answers after 3 s
+    expect(r.status).toBe(200);
+    expect(a.hasView()).toBe(false);
+    await h.idle();
+    expect(followUps()[0]?.due_date).toBe('2026-12-02');
+  });
+
+  it('submitting the follow-up form twice makes one follow-up', async () => {
+    const a = h.person(alice);
+    await a.command('declare Checkout returns 502');
+    const ch = channelOfIncident(h.db, 1);
+    await a.command('followup', ch);
+    a.fill({ 'What needs doing?': 'Alert on pool exhaustion' });
+    const form = a.view();
+    // The first answer is lost on the way (Slack shows an error), so the person presses Submit again.
+    await h.send.viewSubmission(alice, form);
+    await h.send.viewSubmission(alice, form);
+    await h.idle();
+    expect(followUps().map((f) => f.text)).toEqual(['Alert on pool exhaustion']);
+    const entries = h.db.$client
+      .prepare("select count(*) as n from timeline_events where kind = 'follow_up'")
+      .get() as { n: number };
+    expect(entries.n).toBe(1);
+  });
+});
