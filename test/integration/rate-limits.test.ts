@@ -101,3 +101,24 @@ describe('resolution forms', () => {
     expect(entries.n).toBe(1);
   });
 });
+
+describe('no workspace-wide directory walk on a command’s path', () => {
+  it('commands that name a person are answered without waiting for users.list or conversations.list', async () => {
+    await h.person(alice).command('declare Checkout returns 502');
+    const ch = channelOfIncident(h.db, 1);
+    await h.sim.join(WS.users.bob, ch);
+    await h.idle();
+    // A day later any cached directory is stale, and Slack's lists answer slower than the 2 s the
+    // command router waits before it acknowledges empty-handed (the answer then comes late).
+    h.clock.advance(25 * 60 * 60 * 1000);
+    h.sim.fault('users.list', { delayMs: 2500 }, { times: 100 });
+    h.sim.fault('conversations.list', { delayMs: 2500 }, { times: 100 });
+    for (const text of ['lead @bob', 'role comms @bob', 'followup Rotate the keys @bob', 'lead Bob Becker']) {
+      const r = await h.send.command(alice, ch, text);
+      expect(r.status, text).toBe(200);
+      // Answered in the acknowledgement itself: nothing on its path waited for a directory walk.
+      expect(r.reply?.source, `${text}: ${r.reply?.text}`).toBe('ack');
+    }
+    await h.idle();
+  });
+});
