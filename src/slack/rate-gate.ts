@@ -10,14 +10,17 @@
  * - remembers each 429's Retry-After for its method (and channel, for chat.postMessage) only;
  * - makes a later call of that method wait until then, and repeats a refused call once it may
  *   (a 429 means Slack did nothing, so repeating is safe), for up to `maxWaitMs` in all;
- * - never waits for `views.open` / `views.push`: their trigger_id is dead after 3 s, so a 429 goes
- *   straight back to the caller, who tells the person to try again.
+ * - lets `views.open` / `views.push` wait only as long as their trigger_id can outlive (it is dead 3 s
+ *   after the click): a Retry-After within TRIGGER_WAIT_MS is waited out and the call repeated, a
+ *   longer one goes straight back to the caller, who tells the person to try again.
  * Calls of other methods go out at once. Person-facing calls also use their own client (clients.ts),
  * so background calls waiting here never fill the queue in front of them.
  */
 
-/** Methods whose calls are worthless after a short wait (trigger_id lives 3 s): never held back. */
+/** Methods whose calls are worthless after a short wait (trigger_id lives 3 s). */
 export const TRIGGER_METHODS: ReadonlySet<string> = new Set(['views.open', 'views.push']);
+/** The most a trigger method waits in all: the trigger is a few hundred ms old when it is called. */
+export const TRIGGER_WAIT_MS = 2000;
 
 /** How long, in all, background work keeps waiting out 429s before the call fails to its caller. */
 export const DEFAULT_MAX_WAIT_MS = 5 * 60_000;
@@ -75,13 +78,13 @@ export function createRateGate(opts: RateGateOptions = {}): RateGate {
     const method = apiMethodOf(url);
     if (method === undefined) return base(input, init);
     const key = gateKey(method, init?.body);
-    const urgent = TRIGGER_METHODS.has(method);
+    const budget = TRIGGER_METHODS.has(method) ? TRIGGER_WAIT_MS : maxWaitMs;
     let waited = 0;
     for (;;) {
       const openAt = until.get(key) ?? 0;
-      if (!urgent && openAt > Date.now()) {
+      if (openAt > Date.now()) {
         const ms = openAt - Date.now();
-        if (waited + ms > maxWaitMs) break;
+        if (waited + ms > budget) break;
         await sleep(ms);
         waited += ms;
       }
@@ -92,7 +95,7 @@ export function createRateGate(opts: RateGateOptions = {}): RateGate {
       until.set(key, Math.max(until.get(key) ?? 0, Date.now() + retryAfter * 1000));
       limited.set(key, (limited.get(key) ?? 0) + 1);
       opts.onLimited?.(key, retryAfter);
-      if (urgent || waited + retryAfter * 1000 > maxWaitMs) return res;
+      if (waited + retryAfter * 1000 > budget) return res;
       // Free the connection before waiting; the body is Slack's `ratelimited` and says nothing more.
       await res.arrayBuffer().catch(() => undefined);
     }

@@ -61,10 +61,10 @@ describe('people named as typed (should_escape: false)', () => {
 
     const r1 = await a.command('lead @bob', ch);
     expect(r1.reply?.text).toBe(`<@${bob}> now leads INC-1.`);
-    // 235 people at 200 a page: two calls, the second with the first's cursor.
+    // 235 people at 200 a page: two calls, the second with the first's (opaque) cursor.
     const calls = h.sim.calls('users.list');
     expect(calls).toHaveLength(2);
-    expect(calls[1]?.args.cursor).toBe('200');
+    expect(calls[1]?.args.cursor).toEqual(expect.any(String));
     await h.idle();
     expect(getIncidentByNumber(h.db, 1)?.leadId).toBe(bob);
     expect(h.sim.members(ch)).toContain(bob);

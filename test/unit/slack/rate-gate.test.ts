@@ -5,8 +5,8 @@ import { apiMethodOf, createRateGate, gateKey } from '../../../src/slack/rate-ga
 
 const API = 'http://slack.test/api/';
 
-/** A fake Slack: answers 429 (Retry-After 1) to the first `limited` calls of each method, then 200. */
-function fakeSlack(limited: Record<string, number>) {
+/** A fake Slack: answers 429 (Retry-After `after` s) to the first `limited` calls of each method, then 200. */
+function fakeSlack(limited: Record<string, number>, after = 1) {
   const seen: string[] = [];
   const fetchFn = (async (input: string | URL | Request) => {
     const url = String(input);
@@ -16,7 +16,7 @@ function fakeSlack(limited: Record<string, number>) {
       limited[method] = (limited[method] ?? 0) - 1;
       return new Response('{"ok":false,"error":"ratelimited"}', {
         status: 429,
-        headers: { 'retry-after': '1' },
+        headers: { 'retry-after': String(after) },
       });
     }
     return new Response('{"ok":true}', { status: 200 });
@@ -54,12 +54,20 @@ describe('rate gate', () => {
     expect(gate.limited.get('chat.update')).toBe(1);
   });
 
-  it('gives views.open its 429 at once: a trigger_id does not outlive the wait', async () => {
-    const slack = fakeSlack({ 'views.open': 1 });
+  it('gives views.open its 429 at once when the wait would outlive the trigger_id', async () => {
+    const slack = fakeSlack({ 'views.open': 1 }, 5);
     const gate = createRateGate({ fetch: slack.fetchFn });
     const res = await gate.fetch(`${API}views.open`, { method: 'POST', body: 'trigger_id=1' });
     expect(res.status).toBe(429);
     expect(slack.seen).toEqual(['views.open']);
+  });
+
+  it('lets views.open wait out a Retry-After its trigger_id survives', async () => {
+    const slack = fakeSlack({ 'views.open': 1 });
+    const gate = createRateGate({ fetch: slack.fetchFn });
+    const res = await gate.fetch(`${API}views.open`, { method: 'POST', body: 'trigger_id=1' });
+    expect(res.status).toBe(200);
+    expect(slack.seen).toEqual(['views.open', 'views.open']);
   });
 
   it('stops waiting after maxWaitMs and lets the 429 reach the caller', async () => {
