@@ -26,6 +26,12 @@ export const WS = {
   botUser: 'U0FIREBRK',
   botId: 'B0FIREBRK',
   users: { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', dave: 'U0DAVE' },
+  /**
+   * People Slack refuses to add to a channel (conversations.invite): a multi-channel guest, a
+   * single-channel guest already in #random, and a deactivated account. Kept apart from `users`
+   * (the full members every channel starts with).
+   */
+  refused: { gina: 'U0GINA', sam: 'U0SAM', rex: 'U0REX' },
   channels: { general: 'C0GENERAL', announce: 'C0ANNOUNCE', digest: 'C0DIGEST', random: 'C0RANDOM' },
 } as const;
 
@@ -53,6 +59,16 @@ export interface SimulatorOptions {
    * keep running; `{ timeScale: 10 }` plays Slack's minute ten times faster.
    */
   rateLimits?: boolean | { timeScale?: number };
+  /** Workspace preferences (what a Workspace Owner set in Settings & permissions). */
+  prefs?: Partial<WorkspacePrefs>;
+}
+
+export interface WorkspacePrefs {
+  /**
+   * Channel management restricts who can create channels, and the bot user is not among them:
+   * conversations.create answers `restricted_action`. Default false.
+   */
+  restrictChannelCreation: boolean;
 }
 
 export interface PostAsUserOptions {
