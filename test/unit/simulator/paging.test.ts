@@ -97,6 +97,8 @@ describe('the paged methods', () => {
   });
 
   it('conversations.replies pages a long thread', async () => {
+    // The bot starts in no channel; reading a thread needs membership.
+    await call('conversations.join', { channel: WS.channels.general });
     const parent = await sim.postAsUser(WS.users.alice, WS.channels.general, 'thread start');
     for (let i = 0; i < 6; i++)
       await sim.postAsUser(WS.users.bob, WS.channels.general, `reply ${i}`, { thread_ts: parent.ts });
@@ -118,6 +120,7 @@ describe('the paged methods', () => {
   });
 
   it('conversations.replies refuses a limit of 1000 and a forged cursor', async () => {
+    await call('conversations.join', { channel: WS.channels.general });
     const parent = await sim.postAsUser(WS.users.alice, WS.channels.general, 'x');
     const base = { channel: WS.channels.general, ts: parent.ts };
     expect(await call('conversations.replies', { ...base, limit: 1000 })).toEqual({

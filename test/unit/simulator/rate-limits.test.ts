@@ -94,6 +94,8 @@ describe('RateLimiter', () => {
 describe('the simulator with rate limits on', () => {
   it('answers 429 with Retry-After over a method’s tier, and does nothing', async () => {
     sim = await startSimulator({ clock: new FakeClock(), rateLimits: true });
+    // The bot starts in no channel; setting a topic needs membership.
+    await call('conversations.join', { channel: WS.channels.general });
     for (let i = 0; i < 20; i++) {
       const r = await call('conversations.setTopic', { channel: WS.channels.general, topic: `t${i}` });
       expect(r.status).toBe(200);
