@@ -4,6 +4,7 @@ import type { Clock } from './incidents/clock.js';
 import type { IncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
 import type { SlackClients } from './slack/clients.js';
+import type { PeopleDirectory } from './slack/mentions.js';
 import type { Tasks } from './tasks.js';
 
 /** What every listener, job and effect is handed: nothing reads globals. */
@@ -17,4 +18,6 @@ export interface Deps {
   hooks: IncidentHooks;
   /** The person-facing Web API client and the per-method rate-limit state (src/slack/clients.ts). */
   slack: SlackClients;
+  /** The workspace's people by name, read in the background (src/slack/mentions.ts). */
+  people: PeopleDirectory;
 }

@@ -41,6 +41,8 @@ export interface StackOptions {
   tmpPrefix?: string;
   /** Enforce Slack's rate tiers in the simulator (see SimulatorOptions.rateLimits). */
   rateLimits?: SimulatorOptions['rateLimits'];
+  /** Override slash commands' manifest `should_escape`, e.g. `[['/incident', false]]`. */
+  commandEscape?: [string, boolean][];
 }
 
 export interface Stack {
@@ -69,6 +71,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     clock,
     ...(opts.scopes ? { scopes: opts.scopes } : {}),
     ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
+    ...(opts.commandEscape ? { commandEscape: opts.commandEscape } : {}),
     ...(opts.prefs ? { prefs: opts.prefs } : {}),
   });
   const dir = mkdtempSync(join(tmpdir(), opts.tmpPrefix ?? 'firebreak-test-'));
@@ -135,6 +138,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
   };
 
+  // Start-up work (replaying the inbox, reading the member list) is done before a test begins, so
+  // the call log and the database start from a settled bot.
+  await idle();
   return {
     sim,
     bot,

@@ -13,6 +13,7 @@ import { createLogger } from '../../src/log.js';
 import { createSlackClients } from '../../src/slack/clients.js';
 import { ACTION, BOT_EVENTS, COMMAND, SHORTCUT, VIEW } from '../../src/slack/ids.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
+import { createPeopleDirectory } from '../../src/slack/mentions.js';
 import { createTasks } from '../../src/tasks.js';
 import { testDb } from '../helpers/db.js';
 
@@ -65,18 +66,21 @@ function recordRegistrations() {
   const db = testDb();
   const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret' });
   const logger = createLogger('error');
+  const clock = new FakeClock();
+  const tasks = createTasks(() => {});
   const deps: Deps = {
     config,
     db,
-    clock: new FakeClock(),
+    clock,
     logger,
-    tasks: createTasks(() => {}),
+    tasks,
     hooks: createIncidentHooks(),
     slack: createSlackClients(config.SLACK_BOT_TOKEN, {
       slackApiUrl: config.SLACK_API_URL,
       retryConfig: { retries: 0 },
       logger,
     }),
+    people: createPeopleDirectory({ db, clock, logger, tasks }),
   };
   registerListeners(app, deps);
   return seen;
