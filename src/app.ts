@@ -8,6 +8,7 @@ import { type Clock, systemClock } from './incidents/clock.js';
 import { createIncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
 import { createScheduler, type Job, type Scheduler } from './schedule.js';
+import { createSlackClients } from './slack/clients.js';
 import {
   type InboxVerdict,
   inboxCounts,
@@ -86,6 +87,11 @@ export function createApp(opts: AppOptions): FirebreakApp {
   const tasks: Tasks = createTasks((label, error) =>
     logger.error(`background work "${label}" failed`, error),
   );
+  const slack = createSlackClients(config.SLACK_BOT_TOKEN, {
+    slackApiUrl: config.SLACK_API_URL,
+    retryConfig: opts.retryConfig ?? BOUNDED_RETRIES,
+    logger,
+  });
   const deps: Deps = {
     config,
     db,
@@ -94,6 +100,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     tasks,
     hooks: createIncidentHooks(),
     people: createPeopleDirectory({ db, clock, logger, tasks }),
+    slack,
   };
 
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
@@ -157,11 +164,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
     convoStore: false,
     deferInitialization: true,
     ...(opts.botIdentity ?? {}),
-    clientOptions: {
-      slackApiUrl: config.SLACK_API_URL,
-      retryConfig: opts.retryConfig ?? BOUNDED_RETRIES,
-      logger,
-    },
+    // Per-method waits on a 429 instead of a paused client (src/slack/clients.ts).
+    clientOptions: slack.options,
   });
 
   const eventSlots = createLimiter(EVENT_CONCURRENCY);
