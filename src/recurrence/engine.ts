@@ -110,10 +110,10 @@ function eachField(
   doc: RecurrenceDoc,
   w: EngineWeights,
   add: (terms: readonly string[], weight: number) => void,
+  titleWords: readonly string[] = words(doc.title),
 ): void {
-  const titleWords = words(doc.title);
   add(titleWords, w.title);
-  if (w.titleBigram > 0) add(bigrams(titleWords), w.titleBigram);
+  if (w.titleBigram > 0) add(bigrams([...titleWords]), w.titleBigram);
   add(words(doc.description), w.description);
   if (doc.rootCause) add(words(doc.rootCause), w.rootCause);
   if (doc.resolution) add(words(doc.resolution), w.resolution);
@@ -323,7 +323,8 @@ export class RecurrenceEngine {
       this.touchedBuf = new Int32Array(incidents);
     }
     this.text.reserve(incidents);
-    const titleTerms = incidents * 8;
+    // Incident titles hold about 6–12 distinct words; sized once so a load does not regrow it.
+    const titleTerms = incidents * 12;
     if (titleTerms > this.titlePool.length) {
       const next = new Int32Array(titleTerms);
       next.set(this.titlePool.subarray(0, this.titleUsed));
@@ -353,17 +354,26 @@ export class RecurrenceEngine {
   }
 
   /** Stores a slot's distinct title terms (at most 255) at the end of the pool. */
-  private setTitle(slot: number, title: string): void {
-    const ids = [...new Set(words(title))].slice(0, 255).map((t) => this.termId(t, true));
-    if (this.titleUsed + ids.length > this.titlePool.length) {
-      const next = new Int32Array(Math.max(this.titlePool.length * 2, this.titleUsed + ids.length));
-      next.set(this.titlePool.subarray(0, this.titleUsed));
-      this.titlePool = next;
+  private setTitle(slot: number, titleWords: readonly string[]): void {
+    const at = this.titleUsed;
+    let n = 0;
+    for (const t of titleWords) {
+      const id = this.termId(t, true);
+      let dup = false;
+      for (let k = at; k < at + n; k++) if (this.titlePool[k] === id) dup = true;
+      if (dup) continue;
+      if (n === 255) break;
+      if (at + n >= this.titlePool.length) {
+        // Grows by half: a doubled pool would leave a hole the C allocator keeps (see reserve).
+        const next = new Int32Array(Math.ceil(this.titlePool.length * 1.5) + 16);
+        next.set(this.titlePool.subarray(0, at + n));
+        this.titlePool = next;
+      }
+      this.titlePool[at + n++] = id;
     }
-    this.titleAt[slot] = this.titleUsed;
-    this.titleLen[slot] = ids.length;
-    this.titlePool.set(ids, this.titleUsed);
-    this.titleUsed += ids.length;
+    this.titleAt[slot] = at;
+    this.titleLen[slot] = n;
+    this.titleUsed = at + n;
   }
 
   /** Adds or replaces an incident (a no-op when its content is unchanged). */
@@ -374,7 +384,9 @@ export class RecurrenceEngine {
     // Term frequencies summed by term id in a reused array: one dictionary lookup per word and no
     // Map per incident (the load's hot path).
     this.tfTerms.length = 0;
-    eachField(doc, this.weights, this.addTf);
+    // The title is tokenized once: for the text postings and for the slot's title terms.
+    const titleWords = words(doc.title);
+    eachField(doc, this.weights, this.addTf, titleWords);
     // The new version's terms are where the old one's are most likely found (a note only adds).
     if (old >= 0) this.removeSlot(doc.id, old, this.tfTerms);
     if (this.nSlots === this.ids.length) this.growSlots();
@@ -419,7 +431,7 @@ export class RecurrenceEngine {
     this.cats[slot] = cat ? this.termId(categoryTerm(cat), true) : -1;
     this.rcWords[slot] = Math.min(65535, rcN);
     this.termCounts[slot] = k;
-    this.setTitle(slot, doc.title);
+    this.setTitle(slot, titleWords);
     this.setSlotOf(doc.id, slot);
     this.live++;
     // idf drifts as the corpus grows; renormalise geometrically so the cost stays amortised O(1).
@@ -601,7 +613,7 @@ export class RecurrenceEngine {
   }
 
   /** The query vector: field-weighted tf-idf, cut to the strongest terms. */
-  private queryVector(doc: RecurrenceDoc): { ids: number[]; wts: number[]; norm: number } {
+  private queryVector(doc: RecurrenceDoc): { ids: number[]; wts: number[]; norm: number; mass: number } {
     const tf = termWeights(doc, this.weights);
     const all: { id: number; w: number }[] = [];
     let norm = 0;
@@ -619,11 +631,16 @@ export class RecurrenceEngine {
     // Normalise by the kept terms, so a long query is not penalised for words it dropped; learned
     // factors apply after normalising, so a down-weighted term really lowers the score.
     let keptNorm = 0;
-    for (const k of kept) keptNorm += k.w * k.w;
+    let mass = 0;
+    for (const k of kept) {
+      keptNorm += k.w * k.w;
+      mass += k.w;
+    }
     return {
       ids: kept.map((k) => k.id),
       wts: kept.map((k) => k.w * (this.termFactor.get(k.id) ?? 1)),
       norm: Math.sqrt(keptNorm || norm) || 1,
+      mass,
     };
   }
 
@@ -681,8 +698,6 @@ export class RecurrenceEngine {
       .map((s) => ({ s, term: this.termId(s, false) }))
       .filter((x) => x.term >= 0);
     const qTitle = this.titleVector(doc.title);
-    let qMass = 0;
-    for (const v of q.wts) qMass += v;
     const model = RANK_MODEL;
     const out: Match[] = best.map(({ slot, cos }) => {
       const sharedServices = qServices
@@ -702,15 +717,19 @@ export class RecurrenceEngine {
         (union > 0 ? (w.sameService * sharedServices.length) / union : 0) +
         (sameCategory ? w.sameCategory : 0) +
         w.sharedSignature * Math.min(3, sharedSignatures.length);
+      const logAge = Math.log1p(ageDays);
       const score =
-        model.cos * (cos + bonus) + model.titleSim * titleSim + model.logAgeDays * Math.log1p(ageDays);
+        model.cos * (cos + bonus) +
+        model.titleSim * titleSim +
+        model.logAgeDays * logAge +
+        model.logAgeDays2 * logAge * logAge;
       return {
         id: this.ids[slot] as number,
         score,
         text: cos,
         titleSim,
         titleCoverage,
-        coverage: qMass > 0 ? covered / qMass : 0,
+        coverage: q.mass > 0 ? Math.min(1, covered / q.mass) : 0,
         similarity: cos + bonus,
         ageDays,
         sharedServices,
@@ -730,12 +749,13 @@ export class RecurrenceEngine {
     let mass = 0;
     for (const t of new Set(words(title))) {
       const id = this.termId(t, false);
-      // Feedback's factors count here too: a word people marked as look-alike vocabulary weighs less.
+      // Feedback's factors count here too: a word people marked as look-alike vocabulary weighs less
+      // in the title cosine and, as shared evidence, in the coverage (whose whole stays unfactored).
       const v = this.idf(id) * (this.termFactor.get(id) ?? 1);
       ids.push(id);
       idfs.push(v);
       norm += v * v;
-      mass += v;
+      mass += this.idf(id);
     }
     return { ids, idfs, norm: Math.sqrt(norm), mass };
   }
@@ -766,7 +786,7 @@ export class RecurrenceEngine {
     }
     return {
       titleSim: cNorm > 0 && q.norm > 0 ? dot / (q.norm * Math.sqrt(cNorm)) : 0,
-      titleCoverage: q.mass > 0 ? covered / q.mass : 0,
+      titleCoverage: q.mass > 0 ? Math.min(1, covered / q.mass) : 0,
     };
   }
 
@@ -838,6 +858,9 @@ export class RecurrenceEngine {
       this.cats.byteLength +
       this.rcWords.byteLength +
       this.termCounts.byteLength +
+      this.titlePool.byteLength +
+      this.titleAt.byteLength +
+      this.titleLen.byteLength +
       this.slotByIdFlat.byteLength +
       this.scratch.byteLength +
       this.touchedBuf.byteLength

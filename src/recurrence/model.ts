@@ -5,7 +5,8 @@
  * single records), and prints the out-of-fold figures (README, "Importing history").
  *
  * Ranking: score = cos · (text cosine + structured bonus) + titleSim · (title cosine)
- *   + logAgeDays · ln(1 + age in days). A conditional logit over each query's candidates.
+ *   + logAgeDays · L + logAgeDays2 · L², L = ln(1 + age in days): a log-normal prior on the time
+ *   between recurrences. A conditional logit over each query's candidates.
  * Warning: confidence = σ(bias + score · top score + margin · min(5, top − runner-up score)
  *   + coverage · (share of the new title's words, or if larger of the new incident's strongest words,
  *   found in the earlier incident)), a logistic
@@ -15,6 +16,8 @@ export interface RankModel {
   cos: number;
   titleSim: number;
   logAgeDays: number;
+  /** With logAgeDays, a log-normal prior on the time between recurrences (a peak, then a decline). */
+  logAgeDays2: number;
 }
 
 export interface WarnModel {
@@ -24,9 +27,9 @@ export interface WarnModel {
   coverage: number;
 }
 
-export const RANK_MODEL: RankModel = { cos: 12.776, titleSim: 1.989, logAgeDays: -0.714 };
+export const RANK_MODEL: RankModel = { cos: 13.204, titleSim: 2.039, logAgeDays: 0.251, logAgeDays2: -0.131 };
 
-export const WARN_MODEL: WarnModel = { bias: -6.142, score: -0.008, margin: 0.37, coverage: 2.767 };
+export const WARN_MODEL: WarnModel = { bias: -5.855, score: 0.012, margin: 0.399, coverage: 2.149 };
 
 /** The confidence at or above which a match is a warning (RECURRENCE_MIN_CONFIDENCE's default). */
-export const DEFAULT_MIN_CONFIDENCE = 0.05;
+export const DEFAULT_MIN_CONFIDENCE = 0.06;

@@ -32,13 +32,20 @@ interface Candidate {
   y: number;
 }
 
-const rankFeatures = (m: Match): number[] => [m.similarity, m.titleSim, Math.log1p(m.ageDays)];
+const rankFeatures = (m: Match): number[] => {
+  const logAge = Math.log1p(m.ageDays);
+  return [m.similarity, m.titleSim, logAge, logAge * logAge];
+};
 const rankScore = (w: RankModel, x: number[]): number =>
-  w.cos * (x[0] as number) + w.titleSim * (x[1] as number) + w.logAgeDays * (x[2] as number);
+  w.cos * (x[0] as number) +
+  w.titleSim * (x[1] as number) +
+  w.logAgeDays * (x[2] as number) +
+  w.logAgeDays2 * (x[3] as number);
 const asRank = (w: number[]): RankModel => ({
   cos: w[0] as number,
   titleSim: w[1] as number,
   logAgeDays: w[2] as number,
+  logAgeDays2: w[3] as number,
 });
 const asWarn = (w: number[]): WarnModel => ({
   bias: w[0] as number,
