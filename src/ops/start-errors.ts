@@ -1,0 +1,28 @@
+import type { Config } from '../config.js';
+
+/**
+ * One line for a start-up that failed talking to Slack, naming the setting to fix. Bolt's own
+ * messages ("An API error occurred: invalid_auth", "A request error occurred: …") name neither the
+ * URL it tried nor the variable behind it. Never includes a token.
+ */
+export function describeStartError(
+  e: unknown,
+  config: Pick<Config, 'SLACK_API_URL' | 'SLACK_APP_TOKEN'>,
+): string {
+  const err = e as { code?: string; data?: { error?: unknown }; original?: unknown; message?: string };
+  const inner = (err.original ?? e) as typeof err;
+  const url = `${config.SLACK_API_URL.replace(/\/?$/, '/')}auth.test`;
+  const slackError = typeof inner.data?.error === 'string' ? inner.data.error : undefined;
+  if (
+    slackError === 'invalid_auth' ||
+    slackError === 'not_authed' ||
+    slackError === 'token_revoked' ||
+    slackError === 'account_inactive'
+  )
+    return `Slack refused SLACK_BOT_TOKEN (${slackError} from ${url}): copy the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page, and reinstall the app if it was revoked`;
+  if (slackError !== undefined)
+    return `Slack answered ${slackError} at start-up (${url}); see npm run doctor`;
+  if (inner.code === 'slack_webapi_request_error' || inner.code === 'slack_webapi_http_error')
+    return `could not reach Slack at ${url} (${inner.message ?? 'request failed'}): check SLACK_API_URL, DNS, the firewall or HTTPS proxy between this host and Slack`;
+  return `failed to start: ${err.message ?? String(e)}`;
+}
