@@ -259,6 +259,8 @@ function singleShot(client: WebClient): WebClient {
   if (!c) {
     c = new WebClient(client.token, {
       slackApiUrl: client.slackApiUrl,
+      // The same fetch (WebClient keeps it private): it counts each call for GET /metrics.
+      fetch: (client as unknown as { fetchFn?: typeof fetch }).fetchFn,
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       // Failures are handled (and reported by the caller) here; the client's own warnings are noise.
