@@ -9,8 +9,13 @@ export function describeStartError(
   e: unknown,
   config: Pick<Config, 'SLACK_API_URL' | 'SLACK_APP_TOKEN'>,
 ): string {
-  const err = e as { code?: string; data?: { error?: unknown }; original?: unknown; message?: string };
-  const inner = (err.original ?? e) as typeof err;
+  type Coded = { code?: string; data?: { error?: unknown }; original?: unknown; message?: string };
+  const err = e as Coded;
+  // Bolt may wrap web-api's error (original); web-api's own errors also carry an original (the fetch error).
+  const inner =
+    [err, err.original as Coded | undefined].find(
+      (x) => typeof x?.code === 'string' && x.code.startsWith('slack_webapi_'),
+    ) ?? err;
   const url = `${config.SLACK_API_URL.replace(/\/?$/, '/')}auth.test`;
   const slackError = typeof inner.data?.error === 'string' ? inner.data.error : undefined;
   if (
