@@ -8,12 +8,16 @@ import { z } from 'zod';
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 const PORT_EXPECTED = 'a port number from 0 to 65535 (for example PORT=3000)';
 
-const optionalId = z
+/**
+ * A channel: its ID (C0123ABCD), or its name (#incidents or incidents), which start-up resolves to
+ * the ID once, before the bot takes requests (src/ops/channels.ts).
+ */
+const optionalChannel = z
   .string()
   .trim()
   .regex(
-    /^[CGD][A-Z0-9]{2,}$/,
-    'a Slack channel ID such as C0123ABCD, not its name (in Slack: open the channel, click its name; the ID is at the bottom of the About tab)',
+    /^([CGD][A-Z0-9]{2,}|#?[a-z0-9][a-z0-9._-]{0,79})$/,
+    'a Slack channel ID such as C0123ABCD, or a channel name such as #incidents',
   )
   .optional();
 
@@ -70,8 +74,8 @@ export const envSchema = z
       .refine((n) => n <= 65535, PORT_EXPECTED)
       .default(3000),
     DATABASE_PATH: databasePathSchema,
-    ANNOUNCE_CHANNEL: optionalId,
-    DIGEST_CHANNEL: optionalId,
+    ANNOUNCE_CHANNEL: optionalChannel,
+    DIGEST_CHANNEL: optionalChannel,
     DIGEST_CRON: cronExpr.default('0 9 * * 1'),
     DIGEST_TZ: timeZone.default('UTC'),
     // INFO, Info and info all mean info: people write levels in capitals in other tools.
@@ -164,6 +168,11 @@ export function loadDotEnv(env: NodeJS.ProcessEnv = process.env): string | undef
   }
   return file;
 }
+
+/** The variables that name a channel, which may be given by name and are resolved at start-up. */
+export const CHANNEL_SETTINGS = ['ANNOUNCE_CHANNEL', 'DIGEST_CHANNEL'] as const;
+
+export const isChannelId = (v: string): boolean => /^[CGD][A-Z0-9]{2,}$/.test(v);
 
 /** DATABASE_PATH alone, for tools that need no Slack tokens (`npm run backup`). */
 export function loadDatabasePath(env: Record<string, string | undefined> = process.env): string {

@@ -1,9 +1,11 @@
-import { createApp } from './app.js';
-import { type Config, ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { webApi } from '@slack/bolt';
+import { BOUNDED_RETRIES, createApp } from './app.js';
+import { CHANNEL_SETTINGS, type Config, ConfigError, isChannelId, loadConfig, loadDotEnv } from './config.js';
 import { closeDb, openDb } from './db/client.js';
 import { acquireDbLock, type DbLock, LockedError } from './db/lock.js';
 import { NewerSchemaError, upgradeDb } from './db/migrate.js';
 import { createLogger } from './log.js';
+import { resolveChannelNames } from './ops/channels.js';
 import { describeStartError } from './ops/start-errors.js';
 
 /** .env → config → lock → open DB → back up and migrate → createApp → start. Any failure exits 1. */
@@ -51,6 +53,23 @@ async function main(): Promise<void> {
     closeDb(db);
     if (e instanceof NewerSchemaError) fail(`refusing to start: ${e.message}`);
     throw e;
+  }
+  // Channels given by name become IDs now, once, before any request.
+  if (CHANNEL_SETTINGS.some((k) => config[k] !== undefined && !isChannelId(config[k] ?? ''))) {
+    const client = new webApi.WebClient(config.SLACK_BOT_TOKEN, {
+      slackApiUrl: config.SLACK_API_URL,
+      retryConfig: BOUNDED_RETRIES,
+      logger,
+    });
+    const named = config;
+    try {
+      config = await resolveChannelNames(named, client);
+    } catch (e) {
+      closeDb(db);
+      fail(e instanceof ConfigError ? e.message : describeStartError(e, named));
+    }
+    for (const k of CHANNEL_SETTINGS)
+      if (named[k] !== config[k]) logger.info(`${k} ${named[k]} is channel ${config[k]}`);
   }
   const bot = createApp({ config, db, logger });
   let port: number;

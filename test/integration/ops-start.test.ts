@@ -140,4 +140,20 @@ describe('start-up refusals and settings', () => {
     const { existsSync } = await import('node:fs');
     expect(existsSync(join(dir, 'from-file.db'))).toBe(true);
   });
+
+  it('channels by name: resolved to their IDs once at start-up; an unknown name refuses to start, naming it', async () => {
+    writeFileSync(join(dir, 'none.env'), '');
+    const bot = await startChildBot(env({ ANNOUNCE_CHANNEL: '#incidents', DIGEST_CHANNEL: 'eng-leads' }));
+    bots.push(bot);
+    expect(bot.log()).toContain(`ANNOUNCE_CHANNEL #incidents is channel ${WS.channels.announce}`);
+    expect(bot.log()).toContain(`DIGEST_CHANNEL eng-leads is channel ${WS.channels.digest}`);
+    bot.child.kill('SIGTERM');
+    await bot.exited;
+    const r = await runToExit(env({ ANNOUNCE_CHANNEL: '#no-such-channel' }));
+    expect(r.code).toBe(1);
+    // The last line (a SIGTERM that raced the first bot's start-up may leave a takeover warning first).
+    expect(r.stderr.trim().split('\n').at(-1), r.stderr).toMatch(
+      /^firebreak: ANNOUNCE_CHANNEL=#no-such-channel: the bot sees no channel of that name/,
+    );
+  });
 });
