@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import { Cron } from 'croner';
 import type { Deps } from '../deps.js';
 import type { Job } from '../schedule.js';
+import { joinConfiguredChannel } from '../slack/channel-membership.js';
 import { postOnce, uploadOnce } from '../slack/post-once.js';
 import { buildDigest, isQuietWeek } from './build.js';
 import { renderChart } from './chart.js';
@@ -52,6 +53,10 @@ export async function postDigestWeek(
   const claim = claimWeek(db, week.key, clock.now());
   if (!claim) return 'skipped';
   try {
+    // Sharing the chart and finding a post after a lost answer need membership; chat:write.public
+    // only posts. A channel the bot cannot be in is logged for the operator and retried later.
+    if (!(await joinConfiguredChannel(client, logger, channel, 'DIGEST_CHANNEL')))
+      throw new Error(`Firebreak is not in the digest channel ${channel}`);
     const digest = buildDigest(db, { week, now: clock.now() });
     let where = claim.run.ts && claim.run.channel ? { channel: claim.run.channel, ts: claim.run.ts } : null;
     if (!where) {

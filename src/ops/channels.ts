@@ -13,6 +13,22 @@ export async function resolveChannelNames(config: Config, client: webApi.WebClie
     return v !== undefined && !isChannelId(v);
   });
   if (wanted.length === 0) return config;
+  const byName = await channelIdsByName(client);
+  const resolved: Config = { ...config };
+  for (const k of wanted) {
+    const name = (config[k] ?? '').replace(/^#/, '');
+    const id = byName.get(name);
+    if (id === undefined)
+      throw new ConfigError(
+        `${k}=#${name}: the bot sees no channel of that name (not archived). Check the spelling; for a private channel, type /invite @<your bot> in it; or give the channel ID instead`,
+      );
+    resolved[k] = id;
+  }
+  return resolved;
+}
+
+/** Every channel the bot can see (public, and private ones it is in), not archived: name → ID. */
+export async function channelIdsByName(client: webApi.WebClient): Promise<Map<string, string>> {
   const byName = new Map<string, string>();
   let cursor: string | undefined;
   do {
@@ -25,15 +41,5 @@ export async function resolveChannelNames(config: Config, client: webApi.WebClie
     for (const ch of page.channels ?? []) if (ch.name && ch.id) byName.set(ch.name, ch.id);
     cursor = page.response_metadata?.next_cursor || undefined;
   } while (cursor);
-  const resolved: Config = { ...config };
-  for (const k of wanted) {
-    const name = (config[k] ?? '').replace(/^#/, '');
-    const id = byName.get(name);
-    if (id === undefined)
-      throw new ConfigError(
-        `${k}=#${name}: the bot sees no channel of that name (not archived). Check the spelling; for a private channel, type /invite @<your bot> in it; or give the channel ID instead`,
-      );
-    resolved[k] = id;
-  }
-  return resolved;
+  return byName;
 }

@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { webApi } from '@slack/bolt';
 import Database from 'better-sqlite3';
 import { parse as parseYaml } from 'yaml';
-import { type Config, ConfigError, loadConfig } from '../config.js';
+import { type Config, ConfigError, isChannelId, loadConfig } from '../config.js';
 import { lockHolder } from '../db/lock.js';
 import { newerSchemaMessage, schemaStatus } from '../db/migrate.js';
+import { channelIdsByName } from './channels.js';
 
 /**
  * `npm run doctor`: checks the configuration against the real workspace and this machine, and says
@@ -108,15 +109,15 @@ async function checkSlack(config: Config, client: webApi.WebClient, manifest: st
         fix: 'remove them in OAuth & Permissions and reinstall; security reviews read every scope',
       });
   }
-  const channels: [string, string | undefined, 'post' | 'member'][] = [
-    // Announcements are posts, edits and thread replies: chat:write.public covers public channels.
-    ['ANNOUNCE_CHANNEL', config.ANNOUNCE_CHANNEL, 'post'],
-    // The digest's chart is a file shared in its thread, which needs membership.
-    ['DIGEST_CHANNEL', config.DIGEST_CHANNEL, 'member'],
+  // Both need membership (finding the bot's own post after a lost answer, sharing the digest chart):
+  // the bot joins a public channel itself (channels:join); a private one needs an invitation.
+  const channels: [string, string | undefined][] = [
+    ['ANNOUNCE_CHANNEL', config.ANNOUNCE_CHANNEL],
+    ['DIGEST_CHANNEL', config.DIGEST_CHANNEL],
   ];
-  for (const [name, id, need] of channels) {
+  for (const [name, id] of channels) {
     if (id === undefined) continue;
-    checks.push(await checkChannel(client, name, id, need, granted, botName));
+    checks.push(await checkChannel(client, name, id, granted, botName));
   }
   return checks;
 }
@@ -125,10 +126,29 @@ async function checkChannel(
   client: webApi.WebClient,
   name: string,
   id: string,
-  need: 'post' | 'member',
   granted: Set<string>,
   botName: string,
 ): Promise<Check> {
+  if (!isChannelId(id)) {
+    const wanted = id.replace(/^#/, '');
+    try {
+      const found = (await channelIdsByName(client)).get(wanted);
+      if (found === undefined)
+        return {
+          name,
+          status: 'fail',
+          detail: `${name}=${id}: ${botName} sees no channel named #${wanted}`,
+          fix: `check the spelling; for a private channel, type /invite ${botName} in it`,
+        };
+      id = found;
+    } catch (e) {
+      return {
+        name,
+        status: 'fail',
+        detail: `${name}=${id}: listing channels failed: ${slackError(e) ?? (e as Error).message}`,
+      };
+    }
+  }
   let ch: ChannelInfo;
   try {
     ch = ((await client.conversations.info({ channel: id })).channel ?? {}) as ChannelInfo;
@@ -152,21 +172,20 @@ async function checkChannel(
       detail: `${label} is archived`,
       fix: 'unarchive it or choose another channel',
     };
-  if (ch.is_member) return { name, status: 'ok', detail: `${label}: ${botName} is a member and can post` };
-  if (need === 'post' && !ch.is_private && granted.has('chat:write.public'))
+  if (ch.is_member) return { name, status: 'ok', detail: `${label}: ${botName} is a member` };
+  if (!ch.is_private && granted.has('channels:join'))
     return {
       name,
       status: 'ok',
-      detail: `${label}: public; ${botName} posts there through chat:write.public`,
+      detail: `${label}: public; ${botName} joins it when it first posts there (channels:join)`,
     };
   return {
     name,
     status: 'fail',
-    detail:
-      need === 'member'
-        ? `${label}: ${botName} is not a member; the digest chart is shared in the digest's thread, which needs membership`
-        : `${label}: ${botName} is not a member and cannot post there`,
-    fix: `type /invite ${botName} in #${ch.name ?? id}`,
+    detail: ch.is_private
+      ? `${label}: private, and ${botName} is not a member`
+      : `${label}: ${botName} is not a member and lacks channels:join to join it`,
+    fix: `type /invite ${botName} in #${ch.name ?? id}${ch.is_private ? '' : ', or grant channels:join (see the scopes check)'}`,
   };
 }
 

@@ -26,6 +26,12 @@ export const WS = {
   botUser: 'U0FIREBRK',
   botId: 'B0FIREBRK',
   users: { alice: 'U0ALICE', bob: 'U0BOB', carol: 'U0CAROL', dave: 'U0DAVE' },
+  /**
+   * People Slack refuses to add to a channel (conversations.invite): a multi-channel guest, a
+   * single-channel guest already in #random, and a deactivated account. Kept apart from `users`
+   * (the full members every channel starts with).
+   */
+  refused: { gina: 'U0GINA', sam: 'U0SAM', rex: 'U0REX' },
   channels: { general: 'C0GENERAL', announce: 'C0ANNOUNCE', digest: 'C0DIGEST', random: 'C0RANDOM' },
 } as const;
 
@@ -47,6 +53,16 @@ export interface SimulatorOptions {
   scopes?: string[];
   /** How long a trigger_id stays valid, real milliseconds. Default 3000 (Slack's). */
   triggerTtlMs?: number;
+  /** Workspace preferences (what a Workspace Owner set in Settings & permissions). */
+  prefs?: Partial<WorkspacePrefs>;
+}
+
+export interface WorkspacePrefs {
+  /**
+   * Channel management restricts who can create channels, and the bot user is not among them:
+   * conversations.create answers `restricted_action`. Default false.
+   */
+  restrictChannelCreation: boolean;
 }
 
 export interface PostAsUserOptions {

@@ -16,6 +16,12 @@ export interface SimUser {
   /** Seconds east of UTC (Slack's users.info `tz_offset`), computed for the simulator's clock. */
   tz_offset: number;
   is_bot: boolean;
+  /** A multi-channel guest (users.info `is_restricted`). */
+  is_restricted?: boolean;
+  /** A single-channel guest (users.info `is_ultra_restricted`). */
+  is_ultra_restricted?: boolean;
+  /** A deactivated account (users.info `deleted`). */
+  deleted?: boolean;
 }
 
 export interface SimReaction {
@@ -38,6 +44,8 @@ export interface SimFile {
   channels: string[];
   permalink: string;
   url_private: string;
+  /** Screen-reader description given to files.getUploadURLExternal as `alt_txt`. */
+  alt_txt?: string;
 }
 
 /** One version of a message, kept when it is edited. */

@@ -285,7 +285,7 @@ export class SimulatorImpl implements Simulator {
 
   constructor(opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
-    this.ws = new Workspace(this.clock);
+    this.ws = new Workspace(this.clock, opts.prefs);
     this.token = opts.token ?? DEFAULT_TOKEN;
     const manifest = readManifest(opts.manifestPath);
     this.scopes = new Set(opts.scopes ?? manifest.scopes);
@@ -528,6 +528,7 @@ export class SimulatorImpl implements Simulator {
       size: f.size,
       url_private: f.url_private,
       permalink: f.permalink,
+      ...(f.alt_txt !== undefined ? { alt_txt: f.alt_txt } : {}),
     };
   }
 
@@ -608,7 +609,7 @@ export class SimulatorImpl implements Simulator {
       id: u.id,
       team_id: WS.team,
       name: u.name,
-      deleted: false,
+      deleted: u.deleted === true,
       color: '9f69e7',
       real_name: u.real_name,
       tz: u.tz,
@@ -626,8 +627,8 @@ export class SimulatorImpl implements Simulator {
       is_admin: false,
       is_owner: false,
       is_primary_owner: false,
-      is_restricted: false,
-      is_ultra_restricted: false,
+      is_restricted: u.is_restricted === true || u.is_ultra_restricted === true,
+      is_ultra_restricted: u.is_ultra_restricted === true,
       is_bot: u.is_bot,
       is_app_user: false,
       updated: this.ws.nowSeconds(),
@@ -650,6 +651,16 @@ export class SimulatorImpl implements Simulator {
     return ch;
   }
 
+  /**
+   * A conversation the bot must be a member of. `chat:write.public` lets an app post with
+   * chat.postMessage where it is not a member (https://docs.slack.dev/reference/scopes/chat:write.public,
+   * https://docs.slack.dev/reference/methods/chat.postMessage) and does nothing else: reading history
+   * (https://docs.slack.dev/reference/methods/conversations.history), pinning
+   * (https://docs.slack.dev/reference/methods/pins.add), reacting
+   * (https://docs.slack.dev/reference/methods/reactions.add) and sharing a file there
+   * (https://docs.slack.dev/reference/methods/files.completeUploadExternal) answer `not_in_channel`;
+   * the app joins first (conversations.join, scope channels:join) or is invited.
+   */
   private memberChannel(idArg: unknown): SimChannel {
     const ch = this.visibleChannel(idArg);
     if (!ch.members.includes(WS.botUser)) fail('not_in_channel');
@@ -666,7 +677,11 @@ export class SimulatorImpl implements Simulator {
     return { channel: this.channelObj(ch) };
   }
 
-  /** Where chat.postMessage may post: a user id means the bot's DM with that person. */
+  /**
+   * Where chat.postMessage may post: a user id means the bot's DM with that person. A public channel
+   * the bot is not in only with chat:write.public (https://docs.slack.dev/reference/methods/chat.postMessage,
+   * "not_in_channel" / https://docs.slack.dev/reference/scopes/chat:write.public).
+   */
   private postTarget(idArg: unknown): SimChannel {
     const id = asString(idArg);
     if (id && /^[UW]/.test(id)) {
@@ -817,6 +832,11 @@ export class SimulatorImpl implements Simulator {
     },
 
     'conversations.create': (a) => {
+      // A Workspace Owner can limit who creates channels (Settings → Permissions → Channel management,
+      // https://slack.com/help/articles/115004988303); Slack then refuses with `restricted_action`,
+      // "A team preference prevents the authenticated user from creating channels"
+      // (https://docs.slack.dev/reference/methods/conversations.create, errors table).
+      if (this.ws.prefs.restrictChannelCreation) fail('restricted_action');
       const name = asString(a.name) ?? '';
       this.checkChannelName(name);
       const isPrivate = asBool(a.is_private);
@@ -874,18 +894,38 @@ export class SimulatorImpl implements Simulator {
         .filter((u) => u !== '');
       if (users.length === 0) fail('no_user');
       if (users.length > 100) fail('too_many_users');
+      // Refusals per person (https://docs.slack.dev/reference/methods/conversations.invite, errors
+      // table; the failure shape, `error` plus an `errors` array of { ok, error, user }, is the
+      // sample's): a single-channel guest already in a channel is at `ura_max_channels` ("URA is
+      // already in the maximum number of channels"); a multi-channel guest is `user_is_restricted`
+      // (only admins add guests to channels); a deactivated ("removed") account is `cant_invite`
+      // ("User cannot be invited to this channel").
       const errors: { ok: false; error: string; user: string }[] = [];
+      const refuse = (user: string, error: string) => errors.push({ ok: false, error, user });
       for (const u of users) {
-        if (u === WS.botUser) errors.push({ ok: false, error: 'cant_invite_self', user: u });
-        else if (!this.ws.users.has(u)) errors.push({ ok: false, error: 'user_not_found', user: u });
-        else if (ch.members.includes(u)) errors.push({ ok: false, error: 'already_in_channel', user: u });
+        const person = this.ws.users.get(u);
+        if (u === WS.botUser) refuse(u, 'cant_invite_self');
+        else if (!person) refuse(u, 'user_not_found');
+        else if (ch.members.includes(u)) refuse(u, 'already_in_channel');
+        else if (person.deleted) refuse(u, 'cant_invite');
+        else if (
+          person.is_ultra_restricted &&
+          [...this.ws.channels.values()].some((c) => !c.is_im && c.members.includes(u))
+        )
+          refuse(u, 'ura_max_channels');
+        else if (person.is_restricted || person.is_ultra_restricted) refuse(u, 'user_is_restricted');
       }
+      // "Partially failed calls": when any invite fails, nobody is invited and the error comes back;
+      // only people in a "removed" state fail silently, the others being invited all the same.
+      // `force` invites the valid ones whatever fails (the method's `force` argument).
+      const removedOnly = errors.every((e) => e.error === 'cant_invite');
+      const invite = users.filter((u) => !errors.some((e) => e.user === u));
+      if (errors.length === 0 || removedOnly || asBool(a.force))
+        for (const u of invite) {
+          ch.members.push(u);
+          this.background(this.memberJoinedEvent(u, ch, WS.botUser));
+        }
       if (errors.length > 0 && !asBool(a.force)) fail(errors[0]?.error ?? 'invalid_arguments', { errors });
-      for (const u of users) {
-        if (errors.some((e) => e.user === u)) continue;
-        ch.members.push(u);
-        this.background(this.memberJoinedEvent(u, ch, WS.botUser));
-      }
       return { channel: this.channelObj(ch) };
     },
 
@@ -902,7 +942,11 @@ export class SimulatorImpl implements Simulator {
       const ch = this.visibleChannel(a.channel);
       if (ch.is_archived) fail('is_archived');
       if (ch.is_private) fail('method_not_supported_for_channel_type');
-      if (!ch.members.includes(WS.botUser)) ch.members.push(WS.botUser);
+      // https://docs.slack.dev/reference/methods/conversations.join: joining a channel the app is
+      // already in succeeds with the warning `already_in_channel`.
+      if (ch.members.includes(WS.botUser))
+        return { channel: this.channelObj(ch), warning: 'already_in_channel' };
+      ch.members.push(WS.botUser);
       return { channel: this.channelObj(ch) };
     },
 
@@ -1232,8 +1276,18 @@ export class SimulatorImpl implements Simulator {
       const length = Number(asString(a.length));
       if (filename === '') fail('invalid_arguments');
       if (!Number.isFinite(length) || length <= 0) fail('invalid_arguments');
+      // The image's screen-reader text is `alt_txt` (not alt_text), at most 1,000 characters:
+      // https://docs.slack.dev/reference/methods/files.getUploadURLExternal (arguments; `alt_txt_too_large`).
+      const altTxt = asString(a.alt_txt);
+      if (altTxt !== undefined && altTxt.length > 1000) fail('alt_txt_too_large');
       const id = this.ws.nextId('F');
-      this.ws.uploads.set(id, { id, filename, length, completed: false });
+      this.ws.uploads.set(id, {
+        id,
+        filename,
+        length,
+        completed: false,
+        ...(altTxt !== undefined ? { altTxt } : {}),
+      });
       return { upload_url: `${this.url}upload/${id}`, file_id: id };
     },
 
@@ -1265,23 +1319,31 @@ export class SimulatorImpl implements Simulator {
           channels: ch ? [ch.id] : [],
           permalink: `${PERMALINK_BASE}/files/${WS.botUser}/${up.id}/${up.filename}`,
           url_private: `${this.url}files/${up.id}/${up.filename}`,
+          ...(up.altTxt !== undefined ? { alt_txt: up.altTxt } : {}),
         };
         this.ws.files.set(file.id, file);
         done.push(file);
       }
-      if (ch)
-        this.ws.addMessage({
-          channel: ch.id,
-          ts: this.ws.nextTs(),
-          user: WS.botUser,
-          bot_id: WS.botId,
-          text: asString(a.initial_comment) ?? '',
-          files: done,
-          ...(threadTs ? { thread_ts: threadTs } : {}),
-          reactions: [],
-          history: [],
-          deleted: false,
+      // Files are processed asynchronously (https://docs.slack.dev/reference/methods/files.getUploadURLExternal,
+      // usage: "Files are processed asynchronously via a job handler"): the share message appears after
+      // this call has answered, not during it. It counts as in flight until then, so idle() waits for it.
+      if (ch) {
+        const comment = asString(a.initial_comment) ?? '';
+        this.afterAnswer(() => {
+          this.ws.addMessage({
+            channel: ch.id,
+            ts: this.ws.nextTs(),
+            user: WS.botUser,
+            bot_id: WS.botId,
+            text: comment,
+            files: done,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+            reactions: [],
+            history: [],
+            deleted: false,
+          });
         });
+      }
       return { files: done.map((f) => ({ id: f.id, title: f.title })) };
     },
   };
@@ -1475,6 +1537,21 @@ export class SimulatorImpl implements Simulator {
     } finally {
       this.inflight--;
     }
+  }
+
+  /**
+   * Work Slack finishes after the call has answered (an upload's share message): on a later
+   * macrotask, counted as in flight until done so `idle()` waits for it.
+   */
+  private afterAnswer(work: () => void): void {
+    this.inflight++;
+    setTimeout(() => {
+      try {
+        work();
+      } finally {
+        this.inflight--;
+      }
+    }, 1);
   }
 
   /** Events caused by the bot's own calls are delivered after its call was answered. */

@@ -1,5 +1,5 @@
 import type { Clock } from '../incidents/clock.js';
-import { WS } from './api.js';
+import { type WorkspacePrefs, WS } from './api.js';
 import type { SimChannel, SimEphemeral, SimFile, SimMessage, SimUser, SimView } from './types.js';
 
 /** The fixture workspace every test starts from (ids in api.ts `WS`). */
@@ -8,6 +8,23 @@ const PEOPLE: { id: string; name: string; real_name: string; tz: string }[] = [
   { id: WS.users.bob, name: 'bob', real_name: 'Bob Becker', tz: 'Europe/Berlin' },
   { id: WS.users.carol, name: 'carol', real_name: 'Carol Chandra', tz: 'Asia/Kolkata' },
   { id: WS.users.dave, name: 'dave', real_name: 'Dave Doyle', tz: 'UTC' },
+];
+
+/**
+ * People conversations.invite refuses (https://docs.slack.dev/reference/methods/conversations.invite,
+ * errors table): a multi-channel guest, a single-channel guest (already in the one channel a guest
+ * of that kind may be in) and a deactivated account. They are in no channel the bot is in.
+ */
+const REFUSED: {
+  id: string;
+  name: string;
+  real_name: string;
+  tz: string;
+  kind: 'is_restricted' | 'is_ultra_restricted' | 'deleted';
+}[] = [
+  { id: WS.refused.gina, name: 'gina', real_name: 'Gina Guest', tz: 'Europe/London', kind: 'is_restricted' },
+  { id: WS.refused.sam, name: 'sam', real_name: 'Sam Single', tz: 'UTC', kind: 'is_ultra_restricted' },
+  { id: WS.refused.rex, name: 'rex', real_name: 'Rex Retired', tz: 'UTC', kind: 'deleted' },
 ];
 
 export function tzOffsetSeconds(tz: string, at: Date): number {
@@ -64,6 +81,8 @@ export interface UploadState {
   length: number;
   bytes?: Buffer;
   completed: boolean;
+  /** `alt_txt` given to files.getUploadURLExternal. */
+  altTxt?: string;
 }
 
 /** All mutable state of the simulated workspace. */
@@ -80,10 +99,15 @@ export class Workspace {
   uploads = new Map<string, UploadState>();
   triggers = new Map<string, TriggerState>();
   responseUrls = new Map<string, ResponseUrlState>();
+  readonly prefs: WorkspacePrefs;
   private lastTsMicros = 0;
   private counters = new Map<string, number>();
 
-  constructor(readonly clock: Clock) {
+  constructor(
+    readonly clock: Clock,
+    prefs: Partial<WorkspacePrefs> = {},
+  ) {
+    this.prefs = { restrictChannelCreation: false, ...prefs };
     const now = clock.now();
     for (const p of PEOPLE)
       this.users.set(p.id, {
@@ -101,11 +125,22 @@ export class Workspace {
       tz_offset: tzOffsetSeconds('America/Los_Angeles', now),
       is_bot: true,
     });
+    for (const { kind, ...p } of REFUSED)
+      this.users.set(p.id, {
+        ...p,
+        tz_label: tzLabel(p.tz, now),
+        tz_offset: tzOffsetSeconds(p.tz, now),
+        is_bot: false,
+        [kind]: true,
+      });
     const humans = PEOPLE.map((p) => p.id);
-    this.addChannel(WS.channels.general, 'general', [...humans, WS.botUser], { is_general: true });
-    this.addChannel(WS.channels.announce, 'incidents', [...humans, WS.botUser]);
-    this.addChannel(WS.channels.digest, 'eng-leads', [...humans, WS.botUser]);
-    this.addChannel(WS.channels.random, 'random', [...humans]);
+    // An app starts in no channel: installing it adds the bot user to none
+    // (https://docs.slack.dev/reference/scopes/chat:write.public: without membership it can only post,
+    // and only in public channels). It joins with conversations.join or is invited by a person.
+    this.addChannel(WS.channels.general, 'general', [...humans], { is_general: true });
+    this.addChannel(WS.channels.announce, 'incidents', [...humans]);
+    this.addChannel(WS.channels.digest, 'eng-leads', [...humans]);
+    this.addChannel(WS.channels.random, 'random', [...humans, WS.refused.sam]);
   }
 
   nextId(prefix: string): string {

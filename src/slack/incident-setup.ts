@@ -5,13 +5,19 @@ import type { Deps } from '../deps.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
 import { getIncidentById } from '../incidents/queries.js';
 import { getRoles } from '../incidents/roles.js';
+import { joinConfiguredChannel } from './channel-membership.js';
 import { incidentChannelName } from './channel-name.js';
 import { describeError, type EffectContext, runEffect, slackErrorCode } from './effects.js';
 import { safe } from './format.js';
 import { botIdentity, callOnce, LOOKBACK_MARGIN_MS, postOnce } from './post-once.js';
 import { refreshIncidentSurfaces } from './surfaces.js';
 import { announcementMessage } from './views/announcement.js';
-import { setupDoneMessage, setupErrorMessage } from './views/setup-error.js';
+import {
+  inviteRefusedMessage,
+  PERSON_REFUSALS,
+  setupDoneMessage,
+  setupErrorMessage,
+} from './views/setup-error.js';
 import { summaryBlocks, summaryText } from './views/summary.js';
 
 /** How many `-<n>` suffixes we try after `name_taken` before giving up. */
@@ -128,22 +134,27 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     },
   );
 
-  await runEffect(
+  const invites = await runEffect(
     deps,
     { key: effectKey(start, 'invite'), kind: 'channel.invite', incidentId: start.id },
     async () => {
       const i = reload();
       const people = [...new Set([i.declaredBy, i.leadId].filter((u): u is string => !!u))];
+      const refused: { user: string; error: string }[] = [];
+      // One call per person: Slack invites nobody when one of several is refused.
       for (const user of people) {
         try {
           await client.conversations.invite({ channel, users: user });
         } catch (e) {
           // The creator is already in; re-running after a partial invite finds the rest in too.
           const code = slackErrorCode(e);
-          if (code !== 'already_in_channel' && code !== 'cant_invite_self') throw e;
+          if (code === 'already_in_channel' || code === 'cant_invite_self') continue;
+          // A guest or a deactivated account: the incident goes on without them, and people are told.
+          if (code && PERSON_REFUSALS.has(code)) refused.push({ user, error: code });
+          else throw e;
         }
       }
-      return { invited: people };
+      return { invited: people.filter((u) => !refused.some((r) => r.user === u)), refused };
     },
   );
 
@@ -179,12 +190,37 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     },
   );
 
+  const refused = Array.isArray(invites.refused)
+    ? (invites.refused as { user: string; error: string }[])
+    : [];
+  if (refused.length > 0) {
+    deps.logger.warn(
+      `${incidentRef(start)}: Slack refused to add ${refused.map((r) => `${r.user} (${r.error})`).join(', ')}`,
+    );
+    await runEffect(
+      deps,
+      { key: effectKey(start, 'invite-refused'), kind: 'invite.refused', incidentId: start.id },
+      async (ctx) => {
+        const res = await postOnce(client, {
+          ...onceArgs(ctx, effectKey(start, 'invite-refused')),
+          channel,
+          ...inviteRefusedMessage(reload(), start.declaredBy, refused),
+        });
+        return { ts: res.ts };
+      },
+    );
+  }
+
   const announceIn = deps.config.ANNOUNCE_CHANNEL;
   if (announceIn) {
     const posted = await runEffect(
       deps,
       { key: effectKey(start, 'announce'), kind: 'announce.post', incidentId: start.id },
-      async (ctx) => {
+      async (ctx): Promise<{ channel?: string; ts?: string; skipped?: string }> => {
+        // A member can look its post up after a lost answer; chat:write.public alone cannot.
+        if (!(await joinConfiguredChannel(client, deps.logger, announceIn, 'ANNOUNCE_CHANNEL')))
+          // Logged for the operator; the incident itself must not wait on a misconfigured channel.
+          return { skipped: 'not_in_channel' };
         const res = await postOnce(client, {
           ...onceArgs(ctx, effectKey(start, 'announce')),
           channel: announceIn,
@@ -193,10 +229,11 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
         return { channel: res.channel, ts: res.ts };
       },
     );
-    db.update(incidents)
-      .set({ announcementChannel: String(posted.channel), announcementTs: String(posted.ts) })
-      .where(eq(incidents.id, start.id))
-      .run();
+    if (posted.channel && posted.ts)
+      db.update(incidents)
+        .set({ announcementChannel: String(posted.channel), announcementTs: String(posted.ts) })
+        .where(eq(incidents.id, start.id))
+        .run();
   }
 
   // Topic, and any change made while we were setting up (the summary was posted from older data).

@@ -194,7 +194,7 @@ export interface Uploaded {
 }
 
 /**
- * files.uploadV2 (getUploadURLExternal, the upload, completeUploadExternal) for a file that must be
+ * The files upload flow (getUploadURLExternal, the upload, completeUploadExternal) for a file that must be
  * shared once. Only completeUploadExternal shares the file, and its answer can be lost like a post's;
  * the earlier steps are harmless to repeat, so a retry redoes the whole flow after looking in the
  * thread for a file of ours with this name.
@@ -204,18 +204,14 @@ export async function uploadOnce(client: WebClient, args: UploadOnceArgs): Promi
   return callOnce<Uploaded>(client, {
     resume: args.resume,
     async call(shot) {
-      const res = await shot.files.uploadV2({
-        channel_id: channel,
-        thread_ts: threadTs,
+      const fileId = await uploadFile(shot, {
+        channel,
+        threadTs,
         file: args.file,
         filename,
         title,
-        alt_text: args.altText,
+        altText: args.altText,
       });
-      // uploadV2 answers with one completeUploadExternal answer per completion call.
-      const done = (res as { files?: { files?: { id?: string }[] }[] }).files;
-      const fileId = done?.[0]?.files?.[0]?.id;
-      if (!fileId) throw new Error('files.uploadV2 returned no file id');
       return { fileId, adopted: false };
     },
     async find() {
@@ -233,6 +229,43 @@ export async function uploadOnce(client: WebClient, args: UploadOnceArgs): Promi
     },
   });
 }
+
+/**
+ * The three steps of files.uploadV2, done here because web-api 8's uploadV2 sends the image's
+ * description as `alt_text`, a name Slack ignores: files.getUploadURLExternal takes `alt_txt`
+ * (https://docs.slack.dev/reference/methods/files.getUploadURLExternal).
+ */
+async function uploadFile(
+  shot: WebClient,
+  f: { channel: string; threadTs: string; file: Buffer; filename: string; title: string; altText: string },
+): Promise<string> {
+  const url = (await shot.apiCall('files.getUploadURLExternal', {
+    filename: f.filename,
+    length: f.file.length,
+    alt_txt: f.altText,
+  })) as { upload_url?: string; file_id?: string };
+  if (!url.upload_url || !url.file_id) throw new Error('files.getUploadURLExternal returned no upload URL');
+  const put = await fetch(url.upload_url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${shot.token}`, 'content-type': 'application/octet-stream' },
+    body: f.file,
+  }).catch((e: unknown) => {
+    throw uploadError(`the file upload failed: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  // Nothing is shared until completeUploadExternal, so a failed byte upload is simply tried again.
+  if (put.status !== 200) throw uploadError(`the file upload answered HTTP ${put.status}`);
+  const done = await shot.files.completeUploadExternal({
+    files: [{ id: url.file_id, title: f.title }],
+    channel_id: f.channel,
+    thread_ts: f.threadTs,
+  });
+  const fileId = done.files?.[0]?.id;
+  if (!fileId) throw new Error('files.completeUploadExternal returned no file id');
+  return fileId;
+}
+
+/** A failed byte upload, coded like a request error so callOnce retries it. */
+const uploadError = (message: string) => Object.assign(new Error(message), { code: ErrorCode.RequestError });
 
 export interface Identity {
   userId?: string | undefined;

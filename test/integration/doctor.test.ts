@@ -33,13 +33,17 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
 const byName = (checks: Check[], name: string) => checks.filter((c) => c.name === name);
 
 describe('npm run doctor', () => {
-  it('all good: token, every manifest scope, channels the bot is in, a writable database, disk space', async () => {
+  it('all good: token, every manifest scope, channels the bot is in or can join, a writable database, disk space', async () => {
     sim = await startSimulator();
     dir = mkdtempSync(join(tmpdir(), 'firebreak-doctor-'));
     closeDb(openMigratedDb(join(dir, 'firebreak.db')));
+    // The bot was invited to the digest channel; the announce channel is public and given by name.
+    sim.ws.channels.get(WS.channels.digest)?.members.push(WS.botUser);
     const checks = await runDoctor(
-      env({ ANNOUNCE_CHANNEL: WS.channels.announce, DIGEST_CHANNEL: WS.channels.digest }),
-      { retries: 0 },
+      env({ ANNOUNCE_CHANNEL: 'incidents', DIGEST_CHANNEL: WS.channels.digest }),
+      {
+        retries: 0,
+      },
     );
     expect(
       checks.filter((c) => c.status === 'fail'),
@@ -49,14 +53,17 @@ describe('npm run doctor', () => {
     expect(byName(checks, 'scopes')[0]?.detail).toBe(
       `all ${manifestScopes().length} scopes of manifest.yml are granted`,
     );
-    expect(byName(checks, 'ANNOUNCE_CHANNEL')[0]?.detail).toContain('is a member');
+    expect(byName(checks, 'ANNOUNCE_CHANNEL')[0]?.detail).toBe(
+      `ANNOUNCE_CHANNEL=${WS.channels.announce} (#incidents): public; @firebreak joins it when it first posts there (channels:join)`,
+    );
+    expect(byName(checks, 'DIGEST_CHANNEL')[0]?.detail).toContain('@firebreak is a member');
     expect(byName(checks, 'database')[0]?.detail).toContain('is writable');
     expect(byName(checks, 'schema')[0]?.detail).toBe('schema current');
     expect(byName(checks, 'disk')[0]?.status).not.toBe('fail');
   });
 
   it('a missing scope and a channel the bot cannot reach: each named, each with a fix', async () => {
-    const granted = manifestScopes().filter((s) => s !== 'pins:write');
+    const granted = manifestScopes().filter((s) => s !== 'pins:write' && s !== 'channels:join');
     sim = await startSimulator({ scopes: granted });
     dir = mkdtempSync(join(tmpdir(), 'firebreak-doctor-'));
     // A private channel the bot was never invited to: Slack answers channel_not_found.
@@ -70,21 +77,34 @@ describe('npm run doctor', () => {
     const scopes = byName(checks, 'scopes')[0];
     expect(scopes).toMatchObject({ status: 'fail' });
     expect(scopes?.detail).toBe(
-      'the token lacks pins:write (manifest.yml asks for them; features that need them will fail)',
+      'the token lacks channels:join, pins:write (manifest.yml asks for them; features that need them will fail)',
     );
     expect(scopes?.fix).toMatch(/Bot Token Scopes .* reinstall the app/);
     const announce = byName(checks, 'ANNOUNCE_CHANNEL')[0];
     expect(announce).toMatchObject({ status: 'fail' });
     expect(announce?.detail).toContain('ANNOUNCE_CHANNEL=G0SECRET: Slack answered channel_not_found');
     expect(announce?.fix).toContain('/invite @firebreak');
-    // #random is public but the bot is not in it: the digest's chart needs membership there.
+    // #random is public but the bot is not in it, and without channels:join it cannot join it.
     const digest = byName(checks, 'DIGEST_CHANNEL')[0];
-    expect(digest).toMatchObject({ status: 'fail', fix: 'type /invite @firebreak in #random' });
-    expect(digest?.detail).toContain('is not a member');
+    expect(digest).toMatchObject({
+      status: 'fail',
+      fix: 'type /invite @firebreak in #random, or grant channels:join (see the scopes check)',
+    });
+    expect(digest?.detail).toContain('is not a member and lacks channels:join');
     const text = formatChecks(checks);
-    expect(text).toContain('FAIL scopes: the token lacks pins:write');
+    expect(text).toContain('FAIL scopes: the token lacks channels:join, pins:write');
     expect(text).toContain('     fix: ');
     expect(text).not.toContain(sim.token);
+  });
+
+  it('a channel name the bot cannot see is named', async () => {
+    sim = await startSimulator();
+    dir = mkdtempSync(join(tmpdir(), 'firebreak-doctor-'));
+    const checks = await runDoctor(env({ ANNOUNCE_CHANNEL: 'no-such-channel' }), { retries: 0 });
+    expect(byName(checks, 'ANNOUNCE_CHANNEL')[0]).toMatchObject({
+      status: 'fail',
+      detail: 'ANNOUNCE_CHANNEL=no-such-channel: @firebreak sees no channel named #no-such-channel',
+    });
   });
 
   it('a refused token and an unreachable Slack name the setting and the URL tried', async () => {

@@ -200,6 +200,8 @@ describe('the simulator refuses what Slack refuses', () => {
 
   it('posting where the bot is not a member, a long topic, a long chat.update, a wrong token, a missing scope', async () => {
     const c = botClient();
+    // The bot starts in no channel: it joins #general to work there.
+    await c.conversations.join({ channel: WS.channels.general });
     await expect(c.conversations.setTopic({ channel: WS.channels.random, topic: 'x' })).rejects.toMatchObject(
       {
         data: { error: 'not_in_channel' },
@@ -219,8 +221,9 @@ describe('the simulator refuses what Slack refuses', () => {
     await expect(
       new WebClient('xoxb-wrong', { slackApiUrl: h.sim.apiUrl, retryConfig: { retries: 0 } }).auth.test(),
     ).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
-    await expect(c.conversations.join({ channel: WS.channels.random })).rejects.toMatchObject({
-      data: { error: 'missing_scope', needed: 'channels:join' },
+    // The manifest asks for no im:write (the bot DMs through chat.postMessage to a user id).
+    await expect(c.conversations.open({ users: WS.users.bob })).rejects.toMatchObject({
+      data: { error: 'missing_scope', needed: 'im:write' },
     });
   });
 

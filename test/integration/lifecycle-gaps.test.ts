@@ -89,7 +89,8 @@ describe('people named as typed (should_escape: false)', () => {
 
     const unknown = await a.command('lead @zed', ch);
     expect(unknown.reply?.text).toContain('nobody called “zed”');
-    expect(unknown.reply?.text).toContain('handle, display name and real name of the 5 people');
+    // The fixture's 4 members, bobby, and the two guests (the deactivated account is not counted).
+    expect(unknown.reply?.text).toContain('handle, display name and real name of the 7 people');
 
     const twice = await a.command('lead Bob Becker', ch);
     expect(twice.reply?.text).toContain('“Bob Becker” could be 2 people');

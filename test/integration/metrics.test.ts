@@ -63,9 +63,10 @@ describe('GET /metrics', () => {
     await alice.command('help', WS.channels.general);
     await alice.command('declare Checkout returns 502', WS.channels.general);
     await h.idle();
-    // An event (a reaction in a channel the bot is in).
-    const msg = await h.sim.postAsUser(WS.users.bob, WS.channels.general, 'hello');
-    await h.sim.react(WS.users.bob, WS.channels.general, msg.ts, 'wave');
+    // Events: a message and a reaction in the incident's channel (the bot is in it).
+    const channel = h.sim.channels().find((c) => c.name.startsWith('inc-1'))?.id ?? '';
+    const msg = await h.sim.postAsUser(WS.users.alice, channel, 'hello');
+    await h.sim.react(WS.users.alice, channel, msg.ts, 'wave');
     await h.idle();
     // A 429 (answered at once with Retry-After: 0, then retried) and an ok:false answer.
     h.sim.fault('users.info', { status: 429, retryAfter: 0 });

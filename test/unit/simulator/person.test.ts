@@ -207,6 +207,7 @@ describe('buttons, response_url, views', () => {
   });
 
   it('uploads keep their bytes and become a message in the channel', async () => {
+    await api('conversations.join', { channel: WS.channels.general }); // sharing needs membership
     const up = await api('files.getUploadURLExternal', { filename: 'pm.md', length: 11 });
     const form = new FormData();
     form.append('file', new Blob([new TextEncoder().encode('# Postmortem')]), 'pm.md');
@@ -216,6 +217,8 @@ describe('buttons, response_url, views', () => {
       channel_id: WS.channels.general,
     });
     expect(done.ok).toBe(true);
+    // The share message comes after the answer (uploads finish asynchronously).
+    while (sim.inFlight > 0) await new Promise((r) => setTimeout(r, 1));
     const f = sim.files(WS.channels.general)[0];
     expect(f?.bytes.toString()).toBe('# Postmortem');
     expect(sim.lastMessage(WS.channels.general)?.files?.[0]?.title).toBe('Postmortem');

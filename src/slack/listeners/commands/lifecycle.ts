@@ -5,7 +5,7 @@ import { declareIncident } from '../../../incidents/declare.js';
 import { type EditDetails, editIncidentDetails, parseServicesText } from '../../../incidents/edit-details.js';
 import { invalid } from '../../../incidents/errors.js';
 import { listOpenIncidents } from '../../../incidents/list.js';
-import { incidentRef, severityLabel, statusLabel } from '../../../incidents/model.js';
+import { type Incident, incidentRef, severityLabel, statusLabel } from '../../../incidents/model.js';
 import { postUpdate } from '../../../incidents/post-update.js';
 import { resolveTargetIncident } from '../../../incidents/queries.js';
 import { renameIncident } from '../../../incidents/rename.js';
@@ -20,6 +20,7 @@ import { setupIncident } from '../../incident-setup.js';
 import { resolveUserRef } from '../../mentions.js';
 import { detailsChangeNotice } from '../../views/details-modal.js';
 import { incidentListMessage } from '../../views/incident-list.js';
+import { inviteRefusedMessage, PERSON_REFUSALS } from '../../views/setup-error.js';
 import { severityChangeNotice } from '../../views/severity-modal.js';
 import { statusChangeNotice } from '../../views/status-modal.js';
 import { summaryBlocks, summaryText } from '../../views/summary.js';
@@ -142,7 +143,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         );
         if (r.changed) {
           afterChange(deps, client, incident.id, `${mention(userId)} made ${mention(who)} the lead.`);
-          inviteIfMissing(deps, client, incident.channelId, who);
+          inviteIfMissing(deps, client, incident, who, userId);
         }
       },
     },
@@ -165,7 +166,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         );
         if (r.changed) {
           afterChange(deps, client, incident.id, `${mention(userId)} made ${mention(who)} the ${role}.`);
-          inviteIfMissing(deps, client, incident.channelId, who);
+          inviteIfMissing(deps, client, incident, who, userId);
         }
       },
     },
@@ -302,20 +303,31 @@ async function replyDetails(
   });
 }
 
-/** A new lead or role holder who is not in the channel yet is added to it. */
+/**
+ * A new lead or role holder who is not in the channel yet is added to it. When Slack will not add
+ * them (a guest, a deactivated account) the role stands, and the channel is told why, naming who
+ * gave the role.
+ */
 function inviteIfMissing(
   deps: Deps,
   client: SubcommandCall['bolt']['client'],
-  channel: string | null,
+  incident: Incident,
   user: string,
+  by: string,
 ) {
+  const channel = incident.channelId;
   if (!channel) return;
   deps.tasks.defer(`invite ${user}`, async () => {
     try {
       await client.conversations.invite({ channel, users: user });
     } catch (e) {
       const code = (e as { data?: { error?: string } }).data?.error;
-      if (code !== 'already_in_channel' && code !== 'cant_invite_self') throw e;
+      if (code === 'already_in_channel' || code === 'cant_invite_self') return;
+      if (!code || !PERSON_REFUSALS.has(code)) throw e;
+      await client.chat.postMessage({
+        channel,
+        ...inviteRefusedMessage(incident, by, [{ user, error: code }]),
+      });
     }
   });
 }
