@@ -78,11 +78,24 @@ const boltLevel: Record<string, LogLevel> = {
   error: LogLevel.ERROR,
 };
 
+/** Socket Mode could not connect at start-up (SLACK_APP_TOKEN refused, or Slack unreachable). */
+export class SocketStartError extends Error {
+  override name = 'SocketStartError';
+  constructor(readonly original: unknown) {
+    super((original as Error)?.message ?? String(original));
+  }
+}
+
 /** Builds the Bolt app with all listeners; no side effects until start(). */
 export function createApp(opts: AppOptions): FirebreakApp {
   const { config, db, logger } = opts;
   const clock = opts.clock ?? systemClock;
-  logger.addSecrets(config.SLACK_BOT_TOKEN, config.SLACK_SIGNING_SECRET, config.SLACK_APP_TOKEN);
+  logger.addSecrets(
+    config.SLACK_BOT_TOKEN,
+    config.SLACK_SIGNING_SECRET,
+    config.SLACK_APP_TOKEN,
+    config.METRICS_TOKEN,
+  );
   logger.setLevel(boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO);
   const tasks: Tasks = createTasks((label, error) =>
     logger.error(`background work "${label}" failed`, error),
@@ -279,7 +292,12 @@ export function createApp(opts: AppOptions): FirebreakApp {
       await app.init();
       let bound = 0;
       if (socketMode) {
-        await app.start();
+        try {
+          await app.start();
+        } catch (e) {
+          // auth.test passed in init(): what failed is the socket (the app-level token, apps.connections.open).
+          throw new SocketStartError(e);
+        }
       } else {
         const server = (await app.start(port)) as { address(): AddressInfo | string | null };
         const addr = server.address();
