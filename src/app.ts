@@ -11,8 +11,16 @@ import { createMetrics, type Metrics, measureRequests, measuringFetch, surfaceOf
 import { createReadiness, type ReadinessProbe, TOKEN_ERRORS } from './ops/readiness.js';
 import { metricsRoute, readyzRoute } from './ops/routes.js';
 import { createScheduler, type Job, type Scheduler } from './schedule.js';
-import { type InboxVerdict, markEvent, pendingEvents, recordEvent } from './slack/inbox.js';
+import {
+  type InboxVerdict,
+  inboxCounts,
+  isOwnEvent,
+  markEvent,
+  pendingEvents,
+  recordEvent,
+} from './slack/inbox.js';
 import { registerListeners } from './slack/listeners/index.js';
+import { createPeopleDirectory, DIRECTORY_REFRESH_MS } from './slack/mentions.js';
 import { guardRequests } from './slack/request-guard.js';
 import { createLimiter, createTasks, type Tasks } from './tasks.js';
 
@@ -100,7 +108,15 @@ export function createApp(opts: AppOptions): FirebreakApp {
   const tasks: Tasks = createTasks((label, error) =>
     logger.error(`background work "${label}" failed`, error),
   );
-  const deps: Deps = { config, db, clock, logger, tasks, hooks: createIncidentHooks() };
+  const deps: Deps = {
+    config,
+    db,
+    clock,
+    logger,
+    tasks,
+    hooks: createIncidentHooks(),
+    people: createPeopleDirectory({ db, clock, logger, tasks }),
+  };
 
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
   const metrics = createMetrics(db);
@@ -183,7 +199,9 @@ export function createApp(opts: AppOptions): FirebreakApp {
     logger,
     // Without logLevel Bolt resets the logger to INFO, and LOG_LEVEL=debug would show nothing more.
     logLevel: boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO,
-    ignoreSelf: true,
+    // Off: the inbox middleware below must see the bot's own events first, store them and mark
+    // them finished (isOwnEvent); Bolt's ignoreSelf dropped them before they reached it.
+    ignoreSelf: false,
     // Firebreak keeps its state in SQLite; Bolt's in-memory conversation store only cost time per request.
     convoStore: false,
     deferInitialization: true,
@@ -225,6 +243,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     retryTimer.unref();
   };
   let stopping = false;
+  let directoryTimer: NodeJS.Timeout | undefined;
   // Events API: process each event_id once; remember the outcome for replay after a crash.
   app.use(async ({ body, context, next }) => {
     const envelope = body as { type?: string; event_id?: string };
@@ -238,6 +257,10 @@ export function createApp(opts: AppOptions): FirebreakApp {
       return;
     }
     const eventId = envelope.event_id;
+    if (isOwnEvent((body as { event?: { user?: unknown; bot_id?: unknown } }).event, context)) {
+      markEvent(db, clock, eventId);
+      return;
+    }
     // A replay must not run an event that is still queued or running here.
     if (activeEvents.has(eventId)) return;
     activeEvents.add(eventId);
@@ -303,13 +326,24 @@ export function createApp(opts: AppOptions): FirebreakApp {
         const addr = server.address();
         bound = typeof addr === 'object' && addr !== null ? addr.port : port;
       }
+      const inbox = inboxCounts(db);
+      const line = `event inbox: ${inbox.unfinished} unfinished (replaying now), ${inbox.failed} failed after three attempts`;
+      if (inbox.failed > 0) logger.warn(line);
+      else logger.info(line);
       tasks.defer('replay pending events', replayPending);
+      // Names for commands come from this read, never from a walk while someone waits.
+      tasks.defer('read the member list', () => deps.people.refresh(app.client));
+      directoryTimer = setInterval(() => {
+        tasks.defer('read the member list', () => deps.people.refresh(app.client));
+      }, DIRECTORY_REFRESH_MS);
+      directoryTimer.unref();
       if (opts.schedules !== false) scheduler.start();
       return bound;
     },
     async stop() {
       stopping = true;
       if (retryTimer) clearTimeout(retryTimer);
+      if (directoryTimer) clearInterval(directoryTimer);
       scheduler.stop();
       await app.stop();
       await tasks.idle();

@@ -3,6 +3,7 @@ import type { Db } from './db/client.js';
 import type { Clock } from './incidents/clock.js';
 import type { IncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
+import type { PeopleDirectory } from './slack/mentions.js';
 import type { Tasks } from './tasks.js';
 
 /** What every listener, job and effect is handed: nothing reads globals. */
@@ -14,4 +15,6 @@ export interface Deps {
   tasks: Tasks;
   /** After-commit notifications between features (see src/incidents/hooks.ts). */
   hooks: IncidentHooks;
+  /** The workspace's people by name, read in the background (src/slack/mentions.ts). */
+  people: PeopleDirectory;
 }

@@ -5,6 +5,7 @@ import { digestJobs } from './digest/jobs.js';
 import { reminderJobs } from './incidents/reminder-jobs.js';
 import { setupJobs } from './incidents/setup-jobs.js';
 import { recurrenceJobs } from './recurrence/jobs.js';
+import { inboxJobs } from './slack/inbox.js';
 
 /**
  * Scheduled work (reminders, the weekly digest) with croner. A job must be safe to run at any
@@ -32,7 +33,13 @@ export interface Scheduler {
 
 export function allJobs(deps: Deps): Job[] {
   // recurrenceJobs: the recurrence index loads in the background at start-up (runOnStart).
-  return [...setupJobs(deps), ...reminderJobs(deps), ...digestJobs(deps), ...recurrenceJobs(deps)];
+  return [
+    ...setupJobs(deps),
+    ...reminderJobs(deps),
+    ...digestJobs(deps),
+    ...recurrenceJobs(deps),
+    ...inboxJobs(),
+  ];
 }
 
 export function createScheduler(

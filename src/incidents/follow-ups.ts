@@ -239,10 +239,12 @@ export function parseDueDate(input: string, today: string): string | null {
 }
 
 /**
- * Splits the command text into the work, an optional owner mention (Slack sends `<@U123|name>`
- * or `<@U123>`) and an optional trailing `due <date>`.
+ * Splits the command text into the work, an optional owner (`@bob`: the command text is decoded
+ * before it gets here, so an escaped `<@U123|bob>` reads `@bob`; a raw `<@U123>` is accepted too)
+ * and an optional trailing `due <date>`. The owner comes back as `ownerRef`, for the one people
+ * parser (src/slack/mentions.ts) to turn into an ID; `ownerId` is left null.
  */
-export function parseFollowUpCommand(text: string, today: string): NewFollowUp {
+export function parseFollowUpCommand(text: string, today: string): NewFollowUp & { ownerRef?: string } {
   let rest = text.trim();
   let dueDate: string | null = null;
   // The last "due …" counts, so "fix the due-date parser due fri" keeps its first "due".
@@ -258,13 +260,20 @@ export function parseFollowUpCommand(text: string, today: string): NewFollowUp {
       );
     }
   }
-  let ownerId: string | null = null;
-  const mentions = [...rest.matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g)];
-  if (mentions.length > 1) throw invalid('Name at most one owner for a follow-up.');
-  const m = mentions[0];
-  if (m?.[1] !== undefined) {
-    ownerId = m[1];
-    rest = (rest.slice(0, m.index) + rest.slice((m.index ?? 0) + m[0].length)).replace(/\s+/g, ' ').trim();
+  // `@here` and friends are not people; an address like ops@example.com is not a mention.
+  const owners = [
+    ...rest.matchAll(
+      /<@[UW][A-Z0-9]+(?:\|[^>]*)?>|(?<=^|\s)@(?!(?:here|channel|everyone)\b)[A-Za-z0-9][\w.-]*/g,
+    ),
+  ];
+  if (owners.length > 1) throw invalid('Name at most one owner for a follow-up.');
+  const m = owners[0];
+  let ownerRef: string | undefined;
+  if (m !== undefined) {
+    ownerRef = m[0].replace(/[.-]+$/, '');
+    rest = (rest.slice(0, m.index) + rest.slice((m.index ?? 0) + ownerRef.length))
+      .replace(/\s+/g, ' ')
+      .trim();
   }
-  return validateFollowUp({ text: rest, ownerId, dueDate });
+  return { ...validateFollowUp({ text: rest, ownerId: null, dueDate }), ...(ownerRef ? { ownerRef } : {}) };
 }

@@ -8,6 +8,7 @@ import {
   WS,
 } from './api.js';
 import type { AnyBlock, SendResult, SimEphemeral, SimView } from './types.js';
+import { encodeCommandText } from './typing.js';
 import type { SimulatorImpl } from './web-api.js';
 
 /**
@@ -148,7 +149,8 @@ export class SlackSender implements Sender {
       user_id: user,
       user_name: sim.user(user)?.name ?? user,
       command: opts.command ?? '/incident',
-      text,
+      // What the person typed, as Slack sends it: by the command's should_escape (typing.ts).
+      text: encodeCommandText(sim.ws, text, sim.commandEscape.get(opts.command ?? '/incident') ?? false),
       api_app_id: WS.appId,
       is_enterprise_install: 'false',
       response_url: responseUrl,

@@ -39,6 +39,8 @@ export interface StackOptions {
   prefs?: Partial<WorkspacePrefs>;
   /** Prefix of the temp directory holding the database. */
   tmpPrefix?: string;
+  /** Override slash commands' manifest `should_escape`, e.g. `[['/incident', false]]`. */
+  commandEscape?: [string, boolean][];
 }
 
 export interface Stack {
@@ -66,6 +68,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({
     clock,
     ...(opts.scopes ? { scopes: opts.scopes } : {}),
+    ...(opts.commandEscape ? { commandEscape: opts.commandEscape } : {}),
     ...(opts.prefs ? { prefs: opts.prefs } : {}),
   });
   const dir = mkdtempSync(join(tmpdir(), opts.tmpPrefix ?? 'firebreak-test-'));
@@ -132,6 +135,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
   };
 
+  // Start-up work (replaying the inbox, reading the member list) is done before a test begins, so
+  // the call log and the database start from a settled bot.
+  await idle();
   return {
     sim,
     bot,

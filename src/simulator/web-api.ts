@@ -27,6 +27,7 @@ import type {
   SimView,
   StateValue,
 } from './types.js';
+import { encodeMessage } from './typing.js';
 import { type ResponseUrlState, Workspace } from './workspace.js';
 
 /**
@@ -71,16 +72,24 @@ const convScope =
 export interface ManifestInfo {
   scopes: string[];
   botEvents: string[];
+  /** Each slash command's `should_escape` (Slack's default when absent: false). */
+  commandEscape: Map<string, boolean>;
 }
 
 export function readManifest(path = MANIFEST): ManifestInfo {
   const doc = parseYaml(readFileSync(path, 'utf8')) as {
     oauth_config?: { scopes?: { bot?: string[] } };
     settings?: { event_subscriptions?: { bot_events?: string[] } };
+    features?: { slash_commands?: { command?: string; should_escape?: boolean }[] };
   };
   return {
     scopes: doc.oauth_config?.scopes?.bot ?? [],
     botEvents: doc.settings?.event_subscriptions?.bot_events ?? [],
+    commandEscape: new Map(
+      (doc.features?.slash_commands ?? [])
+        .filter((c) => typeof c.command === 'string')
+        .map((c) => [String(c.command), c.should_escape === true]),
+    ),
   };
 }
 
@@ -268,6 +277,8 @@ export class SimulatorImpl implements Simulator {
   readonly clock: Clock;
   readonly scopes: Set<string>;
   readonly botEvents: Set<string>;
+  /** should_escape per slash command, from the manifest (the sender encodes command text by it). */
+  readonly commandEscape: Map<string, boolean>;
   private server: Server;
   private faults: FaultEntry[] = [];
   /** Requests whose effect happens but whose answer is replaced by a 5xx or a dropped connection. */
@@ -290,6 +301,7 @@ export class SimulatorImpl implements Simulator {
     const manifest = readManifest(opts.manifestPath);
     this.scopes = new Set(opts.scopes ?? manifest.scopes);
     this.botEvents = new Set(manifest.botEvents);
+    this.commandEscape = new Map([...manifest.commandEscape, ...(opts.commandEscape ?? [])]);
     this.triggerTtlMs = opts.triggerTtlMs ?? 3000;
     this.server = createServer((req, res) => {
       this.inflight++;
@@ -674,6 +686,26 @@ export class SimulatorImpl implements Simulator {
     const value = asString(a[field]) ?? '';
     if (value.length > 250) fail('too_long');
     ch[field] = { value, creator: WS.botUser, last_set: this.ws.nowSeconds() };
+    // https://api.slack.com/events/message/channel_topic and …/channel_purpose: the change is a
+    // message with that subtype, heard by every member subscribed to the channel's messages,
+    // the bot that made it included.
+    if (this.subscribedToMessages(ch)) {
+      const ts = this.ws.nextTs();
+      const verb = field === 'topic' ? 'set the channel topic' : 'set the channel purpose';
+      this.background(() =>
+        this.emit({
+          type: 'message',
+          subtype: field === 'topic' ? 'channel_topic' : 'channel_purpose',
+          ts,
+          user: WS.botUser,
+          text: `<@${WS.botUser}> ${verb}: ${value}`,
+          [field]: value,
+          channel: ch.id,
+          event_ts: ts,
+          channel_type: this.channelType(ch),
+        }),
+      );
+    }
     return { channel: this.channelObj(ch) };
   }
 
@@ -844,6 +876,8 @@ export class SimulatorImpl implements Simulator {
         is_private: isPrivate,
         creator: WS.botUser,
       });
+      // The creator is the channel's first member: its own join comes back (see ownJoin).
+      this.background(this.memberJoinedEvent(WS.botUser, ch));
       return { channel: this.channelObj(ch) };
     },
 
@@ -947,6 +981,9 @@ export class SimulatorImpl implements Simulator {
       if (ch.members.includes(WS.botUser))
         return { channel: this.channelObj(ch), warning: 'already_in_channel' };
       ch.members.push(WS.botUser);
+      // https://api.slack.com/events/member_joined_channel: sent to the channel's members when
+      // someone joins, the bot joining included.
+      this.background(this.memberJoinedEvent(WS.botUser, ch));
       return { channel: this.channelObj(ch) };
     },
 
@@ -968,6 +1005,7 @@ export class SimulatorImpl implements Simulator {
       if (ch.is_archived) fail('already_archived');
       if (!ch.members.includes(WS.botUser)) fail('not_in_channel');
       ch.is_archived = true;
+      this.background(() => this.archiveEvent(ch, WS.botUser, true));
       return {};
     },
 
@@ -975,6 +1013,7 @@ export class SimulatorImpl implements Simulator {
       const ch = this.visibleChannel(a.channel);
       if (!ch.is_archived) fail('not_archived');
       ch.is_archived = false;
+      this.background(() => this.archiveEvent(ch, WS.botUser, false));
       return {};
     },
 
@@ -1052,6 +1091,7 @@ export class SimulatorImpl implements Simulator {
         history: [],
         deleted: false,
       });
+      this.echoOwnMessage(ch, m);
       // Slack reports the cut as a warning; the sample's key for it is response_metadata.messages.
       return {
         channel: ch.id,
@@ -1132,6 +1172,9 @@ export class SimulatorImpl implements Simulator {
       if (ch.pins.includes(m.ts)) fail('already_pinned');
       if (ch.pins.length >= 100) fail('too_many_pins');
       ch.pins.push(m.ts);
+      // https://api.slack.com/events/pin_added: sent to the channel's members, the pinner included.
+      if (this.botEvents.has('pin_added'))
+        this.background(() => this.emit(this.pinEvent('pin_added', WS.botUser, ch, m)));
       return {};
     },
 
@@ -1140,6 +1183,9 @@ export class SimulatorImpl implements Simulator {
       const ts = asString(a.timestamp) ?? '';
       if (!ch.pins.includes(ts)) fail('no_pin');
       ch.pins = ch.pins.filter((p) => p !== ts);
+      const m = this.ws.findMessage(ch.id, ts);
+      if (m && this.botEvents.has('pin_removed'))
+        this.background(() => this.emit(this.pinEvent('pin_removed', WS.botUser, ch, m)));
       return {};
     },
 
@@ -1205,6 +1251,19 @@ export class SimulatorImpl implements Simulator {
       if (r?.users.includes(WS.botUser)) fail('already_reacted');
       if (r) r.users.push(WS.botUser);
       else m.reactions.push({ name, users: [WS.botUser] });
+      // https://api.slack.com/events/reaction_added: every reaction in a channel the app is in,
+      // its own included (user = the bot).
+      if (this.botEvents.has('reaction_added'))
+        this.background(() =>
+          this.emit({
+            type: 'reaction_added',
+            user: WS.botUser,
+            item: { type: 'message', channel: ch.id, ts: m.ts },
+            reaction: name,
+            item_user: m.user,
+            event_ts: this.ws.nextTs(),
+          }),
+        );
       return {};
     },
 
@@ -1476,7 +1535,7 @@ export class SimulatorImpl implements Simulator {
     const threadTs = asString(body.thread_ts);
     if (body.response_type === 'in_channel') {
       const ch = this.ws.channels.get(state.channel) ?? this.ws.dmWith(state.user);
-      return this.ws.addMessage({
+      const m = this.ws.addMessage({
         channel: ch.id,
         ts: this.ws.nextTs(),
         user: WS.botUser,
@@ -1488,6 +1547,8 @@ export class SimulatorImpl implements Simulator {
         history: [],
         deleted: false,
       });
+      this.echoOwnMessage(ch, m);
+      return m;
     }
     const e: SimEphemeral = {
       user: state.user,
@@ -1609,6 +1670,7 @@ export class SimulatorImpl implements Simulator {
     out.ts = m.ts;
     out.team = WS.team;
     if (m.bot_id) out.bot_id = m.bot_id;
+    if (m.blocks) out.blocks = m.blocks;
     if (m.thread_ts) out.thread_ts = m.thread_ts;
     if (m.edited && withEdited) out.edited = { ...m.edited };
     if (m.files) out.files = m.files.map((f) => this.fileObj(f));
@@ -1645,11 +1707,13 @@ export class SimulatorImpl implements Simulator {
       this.ws.files.set(id, file);
       return file;
     });
+    const typed = encodeMessage(this.ws, text);
     const m = this.ws.addMessage({
       channel: ch.id,
       ts,
       user,
-      text,
+      text: typed.text,
+      ...(typed.blocks.length ? { blocks: typed.blocks } : {}),
       ...(files.length ? { files, subtype: 'file_share' } : {}),
       ...(opts.thread_ts ? { thread_ts: opts.thread_ts } : {}),
       reactions: [],
@@ -1675,8 +1739,12 @@ export class SimulatorImpl implements Simulator {
     const m = this.personMessage(ch.id, ts);
     if (m.user !== user) throw new Error('simulator: people can only edit their own messages');
     const previous = this.eventMessage(m);
-    m.history.push({ text: m.text, replacedAt: this.ws.nextTs() });
-    m.text = text;
+    m.history.push({ text: m.text, ...(m.blocks ? { blocks: m.blocks } : {}), replacedAt: this.ws.nextTs() });
+    // An edit is typed like a new message: encoded the same way (see typing.ts).
+    const typed = encodeMessage(this.ws, text);
+    m.text = typed.text;
+    if (typed.blocks.length) m.blocks = typed.blocks;
+    else delete m.blocks;
     m.edited = { user, ts: this.ws.nextTs() };
     if (this.subscribedToMessages(ch)) {
       const eventTs = this.ws.nextTs();
@@ -1822,8 +1890,47 @@ export class SimulatorImpl implements Simulator {
     const ch = this.personChannel(user, channel);
     if (ch.is_general) throw new Error('simulator: #general cannot be archived');
     ch.is_archived = true;
-    if (this.botEvents.has('channel_archive') && ch.members.includes(WS.botUser))
-      await this.emit({ type: 'channel_archive', channel: ch.id, user, event_ts: this.ws.nextTs() });
+    await this.archiveEvent(ch, user, true);
+  }
+
+  async unarchiveAsUser(user: string, channel: string): Promise<void> {
+    const ch = this.ws.findChannel(channel);
+    if (!ch) throw new Error(`simulator: no channel ${channel}`);
+    if (!ch.members.includes(user))
+      throw new Error(`simulator: ${this.ws.users.get(user)?.name} is not a member of #${ch.name}`);
+    if (!ch.is_archived) throw new Error(`simulator: #${ch.name} is not archived`);
+    ch.is_archived = false;
+    await this.archiveEvent(ch, user, false);
+  }
+
+  /**
+   * A public channel sends channel_archive / channel_unarchive
+   * (https://api.slack.com/events/channel_archive); a private one group_archive / group_unarchive
+   * instead (https://api.slack.com/events/group_archive, https://api.slack.com/events/group_unarchive),
+   * each to the channel's members when the app subscribes to it.
+   */
+  private async archiveEvent(ch: SimChannel, user: string, archived: boolean): Promise<void> {
+    const type = `${ch.is_private ? 'group' : 'channel'}_${archived ? 'archive' : 'unarchive'}`;
+    if (!this.botEvents.has(type) || !ch.members.includes(WS.botUser)) return;
+    await this.emit({ type, channel: ch.id, user, event_ts: this.ws.nextTs() });
+  }
+
+  /**
+   * The bot hears itself: with message.channels / message.groups its own posts come back as
+   * `message` events with `user` = the bot user and `bot_id`, no subtype
+   * (https://api.slack.com/events/message, https://api.slack.com/events/message/bot_message: a
+   * bot *user*'s message is an ordinary message carrying bot_id). Delivered after the call answered.
+   */
+  private echoOwnMessage(ch: SimChannel, m: SimMessage): void {
+    if (!this.subscribedToMessages(ch)) return;
+    this.background(() =>
+      this.emit({
+        ...this.eventMessage(m),
+        channel: ch.id,
+        event_ts: m.ts,
+        channel_type: this.channelType(ch),
+      }),
+    );
   }
 
   async openHome(user: string): Promise<void> {

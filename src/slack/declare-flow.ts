@@ -65,17 +65,14 @@ export async function declarerTz(
     : { tz: 'UTC', note: `${why}, so I read the impact start in UTC.` };
 }
 
-/** The title and description a message suggests: its first line, and the whole text with its link. */
+/**
+ * The title and description a message suggests: its first line, and the whole text with its link.
+ * `text` is already decoded (text.ts `fromSlack`): the form shows what the person typed.
+ */
 export function prefillFromMessage(text: string, permalink?: string): { title: string; description: string } {
   const firstLine = text.split('\n').find((l) => l.trim()) ?? '';
-  // Mentions and links arrive as <@U…>/<http…|label>; keep only what a person reads.
-  const readable = (s: string) =>
-    s
-      .replace(/<([^|>]+)\|([^>]+)>/g, '$2')
-      .replace(/<([^>]+)>/g, '$1')
-      .trim();
-  const title = truncate(readable(firstLine), 150);
+  const title = truncate(firstLine.trim(), 150);
   const from = permalink ? `\n\nDeclared from: ${permalink}` : '';
-  const description = `${truncate(readable(text), 3000 - from.length)}${from}`;
+  const description = `${truncate(text.trim(), 3000 - from.length)}${from}`;
   return { title, description };
 }

@@ -86,4 +86,5 @@ export const BOT_EVENTS = [
   'member_joined_channel',
   'member_left_channel',
   'channel_archive',
+  'group_archive',
 ] as const;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../incidents/clock.js';
+import type { Job } from '../schedule.js';
 
 /**
  * The Events API inbox. An event is written here (payload and all) before Slack gets its 2xx,
@@ -23,6 +24,8 @@ interface Statements {
   done: Database.Statement<[number, string]>;
   failed: Database.Statement<[string, string]>;
   pending: Database.Statement<[], { event_id: string; payload: string }>;
+  prune: Database.Statement<[number]>;
+  counts: Database.Statement<[], { status: string; n: number }>;
 }
 
 const cache = new WeakMap<Database.Database, Statements>();
@@ -48,6 +51,10 @@ function statements(db: Db): Statements {
       ),
       pending: sqlite.prepare(
         `select event_id, payload from slack_events where status = 'pending' order by received_at, rowid`,
+      ),
+      prune: sqlite.prepare(`delete from slack_events where status = 'done' and processed_at < ?`),
+      counts: sqlite.prepare(
+        `select status, count(*) as n from slack_events where status in ('pending', 'failed') group by status`,
       ),
     };
     cache.set(sqlite, s);
@@ -82,4 +89,59 @@ export function pendingEvents(db: Db): { eventId: string; payload: Record<string
   return statements(db)
     .pending.all()
     .map((r) => ({ eventId: r.event_id, payload: JSON.parse(r.payload) as Record<string, unknown> }));
+}
+
+/**
+ * The app's own actions come back as events (Slack sends the bot its own messages, reactions, pins,
+ * topic changes and joins: see src/simulator/web-api.ts). They are stored like any event (a retry
+ * must still be recognised) and then finished at once, never handed to a listener: acting on them
+ * would capture the bot's own summary, loop on its own confirmations or record its own archive
+ * twice. Bolt's `ignoreSelf` did the dropping before, but ahead of the inbox, which left every such
+ * event pending and replayed at each start.
+ */
+export function isOwnEvent(
+  event: { user?: unknown; bot_id?: unknown } | undefined,
+  self: { botUserId?: string | undefined; botId?: string | undefined },
+): boolean {
+  if (!event) return false;
+  if (self.botUserId !== undefined && event.user === self.botUserId) return true;
+  return self.botId !== undefined && event.bot_id === self.botId;
+}
+
+/** Finished events are kept this long (a late Slack retry is still recognised), then deleted. */
+export const INBOX_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Deletes events finished before `now - retentionMs`; failed ones stay for a person to look at. */
+export function pruneEvents(db: Db, now: Date, retentionMs = INBOX_RETENTION_MS): number {
+  return statements(db).prune.run(now.getTime() - retentionMs).changes;
+}
+
+/**
+ * How many events are waiting to be (re)run and how many gave up after three attempts: for
+ * operators (logged at start-up; meant for /metrics and /readyz).
+ */
+export function inboxCounts(db: Db): { unfinished: number; failed: number } {
+  const out = { unfinished: 0, failed: 0 };
+  for (const r of statements(db).counts.all()) {
+    if (r.status === 'pending') out.unfinished = r.n;
+    else if (r.status === 'failed') out.failed = r.n;
+  }
+  return out;
+}
+
+export const PRUNE_INBOX_JOB = 'prune-inbox';
+
+/** Daily, and once at start-up: the inbox keeps a week of finished events, not all of them. */
+export function inboxJobs(): Job[] {
+  return [
+    {
+      name: PRUNE_INBOX_JOB,
+      cron: '23 3 * * *',
+      runOnStart: true,
+      async run(deps) {
+        const removed = pruneEvents(deps.db, deps.clock.now());
+        if (removed > 0) deps.logger.debug(`event inbox: removed ${removed} events finished over a week ago`);
+      },
+    },
+  ];
 }

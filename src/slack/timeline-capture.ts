@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../deps.js';
 import { attachPermalink, type CapturedMessage, type CaptureResult } from '../incidents/capture-message.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
+import { fromSlack, type NameOf } from './text.js';
 
 /**
  * The Slack side of timeline capture: reading a message (for reactions and pins, whose events do not
@@ -19,7 +20,12 @@ interface SlackMessageLike {
   file?: { name?: string; title?: string };
 }
 
-export function messageFromSlack(channel: string, m: SlackMessageLike): CapturedMessage | null {
+/** A Slack message as the timeline keeps it: its text decoded once, here (text.ts). */
+export function messageFromSlack(
+  channel: string,
+  m: SlackMessageLike,
+  nameOf?: NameOf,
+): CapturedMessage | null {
   if (!m.ts) return null;
   const files = [...(m.files ?? []), ...(m.file ? [m.file] : [])]
     .map((f) => f.name || f.title || '')
@@ -28,7 +34,7 @@ export function messageFromSlack(channel: string, m: SlackMessageLike): Captured
     channel,
     ts: m.ts,
     authorId: m.user ?? null,
-    text: m.text ?? '',
+    text: fromSlack(m.text ?? '', nameOf),
     files,
     threadTs: m.thread_ts ?? null,
   };
@@ -43,6 +49,7 @@ export async function fetchMessage(
   client: WebClient,
   channel: string,
   ts: string,
+  nameOf?: NameOf,
 ): Promise<CapturedMessage | null> {
   const hist = await client.conversations.history({
     channel,
@@ -52,10 +59,10 @@ export async function fetchMessage(
     limit: 1,
   });
   const top = hist.messages?.find((m) => m.ts === ts);
-  if (top) return messageFromSlack(channel, top as SlackMessageLike);
+  if (top) return messageFromSlack(channel, top as SlackMessageLike, nameOf);
   const replies = await client.conversations.replies({ channel, ts, limit: 200 });
   const reply = replies.messages?.find((m) => m.ts === ts);
-  return reply ? messageFromSlack(channel, reply as SlackMessageLike) : null;
+  return reply ? messageFromSlack(channel, reply as SlackMessageLike, nameOf) : null;
 }
 
 /** Fetches and stores the permalink when the entry has none yet; a failure only costs the link. */

@@ -51,20 +51,18 @@ async function declared(title = 'Checkout returns 502') {
   return channelOf(Number(/INC-(\d+)/.exec(r.reply?.text ?? '')?.[1]));
 }
 
-describe('people named as typed (should_escape: false)', () => {
-  it('@handle, real name and display name resolve through users.list, paged and cached for a day', async () => {
-    for (let k = 0; k < 230; k++)
-      addPerson(`U0X${String(k).padStart(4, '0')}`, `extra${k}`, `Extra Person ${k}`);
+describe('people named in commands (one parser, no directory walk while someone waits)', () => {
+  const readDirectory = () => h.bot.deps.people.refresh(h.bot.app.client);
+
+  it('an autocompleted @person arrives escaped and is used by its ID; names come from the directory read at start-up', async () => {
     const ch = await declared();
-    expect(h.sim.calls('users.list')).toHaveLength(0);
     const a = h.person(alice);
+    // The harness waited for start-up: the member list was read once, in the background.
+    expect(h.sim.calls('users.list')).toHaveLength(1);
 
     const r1 = await a.command('lead @bob', ch);
+    expect(h.send.sent.filter((x) => x.payload.command).at(-1)?.payload.text).toBe(`lead <@${bob}|bob>`);
     expect(r1.reply?.text).toBe(`<@${bob}> now leads INC-1.`);
-    // 235 people at 200 a page: two calls, the second with the first's cursor.
-    const calls = h.sim.calls('users.list');
-    expect(calls).toHaveLength(2);
-    expect(calls[1]?.args.cursor).toBe('200');
     await h.idle();
     expect(getIncidentByNumber(h.db, 1)?.leadId).toBe(bob);
     expect(h.sim.members(ch)).toContain(bob);
@@ -72,18 +70,32 @@ describe('people named as typed (should_escape: false)', () => {
 
     const r2 = await a.command('role scribe carol chandra', ch); // real name, any case
     expect(r2.reply?.text).toBe(`<@${carol}> is now scribe for INC-1.`);
-    const r3 = await a.command('role comms EXTRA229', ch); // handle, any case, from the second page
-    expect(r3.reply?.text).toContain('<@U0X0229> is now comms');
-    expect(h.sim.calls('users.list')).toHaveLength(2); // the stored directory served both
-
-    h.clock.advance(25 * 3600_000);
-    await a.command('lead @alice', ch);
-    expect(h.sim.calls('users.list')).toHaveLength(4); // a day later it is read again
-    expect(getIncidentByNumber(h.db, 1)?.leadId).toBe(alice);
+    const r3 = await a.command('role comms Dave Doyle', ch);
+    expect(r3.reply?.text).toBe(`<@${WS.users.dave}> is now comms for INC-1.`);
+    expect(h.sim.calls('users.list')).toHaveLength(1); // no command read the list
   });
 
-  it('unknown and ambiguous names get an answer saying what was tried; nothing changes', async () => {
+  it('the directory is paged, and someone who joined since the last read is found after an early re-read', async () => {
+    for (let k = 0; k < 230; k++)
+      addPerson(`U0X${String(k).padStart(4, '0')}`, `extra${k}`, `Extra Person ${k}`);
+    const ch = await declared();
+    const a = h.person(alice);
+    const before = await a.command('role comms Extra Person 229', ch);
+    expect(before.reply?.text).toContain('nobody called “Extra Person 229”');
+    // The unknown name started a re-read in the background (once the last is 10 min old)…
+    h.clock.advance(11 * 60_000);
+    await a.command('role comms Extra Person 229', ch);
+    await h.idle();
+    // …235 people at 200 a page: two calls, the second with the first's cursor.
+    const calls = h.sim.calls('users.list').slice(1);
+    expect(calls.map((c) => c.args.cursor)).toEqual([undefined, '200']);
+    const after = await a.command('role comms extra person 229', ch);
+    expect(after.reply?.text).toContain('<@U0X0229> is now comms');
+  });
+
+  it('unknown and ambiguous names get an answer saying what was tried; the bot is no person; nothing changes', async () => {
     addPerson('U0BOB2', 'bobby', 'Bob Becker');
+    await readDirectory();
     const ch = await declared();
     const a = h.person(alice);
 
@@ -97,31 +109,45 @@ describe('people named as typed (should_escape: false)', () => {
     expect(twice.reply?.text).toContain(`<@${bob}> (bob, Bob Becker)`);
     expect(twice.reply?.text).toContain('<@U0BOB2> (bobby, Bob Becker)');
 
-    const bot = await a.command('lead @firebreak', ch); // the bot cannot lead
-    expect(bot.reply?.text).toContain('nobody called “firebreak”');
+    const bot = await a.command('lead @firebreak', ch); // escaped to the bot's ID: still no lead
+    expect(bot.reply?.text).toContain('is an app, not a person');
 
     const hostile = await a.command('lead <!channel> <@U0BOB', ch);
     expect(hostile.reply?.text).not.toContain('<!channel>');
     expect(getIncidentByNumber(h.db, 1)?.leadId).toBe(alice);
 
-    // The handle still picks one of the two.
+    // The handle, picked from the list, still picks one of the two.
     expect((await a.command('lead @bobby', ch)).reply?.text).toBe('<@U0BOB2> now leads INC-1.');
   });
 
-  it('when users.list fails, people already met are still found and the answer says why others are not', async () => {
+  it('when the member list cannot be read again, the last one read still answers', async () => {
     const ch = await declared();
     h.sim.fault('users.list', { error: 'ratelimited' }, { times: 10 });
-    const r = await h.person(alice).command('lead @dave', ch);
-    expect(r.reply?.text).toContain('nobody called “dave”');
-    expect(r.reply?.text).toContain('could not be read: ratelimited');
-    // alice is known from her own users.info (the declare warmed nothing here; the command did not)
-    h.db
-      .insert(slackUsers)
-      .values({ id: bob, name: 'bob', tz: 'Europe/Berlin', fetchedAt: h.clock.now() })
-      .onConflictDoNothing()
-      .run();
-    const ok = await h.person(alice).command('lead @bob', ch);
-    expect(ok.reply?.text).toBe(`<@${bob}> now leads INC-1.`);
+    await readDirectory();
+    const r = await h.person(alice).command('lead Dave Doyle', ch);
+    expect(r.reply?.text).toBe(`<@${WS.users.dave}> now leads INC-1.`);
+  });
+});
+
+describe('people named with should_escape off', () => {
+  let plain: Harness;
+  beforeEach(async () => {
+    plain = await startHarness({ commandEscape: [['/incident', false]] });
+  });
+  afterEach(async () => {
+    await plain.close();
+  });
+
+  it('a typed @handle arrives as typed and is found by name, as is a follow-up owner', async () => {
+    const r = await plain.person(alice).command('declare Checkout returns 502');
+    await plain.idle();
+    const ch = channelOfIncident(plain.db, Number(/INC-(\d+)/.exec(r.reply?.text ?? '')?.[1]));
+    const lead = await plain.person(alice).command('lead @carol', ch);
+    expect(plain.send.sent.filter((x) => x.payload.command).at(-1)?.payload.text).toBe('lead @carol');
+    expect(lead.reply?.text).toBe(`<@${carol}> now leads INC-1.`);
+    const fu = await plain.person(alice).command('followup add retries @bob due 2026-12-01', ch);
+    expect(fu.reply?.text).toContain(`owner <@${bob}>`);
+    expect(fu.reply?.text).toContain('*add retries*');
   });
 });
 

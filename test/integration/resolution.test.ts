@@ -344,7 +344,7 @@ describe('follow-ups', () => {
   it(':fast_forward: on a message in the incident channel makes it a follow-up once', async () => {
     await start();
     const { channel } = await declare();
-    const msg = await h.person(bob).say(channel, 'We should alert on <@U0ALICE> pool exhaustion & retries');
+    const msg = await h.person(bob).say(channel, 'We should alert on @alice pool exhaustion & retries');
     await h.idle();
     await h.person(alice).react(channel, msg.ts, 'fast_forward');
     await h.idle();
@@ -352,7 +352,8 @@ describe('follow-ups', () => {
     await h.idle();
     const rows = h.db.$client.prepare('select text, owner_id from follow_ups').all();
     expect(rows).toEqual([
-      { text: 'We should alert on @U0ALICE pool exhaustion & retries', owner_id: alice },
+      // Slack sent `<@U0ALICE> pool exhaustion &amp; retries`: decoded once, the name from the directory.
+      { text: 'We should alert on @alice pool exhaustion & retries', owner_id: alice },
     ]);
     expect(h.person(alice).lastEphemeral(channel)?.text).toMatch(/follow-up #\d+ of INC-1/);
     // Elsewhere the emoji means nothing.

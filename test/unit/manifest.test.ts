@@ -12,6 +12,7 @@ import { createIncidentHooks } from '../../src/incidents/hooks.js';
 import { createLogger } from '../../src/log.js';
 import { ACTION, BOT_EVENTS, COMMAND, SHORTCUT, VIEW } from '../../src/slack/ids.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
+import { createPeopleDirectory } from '../../src/slack/mentions.js';
 import { createTasks } from '../../src/tasks.js';
 import { testDb } from '../helpers/db.js';
 
@@ -64,13 +65,16 @@ function recordRegistrations() {
   const db = testDb();
   const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'secret' });
   const logger = createLogger('error');
+  const clock = new FakeClock();
+  const tasks = createTasks(() => {});
   const deps: Deps = {
     config,
     db,
-    clock: new FakeClock(),
+    clock,
     logger,
-    tasks: createTasks(() => {}),
+    tasks,
     hooks: createIncidentHooks(),
+    people: createPeopleDirectory({ db, clock, logger, tasks }),
   };
   registerListeners(app, deps);
   return seen;

@@ -54,11 +54,13 @@ export interface TimelineViewInput {
   tz: string;
 }
 
-/** Slack markup in captured text, escaped, but with person and channel mentions kept readable. */
+/**
+ * A captured entry's text for mrkdwn: stored as the person typed it (decoded where it entered,
+ * src/slack/text.ts), so it is escaped here once and nothing in it becomes markup again: a typed
+ * `<@U…>` stays text, never a ping.
+ */
 export function entryText(text: string, max = ENTRY_TEXT_MAX): string {
-  return safe(text, max)
-    .replace(/&lt;@([UW][A-Z0-9]+)(?:\|[^&]*)?&gt;/g, (_m, id: string) => mention(id))
-    .replace(/&lt;#([CG][A-Z0-9]+)(?:\|[^&]*)?&gt;/g, (_m, id: string) => `<#${id}>`);
+  return safe(text, max);
 }
 
 const KIND_EMOJI: Record<string, string> = {

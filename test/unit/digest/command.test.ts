@@ -24,6 +24,7 @@ function setup() {
       deps,
       rest,
       text: `digest ${rest}`.trim(),
+      mentions: new Map(),
       acked: false,
       bolt: {} as SubcommandCall['bolt'],
       reply: async (m: string | RespondArguments) => {

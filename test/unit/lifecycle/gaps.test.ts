@@ -11,7 +11,8 @@ import { parseLocalTime, readLocalTime } from '../../../src/incidents/local-time
 import { interruptedSetups } from '../../../src/incidents/setup-jobs.js';
 import { createLogger } from '../../../src/log.js';
 import { SETUP_DONE_KIND } from '../../../src/slack/incident-setup.js';
-import { resolveUserRef } from '../../../src/slack/mentions.js';
+import { createPeopleDirectory, DIRECTORY_RETRY_MS } from '../../../src/slack/mentions.js';
+import { createTasks } from '../../../src/tasks.js';
 import { testDb } from '../../helpers/db.js';
 
 let db: Db;
@@ -163,7 +164,7 @@ describe('interruptedSetups', () => {
   });
 });
 
-describe('resolveUserRef', () => {
+describe('the people parser (deps.people.resolve)', () => {
   const people = [
     {
       id: 'U1',
@@ -197,54 +198,82 @@ describe('resolveUserRef', () => {
       },
     },
   } as unknown as WebClient;
-  const deps = () => ({ db, clock, logger: createLogger('error') });
+  const tasks = createTasks(() => {});
+  const directory = () => createPeopleDirectory({ db, clock, logger: createLogger('error'), tasks });
+  const messageOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('no error');
+  };
   beforeEach(() => {
     listCalls = [];
     failing = false;
   });
 
-  it('mentions and ids need no lookup', async () => {
-    expect(await resolveUserRef(deps(), client, '<@U7|x>')).toBe('U7');
-    expect(await resolveUserRef(deps(), client, ' U8ABC ')).toBe('U8ABC');
+  it('mentions and ids need no directory: escaped `@bob` by its ID, `<@U…>`, bare ids', () => {
+    const d = directory();
+    expect(d.resolve('<@U7|x>')).toBe('U7');
+    expect(d.resolve(' U8ABC ')).toBe('U8ABC');
+    expect(d.resolve('@bob', new Map([['@bob', 'U0BOB']]))).toBe('U0BOB');
+    expect(d.resolve('@BOB', new Map([['@bob', 'U0BOB']]))).toBe('U0BOB');
     expect(listCalls).toHaveLength(0);
   });
 
-  it('handle, display name and real name, any case; pages walked once a day', async () => {
-    expect(await resolveUserRef(deps(), client, '@ALI')).toBe('U1'); // display name; the bot is ignored
+  it('handle, display name and real name, any case, from one read of every page; resolving never calls Slack', async () => {
+    const d = directory();
+    await d.refresh(client);
     expect(listCalls.map((c) => c.cursor)).toEqual([undefined, '4', '8']);
-    expect(await resolveUserRef(deps(), client, 'alice archer')).toBe('U1');
-    expect(await resolveUserRef(deps(), client, '@al')).toBe('U2');
-    expect(await resolveUserRef(deps(), client, 'p 3')).toBe('U93');
+    expect(d.resolve('@ALI')).toBe('U1'); // display name; the bot is ignored
+    expect(d.resolve('alice archer')).toBe('U1');
+    expect(d.resolve('@al')).toBe('U2');
+    expect(d.resolve('p 3')).toBe('U93');
     expect(listCalls).toHaveLength(3);
-    clock.advance(24 * 3600_000);
-    await resolveUserRef(deps(), client, '@al');
-    expect(listCalls).toHaveLength(6);
+    expect(d.nameOf('U1')).toBe('alice');
+    // A restart reads the stored directory at once.
+    expect(directory().resolve('@al')).toBe('U2');
   });
 
   it('deleted people are not found; ambiguity lists the candidates', async () => {
-    expect(
-      (await resolveUserRef(deps(), client, '@ghost').catch((e: Error) => e.message)) as string,
-    ).toContain('nobody called “ghost”');
+    const d = directory();
+    await d.refresh(client);
+    expect(messageOf(() => d.resolve('@ghost'))).toContain('nobody called “ghost”');
     people.push({
       id: 'U4',
       name: 'alice2',
       real_name: 'Alice Archer',
       profile: { display_name: '', real_name: 'Alice Archer' },
     });
-    clock.advance(25 * 3600_000);
-    const msg = (await resolveUserRef(deps(), client, 'Alice Archer').catch(
-      (e: Error) => e.message,
-    )) as string;
-    expect(msg).toContain('could be 2 people: <@U1> (alice, Alice Archer), <@U4> (alice2, Alice Archer)');
+    clock.advance(60_000);
+    await d.refresh(client);
+    expect(messageOf(() => d.resolve('Alice Archer'))).toContain(
+      'could be 2 people: <@U1> (alice, Alice Archer), <@U4> (alice2, Alice Archer)',
+    );
     people.pop();
   });
 
-  it('users.list failing falls back to everyone stored, and says so', async () => {
-    await resolveUserRef(deps(), client, '@al');
-    clock.advance(25 * 3600_000);
+  it('before any read, or when users.list fails, the people already met are used, and the answer says so', async () => {
+    const d = directory();
+    expect(messageOf(() => d.resolve('@al'))).toContain('I am still reading');
     failing = true;
-    expect(await resolveUserRef(deps(), client, '@al')).toBe('U2');
-    const msg = (await resolveUserRef(deps(), client, '@zed').catch((e: Error) => e.message)) as string;
-    expect(msg).toContain('could not be read: ratelimited');
+    await d.refresh(client);
+    expect(messageOf(() => d.resolve('@zed'))).toContain('could not be read: ratelimited');
+    failing = false;
+    await d.refresh(client);
+    expect(d.resolve('@al')).toBe('U2');
+  });
+
+  it('concurrent reads share one walk; an early re-read waits DIRECTORY_RETRY_MS', async () => {
+    const d = directory();
+    await Promise.all([d.refresh(client), d.refresh(client)]);
+    expect(listCalls).toHaveLength(3);
+    d.refreshSoon(client);
+    expect(listCalls).toHaveLength(3);
+    clock.advance(DIRECTORY_RETRY_MS + 1);
+    d.refreshSoon(client);
+    await tasks.idle();
+    expect(listCalls).toHaveLength(6);
   });
 });

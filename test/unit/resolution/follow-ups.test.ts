@@ -33,17 +33,26 @@ describe('parseDueDate', () => {
 });
 
 describe('parseFollowUpCommand', () => {
-  it('takes the owner from a mention in either form and the due date from the end', () => {
-    expect(parseFollowUpCommand('Add a circuit breaker <@U0BOB|bob> due fri', MON)).toEqual({
+  it('takes the owner (for the people parser) from `@name` or a raw mention, and the due date from the end', () => {
+    expect(parseFollowUpCommand('Add a circuit breaker @bob due fri', MON)).toEqual({
       text: 'Add a circuit breaker',
-      ownerId: 'U0BOB',
+      ownerId: null,
+      ownerRef: '@bob',
       dueDate: '2026-11-27',
     });
     expect(parseFollowUpCommand('<@U0CAROL> alert on 5xx rate', MON)).toEqual({
       text: 'alert on 5xx rate',
-      ownerId: 'U0CAROL',
+      ownerId: null,
+      ownerRef: '<@U0CAROL>',
       dueDate: null,
     });
+    // Not people: broadcasts and addresses stay in the text.
+    expect(parseFollowUpCommand('tell @here and mail ops@example.com', MON)).toEqual({
+      text: 'tell @here and mail ops@example.com',
+      ownerId: null,
+      dueDate: null,
+    });
+    expect(() => parseFollowUpCommand('@bob and @carol fix it', MON)).toThrow(/at most one owner/);
   });
 
   it('keeps an early "due" in the text and reads only the last one', () => {

@@ -2,6 +2,7 @@ import type { App, RespondArguments } from '@slack/bolt';
 import type { Deps } from '../../../deps.js';
 import { DomainError } from '../../../incidents/errors.js';
 import { COMMAND } from '../../ids.js';
+import { fromCommand } from '../../text.js';
 import { digestSubcommands } from './digest.js';
 import { helpText } from './help.js';
 import { lifecycleSubcommands } from './lifecycle.js';
@@ -41,7 +42,8 @@ export const ACK_DEADLINE_MS = 2000;
 export function register(app: App, deps: Deps): void {
   const subcommands = allSubcommands(deps);
   app.command(COMMAND, async (bolt: CommandArgs) => {
-    const text = bolt.command.text ?? '';
+    // Decoded once here (entities, escaped mentions, links): handlers see what the person typed.
+    const { text, mentions } = fromCommand(bolt.command.text ?? '');
     let { name, rest } = splitCommand(text);
     // `/incident INC-4 status identified`: the ref goes first; keep it in `rest` for the handler.
     if (/^(inc-?\d+|#\d+)$/i.test(name)) {
@@ -57,6 +59,7 @@ export function register(app: App, deps: Deps): void {
       bolt,
       rest,
       text: text.trim(),
+      mentions,
       get acked() {
         return acked;
       },

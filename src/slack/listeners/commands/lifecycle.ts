@@ -17,14 +17,13 @@ import { openDeclareModal } from '../../declare-flow.js';
 import { mention, safe } from '../../format.js';
 import { afterChange, publishStatusUpdate } from '../../incident-changes.js';
 import { setupIncident } from '../../incident-setup.js';
-import { resolveUserRef } from '../../mentions.js';
 import { detailsChangeNotice } from '../../views/details-modal.js';
 import { incidentListMessage } from '../../views/incident-list.js';
 import { inviteRefusedMessage, PERSON_REFUSALS } from '../../views/setup-error.js';
 import { severityChangeNotice } from '../../views/severity-modal.js';
 import { statusChangeNotice } from '../../views/status-modal.js';
 import { summaryBlocks, summaryText } from '../../views/summary.js';
-import type { Subcommand, SubcommandCall } from './router.js';
+import { type Subcommand, type SubcommandCall, whoIsNamed } from './router.js';
 
 const GROUP = 'Lifecycle';
 
@@ -134,7 +133,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
       group: GROUP,
       async run(call) {
         const { incident, rest, userId, client } = await target(call);
-        const who = await resolveUserRef(deps, client, rest);
+        const who = whoIsNamed(deps, call, client, rest);
         const r = assignRole(db, clock, { incidentId: incident.id, role: 'lead', userId: who, by: userId });
         await call.reply(
           r.changed
@@ -157,7 +156,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         const m = /^(\S+)\s+([\s\S]+)$/.exec(rest);
         if (!m?.[1] || !m[2]) throw invalid('Usage: `/incident role <comms|scribe> @person`.');
         const role = parseRole(m[1]);
-        const who = await resolveUserRef(deps, client, m[2]);
+        const who = whoIsNamed(deps, call, client, m[2]);
         const r = assignRole(db, clock, { incidentId: incident.id, role, userId: who, by: userId });
         await call.reply(
           r.changed

@@ -20,7 +20,6 @@ import { assertCanChange, canView } from '../../access.js';
 import { describeError } from '../../effects.js';
 import { announceFollowUpEdit, assertMayOwn, assertMayTouchFollowUp } from '../../follow-up-edit.js';
 import { channelLink, mention, safe, slackDate } from '../../format.js';
-import { resolveUserRef } from '../../mentions.js';
 import {
   archiveIncidentChannel,
   ownerText,
@@ -31,7 +30,7 @@ import { getUserTz } from '../../users.js';
 import { editSummary, followUpListMessage, followUpModal, type ListScope } from '../../views/follow-ups.js';
 import { resolveModal } from '../../views/resolve-modal.js';
 import { rootCauseModal } from '../../views/root-cause-modal.js';
-import type { Subcommand, SubcommandCall } from './router.js';
+import { type Subcommand, type SubcommandCall, whoIsNamed } from './router.js';
 
 /**
  * Resolution subcommands: resolve, rootcause, reopen, close, followup, followups. Each parses,
@@ -162,7 +161,7 @@ async function editFromCommand(deps: Deps, call: SubcommandCall): Promise<void> 
   }
   let ownerId: string | null | undefined;
   if (parsed.ownerRef !== undefined && parsed.ownerRef !== null) {
-    ownerId = await resolveUserRef(deps, client, parsed.ownerRef);
+    ownerId = whoIsNamed(deps, call, client, parsed.ownerRef);
     await assertMayOwn(client, incident, ownerId);
   } else ownerId = parsed.ownerRef;
   const result = editFollowUp(db, clock, {
@@ -337,7 +336,8 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
           await openModal(call.bolt.client, call.bolt.command.trigger_id, view);
           return;
         }
-        const parsed = parseFollowUpCommand(rest, await todayFor(call));
+        const { ownerRef, ...parsed } = parseFollowUpCommand(rest, await todayFor(call));
+        if (ownerRef !== undefined) parsed.ownerId = whoIsNamed(deps, call, call.bolt.client, ownerRef);
         const { followUp } = addFollowUp(db, clock.now(), {
           ...parsed,
           incidentId: incident.id,

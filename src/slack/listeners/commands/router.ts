@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, RespondArguments, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../../../deps.js';
 
 /**
@@ -12,10 +13,12 @@ export interface SubcommandCall {
   deps: Deps;
   /** Bolt's arguments: command payload, ack, respond, client … */
   bolt: CommandArgs;
-  /** The text after the subcommand name, trimmed. */
+  /** The text after the subcommand name, trimmed (decoded: as the person typed it). */
   rest: string;
-  /** Everything the user typed after `/incident`, trimmed. */
+  /** Everything the user typed after `/incident`, trimmed (decoded once, by the router). */
   text: string;
+  /** People Slack identified in the text (`@bob` → its ID): for `deps.people.resolve`. */
+  mentions: ReadonlyMap<string, string>;
   /** Ephemeral reply to the caller (through ack when not yet acked, else response_url). */
   reply(message: string | RespondArguments): Promise<void>;
   /** True once ack() was called. */
@@ -42,4 +45,18 @@ export function splitCommand(text: string): { name: string; rest: string } {
 
 export function findSubcommand(list: readonly Subcommand[], name: string): Subcommand | undefined {
   return list.find((s) => s.name === name || s.aliases?.includes(name));
+}
+
+/**
+ * The person a command names (src/slack/mentions.ts, the one parser). An unknown name also starts an
+ * early re-read of the member list in the background, so someone who just joined is found on the
+ * next try; the command itself never waits for that read.
+ */
+export function whoIsNamed(deps: Deps, call: SubcommandCall, client: WebClient, ref: string): string {
+  try {
+    return deps.people.resolve(ref, call.mentions);
+  } catch (e) {
+    deps.people.refreshSoon(client);
+    throw e;
+  }
 }

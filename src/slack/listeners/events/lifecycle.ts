@@ -46,13 +46,17 @@ export function register(app: App, deps: Deps): void {
       eventKey: eventId(body, `${event.channel}:${event.user}:${event.event_ts}`),
     });
   });
-  app.event('channel_archive', async ({ event, body }) => {
+  // A private incident channel sends group_archive instead of channel_archive
+  // (https://api.slack.com/events/group_archive); both are the incident's end of the channel.
+  const archived = async ({ event, body }: { event: { channel: string; user?: string }; body: unknown }) => {
     recordChannelArchived(deps.db, deps.clock, {
       channelId: event.channel,
       userId: event.user ?? null,
       at: eventTime(body, deps),
     });
-  });
+  };
+  app.event('channel_archive', archived);
+  app.event('group_archive', archived);
 }
 
 function eventTime(body: unknown, deps: Deps): Date {

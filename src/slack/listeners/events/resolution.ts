@@ -20,20 +20,6 @@ interface ReactionEvent {
   item?: { type?: string; channel?: string; ts?: string };
 }
 
-/** Slack's mention and link markup, made readable for a follow-up's plain text. */
-export function followUpTextFromMessage(text: string): string {
-  return text
-    .replace(/<@([UW][A-Z0-9]+)(?:\|([^>]+))?>/g, (_m, id: string, name?: string) => `@${name ?? id}`)
-    .replace(/<#([CG][A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, name?: string) => `#${name || id}`)
-    .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
-    .replace(/<(https?:[^>]+)>/g, '$1')
-    .replace(/<!(here|channel|everyone)>/g, '@$1')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .trim();
-}
-
 export function register(app: App, deps: Deps): void {
   app.event('reaction_added', async ({ event, client }) => {
     const e = event as ReactionEvent;
@@ -43,12 +29,13 @@ export function register(app: App, deps: Deps): void {
     if (!incident) return;
     const channel = e.item.channel;
     const ts = e.item.ts;
-    const message = await fetchMessage(client, channel, ts);
+    const message = await fetchMessage(client, channel, ts, deps.people.nameOf);
     if (!message) {
       deps.logger.warn(`:${e.reaction}: on ${channel}/${ts}: Slack has no such message; no follow-up`);
       return;
     }
-    const text = truncate(followUpTextFromMessage(message.text) || '(a message without text)', FOLLOW_UP_MAX);
+    // fetchMessage decoded it already (text.ts): it reads as the message did.
+    const text = truncate(message.text.trim() || '(a message without text)', FOLLOW_UP_MAX);
     const { followUp, created } = addFollowUp(deps.db, deps.clock.now(), {
       incidentId: incident.id,
       text,

@@ -5,6 +5,7 @@ import { type CapturedMessage, captureMessage } from '../../../incidents/capture
 import { followMessageDelete, followMessageEdit } from '../../../incidents/follow-message-edit.js';
 import { findIncidentByChannel } from '../../../incidents/queries.js';
 import { removeCapture } from '../../../incidents/remove-capture.js';
+import { fromSlack } from '../../text.js';
 import {
   confirmWithReaction,
   ensurePermalink,
@@ -62,7 +63,8 @@ async function captureFromEvent(
   if (!incident) return;
   // The bot pins the incident's summary itself; it is not a timeline entry.
   if (input.ts === incident.summaryTs) return;
-  const message = (await fetchMessage(client, input.channel, input.ts)) ?? input.fallback ?? null;
+  const message =
+    (await fetchMessage(client, input.channel, input.ts, deps.people.nameOf)) ?? input.fallback ?? null;
   if (!message) {
     deps.logger.warn(
       `${input.via} on ${input.channel}/${input.ts}: Slack has no such message; nothing captured`,
@@ -114,7 +116,7 @@ export function register(app: App, deps: Deps): void {
     const channel = e.item?.channel || e.channel_id;
     const ts = e.item?.message?.ts || e.item?.ts;
     if (e.item?.type !== 'message' || !channel || !ts || !e.user) return;
-    const fallback = e.item.message ? messageFromSlack(channel, e.item.message) : null;
+    const fallback = e.item.message ? messageFromSlack(channel, e.item.message, deps.people.nameOf) : null;
     await captureFromEvent(deps, client, { channel, ts, by: e.user, via: 'pin', fallback });
   });
 
@@ -139,7 +141,8 @@ export function register(app: App, deps: Deps): void {
       followMessageEdit(deps.db, deps.clock.now(), {
         channel: e.channel,
         ts: e.message.ts,
-        text: e.message.text ?? '',
+        // Decoded like the capture it replaces (text.ts).
+        text: fromSlack(e.message.text ?? '', deps.people.nameOf),
         ...(files !== undefined ? { files } : {}),
         editedBy: e.message.edited?.user ?? e.message.user ?? null,
       });

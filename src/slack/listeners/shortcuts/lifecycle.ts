@@ -3,6 +3,7 @@ import type { Deps } from '../../../deps.js';
 import { openDeclareModal, prefillFromMessage } from '../../declare-flow.js';
 import { describeError } from '../../effects.js';
 import { SHORTCUT } from '../../ids.js';
+import { fromSlack } from '../../text.js';
 
 /** shortcuts listeners of the lifecycle feature. */
 export function register(app: App, deps: Deps): void {
@@ -15,7 +16,8 @@ export function register(app: App, deps: Deps): void {
     await ack();
     const channel = shortcut.channel.id;
     const ts = shortcut.message.ts;
-    const text = shortcut.message.text ?? '';
+    // Decoded once, here: the prefilled form and the first timeline entry read as the message did.
+    const text = fromSlack(shortcut.message.text ?? '', deps.people.nameOf);
     let permalink: string | undefined;
     try {
       permalink = (await client.chat.getPermalink({ channel, message_ts: ts })).permalink;

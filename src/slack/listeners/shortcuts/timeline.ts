@@ -18,7 +18,11 @@ export function register(app: App, deps: Deps): void {
     { callback_id: SHORTCUT.addToTimeline, type: 'message_action' },
     async ({ shortcut, ack, client, respond }) => {
       const channel = shortcut.channel.id;
-      const message = messageFromSlack(channel, shortcut.message as Parameters<typeof messageFromSlack>[1]);
+      const message = messageFromSlack(
+        channel,
+        shortcut.message as Parameters<typeof messageFromSlack>[1],
+        deps.people.nameOf,
+      );
       if (!message) {
         await ack();
         await respond({

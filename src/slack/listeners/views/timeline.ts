@@ -56,7 +56,7 @@ export function register(app: App, deps: Deps): void {
       if (meta.cut && result.created) {
         // The modal could carry only part of a long message; read it whole where the bot can.
         try {
-          const full = await fetchMessage(client, meta.channel, meta.ts);
+          const full = await fetchMessage(client, meta.channel, meta.ts, deps.people.nameOf);
           if (full) completeCapturedText(deps.db, result.event.id, full.text);
         } catch (e) {
           deps.logger.warn(
