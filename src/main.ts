@@ -79,12 +79,6 @@ async function main(): Promise<void> {
     closeDb(db);
     fail(describeStartError(e, config));
   }
-  logger.info(
-    config.SLACK_APP_TOKEN
-      ? `Firebreak is running in Socket Mode (/healthz on port ${config.PORT})`
-      : `Firebreak is listening on port ${port}`,
-  );
-
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -111,6 +105,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Only now: whoever waits for this line (a supervisor, a test) may signal at once, and the handlers
+  // above must already be there or the default action kills the bot without a clean stop.
+  logger.info(
+    config.SLACK_APP_TOKEN
+      ? `Firebreak is running in Socket Mode (/healthz on port ${config.PORT})`
+      : `Firebreak is listening on port ${port}`,
+  );
 }
 
 function fail(message: string): never {
