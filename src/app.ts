@@ -11,6 +11,7 @@ import { createMetrics, type Metrics, measureRequests, measuringFetch, surfaceOf
 import { createReadiness, type ReadinessProbe, TOKEN_ERRORS } from './ops/readiness.js';
 import { metricsRoute, readyzRoute } from './ops/routes.js';
 import { createScheduler, type Job, type Scheduler } from './schedule.js';
+import { createSlackClients } from './slack/clients.js';
 import {
   type InboxVerdict,
   inboxCounts,
@@ -108,16 +109,6 @@ export function createApp(opts: AppOptions): FirebreakApp {
   const tasks: Tasks = createTasks((label, error) =>
     logger.error(`background work "${label}" failed`, error),
   );
-  const deps: Deps = {
-    config,
-    db,
-    clock,
-    logger,
-    tasks,
-    hooks: createIncidentHooks(),
-    people: createPeopleDirectory({ db, clock, logger, tasks }),
-  };
-
   const socketMode = config.SLACK_APP_TOKEN !== undefined;
   const metrics = createMetrics(db);
   // Set once the App exists (auth.test goes through its client); /readyz cannot be asked before start().
@@ -134,6 +125,23 @@ export function createApp(opts: AppOptions): FirebreakApp {
     else if (method === 'auth.test' && error === undefined) readiness.slackAccepted();
   });
   const opsRoutes = [readyzRoute(readiness), metricsRoute(metrics, config.METRICS_TOKEN)];
+  const slack = createSlackClients(config.SLACK_BOT_TOKEN, {
+    slackApiUrl: config.SLACK_API_URL,
+    retryConfig: opts.retryConfig ?? BOUNDED_RETRIES,
+    logger,
+    // Under the rate gate: each HTTP request, 429s included, is counted.
+    fetch: apiFetch,
+  });
+  const deps: Deps = {
+    config,
+    db,
+    clock,
+    logger,
+    tasks,
+    hooks: createIncidentHooks(),
+    people: createPeopleDirectory({ db, clock, logger, tasks }),
+    slack,
+  };
   const healthz = {
     path: '/healthz',
     method: ['GET'],
@@ -206,12 +214,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
     convoStore: false,
     deferInitialization: true,
     ...(opts.botIdentity ?? {}),
-    clientOptions: {
-      slackApiUrl: config.SLACK_API_URL,
-      retryConfig: opts.retryConfig ?? BOUNDED_RETRIES,
-      logger,
-      fetch: apiFetch,
-    },
+    // Per-method waits on a 429 instead of a paused client (src/slack/clients.ts).
+    clientOptions: slack.options,
   });
   authTest = async () => {
     try {

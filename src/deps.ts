@@ -3,6 +3,7 @@ import type { Db } from './db/client.js';
 import type { Clock } from './incidents/clock.js';
 import type { IncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
+import type { SlackClients } from './slack/clients.js';
 import type { PeopleDirectory } from './slack/mentions.js';
 import type { Tasks } from './tasks.js';
 
@@ -15,6 +16,8 @@ export interface Deps {
   tasks: Tasks;
   /** After-commit notifications between features (see src/incidents/hooks.ts). */
   hooks: IncidentHooks;
+  /** The person-facing Web API client and the per-method rate-limit state (src/slack/clients.ts). */
+  slack: SlackClients;
   /** The workspace's people by name, read in the background (src/slack/mentions.ts). */
   people: PeopleDirectory;
 }

@@ -18,10 +18,16 @@ export interface NewFollowUp {
   dueDate?: string | null;
 }
 
+/**
+ * Where a follow-up came from; its key makes it once per incident (a message reacted to twice, a
+ * form submitted twice). Message sources carry the message; a form only its key.
+ */
 export interface FollowUpSource {
   sourceKey: string;
-  sourceChannel: string;
-  sourceTs: string;
+  sourceChannel?: string | null;
+  sourceTs?: string | null;
+  /** The timeline's capturedVia; default 'reaction' (the original source). */
+  via?: string;
 }
 
 export function validateFollowUp(f: NewFollowUp, field?: string): NewFollowUp {
@@ -78,7 +84,7 @@ export function insertFollowUp(
     recordedAt: now,
     sourceChannel: source?.sourceChannel ?? null,
     sourceTs: source?.sourceTs ?? null,
-    capturedVia: source ? 'reaction' : 'command',
+    capturedVia: source ? (source.via ?? 'reaction') : 'command',
   });
   return { followUp: row, created: true };
 }

@@ -35,7 +35,8 @@ export async function channelIdsByName(client: webApi.WebClient): Promise<Map<st
     const page = await client.conversations.list({
       types: 'public_channel,private_channel',
       exclude_archived: true,
-      limit: 1000,
+      // Slack recommends 200 or fewer a page ("under 1000" is the hard limit).
+      limit: 200,
       ...(cursor ? { cursor } : {}),
     });
     for (const ch of page.channels ?? []) if (ch.name && ch.id) byName.set(ch.name, ch.id);

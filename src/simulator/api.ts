@@ -53,6 +53,12 @@ export interface SimulatorOptions {
   scopes?: string[];
   /** How long a trigger_id stays valid, real milliseconds. Default 3000 (Slack's). */
   triggerTtlMs?: number;
+  /**
+   * Enforce Slack's per-method rate tiers (src/simulator/rate-limits.ts): over its limit a call gets
+   * HTTP 429 with Retry-After. Off by default, so tests that replay hours of Slack traffic in seconds
+   * keep running; `{ timeScale: 10 }` plays Slack's minute ten times faster.
+   */
+  rateLimits?: boolean | { timeScale?: number };
   /** Override a slash command's manifest `should_escape` (tests of both settings), e.g. `[['/incident', false]]`. */
   commandEscape?: [string, boolean][];
   /** Workspace preferences (what a Workspace Owner set in Settings & permissions). */

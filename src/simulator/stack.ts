@@ -13,7 +13,7 @@ import type { Deps } from '../deps.js';
 import { FakeClock } from '../incidents/clock.js';
 import { createLogger } from '../log.js';
 import type { Job } from '../schedule.js';
-import type { Person, Sender, Simulator, WorkspacePrefs } from './api.js';
+import type { Person, Sender, Simulator, SimulatorOptions, WorkspacePrefs } from './api.js';
 import { WS } from './api.js';
 import { SimPerson } from './person.js';
 import { SlackSender } from './sender.js';
@@ -39,6 +39,8 @@ export interface StackOptions {
   prefs?: Partial<WorkspacePrefs>;
   /** Prefix of the temp directory holding the database. */
   tmpPrefix?: string;
+  /** Enforce Slack's rate tiers in the simulator (see SimulatorOptions.rateLimits). */
+  rateLimits?: SimulatorOptions['rateLimits'];
   /** Override slash commands' manifest `should_escape`, e.g. `[['/incident', false]]`. */
   commandEscape?: [string, boolean][];
 }
@@ -68,6 +70,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({
     clock,
     ...(opts.scopes ? { scopes: opts.scopes } : {}),
+    ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
     ...(opts.commandEscape ? { commandEscape: opts.commandEscape } : {}),
     ...(opts.prefs ? { prefs: opts.prefs } : {}),
   });

@@ -13,6 +13,8 @@ import {
   WS,
 } from './api.js';
 import { blockTextLength, type Surface, validateBlocks, validateView } from './blockkit.js';
+import { cursorPage, PagingError } from './paging.js';
+import { RateLimiter } from './rate-limits.js';
 import { renderBlocks, renderChannel } from './render.js';
 import type {
   AnyBlock,
@@ -160,15 +162,15 @@ const asString = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 const asBool = (v: unknown): boolean => v === true || v === 'true' || v === '1' || v === 1;
 
-/** Cursor paging of the list methods: the cursor is an offset into the list, limit at most 1,000. */
-function page<T>(all: T[], a: Args, defaultLimit: number) {
-  const limit = Math.min(Number(asString(a.limit) ?? defaultLimit) || defaultLimit, 1000);
-  const offset = Number(asString(a.cursor) ?? 0) || 0;
-  const more = offset + limit < all.length;
-  return {
-    items: all.slice(offset, offset + limit),
-    response_metadata: { next_cursor: more ? String(offset + limit) : '' },
-  };
+/** Cursor paging (src/simulator/paging.ts); its refusals become Slack's error answers. */
+function page<T>(all: T[], a: Args, defaultLimit: number, keep?: (item: T) => boolean) {
+  try {
+    const { items, next_cursor } = cursorPage(all, a, defaultLimit, keep);
+    return { items, response_metadata: { next_cursor } };
+  } catch (e) {
+    if (e instanceof PagingError) fail(e.error);
+    throw e;
+  }
 }
 
 /** The `view.state.values` entry an element starts with (its initial value, or empty). */
@@ -291,6 +293,8 @@ export class SimulatorImpl implements Simulator {
   private readonly started = performance.now();
   private readonly triggerTtlMs: number;
   private triggerSeq = 0;
+  /** Slack's per-method rate limits, when the test switched them on (src/simulator/rate-limits.ts). */
+  private readonly limiter: RateLimiter | undefined;
   /** Errors raised while delivering events in the background (e.g. a slow answer). */
   readonly deliveryErrors: Error[] = [];
 
@@ -303,6 +307,7 @@ export class SimulatorImpl implements Simulator {
     this.botEvents = new Set(manifest.botEvents);
     this.commandEscape = new Map([...manifest.commandEscape, ...(opts.commandEscape ?? [])]);
     this.triggerTtlMs = opts.triggerTtlMs ?? 3000;
+    if (opts.rateLimits) this.limiter = new RateLimiter(opts.rateLimits === true ? {} : opts.rateLimits);
     this.server = createServer((req, res) => {
       this.inflight++;
       this.route(req, res)
@@ -431,6 +436,16 @@ export class SimulatorImpl implements Simulator {
 
     const handler = this.methods[method];
     if (!handler) return this.answer(res, method, args, 200, { ok: false, error: 'unknown_method' });
+    // https://api.slack.com/docs/rate-limits: over its tier a call is refused with HTTP 429 and
+    // Retry-After, and nothing is done.
+    const retryAfter = this.limiter?.take(method, args);
+    if (retryAfter !== undefined) {
+      this.record(method, args, false, 'ratelimited', 429);
+      res
+        .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfter) })
+        .end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
     const rule = SCOPES[method];
     const needed = typeof rule === 'function' ? rule(args, this) : rule;
     if (needed) {
@@ -857,9 +872,9 @@ export class SimulatorImpl implements Simulator {
       return { user: this.userObj(u) };
     },
 
-    // No sample of users.list in ../shared: members mirror users.info's user, cursor = offset.
+    // No sample of users.list in ../shared: members mirror users.info's user. Paging: paging.ts.
     'users.list': (a) => {
-      const { items, response_metadata } = page([...this.ws.users.values()], a, 1000);
+      const { items, response_metadata } = page([...this.ws.users.values()], a, 999);
       return { members: items.map((u) => this.userObj(u)), response_metadata };
     },
 
@@ -881,18 +896,20 @@ export class SimulatorImpl implements Simulator {
       return { channel: this.channelObj(ch) };
     },
 
-    // No sample of conversations.list in ../shared: channels mirror conversations.info's, cursor = offset.
+    // No sample of conversations.list in ../shared: channels mirror conversations.info's. Paging:
+    // paging.ts; filters apply after the virtual page, as https://api.slack.com/methods/conversations.list says.
     'conversations.list': (a) => {
       const types = (asString(a.types) ?? 'public_channel').split(',').map((t) => t.trim());
-      const all = [...this.ws.channels.values()].filter(
+      const all = [...this.ws.channels.values()].filter((ch) => !ch.is_im);
+      const { items, response_metadata } = page(
+        all,
+        a,
+        100,
         (ch) =>
-          !ch.is_im &&
           (ch.is_private
             ? types.includes('private_channel') && ch.members.includes(WS.botUser)
-            : types.includes('public_channel')) &&
-          !(ch.is_archived && asBool(a.exclude_archived)),
+            : types.includes('public_channel')) && !(ch.is_archived && asBool(a.exclude_archived)),
       );
-      const { items, response_metadata } = page(all, a, 100);
       return { channels: items.map((ch) => this.channelObj(ch)), response_metadata };
     },
 
@@ -915,7 +932,9 @@ export class SimulatorImpl implements Simulator {
 
     'conversations.members': (a) => {
       const ch = this.visibleChannel(a.channel);
-      return { members: [...ch.members], response_metadata: { next_cursor: '' } };
+      // Paging: paging.ts (https://api.slack.com/methods/conversations.members, default limit 100).
+      const { items, response_metadata } = page(ch.members, a, 100);
+      return { members: [...items], response_metadata };
     },
 
     'conversations.invite': (a) => {
@@ -1050,14 +1069,13 @@ export class SimulatorImpl implements Simulator {
       const list = (this.ws.messages.get(ch.id) ?? []).filter(
         (m) => !m.deleted && (m.ts === root || m.thread_ts === root),
       );
-      const limit = Math.min(Number(asString(a.limit) ?? 1000) || 1000, 1000);
-      const offset = Number(asString(a.cursor) ?? 0) || 0;
-      const page = list.slice(offset, offset + limit);
-      const more = offset + limit < list.length;
+      // Paging: paging.ts (https://api.slack.com/methods/conversations.replies, default limit 1000,
+      // which is over the documented maximum, so the default is read as the largest accepted).
+      const { items, response_metadata } = page(list, a, 999);
       return {
-        messages: page.map((m) => this.messageObj(m, 'api', asBool(a.include_all_metadata))),
-        has_more: more,
-        response_metadata: { next_cursor: more ? String(offset + limit) : '' },
+        messages: items.map((m) => this.messageObj(m, 'api', asBool(a.include_all_metadata))),
+        has_more: response_metadata.next_cursor !== '',
+        response_metadata,
       };
     },
 

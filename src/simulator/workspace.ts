@@ -219,6 +219,19 @@ export class Workspace {
     return m;
   }
 
+  /** Another person in the workspace (scenarios with more people than the fixture's four). */
+  addPerson(p: { id: string; name: string; real_name: string; tz: string }): SimUser {
+    const now = this.clock.now();
+    const u: SimUser = {
+      ...p,
+      tz_label: tzLabel(p.tz, now),
+      tz_offset: tzOffsetSeconds(p.tz, now),
+      is_bot: false,
+    };
+    this.users.set(u.id, u);
+    return u;
+  }
+
   userByIdOrName(v: string): SimUser | undefined {
     const byId = this.users.get(v);
     if (byId) return byId;

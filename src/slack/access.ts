@@ -38,7 +38,8 @@ export async function isIncidentMember(
   try {
     let cursor: string | undefined;
     do {
-      const res = await client.conversations.members({ channel: incident.channelId, cursor, limit: 1000 });
+      // Slack refuses a limit of 1000 or more (invalid_limit) and recommends at most 200 a page.
+      const res = await client.conversations.members({ channel: incident.channelId, cursor, limit: 200 });
       for (const m of res.members ?? []) members.add(m);
       cursor = res.response_metadata?.next_cursor || undefined;
     } while (cursor);

@@ -16,7 +16,8 @@ export async function openDeclareModal(
   metadata: DeclareMetadata = {},
   prefill?: { title?: string; description?: string },
 ): Promise<void> {
-  await client.views.open({
+  // The person-facing client: never queued behind background calls (clients.ts).
+  await deps.slack.interactive.views.open({
     trigger_id: triggerId,
     view: declareModal({
       declarerId: userId,

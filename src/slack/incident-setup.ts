@@ -318,7 +318,8 @@ async function ourChannelNamed(
     const res = await client.conversations.list({
       types: incident.isPrivate ? 'private_channel' : 'public_channel',
       exclude_archived: true,
-      limit: 1000,
+      // The largest page Slack accepts ("under 1000"; 1000 is invalid_limit): fewer Tier 2 calls.
+      limit: 999,
       ...(cursor ? { cursor } : {}),
     });
     const ch = res.channels?.find((c) => c.name === name);

@@ -1,4 +1,10 @@
-import { type ChatPostMessageArguments, ErrorCode, LogLevel, WebClient } from '@slack/web-api';
+import {
+  type ChatPostMessageArguments,
+  ErrorCode,
+  LogLevel,
+  WebClient,
+  type WebClientOptions,
+} from '@slack/web-api';
 
 /**
  * chat.postMessage for messages that must exist once (the digest, the pinned summary, the
@@ -290,10 +296,12 @@ const singleShots = new WeakMap<WebClient, WebClient>();
 function singleShot(client: WebClient): WebClient {
   let c = singleShots.get(client);
   if (!c) {
+    // WebClient keeps its fetch private; reusing it keeps the per-method 429 waits (rate-gate.ts)
+    // and counts each call for GET /metrics.
+    const fetchFn = (client as unknown as { fetchFn?: WebClientOptions['fetch'] }).fetchFn;
     c = new WebClient(client.token, {
       slackApiUrl: client.slackApiUrl,
-      // The same fetch (WebClient keeps it private): it counts each call for GET /metrics.
-      fetch: (client as unknown as { fetchFn?: typeof fetch }).fetchFn,
+      ...(fetchFn ? { fetch: fetchFn } : {}),
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
       // Failures are handled (and reported by the caller) here; the client's own warnings are noise.

@@ -60,10 +60,26 @@ export async function fetchMessage(
   });
   const top = hist.messages?.find((m) => m.ts === ts);
   if (top) return messageFromSlack(channel, top as SlackMessageLike, nameOf);
-  const replies = await client.conversations.replies({ channel, ts, limit: 200 });
-  const reply = replies.messages?.find((m) => m.ts === ts);
-  return reply ? messageFromSlack(channel, reply as SlackMessageLike, nameOf) : null;
+  // A long thread comes in pages, and Slack may end a page early with more to come: follow
+  // next_cursor until the reply turns up or the thread ends.
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_REPLY_PAGES; page++) {
+    const res = await client.conversations.replies({
+      channel,
+      ts,
+      limit: 200,
+      ...(cursor ? { cursor } : {}),
+    });
+    const reply = res.messages?.find((m) => m.ts === ts);
+    if (reply) return messageFromSlack(channel, reply as SlackMessageLike, nameOf);
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) return null;
+  }
+  return null;
 }
+
+/** 200 replies a page: a thread of up to 10,000 replies is searched to its end. */
+const MAX_REPLY_PAGES = 50;
 
 /** Fetches and stores the permalink when the entry has none yet; a failure only costs the link. */
 export async function ensurePermalink(deps: Deps, client: WebClient, result: CaptureResult): Promise<void> {

@@ -86,9 +86,9 @@ describe('people named in commands (one parser, no directory walk while someone 
     h.clock.advance(11 * 60_000);
     await a.command('role comms Extra Person 229', ch);
     await h.idle();
-    // …235 people at 200 a page: two calls, the second with the first's cursor.
+    // …235 people at 200 a page: two calls, the second with the first's (opaque) cursor.
     const calls = h.sim.calls('users.list').slice(1);
-    expect(calls.map((c) => c.args.cursor)).toEqual([undefined, '200']);
+    expect(calls.map((c) => c.args.cursor)).toEqual([undefined, expect.any(String)]);
     const after = await a.command('role comms extra person 229', ch);
     expect(after.reply?.text).toContain('<@U0X0229> is now comms');
   });

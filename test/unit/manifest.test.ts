@@ -10,6 +10,7 @@ import type { Deps } from '../../src/deps.js';
 import { FakeClock } from '../../src/incidents/clock.js';
 import { createIncidentHooks } from '../../src/incidents/hooks.js';
 import { createLogger } from '../../src/log.js';
+import { createSlackClients } from '../../src/slack/clients.js';
 import { ACTION, BOT_EVENTS, COMMAND, SHORTCUT, VIEW } from '../../src/slack/ids.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
 import { createPeopleDirectory } from '../../src/slack/mentions.js';
@@ -74,6 +75,11 @@ function recordRegistrations() {
     logger,
     tasks,
     hooks: createIncidentHooks(),
+    slack: createSlackClients(config.SLACK_BOT_TOKEN, {
+      slackApiUrl: config.SLACK_API_URL,
+      retryConfig: { retries: 0 },
+      logger,
+    }),
     people: createPeopleDirectory({ db, clock, logger, tasks }),
   };
   registerListeners(app, deps);

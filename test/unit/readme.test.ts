@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { envSchema, loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
@@ -31,5 +31,50 @@ describe('README', () => {
 
   it('documents every configuration variable', () => {
     for (const name of Object.keys(envSchema.shape)) expect(readme).toContain(`\`${name}\``);
+  });
+});
+
+/** `files.filter(`, `users.map(` … are arrays, not Web API calls (`conversations.join(` is one). */
+const ARRAYS = new Set(['files', 'users', 'reactions', 'pins', 'bookmarks']);
+const ARRAY_METHODS = new Set(
+  'at concat entries every filter find flatMap forEach includes indexOf join keys length map push reduce slice some sort values'.split(
+    ' ',
+  ),
+);
+
+describe('README: How Firebreak uses Slack', () => {
+  /** Web API methods called anywhere in src/ except the simulator, as `client.chat.postMessage(`. */
+  function methodsCalled(): string[] {
+    const root = new URL('../../src/', import.meta.url);
+    const found = new Set<string>();
+    const walk = (dir: URL) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) {
+          if (e.name !== 'simulator') walk(new URL(`${e.name}/`, dir));
+        } else if (e.name.endsWith('.ts')) {
+          const text = readFileSync(new URL(e.name, dir), 'utf8');
+          for (const m of text.matchAll(
+            /\.(auth|bookmarks|chat|conversations|files|pins|reactions|users|views)\.([a-zA-Z0-9]+)\(/g,
+          ))
+            if (!(ARRAYS.has(m[1] ?? '') && ARRAY_METHODS.has(m[2] ?? ''))) found.add(`${m[1]}.${m[2]}`);
+          for (const m of text.matchAll(/\.apiCall\('([a-z]+\.[a-zA-Z.]+)'/g)) found.add(m[1] ?? '');
+        }
+      }
+    };
+    walk(root);
+    return [...found].sort();
+  }
+
+  it('has a row for every Web API method the bot calls', () => {
+    const section = readme.slice(readme.indexOf('## How Firebreak uses Slack'));
+    const table = section.slice(0, section.indexOf('\n## '));
+    const methods = methodsCalled();
+    expect(methods).toContain('chat.postMessage');
+    for (const m of methods) {
+      const [family, name] = m.split('.');
+      // A row may name sibling methods together: `conversations.setPurpose` / `setTopic`.
+      const named = table.includes(`\`${m}\``) || new RegExp(`\`${family}\\.[^|]*\`${name}\``).test(table);
+      expect(named, `README's Slack table is missing ${m}`).toBe(true);
+    }
   });
 });

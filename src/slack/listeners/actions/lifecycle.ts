@@ -63,7 +63,7 @@ export function register(app: App, deps: Deps): void {
     await tell(args, deps, async () => {
       const incident = incidentOf(deps, action);
       await assertCanChange(deps, client, incident, body.user.id);
-      await client.views.open({ trigger_id: body.trigger_id, view: statusModal(incident) });
+      await deps.slack.interactive.views.open({ trigger_id: body.trigger_id, view: statusModal(incident) });
     });
   });
 
@@ -73,7 +73,7 @@ export function register(app: App, deps: Deps): void {
     await tell(args, deps, async () => {
       const incident = incidentOf(deps, action);
       await assertCanChange(deps, client, incident, body.user.id);
-      await client.views.open({ trigger_id: body.trigger_id, view: severityModal(incident) });
+      await deps.slack.interactive.views.open({ trigger_id: body.trigger_id, view: severityModal(incident) });
     });
   });
 
@@ -83,7 +83,7 @@ export function register(app: App, deps: Deps): void {
     await tell(args, deps, async () => {
       const incident = incidentOf(deps, action);
       await assertCanChange(deps, client, incident, body.user.id);
-      await client.views.open({ trigger_id: body.trigger_id, view: detailsModal(incident) });
+      await deps.slack.interactive.views.open({ trigger_id: body.trigger_id, view: detailsModal(incident) });
     });
   });
 

@@ -52,12 +52,14 @@ const incidentIdOf = (value: string | undefined): number => {
   return id;
 };
 
+/** Opens a modal through the person-facing client, never queued behind background calls (clients.ts). */
 async function openView(
+  deps: Deps,
   args: ActionArgs,
   view: Parameters<ActionArgs['client']['views']['open']>[0]['view'],
 ) {
   try {
-    await args.client.views.open({ trigger_id: args.body.trigger_id, view });
+    await deps.slack.interactive.views.open({ trigger_id: args.body.trigger_id, view });
   } catch (e) {
     throw new DomainError(
       'slack_failed',
@@ -81,7 +83,7 @@ export function register(app: App, deps: Deps): void {
       if (!isOpen(incident))
         throw new DomainError('invalid_state', `${incidentRef(incident)} is already ${incident.status}.`);
       await assertCanChange(deps, args.client, incident, args.body.user.id);
-      await openView(args, resolveModal(incident, config.ROOT_CAUSE_CATEGORIES, clock.now()));
+      await openView(deps, args, resolveModal(incident, config.ROOT_CAUSE_CATEGORIES, clock.now()));
     });
   });
 
@@ -92,7 +94,7 @@ export function register(app: App, deps: Deps): void {
       const incident = getIncidentById(db, incidentIdOf(action.value));
       if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
       await assertCanChange(deps, args.client, incident, args.body.user.id);
-      await openView(args, rootCauseModal(incident, config.ROOT_CAUSE_CATEGORIES));
+      await openView(deps, args, rootCauseModal(incident, config.ROOT_CAUSE_CATEGORIES));
     });
   });
 
@@ -138,7 +140,7 @@ export function register(app: App, deps: Deps): void {
       const today = localTime(clock.now(), tz).date;
       const initial =
         followUp.snoozedUntil && followUp.snoozedUntil > today ? followUp.snoozedUntil : addDays(today, 7);
-      await openView(args, snoozeModal(followUp, from, initial));
+      await openView(deps, args, snoozeModal(followUp, from, initial));
     });
   });
 
@@ -146,7 +148,7 @@ export function register(app: App, deps: Deps): void {
     await args.ack();
     await guarded(args, async () => {
       const { followUp, incident, from } = await openFollowUpFor(args);
-      await openView(args, followUpEditModal(followUp, incident, from));
+      await openView(deps, args, followUpEditModal(followUp, incident, from));
     });
   });
 }

@@ -38,7 +38,10 @@ import { type Subcommand, type SubcommandCall, whoIsNamed } from './router.js';
  */
 const GROUP = 'Resolution and follow-ups';
 
-/** Opens a modal with the command's trigger_id; a refusal is told to the person, not swallowed. */
+/**
+ * Opens a modal with the command's trigger_id; a refusal is told to the person, not swallowed.
+ * Pass the person-facing client (deps.slack.interactive), never one that background work queues on.
+ */
 export async function openModal(client: WebClient, triggerId: string, view: View): Promise<void> {
   try {
     await client.views.open({ trigger_id: triggerId, view });
@@ -199,7 +202,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
           );
         await assertCanChange(deps, call.bolt.client, incident, call.bolt.command.user_id);
         await openModal(
-          call.bolt.client,
+          call.deps.slack.interactive,
           call.bolt.command.trigger_id,
           resolveModal(incident, config.ROOT_CAUSE_CATEGORIES, clock.now()),
         );
@@ -215,7 +218,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
         const incident = await target(call);
         await assertCanChange(deps, call.bolt.client, incident, call.bolt.command.user_id);
         await openModal(
-          call.bolt.client,
+          call.deps.slack.interactive,
           call.bolt.command.trigger_id,
           rootCauseModal(incident, config.ROOT_CAUSE_CATEGORIES),
         );
@@ -333,7 +336,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
             incidentId: incident.id,
             channel: call.bolt.command.channel_id,
           });
-          await openModal(call.bolt.client, call.bolt.command.trigger_id, view);
+          await openModal(call.deps.slack.interactive, call.bolt.command.trigger_id, view);
           return;
         }
         const { ownerRef, ...parsed } = parseFollowUpCommand(rest, await todayFor(call));

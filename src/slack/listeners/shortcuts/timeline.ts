@@ -49,7 +49,7 @@ export function register(app: App, deps: Deps): void {
       const open = openIncidents(deps.db);
       const visible = await Promise.all(open.map((i) => canView(client, i, shortcut.user.id)));
       const choices = open.filter((_, k) => visible[k]);
-      await client.views.open({
+      await deps.slack.interactive.views.open({
         trigger_id: shortcut.trigger_id,
         view: pickIncidentModal(choices, {
           channel: message.channel,

@@ -1,4 +1,4 @@
-import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../../deps.js';
 import { declareIncident } from '../../../incidents/declare.js';
 import { editIncidentDetails } from '../../../incidents/edit-details.js';
@@ -20,79 +20,7 @@ import { parseDeclareModal } from '../../views/declare-modal.js';
 import { detailsChangeNotice, parseDetailsModal } from '../../views/details-modal.js';
 import { parseSeverityModal, severityChangeNotice } from '../../views/severity-modal.js';
 import { parseStatusModal, statusChangeNotice } from '../../views/status-modal.js';
-import type { ViewStateValues } from '../../views/view-state.js';
-
-type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
-type AckArg = Parameters<ViewArgs['ack']>[0];
-
-/**
- * Slack closes the connection after 3 s and shows the person an error. A submission that still
- * waits on Slack (users.info, conversations.members) by this time is acknowledged anyway — the
- * modal closes — and finishes afterwards; what it would have shown inline is then sent as a DM.
- */
-export const VIEW_ACK_DEADLINE_MS = 2000;
-
-interface Submission {
-  /** Acknowledges once; later calls (and calls after the deadline) do nothing. */
-  ack(response?: AckArg): Promise<void>;
-}
-
-/**
- * Runs a submission. A DomainError becomes an inline error on its field (or on `fallbackBlock`),
- * which keeps the modal open with what the person typed; after the deadline it becomes a DM
- * that starts with `lateIntro` (what did not happen) and repeats what they typed.
- */
-async function submit(
-  deps: Deps,
-  args: ViewArgs,
-  fallbackBlock: string,
-  lateIntro: string,
-  fn: (s: Submission) => Promise<void>,
-): Promise<void> {
-  let acked = false;
-  const ackOnce = async (response?: AckArg) => {
-    if (acked) return;
-    acked = true;
-    await args.ack(response);
-  };
-  const deadline = setTimeout(() => {
-    if (acked) return;
-    ackOnce().catch((e: unknown) => deps.logger.warn(`late ack of ${args.view.callback_id} failed`, e));
-  }, VIEW_ACK_DEADLINE_MS);
-  try {
-    await fn({ ack: ackOnce });
-  } catch (e) {
-    if (!(e instanceof DomainError)) throw e;
-    if (!acked) {
-      await ackOnce({ response_action: 'errors', errors: { [e.field ?? fallbackBlock]: e.message } });
-      return;
-    }
-    await dm(deps, args, `:warning: ${lateIntro}: ${e.message}${typedText(valuesOf(args))}`);
-  } finally {
-    clearTimeout(deadline);
-    if (!acked) await ackOnce();
-  }
-}
-
-async function dm(deps: Deps, args: ViewArgs, text: string): Promise<void> {
-  try {
-    await args.client.chat.postMessage({ channel: args.body.user.id, text });
-  } catch (e) {
-    deps.logger.error(`could not tell ${args.body.user.id}: ${text}: ${describeError(e)}`);
-  }
-}
-
-/** What the person typed, quoted, so a closed modal does not lose it. */
-function typedText(values: ViewStateValues): string {
-  const typed = Object.values(values)
-    .flatMap((b) => Object.values(b ?? {}))
-    .map((v) => (v?.type === 'plain_text_input' ? (v.value ?? '').trim() : ''))
-    .filter(Boolean);
-  if (!typed.length) return '';
-  return `\nWhat you typed:\n${typed.map((t) => `>${safe(t, 900).replace(/\n/g, '\n>')}`).join('\n')}`;
-}
-
-const valuesOf = (args: ViewArgs) => args.view.state.values as unknown as ViewStateValues;
+import { dm, submit, type ViewArgs, valuesOf } from './submission.js';
 
 /** The incident a modal was opened for, checked for the submitter's right to change it. */
 async function modalIncident(

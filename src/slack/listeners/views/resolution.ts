@@ -1,4 +1,4 @@
-import type { AllMiddlewareArgs, App, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { Deps } from '../../../deps.js';
 import { editFollowUp } from '../../../incidents/edit-follow-up.js';
 import { DomainError } from '../../../incidents/errors.js';
@@ -27,34 +27,37 @@ import { followUpReminderSnoozed } from '../../views/reminder-messages.js';
 import { parseMetadata, parseResolveSubmission, resolveBlockFor } from '../../views/resolve-modal.js';
 import { parseRootCauseSubmission } from '../../views/root-cause-modal.js';
 import { renderFollowUpList } from '../commands/resolution.js';
+import { submit, type ViewArgs } from './submission.js';
 
 /**
  * Modal submissions of the resolution feature. Each commits its change before the ack (SQLite is
- * sub-millisecond), answers inline `errors` on the field at fault, and defers the Slack work.
+ * sub-millisecond), answers inline `errors` on the field at fault, and defers the Slack work. What a
+ * submission waits on first (the membership check, the person's time zone) may be slow or
+ * rate-limited: like the lifecycle forms, it is acknowledged by the deadline anyway
+ * (./submission.ts), and a refusal found after that reaches the person by DM.
  */
-type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
-/** A domain refusal on a form: inline on its field, or on `fallbackBlock` when it names none. */
-async function submit(
+/** Runs `fn` (checks and the commit), acknowledges, then defers what it returns (the Slack work). */
+async function submitThen(
+  deps: Deps,
   args: ViewArgs,
   fallbackBlock: string,
-  mapField: (f?: string) => string | undefined,
+  blockFor: (f?: string) => string | undefined,
+  lateIntro: string,
   fn: () => Promise<(() => Promise<void>) | undefined>,
-  deps: Deps,
 ) {
-  let after: (() => Promise<void>) | undefined;
-  try {
-    after = await fn();
-  } catch (e) {
-    if (!(e instanceof DomainError)) throw e;
-    await args.ack({
-      response_action: 'errors',
-      errors: { [mapField(e.field) ?? fallbackBlock]: e.message.slice(0, 300) },
-    });
-    return;
-  }
-  await args.ack();
-  if (after) deps.tasks.defer(`view:${args.view.callback_id}`, after);
+  await submit(
+    deps,
+    args,
+    fallbackBlock,
+    lateIntro,
+    async (s) => {
+      const after = await fn();
+      await s.ack();
+      if (after) deps.tasks.defer(`view:${args.view.callback_id}`, after);
+    },
+    blockFor,
+  );
 }
 
 /** Redraws the message a Snooze was clicked in, through the click's response_url. */
@@ -72,10 +75,12 @@ export function register(app: App, deps: Deps): void {
 
   app.view<ViewSubmitAction>(VIEW.resolve, async (args) => {
     const user = args.body.user.id;
-    await submit(
+    await submitThen(
+      deps,
       args,
       BLOCK.resolution,
       resolveBlockFor,
+      'The incident was not resolved',
       async () => {
         const meta = parseMetadata(args.view.private_metadata);
         const incident = getIncidentById(db, meta.incidentId);
@@ -85,16 +90,17 @@ export function register(app: App, deps: Deps): void {
         const result = resolveIncident(db, clock.now(), config.ROOT_CAUSE_CATEGORIES, input);
         return () => announceResolution(deps, args.client, result.incident.id, user);
       },
-      deps,
     );
   });
 
   app.view<ViewSubmitAction>(VIEW.rootCause, async (args) => {
     const user = args.body.user.id;
-    await submit(
+    await submitThen(
+      deps,
       args,
       BLOCK.rootCause,
       resolveBlockFor,
+      'The root cause was not saved',
       async () => {
         const input = parseRootCauseSubmission(args.view.state.values, args.view.private_metadata, user);
         const found = getIncidentById(db, input.incidentId);
@@ -123,16 +129,17 @@ export function register(app: App, deps: Deps): void {
           deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id }, deps, args.client);
         };
       },
-      deps,
     );
   });
 
   app.view<ViewSubmitAction>(VIEW.snooze, async (args) => {
     const user = args.body.user.id;
-    await submit(
+    await submitThen(
+      deps,
       args,
       BLOCK.snoozeUntil,
       () => BLOCK.snoozeUntil,
+      'The follow-up was not snoozed',
       async () => {
         const { meta, until } = parseSnoozeSubmission(args.view.state.values, args.view.private_metadata);
         const tz = await getUserTz(args.client, db, clock, user);
@@ -166,16 +173,17 @@ export function register(app: App, deps: Deps): void {
           }
         };
       },
-      deps,
     );
   });
 
   app.view<ViewSubmitAction>(VIEW.followUp, async (args) => {
     const user = args.body.user.id;
-    await submit(
+    await submitThen(
+      deps,
       args,
       BLOCK.followUpText,
       (f) => (f === undefined ? undefined : BLOCK.followUpText),
+      'The follow-up was not added',
       async () => {
         const meta = JSON.parse(args.view.private_metadata) as { incidentId?: number; channel?: string };
         const incident = getIncidentById(db, Number(meta.incidentId));
@@ -185,10 +193,13 @@ export function register(app: App, deps: Deps): void {
             'not_member',
             'Only members of that incident’s channel can add follow-ups to it.',
           );
+        // Keyed on the view: a form submitted again (its first answer late or lost, the person
+        // pressing Submit once more) finds the follow-up it made instead of adding a second one.
         const { followUp } = addFollowUp(db, clock.now(), {
           ...parseFollowUpSubmission(args.view.state.values),
           incidentId: incident.id,
           createdBy: user,
+          source: { sourceKey: `view:${args.view.id}`, via: 'command' },
         });
         return () =>
           tellPrivately(
@@ -198,16 +209,17 @@ export function register(app: App, deps: Deps): void {
             `:fast_forward: Follow-up added to ${incidentRef(incident)}: *${safe(followUp.text, 500)}* — owner ${ownerText(followUp.ownerId)}, ${followUp.dueDate ? `due ${followUp.dueDate}` : 'no due date'}.`,
           );
       },
-      deps,
     );
   });
 
   app.view<ViewSubmitAction>(VIEW.followUpEdit, async (args) => {
     const user = args.body.user.id;
-    await submit(
+    await submitThen(
+      deps,
       args,
       BLOCK.followUpText,
       editBlockFor,
+      'The follow-up was not changed',
       async () => {
         const meta = parseEditMetadata(args.view.private_metadata);
         const incident = await assertMayTouchFollowUp(db, args.client, requireFollowUp(db, meta.f), user);
@@ -232,7 +244,6 @@ export function register(app: App, deps: Deps): void {
           if (result.changed) await announceFollowUpEdit(deps, args.client, result, user);
         };
       },
-      deps,
     );
   });
 }
