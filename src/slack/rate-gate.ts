@@ -10,6 +10,7 @@
  * - remembers each 429's Retry-After for its method (and channel, for chat.postMessage) only;
  * - makes a later call of that method wait until then, and repeats a refused call once it may
  *   (a 429 means Slack did nothing, so repeating is safe), for up to `maxWaitMs` in all;
+ * - queues chat.postMessage calls for a channel Slack rate-limited and sends them a second apart;
  * - lets `views.open` / `views.push` wait only as long as their trigger_id can outlive (it is dead 3 s
  *   after the click): a Retry-After within TRIGGER_WAIT_MS is waited out and the call repeated, a
  *   longer one goes straight back to the caller, who tells the person to try again.
@@ -67,11 +68,41 @@ export function gateKey(method: string, body: unknown): string {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Spacing of chat.postMessage calls queued for one rate-limited channel (Slack: ~1 a second). */
+const PACE_MS = 1000;
+
+/** One call at a time per key: `enter` resolves once the calls ahead have left, with `leave`. */
+function createLanes() {
+  const tails = new Map<string, Promise<void>>();
+  return {
+    busy: (key: string): boolean => tails.has(key),
+    async enter(key: string): Promise<() => void> {
+      const ahead = tails.get(key) ?? Promise.resolve();
+      let done = () => {};
+      const mine = new Promise<void>((r) => {
+        done = r;
+      });
+      tails.set(key, mine);
+      await ahead;
+      return () => {
+        done();
+        if (tails.get(key) === mine) tails.delete(key);
+      };
+    },
+  };
+}
+
 export function createRateGate(opts: RateGateOptions = {}): RateGate {
   const maxWaitMs = opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const base = opts.fetch ?? globalThis.fetch;
   const until = new Map<string, number>();
   const limited = new Map<string, number>();
+  /**
+   * chat.postMessage into a channel that was rate-limited: waiting calls go one at a time, a second
+   * apart (Slack allows about one a second per channel), instead of all at the end of the
+   * Retry-After, when Slack would refuse all but one of them again.
+   */
+  const lanes = createLanes();
 
   const gated: typeof fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -79,28 +110,40 @@ export function createRateGate(opts: RateGateOptions = {}): RateGate {
     if (method === undefined) return base(input, init);
     const key = gateKey(method, init?.body);
     const budget = TRIGGER_METHODS.has(method) ? TRIGGER_WAIT_MS : maxWaitMs;
-    let waited = 0;
-    for (;;) {
-      const openAt = until.get(key) ?? 0;
-      if (openAt > Date.now()) {
-        const ms = openAt - Date.now();
-        if (waited + ms > budget) break;
-        await sleep(ms);
-        waited += ms;
+    const paced = method === 'chat.postMessage';
+    let leave: (() => void) | undefined;
+    try {
+      if (paced && lanes.busy(key)) leave = await lanes.enter(key);
+      let waited = 0;
+      for (;;) {
+        const openAt = until.get(key) ?? 0;
+        if (openAt > Date.now()) {
+          const ms = openAt - Date.now();
+          if (waited + ms > budget) break;
+          await sleep(ms);
+          waited += ms;
+        }
+        const res = await base(input, init);
+        if (res.status !== 429) {
+          // Calls queued behind this one go a second later.
+          if (leave) until.set(key, Math.max(until.get(key) ?? 0, Date.now() + PACE_MS));
+          return res;
+        }
+        const seconds = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
+        const retryAfter = Number.isFinite(seconds) && seconds > 0 ? seconds : 1;
+        until.set(key, Math.max(until.get(key) ?? 0, Date.now() + retryAfter * 1000));
+        limited.set(key, (limited.get(key) ?? 0) + 1);
+        opts.onLimited?.(key, retryAfter);
+        if (waited + retryAfter * 1000 > budget) return res;
+        // Free the connection before waiting; the body is Slack's `ratelimited` and says nothing more.
+        await res.arrayBuffer().catch(() => undefined);
+        if (paced && !leave) leave = await lanes.enter(key);
       }
-      const res = await base(input, init);
-      if (res.status !== 429) return res;
-      const seconds = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
-      const retryAfter = Number.isFinite(seconds) && seconds > 0 ? seconds : 1;
-      until.set(key, Math.max(until.get(key) ?? 0, Date.now() + retryAfter * 1000));
-      limited.set(key, (limited.get(key) ?? 0) + 1);
-      opts.onLimited?.(key, retryAfter);
-      if (waited + retryAfter * 1000 > budget) return res;
-      // Free the connection before waiting; the body is Slack's `ratelimited` and says nothing more.
-      await res.arrayBuffer().catch(() => undefined);
+      // Waited as long as allowed: let Slack answer (a 429 now reaches the caller as an error).
+      return await base(input, init);
+    } finally {
+      leave?.();
     }
-    // Waited as long as allowed: let Slack answer (a 429 now reaches the caller as an error).
-    return base(input, init);
   };
   return { fetch: gated, until, limited };
 }

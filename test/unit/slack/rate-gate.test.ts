@@ -78,6 +78,31 @@ describe('rate gate', () => {
     expect(slack.seen).toEqual(['users.list']);
   });
 
+  it('after a 429, posts to that channel go one a second instead of all at once again', async () => {
+    // Slack's rule for chat.postMessage: about one message a second per channel.
+    let last = -Infinity;
+    let refused = 0;
+    const fetchFn = (async () => {
+      const now = Date.now();
+      if (now - last < 1000) {
+        refused++;
+        return new Response('{"ok":false,"error":"ratelimited"}', {
+          status: 429,
+          headers: { 'retry-after': '1' },
+        });
+      }
+      last = now;
+      return new Response('{"ok":true}', { status: 200 });
+    }) as typeof fetch;
+    const gate = createRateGate({ fetch: fetchFn });
+    const post = (i: number) =>
+      gate.fetch(`${API}chat.postMessage`, { method: 'POST', body: `channel=C1&text=${i}` });
+    const answers = await Promise.all([0, 1, 2, 3].map(post));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // The three sent together with the first are refused once each, and never again.
+    expect(refused).toBe(3);
+  });
+
   it('leaves URLs that are not API methods alone', async () => {
     const slack = fakeSlack({});
     const gate = createRateGate({ fetch: slack.fetchFn });
