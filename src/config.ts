@@ -54,6 +54,16 @@ const csv = (fallback: string) =>
 
 const databasePathSchema = z.string().min(1).default('./data/firebreak.db');
 
+/**
+ * How sure the recurrence model must be (a probability) before a match is a warning; unset, the
+ * trained default (src/recurrence/model.ts). The README's table gives precision and recall per value.
+ */
+const minConfidenceSchema = z.coerce
+  .number()
+  .min(0, 'a probability between 0 and 1, such as 0.05')
+  .max(1, 'a probability between 0 and 1, such as 0.05')
+  .optional();
+
 export const envSchema = z
   .object({
     SLACK_BOT_TOKEN: z.string().regex(/^xoxb-\S+$/, 'a bot token starting with xoxb-'),
@@ -97,11 +107,12 @@ export const envSchema = z
       .regex(/^(never|on-close|after-\d+d)$/, 'never, on-close, or after-<N>d (for example after-7d)')
       .default('on-close'),
     REMINDER_HOUR: z.coerce.number().int().min(0).max(23).default(10),
-    // Bearer token for GET /metrics; unset = /metrics answers only on loopback (see README).
+    // Bearer token for GET /metrics; unset = no /metrics (404), see README.
     METRICS_TOKEN: z
       .string()
       .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
       .optional(),
+    RECURRENCE_MIN_CONFIDENCE: minConfidenceSchema,
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
@@ -177,4 +188,15 @@ export const isChannelId = (v: string): boolean => /^[CGD][A-Z0-9]{2,}$/.test(v)
 /** DATABASE_PATH alone, for tools that need no Slack tokens (`npm run backup`). */
 export function loadDatabasePath(env: Record<string, string | undefined> = process.env): string {
   return databasePathSchema.parse(withoutEmpty(env).DATABASE_PATH);
+}
+
+/** RECURRENCE_MIN_CONFIDENCE alone, for tools that need no Slack tokens (`npm run eval:recurrence`). */
+export function loadRecurrenceMinConfidence(
+  env: Record<string, string | undefined> = process.env,
+): number | undefined {
+  const result = minConfidenceSchema.safeParse(withoutEmpty(env).RECURRENCE_MIN_CONFIDENCE);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    `RECURRENCE_MIN_CONFIDENCE is malformed: expected ${result.error.issues[0]?.message ?? 'a number between 0 and 1'}`,
+  );
 }

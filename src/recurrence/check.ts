@@ -1,11 +1,18 @@
-import { and, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { followUps, incidents, recurrenceLinks } from '../db/schema.js';
 import { type FollowUp, type Incident, isOpen } from '../incidents/model.js';
-import type { Match } from './engine.js';
+import type { Match, RecurrenceDoc } from './engine.js';
 import type { LinkRow } from './feedback.js';
-import { docFromIncident, engineFor, indexIncident, linkedIds, timelineText } from './store.js';
-import { confidence, DEFAULT_POLICY, type WarnPolicy } from './warn.js';
+import {
+  docFromIncident,
+  engineFor,
+  indexIncident,
+  indexIncidentDoc,
+  linkedIds,
+  timelineText,
+} from './store.js';
+import { confidence, DEFAULT_POLICY, type WarnPolicy, warnFeatures } from './warn.js';
 
 /**
  * The domain verb behind every recurrence message: rank the incident against the others, decide
@@ -52,7 +59,12 @@ function judgedAs(db: Db, id: number, feedback: 'same' | 'unrelated'): Set<numbe
   const rows = db
     .select({ a: recurrenceLinks.incidentId, b: recurrenceLinks.relatedId })
     .from(recurrenceLinks)
-    .where(eq(recurrenceLinks.feedback, feedback))
+    .where(
+      and(
+        eq(recurrenceLinks.feedback, feedback),
+        or(eq(recurrenceLinks.incidentId, id), eq(recurrenceLinks.relatedId, id)),
+      ),
+    )
     .all();
   const out = new Set<number>();
   for (const r of rows) {
@@ -66,10 +78,17 @@ function judgedAs(db: Db, id: number, feedback: 'same' | 'unrelated'): Set<numbe
 const sameProblem = (db: Db, id: number): Set<number> => judgedAs(db, id, 'same');
 const unrelatedTo = (db: Db, id: number): Set<number> => judgedAs(db, id, 'unrelated');
 
-export function explain(db: Db, incident: Incident, m: Match): Explanation {
+export function explain(
+  db: Db,
+  incident: Incident,
+  m: Match,
+  features: number[] | null = null,
+  indexed?: RecurrenceDoc,
+): Explanation {
   const engine = engineFor(db);
-  const doc = docFromIncident(incident, timelineText(db, incident.id));
+  const doc = indexed ?? docFromIncident(incident, timelineText(db, incident.id));
   return {
+    ...(features ? { features } : {}),
     sharedTerms: engine.sharedTerms(doc, m.id),
     sharedServices: m.sharedServices,
     sameCategory: m.sameCategory,
@@ -77,6 +96,7 @@ export function explain(db: Db, incident: Incident, m: Match): Explanation {
     sharedSignatures: m.sharedSignatures.map((s) => s.slice(4)),
     ageDays: Math.round(m.ageDays * 10) / 10,
     text: Math.round(m.text * 1000) / 1000,
+    titleSim: Math.round(m.titleSim * 1000) / 1000,
   };
 }
 
@@ -95,10 +115,10 @@ export function checkRecurrence(
   now: Date,
   policy: WarnPolicy = DEFAULT_POLICY,
 ): CheckResult | null {
-  const incident = indexIncident(db, incidentId);
-  if (!incident) return null;
+  const indexed = indexIncidentDoc(db, incidentId);
+  if (!indexed) return null;
+  const { incident, doc } = indexed;
   const engine = engineFor(db);
-  const doc = docFromIncident(incident, timelineText(db, incident.id));
   // Everything ranked, including pairs already shown, so the margin test sees the true runner-up;
   // shown pairs are dropped only when choosing what to say.
   const ranked = engine.rank(doc, { limit: CANDIDATES });
@@ -116,17 +136,21 @@ export function checkRecurrence(
 
   const warned: Match[] = [];
   const top = candidates[0];
+  /** What the warning model read, kept with the link: verdicts with their features are training data. */
+  let topFeatures: number[] | null = null;
   if (top) {
     const siblings = sameProblem(db, top.id);
     // Earlier recurrences of the same problem are not competitors: measure the margin past them.
     const rivals = [top, ...candidates.slice(1).filter((m) => !siblings.has(m.id))];
-    if (confidence(rivals, policy) >= policy.warn) {
+    const f = warnFeatures(rivals);
+    topFeatures = f ? [f.score, f.margin, f.coverage] : null;
+    if (confidence(rivals) >= policy.warn) {
       warned.push(top);
       for (const m of candidates.slice(1)) if (siblings.has(m.id)) warned.push(m);
     }
   }
   const possible = candidates
-    .filter((m) => !warned.includes(m) && m.score >= policy.possible)
+    .filter((m) => !warned.includes(m) && m.similarity >= policy.possible)
     .slice(0, MAX_POSSIBLE);
 
   const claim = (m: Match, level: Level) => ({ m, level });
@@ -141,7 +165,7 @@ export function checkRecurrence(
   const result: CheckResult = { incident, warnings: [], possible: [], openDuplicates: [] };
   db.transaction((tx) => {
     for (const { m, level } of wanted) {
-      const explanation = explain(db, incident, m);
+      const explanation = explain(db, incident, m, m === top ? topFeatures : null, doc);
       const link = tx
         .insert(recurrenceLinks)
         .values({

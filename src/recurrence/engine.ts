@@ -1,9 +1,12 @@
+import { RANK_MODEL } from './model.js';
 import { Postings, quantize, WEIGHT } from './postings.js';
 import { categoryTerm, serviceTerm, signatures, tagTerm, words } from './tokenize.js';
 
 /**
  * The recurrence index: an in-memory inverted index over every incident's text with field weights,
- * ranked by tf-idf cosine (MoreLikeThis-style cut query), then re-scored with structured signals.
+ * ranked by tf-idf cosine (MoreLikeThis-style cut query), then re-ranked by a small learned model over
+ * pair features a person can check (text cosine, title similarity, age; src/recurrence/model.ts) plus
+ * structured signals (same service, category, error signature).
  *
  * Why in memory and not FTS5: FTS5's bm25() needs a MATCH per query term and scans every posting of
  * every term; with a 40-term OR query against 100k incidents it measured far above the 10 ms budget,
@@ -42,13 +45,13 @@ export interface EngineWeights {
   category: number;
   /** Query terms kept (highest tf-idf first). */
   queryTerms: number;
-  /** Bonus for each shared service (Jaccard-scaled), same category, shared signature. */
+  /**
+   * Bonus (in cosine units) for shared services (Jaccard-scaled), same category, shared signatures.
+   * Priors, not learned: the dev set has none of these fields filled.
+   */
   sameService: number;
   sameCategory: number;
   sharedSignature: number;
-  /** Recency bonus: recency * exp(-ageDays / recencyDays). */
-  recency: number;
-  recencyDays: number;
 }
 
 /** Chosen by measurement on ../shared/eval/incidents-dev.jsonl (see README "Recurrence: figures"). */
@@ -67,16 +70,22 @@ export const DEFAULT_WEIGHTS: EngineWeights = {
   sameService: 0.1,
   sameCategory: 0.05,
   sharedSignature: 0.03,
-  recency: 0.1,
-  recencyDays: 120,
 };
 
 export interface Match {
   id: number;
-  /** The calibrated score the warn decision reads. */
+  /** The ranking score (log-odds scale of the learned re-ranker, src/recurrence/model.ts); best first. */
   score: number;
   /** Text cosine alone (0..1). */
   text: number;
+  /** Cosine of the two titles alone (0..1): near-copies of a title score near 1. */
+  titleSim: number;
+  /** Share of the new title's weight (idf) found anywhere in the earlier incident's text (0..1). */
+  titleCoverage: number;
+  /** Share of the new incident's query weight (its strongest terms, any field) the earlier one holds (0..1). */
+  coverage: number;
+  /** Text cosine plus the structured bonuses (the "possibly related" cut reads it). */
+  similarity: number;
   ageDays: number;
   sharedServices: string[];
   sameCategory: boolean;
@@ -207,6 +216,14 @@ export class RecurrenceEngine {
   private rcWords = new Uint16Array(1024);
   /** Distinct text terms (what a removal must find). */
   private termCounts = new Uint16Array(1024);
+  /**
+   * Each slot's distinct title term ids, in one flat pool (titleAt[slot], titleLen[slot]): the
+   * re-ranker compares titles, and a few ints per incident cost less than title postings would.
+   */
+  private titlePool = new Int32Array(8192);
+  private titleUsed = 0;
+  private titleAt = new Uint32Array(1024);
+  private titleLen = new Uint8Array(1024);
   private nSlots = 0;
   private slotByIdFlat = new Int32Array(1024).fill(-1);
   private readonly slotByIdOther = new Map<number, number>();
@@ -306,6 +323,12 @@ export class RecurrenceEngine {
       this.touchedBuf = new Int32Array(incidents);
     }
     this.text.reserve(incidents);
+    const titleTerms = incidents * 8;
+    if (titleTerms > this.titlePool.length) {
+      const next = new Int32Array(titleTerms);
+      next.set(this.titlePool.subarray(0, this.titleUsed));
+      this.titlePool = next;
+    }
   }
 
   private growSlots(atLeast = 0): void {
@@ -325,6 +348,22 @@ export class RecurrenceEngine {
     this.cats = g(this.cats);
     this.rcWords = g(this.rcWords);
     this.termCounts = g(this.termCounts);
+    this.titleAt = g(this.titleAt);
+    this.titleLen = g(this.titleLen);
+  }
+
+  /** Stores a slot's distinct title terms (at most 255) at the end of the pool. */
+  private setTitle(slot: number, title: string): void {
+    const ids = [...new Set(words(title))].slice(0, 255).map((t) => this.termId(t, true));
+    if (this.titleUsed + ids.length > this.titlePool.length) {
+      const next = new Int32Array(Math.max(this.titlePool.length * 2, this.titleUsed + ids.length));
+      next.set(this.titlePool.subarray(0, this.titleUsed));
+      this.titlePool = next;
+    }
+    this.titleAt[slot] = this.titleUsed;
+    this.titleLen[slot] = ids.length;
+    this.titlePool.set(ids, this.titleUsed);
+    this.titleUsed += ids.length;
   }
 
   /** Adds or replaces an incident (a no-op when its content is unchanged). */
@@ -380,10 +419,11 @@ export class RecurrenceEngine {
     this.cats[slot] = cat ? this.termId(categoryTerm(cat), true) : -1;
     this.rcWords[slot] = Math.min(65535, rcN);
     this.termCounts[slot] = k;
+    this.setTitle(slot, doc.title);
     this.setSlotOf(doc.id, slot);
     this.live++;
     // idf drifts as the corpus grows; renormalise geometrically so the cost stays amortised O(1).
-    if (!this.bulk && this.live > 64 && this.live >= this.normsAt * 1.25) this.renormalise();
+    if (!this.bulk && this.live >= this.normsAt * 1.25) this.renormalise();
   }
 
   /**
@@ -513,9 +553,17 @@ export class RecurrenceEngine {
       }
       rewritten.push(to);
     }
+    // Title terms move down in the pool as the slots do (m <= s, so nothing is overwritten unread).
+    let titleUsed = 0;
     for (let s = 0; s < this.nSlots; s++) {
       const m = newSlot[s] as number;
       if (m < 0) continue;
+      const at = this.titleAt[s] as number;
+      const len = this.titleLen[s] as number;
+      this.titlePool.copyWithin(titleUsed, at, at + len);
+      this.titleAt[m] = titleUsed;
+      this.titleLen[m] = len;
+      titleUsed += len;
       const id = this.ids[s] as number;
       this.ids[m] = id;
       this.ats[m] = this.ats[s] as number;
@@ -528,6 +576,7 @@ export class RecurrenceEngine {
       this.setSlotOf(id, m);
     }
     this.nSlots = n;
+    this.titleUsed = titleUsed;
     this.text = rewritten[0] as Postings;
     this.rc = rewritten[1] as Postings;
     this.dead = 0;
@@ -631,6 +680,10 @@ export class RecurrenceEngine {
     const qSigs = docSignatures(doc)
       .map((s) => ({ s, term: this.termId(s, false) }))
       .filter((x) => x.term >= 0);
+    const qTitle = this.titleVector(doc.title);
+    let qMass = 0;
+    for (const v of q.wts) qMass += v;
+    const model = RANK_MODEL;
     const out: Match[] = best.map(({ slot, cos }) => {
       const sharedServices = qServices
         .filter((x) => this.text.weightAt(x.term, slot) >= 0)
@@ -639,16 +692,26 @@ export class RecurrenceEngine {
       const sameCategory = qCat >= 0 && this.cats[slot] === qCat;
       const sharedSignatures = qSigs.filter((x) => this.text.weightAt(x.term, slot) >= 0).map((x) => x.s);
       const ageDays = Math.max(0, (doc.at - (this.ats[slot] as number)) / DAY);
-      const score =
-        cos +
+      const { titleSim, titleCoverage } = this.titleFeatures(qTitle, slot);
+      let covered = 0;
+      for (let k = 0; k < q.ids.length; k++)
+        if (this.text.weightAt(q.ids[k] as number, slot) >= 0) covered += q.wts[k] as number;
+      // The structured signals are priors in cosine units: the dev set has no services, categories
+      // or signatures to learn them from (src/recurrence/model.ts).
+      const bonus =
         (union > 0 ? (w.sameService * sharedServices.length) / union : 0) +
         (sameCategory ? w.sameCategory : 0) +
-        w.sharedSignature * Math.min(3, sharedSignatures.length) +
-        w.recency * Math.exp(-ageDays / w.recencyDays);
+        w.sharedSignature * Math.min(3, sharedSignatures.length);
+      const score =
+        model.cos * (cos + bonus) + model.titleSim * titleSim + model.logAgeDays * Math.log1p(ageDays);
       return {
         id: this.ids[slot] as number,
         score,
         text: cos,
+        titleSim,
+        titleCoverage,
+        coverage: qMass > 0 ? covered / qMass : 0,
+        similarity: cos + bonus,
         ageDays,
         sharedServices,
         sameCategory,
@@ -657,6 +720,54 @@ export class RecurrenceEngine {
     });
     out.sort((a, b) => b.score - a.score);
     return out.slice(0, limit);
+  }
+
+  /** The query title's distinct terms with their weights (idf; an unseen word gets the highest). */
+  private titleVector(title: string): { ids: number[]; idfs: number[]; norm: number; mass: number } {
+    const ids: number[] = [];
+    const idfs: number[] = [];
+    let norm = 0;
+    let mass = 0;
+    for (const t of new Set(words(title))) {
+      const id = this.termId(t, false);
+      // Feedback's factors count here too: a word people marked as look-alike vocabulary weighs less.
+      const v = this.idf(id) * (this.termFactor.get(id) ?? 1);
+      ids.push(id);
+      idfs.push(v);
+      norm += v * v;
+      mass += v;
+    }
+    return { ids, idfs, norm: Math.sqrt(norm), mass };
+  }
+
+  /**
+   * Title cosine (binary tf, idf weights: titles are short and rarely repeat a word) and the share
+   * of the new title's idf mass found anywhere in the earlier incident's text.
+   */
+  private titleFeatures(
+    q: { ids: number[]; idfs: number[]; norm: number; mass: number },
+    slot: number,
+  ): { titleSim: number; titleCoverage: number } {
+    if (q.ids.length === 0) return { titleSim: 0, titleCoverage: 0 };
+    const at = this.titleAt[slot] as number;
+    const len = this.titleLen[slot] as number;
+    let cNorm = 0;
+    let dot = 0;
+    for (let k = at; k < at + len; k++) {
+      const t = this.titlePool[k] as number;
+      const v = this.idf(t) * (this.termFactor.get(t) ?? 1);
+      cNorm += v * v;
+      if (q.ids.includes(t)) dot += v * v;
+    }
+    let covered = 0;
+    for (let k = 0; k < q.ids.length; k++) {
+      const t = q.ids[k] as number;
+      if (t >= 0 && this.text.weightAt(t, slot) >= 0) covered += q.idfs[k] as number;
+    }
+    return {
+      titleSim: cNorm > 0 && q.norm > 0 ? dot / (q.norm * Math.sqrt(cNorm)) : 0,
+      titleCoverage: q.mass > 0 ? covered / q.mass : 0,
+    };
   }
 
   /** The terms both incidents share, strongest first (for explanations a person can check). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Match } from './engine.js';
-import { shouldWarn, type WarnPolicy } from './warn.js';
+import { confidence, type WarnPolicy } from './warn.js';
 
 /** One line of the eval format (../shared/eval/README.md). */
 export interface EvalRecord {
@@ -41,8 +41,14 @@ export interface EvalResult {
   warnPrecision: number;
   warnRecall: number;
   queryMs: { p50: number; p99: number };
-  /** Per record, for threshold studies: is_query, top-1 correct, top-1/2 matches. */
-  trace: { isQuery: boolean; top1Correct: boolean; rank: number | null; matches: Match[] }[];
+  /** Per record, for threshold studies: is_query, top-1 correct, the warning's confidence. */
+  trace: {
+    isQuery: boolean;
+    top1Correct: boolean;
+    rank: number | null;
+    confidence: number;
+    warned: boolean;
+  }[];
 }
 
 export function readEvalFile(path: string): EvalRecord[] {
@@ -67,6 +73,8 @@ export function runEval(
   subject: EvalSubject,
   policy: WarnPolicy,
   onProgress?: (done: number, total: number) => void,
+  /** After each record is indexed: the warning shown for it (if any), for the feedback replay. */
+  onWarned?: (index: number, cited: number, correct: boolean) => void,
 ): EvalResult {
   const times: number[] = [];
   const trace: EvalResult['trace'] = [];
@@ -96,12 +104,15 @@ export function runEval(
       }
     }
     const top1Correct = ranked[0] !== undefined && records[ranked[0]]?.group === r.group;
-    if (shouldWarn(matches, policy)) {
+    const conf = confidence(matches);
+    const warned = conf >= policy.warn;
+    if (warned) {
       warnings++;
       if (top1Correct) correct++;
     }
-    trace.push({ isQuery: r.is_query, top1Correct, rank, matches: matches.slice(0, 10) });
+    trace.push({ isQuery: r.is_query, top1Correct, rank, confidence: conf, warned });
     subject.add(input, i);
+    if (warned && ranked[0] !== undefined) onWarned?.(i, ranked[0], top1Correct);
     onProgress?.(i + 1, records.length);
   });
   times.sort((a, b) => a - b);
@@ -120,18 +131,35 @@ export function runEval(
   };
 }
 
-/** Precision and recall of a policy over a finished run's trace (threshold studies). */
+/** Precision and recall at a confidence threshold over a finished run's trace (threshold studies). */
 export function warnFigures(
   trace: EvalResult['trace'],
   queries: number,
-  policy: WarnPolicy,
-): { warnings: number; precision: number; recall: number } {
+  threshold: number,
+): { threshold: number; warnings: number; precision: number; recall: number } {
   let warnings = 0;
   let correct = 0;
   for (const t of trace) {
-    if (!shouldWarn(t.matches, policy)) continue;
+    if (t.confidence < threshold) continue;
     warnings++;
     if (t.top1Correct) correct++;
   }
-  return { warnings, precision: warnings ? correct / warnings : 0, recall: correct / Math.max(1, queries) };
+  return {
+    threshold,
+    warnings,
+    precision: warnings ? correct / warnings : 0,
+    recall: correct / Math.max(1, queries),
+  };
+}
+
+/** Warning precision in each quarter of the replay (records in file order), as warned at the time. */
+export function quarterPrecision(trace: EvalResult['trace']): { warnings: number; precision: number }[] {
+  const out: { warnings: number; precision: number }[] = [];
+  for (let q = 0; q < 4; q++) {
+    const part = trace.slice(Math.floor((q * trace.length) / 4), Math.floor(((q + 1) * trace.length) / 4));
+    const warned = part.filter((t) => t.warned);
+    const correct = warned.filter((t) => t.top1Correct).length;
+    out.push({ warnings: warned.length, precision: warned.length ? correct / warned.length : 0 });
+  }
+  return out;
 }

@@ -267,14 +267,23 @@ export function engineFor(db: Db): RecurrenceEngine {
 
 /** Re-reads one incident (and its captured text) into the index after it changed. */
 export function indexIncident(db: Db, incidentId: number): Incident | undefined {
+  return indexIncidentDoc(db, incidentId)?.incident;
+}
+
+/** indexIncident, also returning the document it indexed (a re-check ranks it without reading it again). */
+export function indexIncidentDoc(
+  db: Db,
+  incidentId: number,
+): { incident: Incident; doc: RecurrenceDoc } | undefined {
   const engine = engineFor(db);
   const i = db.select().from(incidents).where(eq(incidents.id, incidentId)).get();
   if (!i) {
     engine.remove(incidentId);
     return undefined;
   }
-  engine.upsert(docFromIncident(i, timelineText(db, i.id)));
-  return i;
+  const doc = docFromIncident(i, timelineText(db, i.id));
+  engine.upsert(doc);
+  return { incident: i, doc };
 }
 
 /** Pairs with a link row in either direction (already shown, or judged). */

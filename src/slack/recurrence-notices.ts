@@ -14,6 +14,7 @@ import {
 } from '../recurrence/check.js';
 import type { LinkRow } from '../recurrence/feedback.js';
 import { indexIncident, recurrenceReady, warmRecurrence } from '../recurrence/store.js';
+import { policyWithMinConfidence } from '../recurrence/warn.js';
 import { openDuplicateNotice, recurrenceWarning, rootCauseEcho } from './views/recurrence.js';
 
 /**
@@ -28,7 +29,12 @@ import { openDuplicateNotice, recurrenceWarning, rootCauseEcho } from './views/r
 
 export async function speakAboutIncident(deps: Deps, client: WebClient, incidentId: number): Promise<void> {
   await warmRecurrence(deps.db);
-  const found = checkRecurrence(deps.db, incidentId, deps.clock.now());
+  const found = checkRecurrence(
+    deps.db,
+    incidentId,
+    deps.clock.now(),
+    policyWithMinConfidence(deps.config.RECURRENCE_MIN_CONFIDENCE),
+  );
   if (!found) return;
   const { incident } = found;
   const channel = incident.channelId;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, loadRecurrenceMinConfidence } from '../../src/config.js';
 
 const base = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 's3cret-signing' };
 
@@ -13,6 +13,15 @@ describe('loadConfig', () => {
     expect(c.DIGEST_TZ).toBe('UTC');
     expect(c.LOG_LEVEL).toBe('info');
     expect(c.CAPTURE_EMOJI).toEqual(['pushpin']);
+  });
+
+  it('reads the recurrence warning threshold as a probability; unset means the trained default', () => {
+    expect(loadConfig(base).RECURRENCE_MIN_CONFIDENCE).toBeUndefined();
+    expect(loadConfig({ ...base, RECURRENCE_MIN_CONFIDENCE: '0.1' }).RECURRENCE_MIN_CONFIDENCE).toBe(0.1);
+    expect(loadRecurrenceMinConfidence({ RECURRENCE_MIN_CONFIDENCE: '0.2' })).toBe(0.2);
+    expect(() => loadRecurrenceMinConfidence({ RECURRENCE_MIN_CONFIDENCE: '-1' })).toThrowError(
+      /^RECURRENCE_MIN_CONFIDENCE is malformed/,
+    );
   });
 
   it('names a missing signing secret in HTTP mode, on one line', () => {
@@ -34,6 +43,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['ANNOUNCE_CHANNEL', '#General Chat'],
     ['SLACK_API_URL', 'not a url'],
+    ['RECURRENCE_MIN_CONFIDENCE', '1.5'],
+    ['RECURRENCE_MIN_CONFIDENCE', 'high'],
   ])('refuses a malformed %s without echoing it', (name, value) => {
     let err: unknown;
     try {

@@ -32,4 +32,16 @@ describe('coalescing re-checks', () => {
     expect(starts).toHaveLength(3);
     expect(third - second).toBeGreaterThanOrEqual(140);
   });
+
+  it('with a quiet period, a burst of notes is one look after the burst, seeing the last one', async () => {
+    const seen: string[] = [];
+    const look = coalescing<string>(async (id, ctx) => {
+      seen.push(`${id}:${ctx}`);
+    }, 0);
+    const calls = ['a', 'b', 'c', 'd'].map((ctx) => look(1, ctx, 30));
+    // Nothing runs while the burst is still arriving.
+    expect(seen).toEqual([]);
+    await Promise.all(calls);
+    expect(seen).toEqual(['1:d']);
+  });
 });

@@ -121,17 +121,134 @@ describe('RecurrenceEngine', () => {
   });
 
   it('the warn decision needs a margin over the runner-up', () => {
-    const m = (score: number) => ({
+    const m = (score: number, titleCoverage = 1) => ({
       id: 1,
       score,
-      text: score,
+      text: 0.7,
+      titleSim: 0.9,
+      titleCoverage,
+      coverage: titleCoverage,
+      similarity: 0.7,
       ageDays: 0,
       sharedServices: [],
       sameCategory: false,
       sharedSignatures: [],
     });
-    expect(confidence([m(0.7), m(0.69)], DEFAULT_POLICY)).toBeLessThan(DEFAULT_POLICY.warn);
-    expect(shouldWarn([m(0.7), m(0.2)])).toBe(true);
+    expect(confidence([m(8), m(7.9)])).toBeLessThan(DEFAULT_POLICY.warn);
+    expect(shouldWarn([m(8), m(2)])).toBe(true);
+    // The same lead, but the earlier incident shares little of the new incident's words: a look-alike.
+    expect(shouldWarn([m(8, 0.1), m(2)])).toBe(false);
     expect(shouldWarn([])).toBe(false);
+  });
+});
+
+/** A deterministic history of plausible incident titles (subject × symptom × context). */
+function history(n: number): string[] {
+  const subjects = [
+    'Search',
+    'Login',
+    'Billing',
+    'CDN',
+    'Mobile app',
+    'Checkout',
+    'Reports',
+    'Webhooks',
+    'Inbox',
+    'Exports',
+    'Auth tokens',
+    'Feature flags',
+    'Image uploads',
+  ];
+  const symptoms = [
+    'slow responses',
+    'timeouts',
+    'errors for some users',
+    'stale data',
+    'duplicate emails',
+    'high memory',
+    'failed jobs',
+    'missing events',
+    'crash loop',
+    'cert expiry',
+  ];
+  const contexts = [
+    'after deploy',
+    'in eu-west',
+    'during backup',
+    'for enterprise plans',
+    'on Android',
+    'behind the proxy',
+    'at peak traffic',
+    'after failover',
+  ];
+  const out: string[] = [...BACKGROUND_TITLES];
+  for (let i = 0; out.length < n; i++)
+    out.push(
+      `${subjects[i % subjects.length]} ${symptoms[(i * 7) % symptoms.length]} ${contexts[(i * 3) % contexts.length]}`,
+    );
+  return out.slice(0, n);
+}
+
+describe('near-copies are strong matches', () => {
+  /** An earlier incident among a background history, then the new one; the warning's confidence. */
+  function check(earlier: string, now: string, background = 300) {
+    const e = new RecurrenceEngine();
+    for (const t of history(background)) e.upsert(doc(t, { at: T0 - 300 * DAY }));
+    const old = doc(earlier, { at: T0 - 30 * DAY });
+    e.upsert(old);
+    const m = e.rank(doc(now));
+    return {
+      top: m[0]?.id === old.id,
+      warn: shouldWarn(m),
+      confidence: confidence(m),
+      titleSim: m[0]?.titleSim,
+    };
+  }
+
+  it('same words reordered, "does not start" for "doesn\'t launch": a warning, not "possibly related"', () => {
+    const r = check(
+      "SeaMonkey doesn't launch on macOS 15.1 Sequoia",
+      'SeaMonkey does not start on macOS Sequoia 15.1',
+    );
+    expect(r.top).toBe(true);
+    expect(r.warn).toBe(true);
+  });
+
+  it('a version changed: a warning', () => {
+    const r = check(
+      'Checkout fails with 502 after deploy of release 4.2.1',
+      'Checkout fails with 502 after deploy of release 4.3.0',
+    );
+    expect(r.top).toBe(true);
+    expect(r.titleSim).toBeGreaterThan(0.99);
+    expect(r.warn).toBe(true);
+  });
+
+  it('an ID changed: a warning', () => {
+    const r = check(
+      'Job 83412 stuck in payout queue on worker-17',
+      'Job 99120 stuck in payout queue on worker-17',
+    );
+    expect(r.top).toBe(true);
+    expect(r.warn).toBe(true);
+  });
+
+  it('an unrelated incident gets no warning', () => {
+    const r = check('Job 83412 stuck in payout queue on worker-17', 'Office printer out of toner on floor 3');
+    expect(r.warn).toBe(false);
+  });
+
+  it('confidence means about the same with a small or a large history', () => {
+    const small = check(
+      'Payments webhook retries pile up in queue',
+      'Payments webhook retries piling up in the queue',
+      10,
+    );
+    const large = check(
+      'Payments webhook retries pile up in queue',
+      'Payments webhook retries piling up in the queue',
+    );
+    expect(small.warn && large.warn).toBe(true);
+    expect(Math.abs(small.confidence - large.confidence)).toBeLessThan(0.1);
   });
 });
