@@ -35,7 +35,7 @@ interface Variant {
 /**
  * The same bot two ways: as `npm run dev` runs it (TypeScript through tsx's loader, which costs a
  * loader thread and ~30 MB), and compiled to one ESM file (esbuild, dependencies external) run by
- * plain node with a small young generation, which is what `npm start` runs (after its prestart build).
+ * plain node with a small young generation, which is what `npm start` runs (the bundle npm ci's prepare step built).
  */
 async function variants(): Promise<Variant[]> {
   const out: Variant[] = [

@@ -7,6 +7,9 @@ import type { Deps } from './deps.js';
 import { type Clock, systemClock } from './incidents/clock.js';
 import { createIncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
+import { createMetrics, type Metrics, measureRequests, measuringFetch, surfaceOf } from './ops/metrics.js';
+import { createReadiness, type ReadinessProbe, TOKEN_ERRORS } from './ops/readiness.js';
+import { metricsRoute, readyzRoute } from './ops/routes.js';
 import { createScheduler, type Job, type Scheduler } from './schedule.js';
 import { createSlackClients } from './slack/clients.js';
 import {
@@ -43,12 +46,18 @@ export interface AppOptions {
   eventRetryDelayMs?: number;
   /** Start cron schedules (default true). */
   schedules?: boolean;
+  /** How long /readyz trusts an auth.test answer (default AUTH_RECHECK_MS). */
+  authRecheckMs?: number;
 }
 
 export interface FirebreakApp {
   app: App;
   deps: Deps;
   scheduler: Scheduler;
+  /** Prometheus metrics served on GET /metrics. */
+  metrics: Metrics;
+  /** What GET /readyz answers. */
+  readiness: ReadinessProbe;
   /** Starts listening; resolves with the bound port (HTTP) or 0 (Socket Mode). */
   start(port?: number): Promise<number>;
   /** Runs stored events that did not finish (at start, a minute after a failure, and from tests). */
@@ -78,19 +87,50 @@ const boltLevel: Record<string, LogLevel> = {
   error: LogLevel.ERROR,
 };
 
+/** Socket Mode could not connect at start-up (SLACK_APP_TOKEN refused, or Slack unreachable). */
+export class SocketStartError extends Error {
+  override name = 'SocketStartError';
+  constructor(readonly original: unknown) {
+    super((original as Error)?.message ?? String(original));
+  }
+}
+
 /** Builds the Bolt app with all listeners; no side effects until start(). */
 export function createApp(opts: AppOptions): FirebreakApp {
   const { config, db, logger } = opts;
   const clock = opts.clock ?? systemClock;
-  logger.addSecrets(config.SLACK_BOT_TOKEN, config.SLACK_SIGNING_SECRET, config.SLACK_APP_TOKEN);
+  logger.addSecrets(
+    config.SLACK_BOT_TOKEN,
+    config.SLACK_SIGNING_SECRET,
+    config.SLACK_APP_TOKEN,
+    config.METRICS_TOKEN,
+  );
   logger.setLevel(boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO);
   const tasks: Tasks = createTasks((label, error) =>
     logger.error(`background work "${label}" failed`, error),
   );
+  const socketMode = config.SLACK_APP_TOKEN !== undefined;
+  const metrics = createMetrics(db);
+  // Set once the App exists (auth.test goes through its client); /readyz cannot be asked before start().
+  let authTest: () => Promise<string | undefined> = async () => 'not started';
+  const readiness = createReadiness({
+    db,
+    socketMode,
+    authTest: () => authTest(),
+    ...(opts.authRecheckMs !== undefined ? { recheckMs: opts.authRecheckMs } : {}),
+  });
+  // Every Web API request is counted by method; an answer saying the token is bad makes /readyz fail.
+  const apiFetch = measuringFetch(config.SLACK_API_URL, metrics, (method, error) => {
+    if (error !== undefined && TOKEN_ERRORS.has(error)) readiness.slackRefused(error);
+    else if (method === 'auth.test' && error === undefined) readiness.slackAccepted();
+  });
+  const opsRoutes = [readyzRoute(readiness), metricsRoute(metrics, config.METRICS_TOKEN)];
   const slack = createSlackClients(config.SLACK_BOT_TOKEN, {
     slackApiUrl: config.SLACK_API_URL,
     retryConfig: opts.retryConfig ?? BOUNDED_RETRIES,
     logger,
+    // Under the rate gate: each HTTP request, 429s included, is counted.
+    fetch: apiFetch,
   });
   const deps: Deps = {
     config,
@@ -102,8 +142,6 @@ export function createApp(opts: AppOptions): FirebreakApp {
     people: createPeopleDirectory({ db, clock, logger, tasks }),
     slack,
   };
-
-  const socketMode = config.SLACK_APP_TOKEN !== undefined;
   const healthz = {
     path: '/healthz',
     method: ['GET'],
@@ -118,8 +156,12 @@ export function createApp(opts: AppOptions): FirebreakApp {
     receiver = new SocketModeReceiver({
       appToken: config.SLACK_APP_TOKEN ?? '',
       logger,
-      customRoutes: [healthz],
-      installerOptions: { port: config.PORT },
+      customRoutes: [healthz, ...opsRoutes],
+      // The socket's own client (apps.connections.open) follows SLACK_API_URL like every other call.
+      installerOptions: {
+        port: config.PORT,
+        clientOptions: { slackApiUrl: config.SLACK_API_URL, fetch: apiFetch },
+      },
       // As in HTTP mode: the event is in the inbox before Bolt acknowledges it over the socket.
       customPropertiesExtractor: (args) => ({
         inbox: recordEvent(db, clock, (args as { body?: unknown }).body),
@@ -131,7 +173,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
       endpoints: '/slack/events',
       logger,
       bodyLimit: BODY_LIMIT,
-      customRoutes: [healthz],
+      customRoutes: [healthz, ...opsRoutes],
       // Runs after the signature is verified and before the 2xx is sent: the event is stored first.
       customPropertiesExtractor: (req) => {
         const raw = (req as BufferedIncomingMessage).rawBody?.toString() ?? '';
@@ -149,6 +191,14 @@ export function createApp(opts: AppOptions): FirebreakApp {
       endpoints: ['/slack/events'],
       onRefuse: (reason) => logger.warn(`refused a request to /slack/events: ${reason}`),
     });
+    // Outermost, so refused requests are counted too and the latency is what Slack waits.
+    receiver.requestListener = measureRequests(receiver.requestListener, '/slack/events', metrics);
+  }
+  if (receiver instanceof SocketModeReceiver) {
+    const client = receiver.client;
+    client.on('connected', () => readiness.socketState(true));
+    for (const state of ['disconnected', 'reconnecting', 'disconnecting'])
+      client.on(state, () => readiness.socketState(false));
   }
 
   const app = new App({
@@ -167,6 +217,23 @@ export function createApp(opts: AppOptions): FirebreakApp {
     // Per-method waits on a 429 instead of a paused client (src/slack/clients.ts).
     clientOptions: slack.options,
   });
+  authTest = async () => {
+    try {
+      await app.client.auth.test();
+      return undefined;
+    } catch (e) {
+      const code = (e as { data?: { error?: unknown } }).data?.error;
+      if (typeof code === 'string') return code;
+      throw e;
+    }
+  };
+  if (socketMode) {
+    // Over the socket there is no HTTP answer to time; requests are still counted by surface.
+    app.use(async ({ body, next }) => {
+      metrics.observeRequest(surfaceOf(body), 200);
+      await next();
+    });
+  }
 
   const eventSlots = createLimiter(EVENT_CONCURRENCY);
   const activeEvents = new Set<string>();
@@ -228,7 +295,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
   });
 
   registerListeners(app, deps);
-  const scheduler = createScheduler(deps, app.client, opts.jobs);
+  const scheduler = createScheduler(deps, app.client, opts.jobs, (job, ok) => metrics.observeJob(job, ok));
 
   /** Events stored but not finished before a crash or stop are run again. */
   const replayPending = async () => {
@@ -245,12 +312,19 @@ export function createApp(opts: AppOptions): FirebreakApp {
     app,
     deps,
     scheduler,
+    metrics,
+    readiness,
     replayPending,
     async start(port = config.PORT) {
       await app.init();
       let bound = 0;
       if (socketMode) {
-        await app.start();
+        try {
+          await app.start();
+        } catch (e) {
+          // auth.test passed in init(): what failed is the socket (the app-level token, apps.connections.open).
+          throw new SocketStartError(e);
+        }
       } else {
         const server = (await app.start(port)) as { address(): AddressInfo | string | null };
         const addr = server.address();

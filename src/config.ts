@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -5,11 +6,19 @@ import { z } from 'zod';
  * so every knob the bot has is listed here and in the README.
  */
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
+const PORT_EXPECTED = 'a port number from 0 to 65535 (for example PORT=3000)';
 
-const optionalId = z
+/**
+ * A channel: its ID (C0123ABCD), or its name (#incidents or incidents), which start-up resolves to
+ * the ID once, before the bot takes requests (src/ops/channels.ts).
+ */
+const optionalChannel = z
   .string()
   .trim()
-  .regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel ID such as C0123ABCD')
+  .regex(
+    /^([CGD][A-Z0-9]{2,}|#?[a-z0-9][a-z0-9._-]{0,79})$/,
+    'a Slack channel ID such as C0123ABCD, or a channel name such as #incidents',
+  )
   .optional();
 
 const cronExpr = z
@@ -67,13 +76,25 @@ export const envSchema = z
       .regex(/^xapp-\S+$/, 'an app-level token starting with xapp-')
       .optional(),
     SLACK_API_URL: z.url('an http(s) URL such as https://slack.com/api/').default('https://slack.com/api/'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z
+      .string()
+      .trim()
+      .regex(/^\d{1,5}$/, PORT_EXPECTED)
+      .transform(Number)
+      .refine((n) => n <= 65535, PORT_EXPECTED)
+      .default(3000),
     DATABASE_PATH: databasePathSchema,
-    ANNOUNCE_CHANNEL: optionalId,
-    DIGEST_CHANNEL: optionalId,
+    ANNOUNCE_CHANNEL: optionalChannel,
+    DIGEST_CHANNEL: optionalChannel,
     DIGEST_CRON: cronExpr.default('0 9 * * 1'),
     DIGEST_TZ: timeZone.default('UTC'),
-    LOG_LEVEL: z.enum(logLevels).default('info'),
+    // INFO, Info and info all mean info: people write levels in capitals in other tools.
+    LOG_LEVEL: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(logLevels, { error: 'one of debug, info, warn, error (for example LOG_LEVEL=info)' }))
+      .default('info'),
     // Firebreak's own additions to the contract (documented in the README).
     CAPTURE_EMOJI: csv('pushpin'),
     FOLLOWUP_EMOJI: csv('fast_forward'),
@@ -86,6 +107,11 @@ export const envSchema = z
       .regex(/^(never|on-close|after-\d+d)$/, 'never, on-close, or after-<N>d (for example after-7d)')
       .default('on-close'),
     REMINDER_HOUR: z.coerce.number().int().min(0).max(23).default(10),
+    // Bearer token for GET /metrics; unset = no /metrics (404), see README.
+    METRICS_TOKEN: z
+      .string()
+      .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
+      .optional(),
     RECURRENCE_MIN_CONFIDENCE: minConfidenceSchema,
   })
   .superRefine((env, ctx) => {
@@ -133,6 +159,31 @@ export function archiveAfterDays(policy: string): number | null {
   const m = /^after-(\d+)d$/.exec(policy);
   return m?.[1] !== undefined ? Number(m[1]) : null;
 }
+
+/**
+ * Loads `.env` (or the file ENV_FILE names) into the environment before the configuration is read,
+ * the way `.env.example` promises. Variables already set win: the process manager's value is never
+ * overridden by a file. Node's own parser (process.loadEnvFile, Node 20.12+), no dependency.
+ * Returns the file loaded, if any.
+ */
+export function loadDotEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const file = env.ENV_FILE ?? '.env';
+  if (!existsSync(file)) {
+    if (env.ENV_FILE !== undefined) throw new ConfigError(`ENV_FILE names ${file}, which does not exist`);
+    return undefined;
+  }
+  try {
+    process.loadEnvFile(file);
+  } catch (e) {
+    throw new ConfigError(`${file} could not be read: ${(e as Error).message}`);
+  }
+  return file;
+}
+
+/** The variables that name a channel, which may be given by name and are resolved at start-up. */
+export const CHANNEL_SETTINGS = ['ANNOUNCE_CHANNEL', 'DIGEST_CHANNEL'] as const;
+
+export const isChannelId = (v: string): boolean => /^[CGD][A-Z0-9]{2,}$/.test(v);
 
 /** DATABASE_PATH alone, for tools that need no Slack tokens (`npm run backup`). */
 export function loadDatabasePath(env: Record<string, string | undefined> = process.env): string {

@@ -42,7 +42,13 @@ export function allJobs(deps: Deps): Job[] {
   ];
 }
 
-export function createScheduler(deps: Deps, client: WebClient, jobs: Job[] = allJobs(deps)): Scheduler {
+export function createScheduler(
+  deps: Deps,
+  client: WebClient,
+  jobs: Job[] = allJobs(deps),
+  /** Told each run's outcome (metrics). */
+  observe?: (job: string, ok: boolean) => void,
+): Scheduler {
   const crons: Cron[] = [];
   const running = new Map<string, Promise<void>>();
   const runJob = (job: Job): Promise<void> => {
@@ -51,7 +57,13 @@ export function createScheduler(deps: Deps, client: WebClient, jobs: Job[] = all
     if (current !== undefined) return current;
     const p = job
       .run(deps, client)
-      .catch((e: unknown) => deps.logger.error(`job ${job.name} failed`, e))
+      .then(
+        () => observe?.(job.name, true),
+        (e: unknown) => {
+          observe?.(job.name, false);
+          deps.logger.error(`job ${job.name} failed`, e);
+        },
+      )
       .finally(() => running.delete(job.name));
     running.set(job.name, p);
     return p;

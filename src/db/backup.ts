@@ -1,8 +1,6 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { loadDatabasePath } from '../config.js';
 
 /**
  * `npm run backup -- <file>`: a consistent copy of the live database while the bot keeps running.
@@ -72,41 +70,4 @@ export async function backupDatabase(
   } finally {
     if (typeof source === 'string') db.close();
   }
-}
-
-async function cli(argv: string[]): Promise<number> {
-  const dest = argv[0];
-  if (!dest || argv.length > 1 || dest.startsWith('-')) {
-    process.stderr.write(
-      'usage: npm run backup -- <backup-file>   (copies DATABASE_PATH while the bot runs)\n',
-    );
-    return 2;
-  }
-  const from = loadDatabasePath();
-  if (!existsSync(from)) {
-    process.stderr.write(`firebreak backup: no database at ${from} (set DATABASE_PATH)\n`);
-    return 1;
-  }
-  if (!existsSync(dirname(resolve(dest)))) {
-    process.stderr.write(`firebreak backup: the folder of ${dest} does not exist\n`);
-    return 1;
-  }
-  const r = await backupDatabase(from, dest);
-  const counts = Object.entries(r.counts)
-    .map(([t, n]) => `${t} ${n}`)
-    .join(', ');
-  process.stdout.write(
-    `backed up ${from} → ${r.path}: ${r.pages} pages, ${(r.bytes / 1024).toFixed(0)} KiB in ${r.ms.toFixed(0)} ms; integrity ok; ${counts}\n`,
-  );
-  return 0;
-}
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  cli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      process.stderr.write(`firebreak backup failed: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
 }

@@ -19,6 +19,7 @@ export function openDb(path: string): Db {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   cacheStatements(sqlite);
+  retryBusyTransactions(sqlite);
   return drizzle(sqlite, { schema }) as Db;
 }
 
@@ -52,4 +53,53 @@ function cacheStatements(sqlite: Database.Database): void {
     cache.set(source, stmt);
     return stmt;
   }) as typeof sqlite.prepare;
+}
+
+/** Attempts of a transaction that met SQLITE_BUSY before the error goes to the caller. */
+export const BUSY_ATTEMPTS = 8;
+
+export function isBusyError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * A transaction that meets SQLITE_BUSY runs again, whole, instead of failing the command it belongs to.
+ * busy_timeout already waits for a lock held by another connection (a backup, `npm run import`), but
+ * SQLite answers SQLITE_BUSY_SNAPSHOT at once, without waiting, when a deferred transaction that has
+ * read tries to write after another connection committed: its snapshot is stale, and only starting
+ * over helps. better-sqlite3 has rolled the transaction back when the error arrives, so running the
+ * callback again is safe (callbacks are synchronous and call Slack only after the commit). Only the
+ * outermost transaction retries; a nested one (a savepoint) passes the error up to it. The wait is a
+ * short synchronous sleep: rare, and it keeps transactions synchronous as the design requires.
+ */
+function retryBusyTransactions(sqlite: Database.Database): void {
+  const transaction = sqlite.transaction.bind(sqlite);
+  const withRetry =
+    <A extends unknown[], R>(run: (...a: A) => R) =>
+    (...args: A): R => {
+      for (let attempt = 1; ; attempt++) {
+        const outermost = !sqlite.inTransaction;
+        try {
+          return run(...args);
+        } catch (e) {
+          if (!outermost || !isBusyError(e) || attempt >= BUSY_ATTEMPTS) throw e;
+          sleepSync(Math.min(2 ** attempt * 5, 500));
+        }
+      }
+    };
+  sqlite.transaction = ((fn: (...a: unknown[]) => unknown) => {
+    const native = transaction(fn);
+    const wrapped = Object.assign(withRetry(native), {
+      default: withRetry(native.default),
+      deferred: withRetry(native.deferred),
+      immediate: withRetry(native.immediate),
+      exclusive: withRetry(native.exclusive),
+    });
+    return wrapped;
+  }) as typeof sqlite.transaction;
 }

@@ -285,6 +285,8 @@ export class SimulatorImpl implements Simulator {
   private faults: FaultEntry[] = [];
   /** Requests whose effect happens but whose answer is replaced by a 5xx or a dropped connection. */
   private lostAnswer = new WeakMap<ServerResponse, LostAnswerFault>();
+  /** Answers to a call made with the valid token: they carry the token's scopes (see answer()). */
+  private authed = new WeakSet<ServerResponse>();
   private log: CallRecord[] = [];
   private inflight = 0;
   private deliver: ((event: Obj) => Promise<unknown>) | undefined;
@@ -430,6 +432,7 @@ export class SimulatorImpl implements Simulator {
       return this.answer(res, method, args, 200, { ok: false, error: 'not_authed' });
     if (token !== this.token)
       return this.answer(res, method, args, 200, { ok: false, error: 'invalid_auth' });
+    this.authed.add(res);
 
     const handler = this.methods[method];
     if (!handler) return this.answer(res, method, args, 200, { ok: false, error: 'unknown_method' });
@@ -496,7 +499,13 @@ export class SimulatorImpl implements Simulator {
       return;
     }
     this.record(method, args, body.ok === true, body.ok === true ? undefined : String(body.error), status);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+    // Slack answers every Web API call made with a valid token with the scopes that token was granted
+    // in the X-OAuth-Scopes header, comma-separated ("Legacy: OAuth scopes", Working with scopes:
+    // https://api.slack.com/legacy/oauth-scopes; @slack/web-api reads it into
+    // response_metadata.scopes, WebClient.buildResult).
+    if (this.authed.has(res)) headers['x-oauth-scopes'] = [...this.scopes].join(',');
+    res.writeHead(status, headers).end(JSON.stringify(body));
   }
 
   // ---------------------------------------------------------------- shapes

@@ -22,12 +22,20 @@ export interface SlackClients {
 
 export function createSlackClients(
   token: string,
-  base: { slackApiUrl: string; retryConfig: WebClientOptions['retryConfig']; logger: Logger },
+  base: {
+    slackApiUrl: string;
+    retryConfig: WebClientOptions['retryConfig'];
+    logger: Logger;
+    /** The fetch under the gate (app.ts: the one that counts calls for GET /metrics). */
+    fetch?: typeof fetch;
+  },
 ): SlackClients {
+  const { fetch: underneath, ...rest } = base;
   const gate = createRateGate({
     onLimited: (key, seconds) =>
       base.logger.info(`Slack rate-limited ${key}: that method waits ${seconds}s, others go on`),
+    ...(underneath ? { fetch: underneath } : {}),
   });
-  const options: WebClientOptions = { ...base, fetch: gate.fetch, rejectRateLimitedCalls: true };
+  const options: WebClientOptions = { ...rest, fetch: gate.fetch, rejectRateLimitedCalls: true };
   return { interactive: new WebClient(token, options), gate, options };
 }

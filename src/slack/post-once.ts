@@ -296,7 +296,8 @@ const singleShots = new WeakMap<WebClient, WebClient>();
 function singleShot(client: WebClient): WebClient {
   let c = singleShots.get(client);
   if (!c) {
-    // WebClient keeps its fetch private; reusing it keeps the per-method 429 waits (rate-gate.ts).
+    // WebClient keeps its fetch private; reusing it keeps the per-method 429 waits (rate-gate.ts)
+    // and counts each call for GET /metrics.
     const fetchFn = (client as unknown as { fetchFn?: WebClientOptions['fetch'] }).fetchFn;
     c = new WebClient(client.token, {
       slackApiUrl: client.slackApiUrl,

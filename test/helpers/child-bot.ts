@@ -22,7 +22,8 @@ export interface ChildBot {
 export function startChildBot(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildBot> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ...env },
+    // ENV_FILE: a developer's .env in the repository must not leak settings into the test bot.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ENV_FILE: '/dev/null', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let buf = '';

@@ -32,7 +32,7 @@ beforeAll(() => {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }, 60_000);
 /** Only what a clean shell has; nothing of the test runner's environment leaks in. */
-const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir() };
+const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ENV_FILE: '/dev/null' };
 
 interface Exit {
   code: number | null;

@@ -41,7 +41,7 @@ describe('loadConfig', () => {
     ['DIGEST_TZ', 'Mars/Olympus'],
     ['DIGEST_CRON', '* *'],
     ['LOG_LEVEL', 'loud'],
-    ['ANNOUNCE_CHANNEL', '#general'],
+    ['ANNOUNCE_CHANNEL', '#General Chat'],
     ['SLACK_API_URL', 'not a url'],
     ['RECURRENCE_MIN_CONFIDENCE', '1.5'],
     ['RECURRENCE_MIN_CONFIDENCE', 'high'],
@@ -56,6 +56,21 @@ describe('loadConfig', () => {
     const msg = (err as Error).message;
     expect(msg.startsWith(`${name} is malformed: expected`)).toBe(true);
     expect(msg).not.toContain('\n');
+  });
+
+  it('accepts a channel by ID or by name (resolved to its ID at start-up)', () => {
+    expect(loadConfig({ ...base, ANNOUNCE_CHANNEL: 'C0123ABCD' }).ANNOUNCE_CHANNEL).toBe('C0123ABCD');
+    expect(loadConfig({ ...base, ANNOUNCE_CHANNEL: '#incidents' }).ANNOUNCE_CHANNEL).toBe('#incidents');
+    expect(loadConfig({ ...base, DIGEST_CHANNEL: 'eng-leads' }).DIGEST_CHANNEL).toBe('eng-leads');
+  });
+
+  it('reads PORT as a number and LOG_LEVEL in any case', () => {
+    expect(loadConfig({ ...base, PORT: '8080' }).PORT).toBe(8080);
+    expect(loadConfig({ ...base, LOG_LEVEL: 'INFO' }).LOG_LEVEL).toBe('info');
+    expect(loadConfig({ ...base, LOG_LEVEL: 'Debug' }).LOG_LEVEL).toBe('debug');
+    expect(() => loadConfig({ ...base, PORT: '70000' })).toThrow(
+      /^PORT is malformed: expected a port number from 0 to 65535/,
+    );
   });
 
   it('never puts a malformed token in the message', () => {

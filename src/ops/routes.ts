@@ -1,0 +1,93 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Metrics } from './metrics.js';
+import type { ReadinessProbe } from './readiness.js';
+
+/** The operator's HTTP routes beside Slack's: /readyz and /metrics (Bolt custom routes, any mode). */
+interface Route {
+  path: string;
+  method: string[];
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * GET /readyz: 200 {"status":"ready", checks} or 503 {"status":"not ready", reasons, checks}. Open like
+ * /healthz (orchestrators probe it without credentials); it names what is wrong, never a secret.
+ */
+export function readyzRoute(readiness: ReadinessProbe): Route {
+  return {
+    path: '/readyz',
+    method: ['GET'],
+    handler: (_req, res) => {
+      readiness.check().then(
+        ({ ready, ...checks }) => {
+          const reasons = Object.values(checks)
+            .filter((c) => !c.ok)
+            .map((c) => c.reason ?? 'unknown');
+          const summary = Object.fromEntries(
+            Object.entries(checks).map(([k, c]) => [k, c.ok ? 'ok' : 'failing']),
+          );
+          if (ready) json(res, 200, { status: 'ready', checks: summary });
+          else json(res, 503, { status: 'not ready', reasons, checks: summary });
+        },
+        (e: unknown) =>
+          json(res, 503, { status: 'not ready', reasons: [`check failed: ${(e as Error).message}`] }),
+      );
+    },
+  };
+}
+
+/** Constant-time comparison of a bearer token (hashes first, so lengths do not leak either). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (\S+)$/i.exec(header ?? '');
+  if (!m?.[1]) return false;
+  const a = createHash('sha256').update(m[1]).digest();
+  const b = createHash('sha256').update(token).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * GET /metrics in Prometheus text format, behind its own token like every endpoint that is not Slack's:
+ * `Authorization: Bearer <METRICS_TOKEN>`, 401 without it. With METRICS_TOKEN unset the endpoint does
+ * not exist (404), as the alert and API endpoints do without theirs.
+ */
+export function metricsRoute(metrics: Metrics, token: string | undefined): Route {
+  return {
+    path: '/metrics',
+    method: ['GET'],
+    handler: (req, res) => {
+      if (token === undefined) {
+        json(res, 404, { error: 'metrics are off: set METRICS_TOKEN to enable GET /metrics' });
+        return;
+      }
+      if (!bearerMatches(req.headers.authorization, token)) {
+        json(
+          res,
+          401,
+          { error: 'Authorization: Bearer <METRICS_TOKEN> required' },
+          {
+            'www-authenticate': 'Bearer realm="firebreak-metrics"',
+          },
+        );
+        return;
+      }
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+          res.end(text);
+        },
+        (e: unknown) => json(res, 500, { error: `metrics failed: ${(e as Error).message}` }),
+      );
+    },
+  };
+}
