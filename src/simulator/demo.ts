@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type DemoContext, demoContext } from './demo/context.js';
+import { DEMO_METRICS_TOKEN, type DemoContext, demoContext } from './demo/context.js';
 import { startStack } from './stack.js';
 
 /**
@@ -13,7 +13,11 @@ const SCENES = fileURLToPath(new URL('./demo/scenes/', import.meta.url));
 const rule = (title: string) => `\n━━━ ${title} ${'━'.repeat(Math.max(3, 72 - title.length))}`;
 
 async function main(): Promise<void> {
-  const stack = await startStack({ tmpPrefix: 'firebreak-demo-' });
+  // A metrics token, so the operations scene can scrape GET /metrics as Prometheus would.
+  const stack = await startStack({
+    tmpPrefix: 'firebreak-demo-',
+    env: { METRICS_TOKEN: DEMO_METRICS_TOKEN },
+  });
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const narrate = (t: string) =>
     out(

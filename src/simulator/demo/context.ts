@@ -1,10 +1,14 @@
 import type { FirebreakApp } from '../../app.js';
+import type { Config } from '../../config.js';
 import type { Db } from '../../db/client.js';
 import type { FakeClock } from '../../incidents/clock.js';
 import type { SimPerson } from '../person.js';
 import type { SlackSender } from '../sender.js';
 import type { Stack } from '../stack.js';
 import type { SimulatorImpl } from '../web-api.js';
+
+/** METRICS_TOKEN of `npm run demo`'s bot (a demo value, not a secret). */
+export const DEMO_METRICS_TOKEN = 'demo-metrics-token';
 
 /**
  * What every demo scene gets: the harness's handles plus narration. A scene file in ./scenes
@@ -18,6 +22,10 @@ export interface DemoContext {
   db: Db;
   clock: FakeClock;
   send: SlackSender;
+  /** The bot's configuration (what the operator set). */
+  config: Config;
+  /** `http://127.0.0.1:<port>/slack/events`; the operator's routes (/healthz …) are beside it. */
+  botUrl: string;
   person(userId: string): SimPerson;
   /** Waits until the bot has finished what it was doing. */
   idle(): Promise<void>;
@@ -34,7 +42,7 @@ export interface DemoContext {
  * (`npm run demo` prints both; tests collect them).
  */
 export function demoContext(
-  stack: Pick<Stack, 'sim' | 'bot' | 'db' | 'clock' | 'send' | 'person' | 'idle'>,
+  stack: Pick<Stack, 'sim' | 'bot' | 'db' | 'clock' | 'send' | 'config' | 'botUrl' | 'person' | 'idle'>,
   narrate: (text: string) => void,
   print: (text: string) => void = narrate,
 ): DemoContext {
@@ -44,6 +52,8 @@ export function demoContext(
     db: stack.db,
     clock: stack.clock,
     send: stack.send,
+    config: stack.config,
+    botUrl: stack.botUrl,
     person: (id) => stack.person(id),
     idle: () => stack.idle(),
     narrate,

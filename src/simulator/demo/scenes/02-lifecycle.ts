@@ -1,4 +1,5 @@
 import { WS } from '../../api.js';
+import { encodeCommandText } from '../../typing.js';
 import type { DemoContext } from '../context.js';
 
 /**
@@ -13,6 +14,11 @@ export default async function run(ctx: DemoContext): Promise<void> {
   const alice = ctx.person(WS.users.alice);
   const bob = ctx.person(WS.users.bob);
 
+  // As after a real install: nobody has invited the bot anywhere, #incidents (ANNOUNCE_CHANNEL) included.
+  const inAnnounce = () => sim.members(WS.channels.announce).includes(WS.botUser);
+  say(
+    `Firebreak is in ${inAnnounce() ? '#incidents already' : 'no channel yet; nobody invited it to #incidents'}`,
+  );
   say('alice types: /incident declare Checkout returns 502 for EU customers');
   const r = await alice.command('declare Checkout returns 502 for EU customers', WS.channels.general);
   say(`alice sees: ${r.reply?.text ?? '(nothing)'}`);
@@ -23,11 +29,19 @@ export default async function run(ctx: DemoContext): Promise<void> {
   say(
     `#incidents shows:\n${sim.renderBlocks(sim.lastMessage(WS.channels.announce)?.blocks, undefined, true)}`,
   );
+  say(
+    inAnnounce() &&
+      sim.calls('conversations.join').some((c) => c.ok && c.args.channel === WS.channels.announce)
+      ? 'Firebreak joined #incidents by itself (conversations.join), so it can keep its announcement current'
+      : 'Firebreak is still not a member of #incidents',
+  );
 
   const summaryTs = sim.pins(ch.id)[0]?.ts;
   if (!summaryTs) throw new Error('no pinned summary');
-  say('alice types: /incident lead @bob (a typed name, found through the workspace member list)');
+  say('alice types: /incident lead @bob');
   const lead = await alice.command('lead @bob', ch.id);
+  // What the local Slack sends (the manifest's should_escape: true), as Slack's autocomplete does.
+  say(`Slack delivers the text as \`${encodeCommandText(sim.ws, 'lead @bob', true)}\``);
   say(`alice sees: ${lead.reply?.text ?? '(nothing)'}`);
   say('alice types: /incident services checkout, payments-api');
   await alice.command('services checkout, payments-api', ch.id);
