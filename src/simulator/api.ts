@@ -63,6 +63,12 @@ export interface SimulatorOptions {
   commandEscape?: [string, boolean][];
   /** Workspace preferences (what a Workspace Owner set in Settings & permissions). */
   prefs?: Partial<WorkspacePrefs>;
+  /**
+   * How long after files.completeUploadExternal has answered its share message appears, real
+   * milliseconds. Default 1: Slack processes uploads asynchronously; a test that checks the share is
+   * not there yet sets a longer delay, so a loaded machine cannot run the share before the check.
+   */
+  uploadShareDelayMs?: number;
 }
 
 export interface WorkspacePrefs {

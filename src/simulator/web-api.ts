@@ -292,6 +292,7 @@ export class SimulatorImpl implements Simulator {
   private deliver: ((event: Obj) => Promise<unknown>) | undefined;
   private readonly started = performance.now();
   private readonly triggerTtlMs: number;
+  private readonly uploadShareDelayMs: number;
   private triggerSeq = 0;
   /** Slack's per-method rate limits, when the test switched them on (src/simulator/rate-limits.ts). */
   private readonly limiter: RateLimiter | undefined;
@@ -307,6 +308,7 @@ export class SimulatorImpl implements Simulator {
     this.botEvents = new Set(manifest.botEvents);
     this.commandEscape = new Map([...manifest.commandEscape, ...(opts.commandEscape ?? [])]);
     this.triggerTtlMs = opts.triggerTtlMs ?? 3000;
+    this.uploadShareDelayMs = opts.uploadShareDelayMs ?? 1;
     if (opts.rateLimits) this.limiter = new RateLimiter(opts.rateLimits === true ? {} : opts.rateLimits);
     this.server = createServer((req, res) => {
       this.inflight++;
@@ -1630,7 +1632,7 @@ export class SimulatorImpl implements Simulator {
       } finally {
         this.inflight--;
       }
-    }, 1);
+    }, this.uploadShareDelayMs);
   }
 
   /** Events caused by the bot's own calls are delivered after its call was answered. */

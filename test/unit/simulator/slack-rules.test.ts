@@ -126,7 +126,8 @@ describe('membership: chat:write.public only posts', () => {
 
 describe('uploads finish asynchronously and keep alt_txt', () => {
   it('the share message appears after completeUploadExternal answered, not during it', async () => {
-    const s = await start();
+    // A share delay far longer than the check below takes, so a loaded machine cannot run it first.
+    const s = await start({ uploadShareDelayMs: 1000 });
     await api(s, 'conversations.join', { channel: general });
     const id = await uploadBytes(s, { alt_txt: 'Bars of incidents per week' });
     const done = await api(s, 'files.completeUploadExternal', {
