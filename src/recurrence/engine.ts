@@ -708,9 +708,6 @@ export class RecurrenceEngine {
       const sharedSignatures = qSigs.filter((x) => this.text.weightAt(x.term, slot) >= 0).map((x) => x.s);
       const ageDays = Math.max(0, (doc.at - (this.ats[slot] as number)) / DAY);
       const { titleSim, titleCoverage } = this.titleFeatures(qTitle, slot);
-      let covered = 0;
-      for (let k = 0; k < q.ids.length; k++)
-        if (this.text.weightAt(q.ids[k] as number, slot) >= 0) covered += q.wts[k] as number;
       // The structured signals are priors in cosine units: the dev set has no services, categories
       // or signatures to learn them from (src/recurrence/model.ts).
       const bonus =
@@ -729,7 +726,8 @@ export class RecurrenceEngine {
         text: cos,
         titleSim,
         titleCoverage,
-        coverage: q.mass > 0 ? Math.min(1, covered / q.mass) : 0,
+        // Filled in below for the matches returned: only they are read (up to 40 lookups each).
+        coverage: 0,
         similarity: cos + bonus,
         ageDays,
         sharedServices,
@@ -737,8 +735,17 @@ export class RecurrenceEngine {
         sharedSignatures,
       };
     });
-    out.sort((a, b) => b.score - a.score);
-    return out.slice(0, limit);
+    const order = out.map((_, i) => i).sort((a, b) => (out[b] as Match).score - (out[a] as Match).score);
+    const kept = order.slice(0, limit).map((i) => {
+      const m = out[i] as Match;
+      const slot = (best[i] as { slot: number }).slot;
+      let covered = 0;
+      for (let k = 0; k < q.ids.length; k++)
+        if (this.text.weightAt(q.ids[k] as number, slot) >= 0) covered += q.wts[k] as number;
+      m.coverage = q.mass > 0 ? Math.min(1, covered / q.mass) : 0;
+      return m;
+    });
+    return kept;
   }
 
   /** The query title's distinct terms with their weights (idf; an unseen word gets the highest). */

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -47,5 +48,16 @@ export function startChildBot(env: Record<string, string>, timeoutMs = 30_000): 
         reject(new Error(`the bot did not start: ${buf.slice(-3000)}`));
       }
     }, 10);
+  });
+}
+
+/** A loopback port that was free a moment ago and on which nothing listens now. */
+export function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
   });
 }

@@ -15,6 +15,11 @@
  * off by default: run a job with `await h.bot.scheduler.run(name)` and then `await h.idle()`.
  */
 
+import { expect } from 'vitest';
+import type { Incident } from '../../src/incidents/model.js';
+import { getIncidentByNumber } from '../../src/incidents/queries.js';
+import { type Stack, WS } from '../../src/simulator/stack.js';
+
 export type { Person, Sender, Simulator } from '../../src/simulator/api.js';
 export {
   SIGNING_SECRET,
@@ -23,3 +28,30 @@ export {
   startStack as startHarness,
   WS,
 } from '../../src/simulator/stack.js';
+
+/** The incident declared last. */
+export function latestIncident(h: Stack): Incident {
+  const row = h.db.$client.prepare('select max(number) as n from incidents').get() as { n: number | null };
+  const inc = row.n === null ? undefined : getIncidentByNumber(h.db, row.n);
+  if (!inc) throw new Error('no incident was declared');
+  return inc;
+}
+
+/**
+ * `who` declares an incident with a title from #general, the setup runs, and `joiner` joins its
+ * channel (so their messages there reach the bot). Returns the incident with its channel.
+ */
+export async function declareAndJoin(
+  h: Stack,
+  title: string,
+  who: { declarer?: string; joiner?: string } = {},
+): Promise<Incident & { channelId: string }> {
+  const r = await h.person(who.declarer ?? WS.users.alice).command(`declare ${title}`, WS.channels.general);
+  expect(r.reply?.text).toContain('Declared');
+  await h.idle();
+  const inc = latestIncident(h);
+  if (!inc.channelId) throw new Error(`INC-${inc.number} has no channel: ${inc.setupError ?? 'unknown'}`);
+  await h.person(who.joiner ?? WS.users.bob).join(inc.channelId);
+  await h.idle();
+  return inc as Incident & { channelId: string };
+}

@@ -3,7 +3,7 @@ import type { Incident } from '../../src/incidents/model.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { fullTimeline } from '../../src/incidents/timeline.js';
 import { inboxCounts, pendingEvents, pruneEvents } from '../../src/slack/inbox.js';
-import { type Harness, startHarness, WS } from '../helpers/harness.js';
+import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
 
 /**
  * Slack sends the bot its own messages, reactions, pins, topic changes and joins (the simulator
@@ -11,19 +11,7 @@ import { type Harness, startHarness, WS } from '../helpers/harness.js';
  */
 const { alice, bob } = WS.users;
 let h: Harness;
-let declared = 0;
-
-async function declare(title: string): Promise<Incident & { channelId: string }> {
-  const r = await h.person(alice).command(`declare ${title}`, WS.channels.general);
-  expect(r.reply?.text).toContain('Declared');
-  await h.idle();
-  declared += 1;
-  const inc = getIncidentByNumber(h.db, declared);
-  if (!inc?.channelId) throw new Error(`INC-${declared} has no channel: ${inc?.setupError ?? 'unknown'}`);
-  await h.person(bob).join(inc.channelId);
-  await h.idle();
-  return inc as Incident & { channelId: string };
-}
+const declare = (title: string) => declareAndJoin(h, title);
 
 const ownEvents = () =>
   h.send.sent

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,6 +13,7 @@ import { FakeClock } from '../../src/incidents/clock.js';
 import { createLogger } from '../../src/log.js';
 import { WS } from '../../src/simulator/api.js';
 import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
+import { freePort } from '../helpers/child-bot.js';
 
 /**
  * GET /readyz answers 503 with a reason for each way the bot cannot work, and 200 when it can;
@@ -28,16 +28,6 @@ afterEach(async () => {
   sim = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
 
 async function startBot(
   opts: {

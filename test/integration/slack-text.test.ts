@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/incidents/model.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { fullTimeline } from '../../src/incidents/timeline.js';
-import { type Harness, startHarness, WS } from '../helpers/harness.js';
+import { declareAndJoin, type Harness, latestIncident, startHarness, WS } from '../helpers/harness.js';
 
 /**
  * Text from Slack is decoded once where it enters and escaped once where it leaves: what people
@@ -11,19 +11,7 @@ import { type Harness, startHarness, WS } from '../helpers/harness.js';
  */
 const { alice, bob } = WS.users;
 let h: Harness;
-let declared = 0;
-
-async function declare(title: string): Promise<Incident & { channelId: string }> {
-  const r = await h.person(alice).command(`declare ${title}`, WS.channels.general);
-  expect(r.reply?.text).toContain('Declared');
-  await h.idle();
-  declared += 1;
-  const inc = getIncidentByNumber(h.db, declared);
-  if (!inc?.channelId) throw new Error(`INC-${declared} has no channel: ${inc?.setupError ?? 'unknown'}`);
-  await h.person(bob).join(inc.channelId);
-  await h.idle();
-  return inc as Incident & { channelId: string };
-}
+const declare = (title: string) => declareAndJoin(h, title);
 
 const captured = (inc: Incident) => fullTimeline(h.db, inc.id).filter((e) => e.kind === 'message');
 
@@ -85,11 +73,10 @@ describe('text from Slack', () => {
     expect(JSON.stringify(title)).toContain('R&D <api> p99 > 2s since 10:00');
     await h.person(alice).submit();
     await h.idle();
-    declared += 1;
-    const inc = getIncidentByNumber(h.db, declared);
-    expect(inc?.title).toBe('R&D <api> p99 > 2s since 10:00');
-    const name = h.sim.channel(String(inc?.channelId))?.name;
-    expect(name).toBe(`inc-${declared}-r-d-api-p99-2s-since-10-00`);
+    const inc = latestIncident(h);
+    expect(inc.title).toBe('R&D <api> p99 > 2s since 10:00');
+    const name = h.sim.channel(String(inc.channelId))?.name;
+    expect(name).toBe(`inc-${inc.number}-r-d-api-p99-2s-since-10-00`);
     // Its first timeline entry is the message, decoded.
     expect(captured(inc as Incident).map((e) => e.text)).toEqual(['R&D <api> p99 > 2s since 10:00']);
   });
@@ -97,7 +84,7 @@ describe('text from Slack', () => {
   it('a command is decoded once: title, channel name, notes', async () => {
     const inc = await declare('R&D: p99 > 2s');
     expect(inc.title).toBe('R&D: p99 > 2s');
-    expect(h.sim.channel(inc.channelId)?.name).toBe(`inc-${declared}-r-d-p99-2s`);
+    expect(h.sim.channel(inc.channelId)?.name).toBe(`inc-${inc.number}-r-d-p99-2s`);
     await h
       .person(alice)
       .command('note rollback of https://deploy.example/r?id=4&env=prod < 5 min', inc.channelId);
@@ -111,15 +98,14 @@ describe('private incident channels', () => {
     await h.person(alice).command('');
     await h.person(alice).fillAndSubmit({ Title: 'Secret outage', Private: true });
     await h.idle();
-    declared += 1;
-    const inc = getIncidentByNumber(h.db, declared);
-    const ch = String(inc?.channelId);
+    const inc = latestIncident(h);
+    const ch = String(inc.channelId);
     expect(h.sim.channel(ch)?.is_private).toBe(true);
     await h.sim.archiveAsUser(alice, ch);
     await h.idle();
-    expect(getIncidentByNumber(h.db, declared)?.archivedAt).not.toBeNull();
+    expect(getIncidentByNumber(h.db, inc.number)?.archivedAt).not.toBeNull();
     expect(
-      fullTimeline(h.db, Number(inc?.id))
+      fullTimeline(h.db, inc.id)
         .filter((e) => e.kind === 'archived')
         .map((e) => [e.text, e.authorId]),
     ).toEqual([['Channel archived', alice]]);

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -7,6 +6,7 @@ import { openMigratedDb } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/log.js';
 import { describeStartError } from '../../src/ops/start-errors.js';
 import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
+import { freePort } from '../helpers/child-bot.js';
 
 /** What `npm start` prints when Slack refuses the token or cannot be reached (src/main.ts). */
 let sim: SimulatorImpl | undefined;
@@ -43,16 +43,6 @@ async function startError(env: Record<string, string>): Promise<string> {
   throw new Error('the bot started');
 }
 
-async function closedPort(): Promise<number> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
-
 describe('start-up errors name the setting, the URL and the fix', () => {
   it('a token Slack refuses', async () => {
     sim = await startSimulator();
@@ -67,7 +57,7 @@ describe('start-up errors name the setting, the URL and the fix', () => {
   });
 
   it('a Slack that cannot be reached', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}/api/`;
+    const url = `http://127.0.0.1:${await freePort()}/api/`;
     const msg = await startError({ SLACK_BOT_TOKEN: 'xoxb-any-token', SLACK_API_URL: url });
     expect(msg).toMatch(
       new RegExp(

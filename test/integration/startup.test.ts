@@ -1,6 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { FakeClock } from '../../src/incidents/clock.js';
 import { WS } from '../../src/simulator/api.js';
 import { SlackSender } from '../../src/simulator/sender.js';
 import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
+import { freePort } from '../helpers/child-bot.js';
 
 /** `npm start` as a real child process: the contract's variables in, /healthz and signed requests out. */
 
@@ -61,16 +61,6 @@ function run(env: Record<string, string>, timeoutMs = 30_000): Promise<Exit> {
     child.on('exit', (code) => {
       clearTimeout(timer);
       done({ code, stdout, stderr });
-    });
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
     });
   });
 }

@@ -5,7 +5,7 @@ import { addTimelineEvent } from '../../src/incidents/add-timeline-event.js';
 import type { Incident } from '../../src/incidents/model.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { editHistory, fullTimeline } from '../../src/incidents/timeline.js';
-import { type Harness, startHarness, WS } from '../helpers/harness.js';
+import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
 
 /**
  * Timeline capture and reading through the simulator: people post, react, pin, edit and delete in
@@ -13,19 +13,7 @@ import { type Harness, startHarness, WS } from '../helpers/harness.js';
  */
 const { alice, bob, carol } = WS.users;
 let h: Harness;
-let declared = 0;
-
-async function declare(title: string): Promise<Incident & { channelId: string }> {
-  const r = await h.person(alice).command(`declare ${title}`, WS.channels.general);
-  expect(r.reply?.text).toContain('Declared');
-  await h.idle();
-  declared += 1;
-  const inc = getIncidentByNumber(h.db, declared);
-  if (!inc?.channelId) throw new Error(`INC-${declared} has no channel: ${inc?.setupError ?? 'unknown'}`);
-  await h.person(bob).join(inc.channelId);
-  await h.idle();
-  return inc as Incident & { channelId: string };
-}
+const declare = (title: string) => declareAndJoin(h, title);
 
 const entries = (inc: Incident) =>
   fullTimeline(h.db, inc.id).filter((e) => e.kind === 'message' || e.kind === 'note');

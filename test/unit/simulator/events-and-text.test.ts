@@ -5,6 +5,7 @@ import { FakeClock } from '../../../src/incidents/clock.js';
 import { WS } from '../../../src/simulator/api.js';
 import { SlackSender } from '../../../src/simulator/sender.js';
 import { type SimulatorImpl, startSimulator } from '../../../src/simulator/web-api.js';
+import { type Obj, simApi } from '../../helpers/sim-api.js';
 
 /**
  * Slack's documented behaviour the simulator reproduces (each rule's doc page is cited where it is
@@ -12,20 +13,10 @@ import { type SimulatorImpl, startSimulator } from '../../../src/simulator/web-a
  * slash-command text follows should_escape, private channels archive as groups.
  */
 
-type Obj = Record<string, unknown>;
 let sim: SimulatorImpl;
 let events: Obj[];
 
-const api = async (method: string, args: Obj): Promise<Obj> => {
-  const form = new URLSearchParams();
-  for (const [k, v] of Object.entries(args)) form.set(k, typeof v === 'string' ? v : JSON.stringify(v));
-  const res = await fetch(`${sim.apiUrl}${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${sim.token}` },
-    body: form,
-  });
-  return (await res.json()) as Obj;
-};
+const api = (method: string, args: Obj): Promise<Obj> => simApi(sim, method, args);
 
 /** Events caused by the bot's own calls are delivered in the background: wait for them. */
 const settle = async () => {

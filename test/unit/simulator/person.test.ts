@@ -6,26 +6,17 @@ import { WS } from '../../../src/simulator/api.js';
 import { SimPerson } from '../../../src/simulator/person.js';
 import { SlackSender } from '../../../src/simulator/sender.js';
 import { type SimulatorImpl, startSimulator } from '../../../src/simulator/web-api.js';
+import { type Obj, simApi } from '../../helpers/sim-api.js';
 
 /** The simulated person and the simulator's screen rules, against a stand-in bot that records payloads. */
 
-type Obj = Record<string, unknown>;
 let sim: SimulatorImpl;
 let bot: Server;
 let received: Obj[];
 let answer: Obj | undefined;
 let alice: SimPerson;
 
-const api = async (method: string, args: Obj): Promise<Obj> => {
-  const form = new URLSearchParams();
-  for (const [k, v] of Object.entries(args)) form.set(k, typeof v === 'string' ? v : JSON.stringify(v));
-  const res = await fetch(`${sim.apiUrl}${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${sim.token}` },
-    body: form,
-  });
-  return (await res.json()) as Obj;
-};
+const api = (method: string, args: Obj): Promise<Obj> => simApi(sim, method, args);
 
 beforeEach(async () => {
   sim = await startSimulator({ clock: new FakeClock('2026-11-23T09:00:00Z') });

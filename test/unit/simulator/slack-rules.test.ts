@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../src/incidents/clock.js';
 import { type SimulatorOptions, WS } from '../../../src/simulator/api.js';
 import { type SimulatorImpl, startSimulator } from '../../../src/simulator/web-api.js';
+import { type Obj, simApi } from '../../helpers/sim-api.js';
 
 /**
  * Slack's rules the simulator follows from Slack's documentation (each rule's comment in
@@ -9,7 +10,6 @@ import { type SimulatorImpl, startSimulator } from '../../../src/simulator/web-a
  * `alt_txt`, and the refusals people meet (guests, restricted channel creation).
  */
 
-type Obj = Record<string, unknown>;
 let sim: SimulatorImpl | undefined;
 afterEach(async () => {
   await sim?.close();
@@ -21,16 +21,7 @@ async function start(opts: SimulatorOptions = {}): Promise<SimulatorImpl> {
   return sim;
 }
 
-async function api(s: SimulatorImpl, method: string, args: Obj = {}): Promise<Obj> {
-  const form = new URLSearchParams();
-  for (const [k, v] of Object.entries(args)) form.set(k, typeof v === 'string' ? v : JSON.stringify(v));
-  const res = await fetch(`${s.apiUrl}${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${s.token}` },
-    body: form,
-  });
-  return (await res.json()) as Obj;
-}
+const api = (s: SimulatorImpl, method: string, args: Obj = {}): Promise<Obj> => simApi(s, method, args);
 
 /** getUploadURLExternal and the byte upload; returns the file id to complete. */
 async function uploadBytes(s: SimulatorImpl, extra: Obj = {}): Promise<string> {
