@@ -1843,6 +1843,9 @@ export class SimulatorImpl implements Simulator {
 
   private pinEvent(type: 'pin_added' | 'pin_removed', user: string, ch: SimChannel, m: SimMessage): Obj {
     const now = this.ws.nowSeconds();
+    // Slack's pin_added sample (samples/events/PinAddedPayload.json) carries the pinned message without
+    // `blocks`: the bot's own pins (its summary, which has blocks) must not invent the key.
+    const { blocks: _blocks, ...message } = this.eventMessage(m, false);
     return {
       type,
       user,
@@ -1852,7 +1855,7 @@ export class SimulatorImpl implements Simulator {
         created: now,
         created_by: user,
         channel: ch.id,
-        message: { ...this.eventMessage(m, false), permalink: this.permalink(ch.id, m.ts, m.thread_ts) },
+        message: { ...message, permalink: this.permalink(ch.id, m.ts, m.thread_ts) },
       },
       item_user: m.user,
       pin_count: ch.pins.length,

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Incident } from '../../src/incidents/model.js';
-import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { fullTimeline } from '../../src/incidents/timeline.js';
 import { inboxCounts, pendingEvents, pruneEvents } from '../../src/slack/inbox.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
