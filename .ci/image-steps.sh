@@ -46,7 +46,7 @@ marker="$tmp/marker"; touch "$marker"; sleep 1
 # A local Slack for auth.test and the doctor (from the repository, not the image).
 sim_out="$tmp/sim.out"
 node --import tsx -e '
-import("./src/simulator/web-api.ts").then(async (m) => {
+import("./sim/web-api.ts").then(async (m) => {
   const s = await m.startSimulator();
   console.log(s.apiUrl + " " + s.token);
 });' >"$sim_out" &

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 /**
  * A minimal, instant Slack Web API for benchmarks: it answers the methods the measured flows call
  * with well-formed successes and nothing else (no rate tiers, no limits), so the figures measure
- * the bot, not the simulator. Feature correctness is proven by the tests against src/simulator.
+ * the bot, not the simulator. Feature correctness is proven by the tests against sim.
  */
 export interface FastSlack {
   apiUrl: string;

@@ -93,7 +93,7 @@ export function pendingEvents(db: Db): { eventId: string; payload: Record<string
 
 /**
  * The app's own actions come back as events (Slack sends the bot its own messages, reactions, pins,
- * topic changes and joins: see src/simulator/web-api.ts). They are stored like any event (a retry
+ * topic changes and joins: see sim/web-api.ts). They are stored like any event (a retry
  * must still be recognised) and then finished at once, never handed to a listener: acting on them
  * would capture the bot's own summary, loop on its own confirmations or record its own archive
  * twice. Bolt's `ignoreSelf` did the dropping before, but ahead of the inbox, which left every such

@@ -1,7 +1,7 @@
-import { WS } from '../../src/simulator/api.js';
-import { POST_MESSAGE_LIMIT, perMinuteLimit } from '../../src/simulator/rate-limits.js';
-import { type Stack, startStack } from '../../src/simulator/stack.js';
-import type { CallRecord, SimMessage } from '../../src/simulator/types.js';
+import { WS } from '../../sim/api.js';
+import { POST_MESSAGE_LIMIT, perMinuteLimit } from '../../sim/rate-limits.js';
+import { type Stack, startStack } from '../../sim/stack.js';
+import type { CallRecord, SimMessage } from '../../sim/types.js';
 import { channelOfIncident } from './db.js';
 
 /**

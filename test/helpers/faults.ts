@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { Fault } from '../../src/simulator/types.js';
+import type { Fault } from '../../sim/types.js';
 import { type Harness, startHarness, WS } from './harness.js';
 
 /**

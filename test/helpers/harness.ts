@@ -16,18 +16,18 @@
  */
 
 import { expect } from 'vitest';
+import { type Stack, WS } from '../../sim/stack.js';
 import type { Incident } from '../../src/incidents/model.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
-import { type Stack, WS } from '../../src/simulator/stack.js';
 
-export type { Person, Sender, Simulator } from '../../src/simulator/api.js';
+export type { Person, Sender, Simulator } from '../../sim/api.js';
 export {
   SIGNING_SECRET,
   type Stack as Harness,
   type StackOptions as HarnessOptions,
   startStack as startHarness,
   WS,
-} from '../../src/simulator/stack.js';
+} from '../../sim/stack.js';
 
 /** The incident declared last. */
 export function latestIncident(h: Stack): Incident {

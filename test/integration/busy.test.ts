@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WS } from '../../src/simulator/api.js';
-import type { SimMessage } from '../../src/simulator/types.js';
+import { WS } from '../../sim/api.js';
+import type { SimMessage } from '../../sim/types.js';
 import {
   type BusyRun,
   callsPerMinute,

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { demoContext } from '../../src/simulator/demo/context.js';
-import { scene } from '../../src/simulator/demo/scenes/01-help.js';
+import { demoContext } from '../../sim/demo/context.js';
+import { scene } from '../../sim/demo/scenes/01-help.js';
 import { startHarness } from '../helpers/harness.js';
 
 it('demo scene 01 shows dave the help, resolved for reading', async () => {

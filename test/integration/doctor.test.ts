@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WS } from '../../sim/api.js';
+import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
 import { closeDb } from '../../src/db/client.js';
 import { openMigratedDb } from '../../src/db/migrate.js';
 import { type Check, formatChecks, manifestScopes, runDoctor } from '../../src/ops/doctor.js';
-import { WS } from '../../src/simulator/api.js';
-import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
 
 /**
  * `npm run doctor` against the simulator, which answers like Slack: the token's scopes in the

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../../bench/lib/stats.js';
+import type { CallRecord } from '../../sim/types.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
-import type { CallRecord } from '../../src/simulator/types.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
 /**

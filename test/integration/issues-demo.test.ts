@@ -1,9 +1,9 @@
 import { afterEach, expect, it } from 'vitest';
-import { DEMO_METRICS_TOKEN, demoContext } from '../../src/simulator/demo/context.js';
-import lifecycle from '../../src/simulator/demo/scenes/02-lifecycle.js';
-import { scene as nearCopy } from '../../src/simulator/demo/scenes/07-near-copy.js';
-import { scene as realSlack } from '../../src/simulator/demo/scenes/08-real-slack.js';
-import { scene as operations } from '../../src/simulator/demo/scenes/09-operations.js';
+import { DEMO_METRICS_TOKEN, demoContext } from '../../sim/demo/context.js';
+import lifecycle from '../../sim/demo/scenes/02-lifecycle.js';
+import { scene as nearCopy } from '../../sim/demo/scenes/07-near-copy.js';
+import { scene as realSlack } from '../../sim/demo/scenes/08-real-slack.js';
+import { scene as operations } from '../../sim/demo/scenes/09-operations.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
 /**

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { demoContext } from '../../src/simulator/demo/context.js';
-import run from '../../src/simulator/demo/scenes/02-lifecycle.js';
+import { demoContext } from '../../sim/demo/context.js';
+import run from '../../sim/demo/scenes/02-lifecycle.js';
 import { startHarness } from '../helpers/harness.js';
 
 it('the lifecycle demo scene plays through', async () => {

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tzLabel, tzOffsetSeconds } from '../../sim/workspace.js';
 import { createApp, type FirebreakApp } from '../../src/app.js';
 import { incidents, slackUsers, timelineEvents } from '../../src/db/schema.js';
 import { declareIncident } from '../../src/incidents/declare.js';
@@ -7,7 +8,6 @@ import type { IncidentChange } from '../../src/incidents/hooks.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { RESUME_SETUP_JOB } from '../../src/incidents/setup-jobs.js';
 import { createLogger } from '../../src/log.js';
-import { tzLabel, tzOffsetSeconds } from '../../src/simulator/workspace.js';
 import { setupIncident } from '../../src/slack/incident-setup.js';
 import { channelOfIncident, makeIncident } from '../helpers/db.js';
 import { BACKGROUND_TITLES } from '../helpers/fixtures.js';

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WS } from '../../sim/api.js';
+import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
 import { closeDb } from '../../src/db/client.js';
 import { openMigratedDb } from '../../src/db/migrate.js';
-import { WS } from '../../src/simulator/api.js';
-import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
 import { type ChildBot, ROOT, startChildBot } from '../helpers/child-bot.js';
 
 /**

@@ -4,7 +4,7 @@ import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
 /**
  * Issue 11: Slack's lists come in pages, and a page may end early with more to come
- * (src/simulator/paging.ts). The bot follows next_cursor wherever it reads a list.
+ * (sim/paging.ts). The bot follows next_cursor wherever it reads a list.
  */
 
 const { alice, bob } = WS.users;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SimPerson } from '../../src/simulator/person.js';
+import { SimPerson } from '../../sim/person.js';
 import { channelOfIncident } from '../helpers/db.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 

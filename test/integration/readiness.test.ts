@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WS } from '../../sim/api.js';
+import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
 import { createApp, type FirebreakApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDb, type Db, openDb } from '../../src/db/client.js';
@@ -11,8 +13,6 @@ import { migrateDb } from '../../src/db/migrate.js';
 import * as schema from '../../src/db/schema.js';
 import { FakeClock } from '../../src/incidents/clock.js';
 import { createLogger } from '../../src/log.js';
-import { WS } from '../../src/simulator/api.js';
-import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
 import { freePort } from '../helpers/child-bot.js';
 
 /**

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SimMessage } from '../../sim/types.js';
 import { followUps, incidents, recurrenceLinks } from '../../src/db/schema.js';
 import type { Incident, NewIncident } from '../../src/incidents/model.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { RECURRENCE_WARM_JOB } from '../../src/recurrence/jobs.js';
 import { recurrenceReady } from '../../src/recurrence/store.js';
-import type { SimMessage } from '../../src/simulator/types.js';
 import { channelOfIncident, makeIncident } from '../helpers/db.js';
 import { BACKGROUND_TITLES } from '../helpers/fixtures.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
-import { demoContext } from '../../src/simulator/demo/context.js';
-import run from '../../src/simulator/demo/scenes/04-resolution.js';
+import { demoContext } from '../../sim/demo/context.js';
+import run from '../../sim/demo/scenes/04-resolution.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 
 let h: Harness;

@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WS } from '../../sim/api.js';
+import { SimPerson } from '../../sim/person.js';
+import { SlackSender } from '../../sim/sender.js';
+import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
 import { FakeClock } from '../../src/incidents/clock.js';
-import { WS } from '../../src/simulator/api.js';
-import { SimPerson } from '../../src/simulator/person.js';
-import { SlackSender } from '../../src/simulator/sender.js';
-import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
 
 /**
  * The simulator invents no fields: every Web API answer and every payload the sender delivers keeps

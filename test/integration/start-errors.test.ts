@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDb, type Db } from '../../src/db/client.js';
 import { openMigratedDb } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/log.js';
 import { describeStartError } from '../../src/ops/start-errors.js';
-import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
 import { freePort } from '../helpers/child-bot.js';
 
 /** What `npm start` prints when Slack refuses the token or cannot be reached (src/main.ts). */

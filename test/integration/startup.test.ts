@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WS } from '../../sim/api.js';
+import { SlackSender } from '../../sim/sender.js';
+import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
 import { FakeClock } from '../../src/incidents/clock.js';
-import { WS } from '../../src/simulator/api.js';
-import { SlackSender } from '../../src/simulator/sender.js';
-import { type SimulatorImpl, startSimulator } from '../../src/simulator/web-api.js';
 import { freePort } from '../helpers/child-bot.js';
 
 /** `npm start` as a real child process: the contract's variables in, /healthz and signed requests out. */

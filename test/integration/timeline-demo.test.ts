@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { demoContext } from '../../src/simulator/demo/context.js';
-import run from '../../src/simulator/demo/scenes/03-timeline.js';
+import { demoContext } from '../../sim/demo/context.js';
+import run from '../../sim/demo/scenes/03-timeline.js';
 import { startHarness } from '../helpers/harness.js';
 
 it('the timeline demo scene plays through: captures, a note, an edit, redaction and an export', async () => {

@@ -1,11 +1,11 @@
 import { HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
+import { startSimulator } from '../../sim/web-api.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openMigratedDb } from '../../src/db/migrate.js';
 import { FakeClock } from '../../src/incidents/clock.js';
 import { createLogger } from '../../src/log.js';
-import { startSimulator } from '../../src/simulator/web-api.js';
 
 const receiverOf = (env: Record<string, string>) => {
   const bot = createApp({

@@ -1,8 +1,8 @@
 import type { ViewStateValue } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
+import { blockTextLength, validateBlocks, validateView } from '../../../sim/blockkit.js';
 import type { FollowUp } from '../../../src/incidents/model.js';
 import { resolveIncident } from '../../../src/incidents/resolve.js';
-import { blockTextLength, validateBlocks, validateView } from '../../../src/simulator/blockkit.js';
 import { BLOCK } from '../../../src/slack/ids.js';
 import { followUpListMessage, snoozeModal } from '../../../src/slack/views/follow-ups.js';
 import { followUpReminder, rootCauseReminder } from '../../../src/slack/views/reminder-messages.js';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WS } from '../../../sim/api.js';
+import { cursorPage, encodeCursor, PagingError } from '../../../sim/paging.js';
+import { type SimulatorImpl, startSimulator } from '../../../sim/web-api.js';
 import { FakeClock } from '../../../src/incidents/clock.js';
-import { WS } from '../../../src/simulator/api.js';
-import { cursorPage, encodeCursor, PagingError } from '../../../src/simulator/paging.js';
-import { type SimulatorImpl, startSimulator } from '../../../src/simulator/web-api.js';
 
 /**
  * Rule 6 of issue 11: users.list, conversations.list, conversations.members and conversations.replies

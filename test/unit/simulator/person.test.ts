@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WS } from '../../../sim/api.js';
+import { SimPerson } from '../../../sim/person.js';
+import { SlackSender } from '../../../sim/sender.js';
+import { type SimulatorImpl, startSimulator } from '../../../sim/web-api.js';
 import { FakeClock } from '../../../src/incidents/clock.js';
-import { WS } from '../../../src/simulator/api.js';
-import { SimPerson } from '../../../src/simulator/person.js';
-import { SlackSender } from '../../../src/simulator/sender.js';
-import { type SimulatorImpl, startSimulator } from '../../../src/simulator/web-api.js';
 import { type Obj, simApi } from '../../helpers/sim-api.js';
 
 /** The simulated person and the simulator's screen rules, against a stand-in bot that records payloads. */

@@ -1,13 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { WS } from '../../../sim/api.js';
+import { METHOD_TIERS, POST_MESSAGE_LIMIT, RateLimiter, TIER_PER_MINUTE } from '../../../sim/rate-limits.js';
+import { type SimulatorImpl, startSimulator } from '../../../sim/web-api.js';
 import { FakeClock } from '../../../src/incidents/clock.js';
-import { WS } from '../../../src/simulator/api.js';
-import {
-  METHOD_TIERS,
-  POST_MESSAGE_LIMIT,
-  RateLimiter,
-  TIER_PER_MINUTE,
-} from '../../../src/simulator/rate-limits.js';
-import { type SimulatorImpl, startSimulator } from '../../../src/simulator/web-api.js';
 
 /**
  * Rule 5 of issue 11: Slack's per-method rate tiers (https://api.slack.com/docs/rate-limits), answered

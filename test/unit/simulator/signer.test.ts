@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateBlocks, validateView } from '../../../src/simulator/blockkit.js';
-import { signRequest } from '../../../src/simulator/sender.js';
+import { validateBlocks, validateView } from '../../../sim/blockkit.js';
+import { signRequest } from '../../../sim/sender.js';
 
 describe('signer', () => {
   it("reproduces Slack's published test vector", () => {

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { type SimulatorOptions, WS } from '../../../sim/api.js';
+import { type SimulatorImpl, startSimulator } from '../../../sim/web-api.js';
 import { FakeClock } from '../../../src/incidents/clock.js';
-import { type SimulatorOptions, WS } from '../../../src/simulator/api.js';
-import { type SimulatorImpl, startSimulator } from '../../../src/simulator/web-api.js';
 import { type Obj, simApi } from '../../helpers/sim-api.js';
 
 /**
  * Slack's rules the simulator follows from Slack's documentation (each rule's comment in
- * src/simulator/ names its page): membership and chat:write.public, asynchronous uploads and
+ * sim/ names its page): membership and chat:write.public, asynchronous uploads and
  * `alt_txt`, and the refusals people meet (guests, restricted channel creation).
  */
 

@@ -1,4 +1,4 @@
-import { weekContaining } from '../../../digest/week.js';
+import { weekContaining } from '../../../src/digest/week.js';
 import type { Simulator } from '../../api.js';
 import { WS } from '../../api.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../incidents/clock.js';
+import type { Clock } from '../src/incidents/clock.js';
 import type {
   AnyBlock,
   CallRecord,
@@ -54,7 +54,7 @@ export interface SimulatorOptions {
   /** How long a trigger_id stays valid, real milliseconds. Default 3000 (Slack's). */
   triggerTtlMs?: number;
   /**
-   * Enforce Slack's per-method rate tiers (src/simulator/rate-limits.ts): over its limit a call gets
+   * Enforce Slack's per-method rate tiers (sim/rate-limits.ts): over its limit a call gets
    * HTTP 429 with Retry-After. Off by default, so tests that replay hours of Slack traffic in seconds
    * keep running; `{ timeScale: 10 }` plays Slack's minute ten times faster.
    */
@@ -149,7 +149,7 @@ export interface Simulator {
   /**
    * `text` is what the person types; Slack stores and sends it encoded (`&amp;`, `<@U…>` for `@bob`,
    * `<#C…|name>`, `<https://…>`, `[label](https://…)` as `<https://…|label>`) with a `rich_text`
-   * block that keeps the characters as typed (src/simulator/typing.ts).
+   * block that keeps the characters as typed (sim/typing.ts).
    */
   postAsUser(user: string, channel: string, text: string, opts?: PostAsUserOptions): Promise<SimMessage>;
   editAsUser(user: string, channel: string, ts: string, text: string): Promise<SimMessage>;

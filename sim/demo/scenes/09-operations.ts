@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { formatChecks, runDoctor } from '../../../ops/doctor.js';
-import type { Metrics } from '../../../ops/metrics.js';
-import { metricsRoute } from '../../../ops/routes.js';
+import { formatChecks, runDoctor } from '../../../src/ops/doctor.js';
+import type { Metrics } from '../../../src/ops/metrics.js';
+import { metricsRoute } from '../../../src/ops/routes.js';
 import { SIGNING_SECRET } from '../../stack.js';
 import { DEMO_METRICS_TOKEN, type DemoContext } from '../context.js';
 

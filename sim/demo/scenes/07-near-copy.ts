@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { recurrenceLinks } from '../../../db/schema.js';
-import { importIncident } from '../../../recurrence/import.js';
-import { DEFAULT_MIN_CONFIDENCE, WARN_MODEL } from '../../../recurrence/model.js';
-import { indexIncident } from '../../../recurrence/store.js';
+import { recurrenceLinks } from '../../../src/db/schema.js';
+import { importIncident } from '../../../src/recurrence/import.js';
+import { DEFAULT_MIN_CONFIDENCE, WARN_MODEL } from '../../../src/recurrence/model.js';
+import { indexIncident } from '../../../src/recurrence/store.js';
 import { WS } from '../../api.js';
 import type { DemoContext } from '../context.js';
 

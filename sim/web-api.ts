@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { type Clock, systemClock } from '../incidents/clock.js';
+import { type Clock, systemClock } from '../src/incidents/clock.js';
 import {
   type FaultOptions,
   type PostAsUserOptions,
@@ -56,7 +56,7 @@ function fail(error: string, extra: Obj = {}): never {
 
 const DEFAULT_TOKEN = 'xoxb-firebreak-sim';
 const JSON_FIELDS = new Set(['blocks', 'view', 'attachments', 'files', 'metadata', 'channels']);
-const MANIFEST = fileURLToPath(new URL('../../manifest.yml', import.meta.url));
+const MANIFEST = fileURLToPath(new URL('../manifest.yml', import.meta.url));
 const PERMALINK_BASE = 'https://firebreak-sim.slack.com';
 
 /** Scopes a method needs; a function when it depends on the conversation (public vs private). */
@@ -162,7 +162,7 @@ const asString = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 const asBool = (v: unknown): boolean => v === true || v === 'true' || v === '1' || v === 1;
 
-/** Cursor paging (src/simulator/paging.ts); its refusals become Slack's error answers. */
+/** Cursor paging (sim/paging.ts); its refusals become Slack's error answers. */
 function page<T>(all: T[], a: Args, defaultLimit: number, keep?: (item: T) => boolean) {
   try {
     const { items, next_cursor } = cursorPage(all, a, defaultLimit, keep);
@@ -294,7 +294,7 @@ export class SimulatorImpl implements Simulator {
   private readonly triggerTtlMs: number;
   private readonly uploadShareDelayMs: number;
   private triggerSeq = 0;
-  /** Slack's per-method rate limits, when the test switched them on (src/simulator/rate-limits.ts). */
+  /** Slack's per-method rate limits, when the test switched them on (sim/rate-limits.ts). */
   private readonly limiter: RateLimiter | undefined;
   /** Errors raised while delivering events in the background (e.g. a slow answer). */
   readonly deliveryErrors: Error[] = [];

@@ -5,14 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, type FirebreakApp } from '../app.js';
-import { type Config, loadConfig } from '../config.js';
-import { closeDb, type Db, openDb } from '../db/client.js';
-import { migrateDb } from '../db/migrate.js';
-import type { Deps } from '../deps.js';
-import { FakeClock } from '../incidents/clock.js';
-import { createLogger } from '../log.js';
-import type { Job } from '../schedule.js';
+import { createApp, type FirebreakApp } from '../src/app.js';
+import { type Config, loadConfig } from '../src/config.js';
+import { closeDb, type Db, openDb } from '../src/db/client.js';
+import { migrateDb } from '../src/db/migrate.js';
+import type { Deps } from '../src/deps.js';
+import { FakeClock } from '../src/incidents/clock.js';
+import { createLogger } from '../src/log.js';
+import type { Job } from '../src/schedule.js';
 import type { Person, Sender, Simulator, SimulatorOptions, WorkspacePrefs } from './api.js';
 import { WS } from './api.js';
 import { SimPerson } from './person.js';
@@ -46,7 +46,7 @@ export interface StackOptions {
 }
 
 export interface Stack {
-  /** The simulator (implements `Simulator` from src/simulator/api.ts, plus lower-level helpers). */
+  /** The simulator (implements `Simulator` from sim/api.ts, plus lower-level helpers). */
   sim: SimulatorImpl;
   /** The bot (Bolt app, scheduler, deps). */
   bot: FirebreakApp;
