@@ -101,18 +101,17 @@ export function addNote(
       );
     }
   }
-  const event = db.transaction(
-    (tx) =>
-      addTimelineEvent(tx, {
-        incidentId: input.incident.id,
-        kind: 'note',
-        text,
-        authorId: input.authorId,
-        data: at ? { backdated: true, tz: input.tz } : null,
-        occurredAt,
-        recordedAt: now,
-        capturedVia: 'command',
-      }).event,
-  );
+  // One INSERT … RETURNING, atomic on its own: committed when this returns, with no transaction
+  // object to build on the hot path of `/incident note`.
+  const { event } = addTimelineEvent(db, {
+    incidentId: input.incident.id,
+    kind: 'note',
+    text,
+    authorId: input.authorId,
+    data: at ? { backdated: true, tz: input.tz } : null,
+    occurredAt,
+    recordedAt: now,
+    capturedVia: 'command',
+  });
   return { event, backdated: at !== null };
 }

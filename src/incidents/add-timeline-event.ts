@@ -1,5 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { preparedPerDb } from '../db/prepared.js';
 import { timelineEvents } from '../db/schema.js';
 import type { TimelineEvent } from './model.js';
 import { redactSecrets } from './redact.js';
@@ -33,27 +34,27 @@ export interface NewTimelineEvent {
 export function addTimelineEvent(tx: Tx, ev: NewTimelineEvent): { event: TimelineEvent; created: boolean } {
   // Every entry, whoever writes it, passes the secret filter before it is stored.
   const clean = redactSecrets(ev.text ?? '');
-  const inserted = tx
-    .insert(timelineEvents)
-    .values({
-      incidentId: ev.incidentId,
-      kind: ev.kind,
-      text: clean.text,
-      authorId: ev.authorId ?? null,
-      data: ev.data ?? null,
-      occurredAt: ev.occurredAt,
-      recordedAt: ev.recordedAt,
-      sourceChannel: ev.sourceChannel ?? null,
-      sourceTs: ev.sourceTs ?? null,
-      permalink: ev.permalink ?? null,
-      files: ev.files ?? [],
-      sourceKey: ev.sourceKey ?? null,
-      capturedVia: ev.capturedVia ?? null,
-      redacted: (ev.redacted ?? false) || clean.redacted,
-    })
-    .onConflictDoNothing()
-    .returning()
-    .get();
+  const row = {
+    incidentId: ev.incidentId,
+    kind: ev.kind,
+    text: clean.text,
+    authorId: ev.authorId ?? null,
+    data: ev.data ?? null,
+    occurredAt: ev.occurredAt,
+    recordedAt: ev.recordedAt,
+    sourceChannel: ev.sourceChannel ?? null,
+    sourceTs: ev.sourceTs ?? null,
+    permalink: ev.permalink ?? null,
+    files: ev.files ?? [],
+    sourceKey: ev.sourceKey ?? null,
+    capturedVia: ev.capturedVia ?? null,
+    redacted: (ev.redacted ?? false) || clean.redacted,
+  };
+  // On the Db itself (a note: one statement, atomic alone) the insert is built once; a transaction
+  // object is short-lived, so there it is built per call as before.
+  const inserted = isDb(tx)
+    ? insertPrepared(tx).get(row)
+    : tx.insert(timelineEvents).values(row).onConflictDoNothing().returning().get();
   if (inserted) return { event: inserted, created: true };
   const existing =
     ev.sourceKey == null
@@ -68,5 +69,31 @@ export function addTimelineEvent(tx: Tx, ev: NewTimelineEvent): { event: Timelin
   if (!existing) throw new Error('timeline insert conflicted but no existing row was found');
   return { event: existing, created: false };
 }
+
+const isDb = (tx: Tx): tx is Db => '$client' in tx;
+
+const insertPrepared = preparedPerDb((db) =>
+  db
+    .insert(timelineEvents)
+    .values({
+      incidentId: sql.placeholder('incidentId'),
+      kind: sql.placeholder('kind'),
+      text: sql.placeholder('text'),
+      authorId: sql.placeholder('authorId'),
+      data: sql.placeholder('data'),
+      occurredAt: sql.placeholder('occurredAt'),
+      recordedAt: sql.placeholder('recordedAt'),
+      sourceChannel: sql.placeholder('sourceChannel'),
+      sourceTs: sql.placeholder('sourceTs'),
+      permalink: sql.placeholder('permalink'),
+      files: sql.placeholder('files'),
+      sourceKey: sql.placeholder('sourceKey'),
+      capturedVia: sql.placeholder('capturedVia'),
+      redacted: sql.placeholder('redacted'),
+    })
+    .onConflictDoNothing()
+    .returning()
+    .prepare(),
+);
 
 export const messageSourceKey = (channel: string, ts: string): string => `msg:${channel}:${ts}`;

@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { preparedPerDb } from '../db/prepared.js';
 import { incidents } from '../db/schema.js';
 import { DomainError } from './errors.js';
 import { type Incident, parseIncidentRef } from './model.js';
@@ -8,12 +9,28 @@ export function getIncidentById(db: Db, id: number): Incident | undefined {
   return db.select().from(incidents).where(eq(incidents.id, id)).get();
 }
 
+// Every `/incident` command in a channel or naming INC-n starts with one of these two.
+const byNumber = preparedPerDb((db) =>
+  db
+    .select()
+    .from(incidents)
+    .where(eq(incidents.number, sql.placeholder('number')))
+    .prepare(),
+);
+const byChannel = preparedPerDb((db) =>
+  db
+    .select()
+    .from(incidents)
+    .where(eq(incidents.channelId, sql.placeholder('channelId')))
+    .prepare(),
+);
+
 export function getIncidentByNumber(db: Db, number: number): Incident | undefined {
-  return db.select().from(incidents).where(eq(incidents.number, number)).get();
+  return byNumber(db).get({ number });
 }
 
 export function findIncidentByChannel(db: Db, channelId: string): Incident | undefined {
-  return db.select().from(incidents).where(eq(incidents.channelId, channelId)).get();
+  return byChannel(db).get({ channelId });
 }
 
 /**

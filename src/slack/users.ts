@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
+import { preparedPerDb } from '../db/prepared.js';
 import { slackUsers } from '../db/schema.js';
 import type { Clock } from '../incidents/clock.js';
 
@@ -14,6 +15,15 @@ export interface SlackPerson {
 
 const TTL_MS = 24 * 60 * 60 * 1000;
 
+// Read on every note and timeline (the author's time zone): built once per database.
+const cachedPerson = preparedPerDb((db) =>
+  db
+    .select()
+    .from(slackUsers)
+    .where(eq(slackUsers.id, sql.placeholder('id')))
+    .prepare(),
+);
+
 /**
  * users.info, cached in SQLite for a day. If Slack cannot be reached and nothing is cached the
  * person is treated as UTC, and the caller is told so through `fromCache: false, fallback: true`.
@@ -24,7 +34,7 @@ export async function getPerson(
   clock: Clock,
   userId: string,
 ): Promise<SlackPerson & { fallback: boolean }> {
-  const cached = db.select().from(slackUsers).where(eq(slackUsers.id, userId)).get();
+  const cached = cachedPerson(db).get({ id: userId });
   if (cached && clock.now().getTime() - cached.fetchedAt.getTime() < TTL_MS) {
     return { id: cached.id, name: cached.name, tz: cached.tz, isBot: cached.isBot, fallback: false };
   }
