@@ -53,7 +53,7 @@ export function addTimelineEvent(tx: Tx, ev: NewTimelineEvent): { event: Timelin
   // On the Db itself (a note: one statement, atomic alone) the insert is built once; a transaction
   // object is short-lived, so there it is built per call as before.
   const inserted = isDb(tx)
-    ? insertPrepared(tx).get(row)
+    ? insertPrepared(tx).get({ ...row, data: row.data === null ? null : JSON.stringify(row.data) })
     : tx.insert(timelineEvents).values(row).onConflictDoNothing().returning().get();
   if (inserted) return { event: inserted, created: true };
   const existing =
@@ -80,7 +80,9 @@ const insertPrepared = preparedPerDb((db) =>
       kind: sql.placeholder('kind'),
       text: sql.placeholder('text'),
       authorId: sql.placeholder('authorId'),
-      data: sql.placeholder('data'),
+      // Bare, not through the column's JSON encoder: drizzle encodes a placeholder's value even when
+      // it is null, which would store the string 'null'; the caller passes JSON text or null.
+      data: sql`${sql.placeholder('data')}`,
       occurredAt: sql.placeholder('occurredAt'),
       recordedAt: sql.placeholder('recordedAt'),
       sourceChannel: sql.placeholder('sourceChannel'),

@@ -84,4 +84,27 @@ describe('addNote', () => {
     expect(r).toMatchObject({ backdated: false });
     expect(r.event.occurredAt).toEqual(now);
   });
+  // The note insert is a query prepared once (src/db/prepared.ts); drizzle encodes a placeholder's
+  // value even when it is null, which for a JSON column would store the string 'null'.
+  it('stores the same row as any timeline entry: no detail is SQL NULL, a backdated one is JSON', () => {
+    const db = testDb();
+    const incident = makeIncident(db, { startedAt: started, declaredAt: started });
+    const now = new Date('2026-10-25T20:00:00Z');
+    const plain = addNote(db, now, { incident, authorId: 'U0BOB', input: 'restarting pods', tz: 'UTC' });
+    const back = addNote(db, now, { incident, authorId: 'U0BOB', input: 'at 14:05 flushed', tz: 'UTC' });
+    const raw = (id: number) =>
+      db.$client
+        .prepare('select data, files, occurred_at, redacted, source_key from timeline_events where id = ?')
+        .get(id);
+    expect(raw(plain.event.id)).toEqual({
+      data: null,
+      files: '[]',
+      occurred_at: now.getTime(),
+      redacted: 0,
+      source_key: null,
+    });
+    expect(JSON.parse((raw(back.event.id) as { data: string }).data)).toEqual({ backdated: true, tz: 'UTC' });
+    expect(back.event.data).toEqual({ backdated: true, tz: 'UTC' });
+    expect(plain.event.data).toBeNull();
+  });
 });
