@@ -11,6 +11,7 @@ import { createMetrics, type Metrics, measureRequests, measuringFetch, surfaceOf
 import { createReadiness, type ReadinessProbe, TOKEN_ERRORS } from './ops/readiness.js';
 import { metricsRoute, readyzRoute } from './ops/routes.js';
 import { createScheduler, type Job, type Scheduler } from './schedule.js';
+import { createMemberCache } from './slack/access.js';
 import { createSlackClients } from './slack/clients.js';
 import {
   type InboxVerdict,
@@ -140,6 +141,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     tasks,
     hooks: createIncidentHooks(),
     people: createPeopleDirectory({ db, clock, logger, tasks }),
+    members: createMemberCache(),
     slack,
   };
   const healthz = {

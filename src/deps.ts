@@ -3,6 +3,7 @@ import type { Db } from './db/client.js';
 import type { Clock } from './incidents/clock.js';
 import type { IncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
+import type { MemberCache } from './slack/access.js';
 import type { SlackClients } from './slack/clients.js';
 import type { PeopleDirectory } from './slack/mentions.js';
 import type { Tasks } from './tasks.js';
@@ -20,4 +21,6 @@ export interface Deps {
   slack: SlackClients;
   /** The workspace's people by name, read in the background (src/slack/mentions.ts). */
   people: PeopleDirectory;
+  /** Channel members confirmed in the last minute (src/slack/access.ts). */
+  members: MemberCache;
 }

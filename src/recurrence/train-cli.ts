@@ -76,6 +76,32 @@ export function replayCandidates(records: EvalRecord[]): Candidate[][] {
   });
 }
 
+/**
+ * How many queries have a group-mate among their candidates at all: the ceiling of every Recall@k
+ * the re-ranker can reach. Measured first because a miss here is the first stage's (widen it, add
+ * another candidate source), while a group-mate present but ranked low is the re-ranker's.
+ */
+export function candidateReach(
+  records: EvalRecord[],
+  cands: Candidate[][],
+): { queries: number; reached: number; byCosineTop: Record<number, number> } {
+  const byCosineTop: Record<number, number> = { 5: 0, 10: 0, 20: 0 };
+  let queries = 0;
+  let reached = 0;
+  records.forEach((r, i) => {
+    if (!r.is_query) return;
+    queries++;
+    const list = cands[i] ?? [];
+    if (!list.some((c) => c.y === 1)) return;
+    reached++;
+    // Rank by the first stage's own score (text cosine), before any re-ranking.
+    const pos = [...list].sort((a, b) => b.match.text - a.match.text).findIndex((c) => c.y === 1);
+    for (const k of Object.keys(byCosineTop).map(Number))
+      if (pos < k) byCosineTop[k] = (byCosineTop[k] ?? 0) + 1;
+  });
+  return { queries, reached, byCosineTop };
+}
+
 /** A record's candidates re-scored and re-sorted by a rank model. */
 function rescored(cands: Candidate[], w: RankModel): { matches: Match[]; ys: number[] } {
   const scored = cands.map((c) => ({ m: { ...c.match, score: rankScore(w, c.x) }, y: c.y }));
@@ -181,6 +207,14 @@ function main(): number {
   }
   const records = readEvalFile(path);
   const cands = replayCandidates(records);
+  const reach = candidateReach(records, cands);
+  process.stdout.write(
+    `candidates: a group-mate is among the ${CANDIDATES} candidates of ${reach.reached} of ${reach.queries} queries ` +
+      `(${f3(reach.reached / Math.max(1, reach.queries))}, the ceiling of any Recall@k); by cosine alone in the top ` +
+      `${Object.entries(reach.byCosineTop)
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ')}\n`,
+  );
   const groups = records.map((r) => foldOf(r.group, FOLDS));
   const byGroup = crossValidate(records, cands, (i) => groups[i] as number, FOLDS);
   printFigures(`${FOLDS}-fold cross-validation over groups`, byGroup.figures);

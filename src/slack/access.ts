@@ -14,25 +14,30 @@ import { channelLink } from './format.js';
  * refused from a stale list, and a leave (member_left_channel) is forgotten at once.
  */
 const MEMBERS_TTL_MS = 60_000;
-const known = new Map<string, { members: Set<string>; at: number }>();
-const cacheKey = (client: WebClient, channel: string) => `${client.slackApiUrl}|${channel}`;
+
+/** Confirmed channel members, per app (createApp builds one): two apps in one process share nothing. */
+export interface MemberCache {
+  readonly known: Map<string, { members: Set<string>; at: number }>;
+}
+export const createMemberCache = (): MemberCache => ({ known: new Map() });
 
 /** Call on member_left_channel: that person's membership is no longer taken on trust. */
-export function forgetMember(client: WebClient, channel: string, userId: string): void {
-  known.get(cacheKey(client, channel))?.members.delete(userId);
+export function forgetMember(cache: MemberCache, channel: string, userId: string): void {
+  cache.known.get(channel)?.members.delete(userId);
 }
 
 /** Slack errors that mean "the bot cannot see this channel's members" rather than a passing fault. */
 const GONE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'missing_scope']);
 
 export async function isIncidentMember(
+  cache: MemberCache,
   client: WebClient,
   incident: Incident,
   userId: string,
 ): Promise<boolean> {
   if (!incident.channelId) return userId === incident.declaredBy || userId === incident.leadId;
-  const key = cacheKey(client, incident.channelId);
-  const cached = known.get(key);
+  const key = incident.channelId;
+  const cached = cache.known.get(key);
   if (cached && Date.now() - cached.at < MEMBERS_TTL_MS && cached.members.has(userId)) return true;
   const members = new Set<string>();
   try {
@@ -52,17 +57,17 @@ export async function isIncidentMember(
       `Slack did not say who is in ${channelLink(incident.channelId)} (${code ?? 'no answer'}), so I could not check that you may do this. Please try again in a moment.`,
     );
   }
-  known.set(key, { members, at: Date.now() });
+  cache.known.set(key, { members, at: Date.now() });
   return members.has(userId);
 }
 
 export async function assertCanChange(
-  _deps: Deps,
+  deps: Deps,
   client: WebClient,
   incident: Incident,
   userId: string,
 ): Promise<void> {
-  if (await isIncidentMember(client, incident, userId)) return;
+  if (await isIncidentMember(deps.members, client, incident, userId)) return;
   const where = incident.channelId ? channelLink(incident.channelId) : 'the incident channel';
   throw new DomainError(
     'not_member',
@@ -76,10 +81,15 @@ export async function assertCanChange(
  * Private incidents are visible only to their channel's members; public ones to everyone.
  * When Slack cannot tell, a private incident stays hidden: privacy fails closed.
  */
-export async function canView(client: WebClient, incident: Incident, userId: string): Promise<boolean> {
+export async function canView(
+  cache: MemberCache,
+  client: WebClient,
+  incident: Incident,
+  userId: string,
+): Promise<boolean> {
   if (!incident.isPrivate) return true;
   try {
-    return await isIncidentMember(client, incident, userId);
+    return await isIncidentMember(cache, client, incident, userId);
   } catch {
     return false;
   }

@@ -6,7 +6,7 @@ import { DomainError } from '../incidents/errors.js';
 import { type FollowUp, type Incident, incidentRef } from '../incidents/model.js';
 import { getIncidentById } from '../incidents/queries.js';
 import { localTime } from '../incidents/reminders.js';
-import { isIncidentMember } from './access.js';
+import { isIncidentMember, type MemberCache } from './access.js';
 import { describeError } from './effects.js';
 import { mention } from './format.js';
 import { tellPrivately } from './resolution-effects.js';
@@ -24,6 +24,7 @@ import { followUpAssignedMessage } from './views/follow-ups.js';
  */
 export async function assertMayTouchFollowUp(
   db: Db,
+  members: MemberCache,
   client: WebClient,
   f: FollowUp,
   userId: string,
@@ -31,7 +32,7 @@ export async function assertMayTouchFollowUp(
   const incident = getIncidentById(db, f.incidentId);
   if (!incident) throw new DomainError('not_found', 'That follow-up’s incident no longer exists.');
   if (f.ownerId === userId) return incident;
-  if (await isIncidentMember(client, incident, userId)) return incident;
+  if (await isIncidentMember(members, client, incident, userId)) return incident;
   throw new DomainError(
     'not_member',
     `Only the owner of that follow-up or members of ${incidentRef(incident)}’s channel can change it.`,
@@ -43,13 +44,14 @@ export async function assertMayTouchFollowUp(
  * incident's title and the work, which outsiders must not see.
  */
 export async function assertMayOwn(
+  members: MemberCache,
   client: WebClient,
   incident: Incident,
   ownerId: string,
   field?: string,
 ): Promise<void> {
   if (!incident.isPrivate) return;
-  if (await isIncidentMember(client, incident, ownerId)) return;
+  if (await isIncidentMember(members, client, incident, ownerId)) return;
   throw new DomainError(
     'not_member',
     `The new owner is not in ${incidentRef(incident)}’s private channel; invite them first, then make them the owner.`,

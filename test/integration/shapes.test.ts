@@ -9,6 +9,7 @@ import { SimPerson } from '../../sim/person.js';
 import { SlackSender } from '../../sim/sender.js';
 import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
 import { FakeClock } from '../../src/incidents/clock.js';
+import { simApi } from '../helpers/sim-api.js';
 
 /**
  * The simulator invents no fields: every Web API answer and every payload the sender delivers keeps
@@ -56,14 +57,7 @@ describe.skipIf(!HAVE_SAMPLES)('shapes against Slack’s samples', () => {
   const answers: Record<string, Obj> = {};
 
   const api = async (method: string, args: Record<string, unknown>): Promise<Obj> => {
-    const form = new URLSearchParams();
-    for (const [k, v] of Object.entries(args)) form.set(k, typeof v === 'string' ? v : JSON.stringify(v));
-    const res = await fetch(`${sim.apiUrl}${method}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: form.toString(),
-    });
-    const body = (await res.json()) as Obj;
+    const body = await simApi(sim, method, args);
     if (body.ok !== true) throw new Error(`${method}: ${JSON.stringify(body)}`);
     answers[method] = body;
     return body;

@@ -10,6 +10,7 @@ import type { Deps } from '../../src/deps.js';
 import { FakeClock } from '../../src/incidents/clock.js';
 import { createIncidentHooks } from '../../src/incidents/hooks.js';
 import { createLogger } from '../../src/log.js';
+import { createMemberCache } from '../../src/slack/access.js';
 import { createSlackClients } from '../../src/slack/clients.js';
 import { ACTION, BOT_EVENTS, COMMAND, SHORTCUT, VIEW } from '../../src/slack/ids.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
@@ -81,6 +82,7 @@ function recordRegistrations() {
       logger,
     }),
     people: createPeopleDirectory({ db, clock, logger, tasks }),
+    members: createMemberCache(),
   };
   registerListeners(app, deps);
   return seen;

@@ -69,7 +69,7 @@ async function openView(
 }
 
 const assertMayTouch = (deps: Deps, args: ActionArgs, f: FollowUp) =>
-  assertMayTouchFollowUp(deps.db, args.client, f, args.body.user.id);
+  assertMayTouchFollowUp(deps.db, deps.members, args.client, f, args.body.user.id);
 
 export function register(app: App, deps: Deps): void {
   const { db, clock, config } = deps;

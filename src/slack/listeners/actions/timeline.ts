@@ -14,7 +14,7 @@ export function register(app: App, deps: Deps): void {
       await ack();
       const target = parseTimelinePageValue(action.value);
       const incident = target ? getIncidentById(deps.db, target.incidentId) : undefined;
-      if (!target || !incident || !(await canView(client, incident, body.user.id))) {
+      if (!target || !incident || !(await canView(deps.members, client, incident, body.user.id))) {
         await respond({
           response_type: 'ephemeral',
           replace_original: false,

@@ -255,7 +255,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
       async run(call) {
         const { command, client } = call.bolt;
         const { incident } = resolveTargetIncident(db, call.rest, command.channel_id);
-        if (!(await canView(client, incident, command.user_id))) {
+        if (!(await canView(deps.members, client, incident, command.user_id))) {
           throw invalid('You can’t see that incident: only members of its channel can.');
         }
         await call.reply({
@@ -273,7 +273,8 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         const { command, client } = call.bolt;
         const visible = [];
         for (const i of listOpenIncidents(db)) {
-          if (!i.isPrivate || (await isIncidentMember(client, i, command.user_id))) visible.push(i);
+          if (!i.isPrivate || (await isIncidentMember(deps.members, client, i, command.user_id)))
+            visible.push(i);
         }
         await call.reply(incidentListMessage(visible, clock.now()));
       },

@@ -16,7 +16,7 @@ import { type Incident, incidentRef, isOpen } from '../../../incidents/model.js'
 import { getIncidentById, getIncidentByNumber, resolveTargetIncident } from '../../../incidents/queries.js';
 import { localTime } from '../../../incidents/reminders.js';
 import { reopenIncident } from '../../../incidents/reopen.js';
-import { assertCanChange, canView } from '../../access.js';
+import { assertCanChange, canView, type MemberCache } from '../../access.js';
 import { describeError } from '../../effects.js';
 import { announceFollowUpEdit, assertMayOwn, assertMayTouchFollowUp } from '../../follow-up-edit.js';
 import { channelLink, mention, safe, slackDate } from '../../format.js';
@@ -65,6 +65,7 @@ async function todayFor(call: SubcommandCall): Promise<string> {
 
 /** Private incidents only for their channel's members; asked once per incident. */
 async function visibleTo(
+  members: MemberCache,
   client: WebClient,
   userId: string,
   items: FollowUpWithIncident[],
@@ -74,7 +75,7 @@ async function visibleTo(
   for (const item of items) {
     let ok = seen.get(item.incident.id);
     if (ok === undefined) {
-      ok = await canView(client, item.incident, userId);
+      ok = await canView(members, client, item.incident, userId);
       seen.set(item.incident.id, ok);
     }
     if (ok) out.push(item);
@@ -133,7 +134,7 @@ export async function renderFollowUpList(
       incident,
     };
   } else resolved = followUpScope(deps, rest, userId);
-  const items = await visibleTo(client, userId, listOpenFollowUps(deps.db, resolved.scope));
+  const items = await visibleTo(deps.members, client, userId, listOpenFollowUps(deps.db, resolved.scope));
   return followUpListMessage(items, resolved.list, today, resolved.title, note);
 }
 
@@ -153,7 +154,7 @@ async function editFromCommand(deps: Deps, call: SubcommandCall): Promise<void> 
       'not_found',
       `There is no follow-up #${parsed.followUpId}. \`/incident followups\` lists them with their numbers.`,
     );
-  const incident = await assertMayTouchFollowUp(db, client, before, user);
+  const incident = await assertMayTouchFollowUp(db, deps.members, client, before, user);
   if (named !== undefined) {
     const { incident: target } = resolveTargetIncident(db, named, undefined);
     if (target.id !== incident.id)
@@ -165,7 +166,7 @@ async function editFromCommand(deps: Deps, call: SubcommandCall): Promise<void> 
   let ownerId: string | null | undefined;
   if (parsed.ownerRef !== undefined && parsed.ownerRef !== null) {
     ownerId = whoIsNamed(deps, call, client, parsed.ownerRef);
-    await assertMayOwn(client, incident, ownerId);
+    await assertMayOwn(deps.members, client, incident, ownerId);
   } else ownerId = parsed.ownerRef;
   const result = editFollowUp(db, clock, {
     followUpId: before.id,
@@ -325,7 +326,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
         }
         const { incident, rest } = resolveTargetIncident(db, call.rest, call.bolt.command.channel_id);
         const user = call.bolt.command.user_id;
-        if (!(await canView(call.bolt.client, incident, user)))
+        if (!(await canView(deps.members, call.bolt.client, incident, user)))
           throw new DomainError(
             'not_member',
             'Only members of that incident’s channel can add follow-ups to it.',
@@ -360,7 +361,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
       async run(call) {
         const user = call.bolt.command.user_id;
         const { list, incident } = followUpScope(deps, call.rest, user);
-        if (incident && !(await canView(call.bolt.client, incident, user)))
+        if (incident && !(await canView(deps.members, call.bolt.client, incident, user)))
           throw new DomainError('not_found', `There is no ${incidentRef(incident)} you can see.`);
         await call.reply(await renderFollowUpList(deps, call.bolt.client, user, list));
       },

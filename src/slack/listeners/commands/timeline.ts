@@ -50,7 +50,7 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
       async run(call) {
         const { command, client } = call.bolt;
         const { incident, rest } = resolveTargetIncident(deps.db, call.rest, command.channel_id);
-        if (!(await canView(client, incident, command.user_id))) throw notVisible();
+        if (!(await canView(deps.members, client, incident, command.user_id))) throw notVisible();
         const n = rest === '' ? 1 : Number(rest);
         if (!Number.isInteger(n) || n < 1)
           throw new DomainError('invalid_input', 'Usage: `/incident timeline [page]`.');
@@ -68,7 +68,7 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
       async run(call) {
         const { command, client } = call.bolt;
         const { incident } = resolveTargetIncident(deps.db, call.rest, command.channel_id);
-        if (!(await canView(client, incident, command.user_id))) throw notVisible();
+        if (!(await canView(deps.members, client, incident, command.user_id))) throw notVisible();
         const channelId = incident.channelId;
         if (!channelId) {
           throw new DomainError(

@@ -3,13 +3,18 @@ import type { Deps } from '../../../deps.js';
 import { listOpenIncidents, listRecentlyResolved } from '../../../incidents/list.js';
 import { recordChannelArchived, recordMembership } from '../../../incidents/membership.js';
 import type { Incident } from '../../../incidents/model.js';
-import { canView, forgetMember } from '../../access.js';
+import { canView, forgetMember, type MemberCache } from '../../access.js';
 import { homeView } from '../../views/home.js';
 
 /** Private incidents are shown only to their channel's members (hidden when Slack cannot tell). */
-async function visibleTo(client: App['client'], list: Incident[], userId: string): Promise<Incident[]> {
+async function visibleTo(
+  members: MemberCache,
+  client: App['client'],
+  list: Incident[],
+  userId: string,
+): Promise<Incident[]> {
   const out: Incident[] = [];
-  for (const i of list) if (await canView(client, i, userId)) out.push(i);
+  for (const i of list) if (await canView(members, client, i, userId)) out.push(i);
   return out;
 }
 
@@ -18,8 +23,8 @@ export function register(app: App, deps: Deps): void {
   app.event('app_home_opened', async ({ event, client, body }) => {
     if (event.tab !== 'home') return;
     const now = deps.clock.now();
-    const open = await visibleTo(client, listOpenIncidents(deps.db), event.user);
-    const resolved = await visibleTo(client, listRecentlyResolved(deps.db, now), event.user);
+    const open = await visibleTo(deps.members, client, listOpenIncidents(deps.db), event.user);
+    const resolved = await visibleTo(deps.members, client, listRecentlyResolved(deps.db, now), event.user);
     const teamId = (body as { team_id?: string }).team_id;
     await client.views.publish({ user_id: event.user, view: homeView(open, resolved, now, teamId) });
   });
@@ -37,7 +42,7 @@ export function register(app: App, deps: Deps): void {
   });
   app.event('member_left_channel', async ({ event, context, body, client }) => {
     if (event.user === context.botUserId) return;
-    forgetMember(client, event.channel, event.user);
+    forgetMember(deps.members, event.channel, event.user);
     recordMembership(deps.db, deps.clock, {
       channelId: event.channel,
       userId: event.user,

@@ -47,7 +47,7 @@ export function register(app: App, deps: Deps): void {
       await ack();
       // Private incidents are offered only to their members; no title leaks to anyone else.
       const open = openIncidents(deps.db);
-      const visible = await Promise.all(open.map((i) => canView(client, i, shortcut.user.id)));
+      const visible = await Promise.all(open.map((i) => canView(deps.members, client, i, shortcut.user.id)));
       const choices = open.filter((_, k) => visible[k]);
       await deps.slack.interactive.views.open({
         trigger_id: shortcut.trigger_id,

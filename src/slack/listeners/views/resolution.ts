@@ -188,7 +188,7 @@ export function register(app: App, deps: Deps): void {
         const meta = JSON.parse(args.view.private_metadata) as { incidentId?: number; channel?: string };
         const incident = getIncidentById(db, Number(meta.incidentId));
         if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
-        if (!(await canView(args.client, incident, user)))
+        if (!(await canView(deps.members, args.client, incident, user)))
           throw new DomainError(
             'not_member',
             'Only members of that incident’s channel can add follow-ups to it.',
@@ -222,9 +222,16 @@ export function register(app: App, deps: Deps): void {
       'The follow-up was not changed',
       async () => {
         const meta = parseEditMetadata(args.view.private_metadata);
-        const incident = await assertMayTouchFollowUp(db, args.client, requireFollowUp(db, meta.f), user);
+        const incident = await assertMayTouchFollowUp(
+          db,
+          deps.members,
+          args.client,
+          requireFollowUp(db, meta.f),
+          user,
+        );
         const values = parseFollowUpSubmission(args.view.state.values);
-        if (values.ownerId) await assertMayOwn(args.client, incident, values.ownerId, 'ownerId');
+        if (values.ownerId)
+          await assertMayOwn(deps.members, args.client, incident, values.ownerId, 'ownerId');
         const tz = await getUserTz(args.client, db, clock, user);
         const today = localTime(clock.now(), tz).date;
         const result = editFollowUp(db, clock, { followUpId: meta.f, by: user, today, ...values });
