@@ -40,7 +40,7 @@ export function register(app: App, deps: Deps): void {
       eventKey: eventId(body, `${event.channel}:${event.user}:${event.event_ts}`),
     });
   });
-  app.event('member_left_channel', async ({ event, context, body, client }) => {
+  app.event('member_left_channel', async ({ event, context, body }) => {
     if (event.user === context.botUserId) return;
     forgetMember(deps.members, event.channel, event.user);
     recordMembership(deps.db, deps.clock, {
