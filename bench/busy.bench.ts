@@ -1,8 +1,8 @@
-import { callsPerMinute, playBusyIncident, TIME_SCALE } from '../test/helpers/busy.js';
+import { callsPerMinute, playBusyIncident, TIME_SCALE } from '../sim/busy.js';
 import { fmt, summary } from './lib/stats.js';
 
 /**
- * A busy incident with Slack's rate tiers enforced (test/helpers/busy.ts): 30 people, 300 messages,
+ * A busy incident with Slack's rate tiers enforced (sim/busy.ts): 30 people, 300 messages,
  * 60 captures, 20 changes and 10 follow-ups at once while another incident is declared, Slack's minute
  * played 10× faster. Prints acknowledgement p50/p99 of commands and of events, and per method the
  * Web API calls in the busiest Slack minute against its tier's limit, with the 429s Slack answered.

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { commandBody, eventBody, postSigned } from '../sim/signed.js';
 import { startSimulator } from '../sim/web-api.js';
 import { closeDb } from '../src/db/client.js';
 import { openMigratedDb } from '../src/db/migrate.js';
-import { commandBody, eventBody, postSigned } from '../test/helpers/signed.js';
 import { fmt, prng } from './lib/stats.js';
 
 /**

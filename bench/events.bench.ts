@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { eventBody } from '../test/helpers/signed.js';
+import { eventBody } from '../sim/signed.js';
 import { BENCH_SECRET, INCIDENT_CHANNEL, startBenchBot } from './lib/bot.js';
 import { fmt, loadFromWorker } from './lib/stats.js';
 

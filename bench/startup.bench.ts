@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commandBody, eventBody, postSigned } from '../sim/signed.js';
 import { startSimulator } from '../sim/web-api.js';
 import { closeDb } from '../src/db/client.js';
 import { openMigratedDb } from '../src/db/migrate.js';
-import { commandBody, eventBody, postSigned } from '../test/helpers/signed.js';
 import { seedIncidents } from './lib/seed.js';
 import { fmt } from './lib/stats.js';
 

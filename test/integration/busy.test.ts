@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WS } from '../../sim/api.js';
-import type { SimMessage } from '../../sim/types.js';
 import {
   type BusyRun,
   callsPerMinute,
@@ -9,10 +8,11 @@ import {
   PIN_CAPTURES,
   playBusyIncident,
   REACTION_CAPTURES,
-} from '../helpers/busy.js';
+} from '../../sim/busy.js';
+import type { SimMessage } from '../../sim/types.js';
 
 /**
- * Issue 11, a busy incident with Slack's rate tiers enforced (test/helpers/busy.ts): 30 people, 300
+ * Issue 11, a busy incident with Slack's rate tiers enforced (sim/busy.ts): 30 people, 300
  * messages, 60 captures, 20 changes and 10 follow-ups at once while another incident is declared.
  * Nothing a person does gets an error or is silently dropped, nothing is posted twice, every capture
  * is on the timeline. Speed is measured by `npm run bench busy`, not here.

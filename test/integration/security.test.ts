@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandBody, eventBody, postRaw, postSigned, signedHeaders } from '../../sim/signed.js';
 import { BODY_LIMIT } from '../../src/app.js';
 import { type Harness, SIGNING_SECRET, startHarness, WS } from '../helpers/harness.js';
-import { commandBody, eventBody, postRaw, postSigned, signedHeaders } from '../helpers/signed.js';
 
 /**
  * Requests that did not come from Slack, or came too late, too early, altered or malformed, are

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commandBody, postSigned } from '../../sim/signed.js';
 import type { SimulatorImpl } from '../../sim/web-api.js';
 import { startSimulator } from '../../sim/web-api.js';
 import { createApp } from '../../src/app.js';
@@ -11,7 +12,6 @@ import { openMigratedDb } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/log.js';
 import { type ChildBot, startChildBot } from '../helpers/child-bot.js';
 import { startHarness, WS } from '../helpers/harness.js';
-import { commandBody, postSigned } from '../helpers/signed.js';
 
 /**
  * Restarts with the real process: SIGTERM while a request and its follow-up work are in flight lets

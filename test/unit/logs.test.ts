@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { commandBody, eventBody, postRaw, postSigned } from '../../sim/signed.js';
 import { createApp, type FirebreakApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDb, type Db } from '../../src/db/client.js';
 import { openMigratedDb } from '../../src/db/migrate.js';
 import { createLogger, redactSecrets } from '../../src/log.js';
-import { commandBody, eventBody, postRaw, postSigned } from '../helpers/signed.js';
 
 /**
  * Tokens and the signing secret never reach a log line: the bot runs real flows at debug level

@@ -1,8 +1,14 @@
-import { WS } from '../../sim/api.js';
-import { POST_MESSAGE_LIMIT, perMinuteLimit } from '../../sim/rate-limits.js';
-import { type Stack, startStack } from '../../sim/stack.js';
-import type { CallRecord, SimMessage } from '../../sim/types.js';
-import { channelOfIncident } from './db.js';
+import { getIncidentByNumber } from '../src/incidents/queries.js';
+import { WS } from './api.js';
+import { POST_MESSAGE_LIMIT, perMinuteLimit } from './rate-limits.js';
+import { type Stack, startStack } from './stack.js';
+import type { CallRecord, SimMessage } from './types.js';
+
+function channelOfIncident(h: Stack, n: number): string {
+  const channel = getIncidentByNumber(h.db, n)?.channelId;
+  if (!channel) throw new Error(`INC-${n} has no channel`);
+  return channel;
+}
 
 /**
  * A busy incident, played through the simulator with Slack's rate tiers enforced (issue 11): 30
@@ -102,7 +108,7 @@ export async function playBusyIncident(opts: { timeScale?: number } = {}): Promi
 
   await command(WS.users.alice, WS.channels.general, 'declare Checkout returns 502 for card payments');
   await h.idle();
-  const busy = channelOfIncident(h.db, 1);
+  const busy = channelOfIncident(h, 1);
   for (const p of people) await h.sim.join(p, busy);
   await h.idle();
 
@@ -173,7 +179,7 @@ export async function playBusyIncident(opts: { timeScale?: number } = {}): Promi
   await capture();
   await h.idle();
   const wallMs = performance.now() - started;
-  return { h, busy, other: channelOfIncident(h.db, 2), commands, eventMs, captured, wallMs };
+  return { h, busy, other: channelOfIncident(h, 2), commands, eventMs, captured, wallMs };
 }
 
 export interface MethodRate {
