@@ -3,15 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { App, type BufferedIncomingMessage, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import type { Deps } from './deps.js';
+import { createDeps, type Deps } from './deps.js';
 import { type Clock, systemClock } from './incidents/clock.js';
-import { createIncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
 import { createMetrics, type Metrics, measureRequests, measuringFetch, surfaceOf } from './ops/metrics.js';
 import { createReadiness, type ReadinessProbe, TOKEN_ERRORS } from './ops/readiness.js';
 import { metricsRoute, readyzRoute } from './ops/routes.js';
 import { createScheduler, type Job, type Scheduler } from './schedule.js';
-import { createMemberCache } from './slack/access.js';
 import { createSlackClients } from './slack/clients.js';
 import {
   type InboxVerdict,
@@ -22,7 +20,7 @@ import {
   recordEvent,
 } from './slack/inbox.js';
 import { registerListeners } from './slack/listeners/index.js';
-import { createPeopleDirectory, DIRECTORY_REFRESH_MS } from './slack/mentions.js';
+import { DIRECTORY_REFRESH_MS } from './slack/mentions.js';
 import { guardRequests } from './slack/request-guard.js';
 import { createLimiter, createTasks, type Tasks } from './tasks.js';
 
@@ -133,17 +131,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     // Under the rate gate: each HTTP request, 429s included, is counted.
     fetch: apiFetch,
   });
-  const deps: Deps = {
-    config,
-    db,
-    clock,
-    logger,
-    tasks,
-    hooks: createIncidentHooks(),
-    people: createPeopleDirectory({ db, clock, logger, tasks }),
-    members: createMemberCache(),
-    slack,
-  };
+  const deps = createDeps({ config, db, clock, logger, tasks, slack });
   const healthz = {
     path: '/healthz',
     method: ['GET'],

@@ -1,11 +1,11 @@
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { Clock } from './incidents/clock.js';
-import type { IncidentHooks } from './incidents/hooks.js';
+import { createIncidentHooks, type IncidentHooks } from './incidents/hooks.js';
 import type { AppLogger } from './log.js';
-import type { MemberCache } from './slack/access.js';
+import { createMemberCache, type MemberCache } from './slack/access.js';
 import type { SlackClients } from './slack/clients.js';
-import type { PeopleDirectory } from './slack/mentions.js';
+import { createPeopleDirectory, type PeopleDirectory } from './slack/mentions.js';
 import type { Tasks } from './tasks.js';
 
 /** What every listener, job and effect is handed: nothing reads globals. */
@@ -23,4 +23,18 @@ export interface Deps {
   people: PeopleDirectory;
   /** Channel members confirmed in the last minute (src/slack/access.ts). */
   members: MemberCache;
+}
+
+/**
+ * The app-owned state every Deps gets fresh (hooks, the people directory, the membership cache), from
+ * what the caller provides: createApp and tests build their Deps the same way, so two apps share nothing.
+ */
+export function createDeps(base: Pick<Deps, 'config' | 'db' | 'clock' | 'logger' | 'tasks' | 'slack'>): Deps {
+  const { db, clock, logger, tasks } = base;
+  return {
+    ...base,
+    hooks: createIncidentHooks(),
+    people: createPeopleDirectory({ db, clock, logger, tasks }),
+    members: createMemberCache(),
+  };
 }

@@ -6,15 +6,12 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.js';
-import type { Deps } from '../../src/deps.js';
+import { createDeps } from '../../src/deps.js';
 import { FakeClock } from '../../src/incidents/clock.js';
-import { createIncidentHooks } from '../../src/incidents/hooks.js';
 import { createLogger } from '../../src/log.js';
-import { createMemberCache } from '../../src/slack/access.js';
 import { createSlackClients } from '../../src/slack/clients.js';
 import { ACTION, BOT_EVENTS, COMMAND, SHORTCUT, VIEW } from '../../src/slack/ids.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
-import { createPeopleDirectory } from '../../src/slack/mentions.js';
 import { createTasks } from '../../src/tasks.js';
 import { testDb } from '../helpers/db.js';
 
@@ -69,21 +66,18 @@ function recordRegistrations() {
   const logger = createLogger('error');
   const clock = new FakeClock();
   const tasks = createTasks(() => {});
-  const deps: Deps = {
+  const deps = createDeps({
     config,
     db,
     clock,
     logger,
     tasks,
-    hooks: createIncidentHooks(),
     slack: createSlackClients(config.SLACK_BOT_TOKEN, {
       slackApiUrl: config.SLACK_API_URL,
       retryConfig: { retries: 0 },
       logger,
     }),
-    people: createPeopleDirectory({ db, clock, logger, tasks }),
-    members: createMemberCache(),
-  };
+  });
   registerListeners(app, deps);
   return seen;
 }
