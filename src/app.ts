@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type BufferedIncomingMessage, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { createAlertsFeature } from './alerts/slack/register.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createDeps, type Deps } from './deps.js';
@@ -47,6 +48,8 @@ export interface AppOptions {
   schedules?: boolean;
   /** How long /readyz trusts an auth.test answer (default AUTH_RECHECK_MS). */
   authRecheckMs?: number;
+  /** First wait before alert triage cards are rendered after a change (default 2 s; tests shorten it). */
+  alertCoalesceMs?: number;
 }
 
 export interface FirebreakApp {
@@ -132,6 +135,10 @@ export function createApp(opts: AppOptions): FirebreakApp {
     fetch: apiFetch,
   });
   const deps = createDeps({ config, db, clock, logger, tasks, slack });
+  const alerts = createAlertsFeature(deps, {
+    bodyLimit: BODY_LIMIT,
+    ...(opts.alertCoalesceMs !== undefined ? { coalesceMs: opts.alertCoalesceMs } : {}),
+  });
   const healthz = {
     path: '/healthz',
     method: ['GET'],
@@ -146,7 +153,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     receiver = new SocketModeReceiver({
       appToken: config.SLACK_APP_TOKEN ?? '',
       logger,
-      customRoutes: [healthz, ...opsRoutes],
+      customRoutes: [healthz, ...opsRoutes, ...alerts.routes],
       // The socket's own client (apps.connections.open) follows SLACK_API_URL like every other call.
       installerOptions: {
         port: config.PORT,
@@ -163,7 +170,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
       endpoints: '/slack/events',
       logger,
       bodyLimit: BODY_LIMIT,
-      customRoutes: [healthz, ...opsRoutes],
+      customRoutes: [healthz, ...opsRoutes, ...alerts.routes],
       // Runs after the signature is verified and before the 2xx is sent: the event is stored first.
       customPropertiesExtractor: (req) => {
         const raw = (req as BufferedIncomingMessage).rawBody?.toString() ?? '';
@@ -285,6 +292,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
   });
 
   registerListeners(app, deps);
+  alerts.register(app);
   const scheduler = createScheduler(deps, app.client, opts.jobs, (job, ok) => metrics.observeJob(job, ok));
 
   /** Events stored but not finished before a crash or stop are run again. */
@@ -325,6 +333,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
       if (inbox.failed > 0) logger.warn(line);
       else logger.info(line);
       tasks.defer('replay pending events', replayPending);
+      // Alerts stored before a stop whose card was not posted yet get it now.
+      alerts.flush();
       // Names for commands come from this read, never from a walk while someone waits.
       tasks.defer('read the member list', () => deps.people.refresh(app.client));
       directoryTimer = setInterval(() => {
