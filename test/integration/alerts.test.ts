@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../sim/types.js';
 import { followUps } from '../../src/db/schema.js';
@@ -14,7 +17,7 @@ import {
   postAlert,
 } from '../helpers/alerts.js';
 import { makeIncident } from '../helpers/db.js';
-import { type Harness, startHarness, WS } from '../helpers/harness.js';
+import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
 
 const { alice, bob } = WS.users;
 let h: Harness;
@@ -263,5 +266,166 @@ describe('the memory answers on the card, and Declare starts the incident from i
       .prepare("select text from timeline_events where incident_id = ? and kind = 'alert'")
       .all(inc?.id) as { text: string }[];
     expect(timeline.map((t) => t.text)).toEqual(['Alert firing: Checkout returns 502 Bad Gateway (generic)']);
+  });
+});
+
+describe('Attach, Dismiss, auto-declare, and alerts inside an incident', () => {
+  it('Attach offers open public incidents (never private ones) and puts the alerts on the timeline', async () => {
+    await start();
+    const inc = await declareAndJoin(h, 'Checkout errors for card payments');
+    makeIncident(h.db, { title: 'Secret payroll incident', isPrivate: true, status: 'investigating' });
+    await postAlert(h, 'generic', fixture('generic/firing.json'));
+    await h.idle();
+    const card = cards()[0] as SimMessage;
+    const options = JSON.stringify(card.blocks);
+    expect(options).toContain(`INC-${inc.number} Checkout errors for card payments`);
+    expect(options).not.toContain('payroll');
+    await h.person(bob).choose('Attach to…', `INC-${inc.number} Checkout errors for card payments`, {
+      channel: ALERT_CHANNEL,
+      ts: card.ts,
+    });
+    await h.idle();
+    expect(shown(cards()[0])).toContain(`Attached to *INC-${inc.number}*`);
+    expect(alertRows(h)[0]?.incident_id).toBe(inc.id);
+    expect(h.sim.render(inc.channelId)).toContain('attached an alert');
+    // The pinned summary lists the alert still firing.
+    const summary = h.sim.pins(inc.channelId)[0];
+    expect(shown(summary)).toContain('Alerts still firing (1)');
+    // It resolves: on the timeline, off the summary, and the channel is offered Resolve.
+    await postAlert(
+      h,
+      'generic',
+      genericAlert('checkout-5xx', { title: 'Checkout returns 502 Bad Gateway', status: 'resolved' }),
+    );
+    await h.idle();
+    const kinds = h.db.$client
+      .prepare("select text from timeline_events where incident_id = ? and kind = 'alert' order by id")
+      .all(inc.id) as { text: string }[];
+    expect(kinds.map((k) => k.text)).toEqual([
+      'Alert firing: Checkout returns 502 Bad Gateway (generic)',
+      'Alert resolved: Checkout returns 502 Bad Gateway (generic)',
+    ]);
+    expect(shown(h.sim.pins(inc.channelId)[0])).not.toContain('Alerts still firing');
+    const prompt = h.sim.messages(inc.channelId).find((m) => /All alerts of INC-/.test(m.text ?? ''));
+    expect(prompt).toBeDefined();
+    await h.person(bob).click('Resolve', { channel: inc.channelId, ts: prompt?.ts ?? '' });
+    expect(h.person(bob).view().title?.text ?? JSON.stringify(h.person(bob).view())).toMatch(/Resolve/);
+  });
+
+  it('a forged Attach to a private incident is refused', async () => {
+    await start();
+    const secret = makeIncident(h.db, {
+      title: 'Secret payroll incident',
+      isPrivate: true,
+      status: 'investigating',
+    });
+    await postAlert(h, 'generic', fixture('generic/firing.json'));
+    await h.idle();
+    const card = cards()[0] as SimMessage;
+    const groupId = (h.db.$client.prepare('select id from alert_groups').get() as { id: number }).id;
+    await h.send.blockAction(
+      bob,
+      { channel: ALERT_CHANNEL, ts: card.ts },
+      {
+        type: 'static_select',
+        action_id: 'alert_attach',
+        block_id: `alert_actions:${groupId}`,
+        selected_option: { text: { type: 'plain_text', text: 'x' }, value: `${groupId}:${secret.id}` },
+      },
+    );
+    await h.idle();
+    expect(alertRows(h)[0]?.incident_id).toBeNull();
+    expect(h.person(bob).lastEphemeral()?.text).toContain('public incidents');
+  });
+
+  it('Dismiss quiets the card for the chosen time; new alerts are still counted on it', async () => {
+    await start();
+    await postAlert(
+      h,
+      'generic',
+      genericAlert('disk-1', { title: 'Disk almost full on db-1', group: 'disks' }),
+    );
+    await h.idle();
+    const card = cards()[0] as SimMessage;
+    await h.person(alice).choose('Dismiss for…', '1 hour', { channel: ALERT_CHANNEL, ts: card.ts });
+    await h.idle();
+    expect(shown(cards()[0])).toContain('Dismissed by <@U0ALICE>');
+    expect(shown(cards()[0])).not.toContain('Declare');
+    await postAlert(
+      h,
+      'generic',
+      genericAlert('disk-2', { title: 'Disk almost full on db-2', group: 'disks' }),
+    );
+    await h.idle();
+    expect(cards()).toHaveLength(1);
+    expect(shown(cards()[0])).toContain('2 alerts');
+    expect(shown(cards()[0])).toContain('Dismissed');
+  });
+
+  it('a route with auto_declare declares at once, with the route’s severity and channel', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routes-'));
+    const file = join(dir, 'routes.yml');
+    writeFileSync(
+      file,
+      `routes:\n  - name: payments\n    match:\n      labels: { team: payments }\n    channel: ${ALERT_CHANNEL}\n    severity: 1\n    services: [payments]\n    auto_declare: true\n`,
+    );
+    await start({ ALERT_CHANNEL: WS.channels.random, ALERT_ROUTES: file });
+    await postAlert(
+      h,
+      'generic',
+      genericAlert('pay-1', { title: 'Payments API latency above 2s', labels: { team: 'payments' } }),
+    );
+    await postAlert(
+      h,
+      'generic',
+      genericAlert('other-1', { title: 'Something else', labels: { team: 'search' } }),
+    );
+    await h.idle();
+    const inc = getIncidentByNumber(h.db, 1);
+    expect(inc).toMatchObject({
+      title: 'Payments API latency above 2s',
+      severity: 1,
+      services: ['payments'],
+      leadId: null,
+    });
+    expect(inc?.channelId).toBeTruthy();
+    expect(shown(cards()[0])).toContain('Declared automatically as *INC-1*');
+    // The unmatched alert went to the default channel, undeclared.
+    expect(h.sim.render(WS.channels.random)).toContain('Something else');
+    expect(getIncidentByNumber(h.db, 2)).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('a storm', () => {
+  it('1,000 alerts from one source: all stored, one card with the count, a handful of Slack calls, no 429', async () => {
+    h = await startHarness({
+      now: '2026-11-23T09:00:00Z',
+      env: { ALERTS_TOKEN, ALERT_CHANNEL },
+      rateLimits: true,
+      alertCoalesceMs: 100,
+    });
+    h.sim.ws.addChannel(ALERT_CHANNEL, 'alerts', Object.values(WS.users));
+    // Ten senders at once, 100 alerts each in requests of 10, as a flapping fleet would send them.
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, s) => {
+        for (let r = 0; r < 10; r++) {
+          const alerts = Array.from({ length: 10 }, (_, k) =>
+            genericAlert(`node-${s}-${r}-${k}`, { title: `Node down: node-${s}-${r}-${k}`, group: 'fleet' }),
+          );
+          const res = await postAlert(h, 'generic', { alerts });
+          expect(res.status).toBe(200);
+        }
+      }),
+    );
+    await h.idle();
+    expect((h.db.$client.prepare('select count(*) as n from alerts').get() as { n: number }).n).toBe(1000);
+    expect(cards()).toHaveLength(1);
+    expect(shown(cards()[0])).toContain('1000 alerts');
+    const slackCalls = h.sim
+      .calls()
+      .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
+    expect(slackCalls.length).toBeLessThanOrEqual(10);
+    expect(h.sim.calls().filter((c) => c.status === 429)).toHaveLength(0);
   });
 });
