@@ -47,6 +47,8 @@ export const ACTION = {
   alertDeclare: 'alert_declare',
   alertAttach: 'alert_attach',
   alertDismiss: 'alert_dismiss',
+  /** The Postmortem button on the resolution message: the postmortem canvas. */
+  postmortemCanvas: 'postmortem_canvas',
 } as const;
 
 /** Modal input block_ids (also the keys of inline `errors`) and their element action_ids. */
