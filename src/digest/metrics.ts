@@ -23,6 +23,9 @@ export interface IncidentRow {
   alertedAt?: number | null;
   rootCauseSummary: string | null;
   rootCauseCategory: string | null;
+  /** Imported history is named by its key in its source tool and linked there. */
+  externalKey?: string | null;
+  externalUrl?: string | null;
 }
 
 export interface LinkRow {
