@@ -293,3 +293,20 @@ export const slackUsers = sqliteTable('slack_users', {
   /** Set on every row of one complete users.list walk (all the same value): the directory's age. */
   listedAt: ms('listed_at'),
 });
+
+/**
+ * The Slack canvas holding an incident's postmortem (/incident postmortem): a second run edits this
+ * canvas instead of making another. `kind` is `channel` (the incident channel's own canvas) or
+ * `tabbed` (a canvas tabbed in the channel, when the channel already had a canvas of its own).
+ */
+export const postmortemCanvases = sqliteTable('postmortem_canvases', {
+  incidentId: integer('incident_id')
+    .primaryKey()
+    .references(() => incidents.id, { onDelete: 'cascade' }),
+  canvasId: text('canvas_id').notNull(),
+  channelId: text('channel_id').notNull(),
+  kind: text('kind').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+});

@@ -43,6 +43,8 @@ export const ACTION = {
   recurrenceSame: 'recurrence_same',
   recurrenceUnrelated: 'recurrence_unrelated',
   recurrenceJoin: 'recurrence_join',
+  /** The Postmortem button on the resolution message: the postmortem canvas. */
+  postmortemCanvas: 'postmortem_canvas',
 } as const;
 
 /** Modal input block_ids (also the keys of inline `errors`) and their element action_ids. */
