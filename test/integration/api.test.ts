@@ -504,6 +504,20 @@ describe('HTTP API: refusals', () => {
   });
 });
 
+describe('HTTP API: metrics', () => {
+  it('counts answers by operation and status, refused ones apart', async () => {
+    await client(h);
+    await declare({ title: 'Counted' });
+    await api('GET', '/api/v1/incidents/9');
+    await api('GET', '/api/v1/incidents', { token: null });
+    const text = await h.bot.metrics.registry.getSingleMetricAsString('firebreak_http_requests_total');
+    expect(text).toContain('firebreak_http_requests_total{route="declareIncident",status="201"} 1');
+    expect(text).toContain('firebreak_http_requests_total{route="getIncident",status="404"} 1');
+    expect(text).toContain('firebreak_http_requests_total{route="refused",status="401"} 1');
+    expect(text).toContain('firebreak_http_requests_total{route="getOpenApi",status="200"} 1');
+  });
+});
+
 describe('HTTP API: private incidents', () => {
   beforeEach(async () => {
     await client(h);
