@@ -40,6 +40,8 @@ export interface DeclareInput {
   source?: DeclareSource | null;
   /** The timeline's capturedVia for the `declared` entry; default 'declare' (Slack). */
   via?: string;
+  /** The caller's own id for it (unique; the API's Idempotency-Key): a second declare with it fails. */
+  externalId?: string | null;
 }
 
 /** Field names for errors: they equal the declare modal's block_ids. */
@@ -133,6 +135,7 @@ export function declareIncident(db: Db, clock: Clock, input: DeclareInput): Inci
         sourceChannel: source?.channel ?? null,
         sourceTs: source?.ts ?? null,
         sourcePermalink: source?.permalink ?? null,
+        externalId: input.externalId ?? null,
         startedAt,
         declaredAt: now,
         createdAt: now,

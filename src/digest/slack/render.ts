@@ -135,6 +135,10 @@ export function renderSummary(d: Digest): DigestMessage {
       d.partial ? 'not resolved yet (no timestamp)' : 'not resolved by week end (no timestamp)',
     ),
   ];
+  if (d.fromAlerts.total > 0)
+    response.push(
+      `*Started from an alert:* ${d.fromAlerts.total} of ${d.declared.now.total} (MTTA for them runs from the alert's start)`,
+    );
   const recurrence = [
     `*Recurrences:* ${repeats} of ${d.declared.now.total} incidents (${r.confirmed.total} confirmed, ${r.suspected.total} suspected) · repeat rate ${rateText('4 weeks', r.rate4)}, ${rateText('12 weeks', r.rate12)}`,
   ];
@@ -201,6 +205,7 @@ export function renderDetails(d: Digest): DigestMessage {
       [r.byCategory.map((c) => `${escapeText(c.category)}: ${c.repeats}`).join(' · ')],
       '',
     );
+  if (d.fromAlerts.total > 0) add('Started from an alert', listedLines(d.fromAlerts), '');
   add(
     'Resolved without a root cause',
     listedLines(d.withoutRootCause),

@@ -228,7 +228,9 @@ export function rootCauseEcho(related: Incident[]): Message | null {
   if (related.length === 0) return null;
   const named = related
     .filter((r) => !r.isPrivate)
-    .map((r) => (r.channelId ? `*${incidentRef(r)}* (${channelLink(r.channelId)})` : `*${incidentRef(r)}*`));
+    .map((r) =>
+      r.channelId ? `*${incidentRef(r)}* (${channelLink(r.channelId)})` : `*${incidentRefLink(r)}*`,
+    );
   const hidden = related.length - named.length;
   if (hidden > 0) named.push(hidden === 1 ? 'a private incident' : `${hidden} private incidents`);
   const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`;
