@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type BufferedIncomingMessage, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { apiRoute } from './api/routes.js';
+import { slackApiEffects } from './api/slack/effects.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createDeps, type Deps } from './deps.js';
@@ -103,6 +105,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
     config.SLACK_SIGNING_SECRET,
     config.SLACK_APP_TOKEN,
     config.METRICS_TOKEN,
+    config.API_TOKEN,
+    config.API_PRIVATE_TOKEN,
   );
   logger.setLevel(boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO);
   const tasks: Tasks = createTasks((label, error) =>
@@ -132,6 +136,17 @@ export function createApp(opts: AppOptions): FirebreakApp {
     fetch: apiFetch,
   });
   const deps = createDeps({ config, db, clock, logger, tasks, slack });
+  // /api/v1 (src/api): its Slack side runs through Bolt's client, which exists once the App does.
+  opsRoutes.push(
+    apiRoute({
+      db,
+      clock,
+      logger,
+      token: config.API_TOKEN,
+      privateToken: config.API_PRIVATE_TOKEN,
+      effects: slackApiEffects(deps, () => app.client),
+    }),
+  );
   const healthz = {
     path: '/healthz',
     method: ['GET'],

@@ -113,8 +113,32 @@ export const envSchema = z
       .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
       .optional(),
     RECURRENCE_MIN_CONFIDENCE: minConfidenceSchema,
+    // Bearer tokens for /api/v1 (src/api): unset API_TOKEN = no API (404). API_PRIVATE_TOKEN is a
+    // second token that also sees private incidents; API_TOKEN never does (see README, HTTP API).
+    API_TOKEN: z
+      .string()
+      .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
+      .optional(),
+    API_PRIVATE_TOKEN: z
+      .string()
+      .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
+      .optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.API_PRIVATE_TOKEN !== undefined && env.API_TOKEN === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_PRIVATE_TOKEN'],
+        message: 'only together with API_TOKEN (the API is off while API_TOKEN is unset)',
+      });
+    }
+    if (env.API_PRIVATE_TOKEN !== undefined && env.API_PRIVATE_TOKEN === env.API_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_PRIVATE_TOKEN'],
+        message: 'a different token from API_TOKEN (it grants more)',
+      });
+    }
     if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
       ctx.addIssue({
         code: 'custom',
