@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type BufferedIncomingMessage, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { createAlertsFeature } from './alerts/slack/register.js';
 import { apiRoute } from './api/routes.js';
 import { slackApiEffects } from './api/slack/effects.js';
 import type { Config } from './config.js';
@@ -49,6 +50,8 @@ export interface AppOptions {
   schedules?: boolean;
   /** How long /readyz trusts an auth.test answer (default AUTH_RECHECK_MS). */
   authRecheckMs?: number;
+  /** First wait before alert triage cards are rendered after a change (default 2 s; tests shorten it). */
+  alertCoalesceMs?: number;
 }
 
 export interface FirebreakApp {
@@ -136,6 +139,10 @@ export function createApp(opts: AppOptions): FirebreakApp {
     fetch: apiFetch,
   });
   const deps = createDeps({ config, db, clock, logger, tasks, slack });
+  const alerts = createAlertsFeature(deps, {
+    bodyLimit: BODY_LIMIT,
+    ...(opts.alertCoalesceMs !== undefined ? { coalesceMs: opts.alertCoalesceMs } : {}),
+  });
   // /api/v1 (src/api): its Slack side runs through Bolt's client, which exists once the App does.
   opsRoutes.push(
     apiRoute({
@@ -161,7 +168,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     receiver = new SocketModeReceiver({
       appToken: config.SLACK_APP_TOKEN ?? '',
       logger,
-      customRoutes: [healthz, ...opsRoutes],
+      customRoutes: [healthz, ...opsRoutes, ...alerts.routes],
       // The socket's own client (apps.connections.open) follows SLACK_API_URL like every other call.
       installerOptions: {
         port: config.PORT,
@@ -178,7 +185,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
       endpoints: '/slack/events',
       logger,
       bodyLimit: BODY_LIMIT,
-      customRoutes: [healthz, ...opsRoutes],
+      customRoutes: [healthz, ...opsRoutes, ...alerts.routes],
       // Runs after the signature is verified and before the 2xx is sent: the event is stored first.
       customPropertiesExtractor: (req) => {
         const raw = (req as BufferedIncomingMessage).rawBody?.toString() ?? '';
@@ -300,6 +307,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
   });
 
   registerListeners(app, deps);
+  alerts.register(app);
   const scheduler = createScheduler(deps, app.client, opts.jobs, (job, ok) => metrics.observeJob(job, ok));
 
   /** Events stored but not finished before a crash or stop are run again. */
@@ -340,6 +348,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
       if (inbox.failed > 0) logger.warn(line);
       else logger.info(line);
       tasks.defer('replay pending events', replayPending);
+      // Alerts stored before a stop whose card was not posted yet get it now.
+      alerts.flush();
       // Names for commands come from this read, never from a walk while someone waits.
       tasks.defer('read the member list', () => deps.people.refresh(app.client));
       directoryTimer = setInterval(() => {

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { and, eq, ne } from 'drizzle-orm';
+import { firingAlertsOf } from '../alerts/store.js';
 import { incidents } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
@@ -172,7 +173,7 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
         ...onceArgs(ctx, effectKey(start, 'summary')),
         channel,
         text: summaryText(i),
-        blocks: summaryBlocks(i, getRoles(db, i.id)),
+        blocks: summaryBlocks(i, getRoles(db, i.id), firingAlertsOf(db, i.id)),
       });
       return { ts: res.ts };
     },
