@@ -135,6 +135,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
     } else if ([...url.searchParams.keys()].length > 0) {
       throw new ApiError(400, `${endpoint.method} ${endpoint.path} takes no query parameters`);
     }
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, spec] of Object.entries(endpoint.headers ?? {})) {
+      const raw = req.headers[name];
+      if (raw === undefined) continue;
+      const parsed = spec.schema.safeParse(Array.isArray(raw) ? raw.join(',') : raw);
+      if (!parsed.success) throw invalidRequest(`bad ${name} header`, parsed.error);
+      headers[name] = parsed.data as string;
+    }
     let body: unknown;
     if (endpoint.body) {
       const parsed = endpoint.body.safeParse(await readJson(req));
@@ -143,7 +151,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
     } else {
       req.resume();
     }
-    const answer = endpoint.handle({ deps: opts, scope, params, query, body });
+    const answer = endpoint.handle({ deps: opts, scope, params, headers, query, body });
     sendJson(res, answer.status, answer.body, answer.headers);
   } catch (e) {
     if (e instanceof ApiError) {

@@ -149,6 +149,10 @@ export const NoteRequestSchema = named(
   }),
 );
 
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, '1 to 200 visible ASCII characters (a UUID, say)');
+
 /** Comma-separated list in a query parameter: `status=investigating,identified`. */
 const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>
   z

@@ -34,6 +34,8 @@ export interface DeclareInput {
   source?: DeclareSource | null;
   /** The timeline's capturedVia for the `declared` entry; default 'declare' (Slack). */
   via?: string;
+  /** The caller's own id for it (unique; the API's Idempotency-Key): a second declare with it fails. */
+  externalId?: string | null;
 }
 
 /** Field names for errors: they equal the declare modal's block_ids. */
@@ -108,6 +110,8 @@ export function declareIncident(db: Db, clock: Clock, input: DeclareInput): Inci
     const next = tx
       .select({ n: sql<number>`coalesce(max(${incidents.number}), 0) + 1` })
       .from(incidents)
+      // Imported history has numbers <= -1 (schema.ts): it never moves the next INC.
+      .where(sql`${incidents.number} > 0`)
       .get();
     const number = next?.n ?? 1;
     const incident = tx
@@ -125,6 +129,7 @@ export function declareIncident(db: Db, clock: Clock, input: DeclareInput): Inci
         sourceChannel: source?.channel ?? null,
         sourceTs: source?.ts ?? null,
         sourcePermalink: source?.permalink ?? null,
+        externalId: input.externalId ?? null,
         startedAt,
         declaredAt: now,
         createdAt: now,
