@@ -152,6 +152,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
       token: config.API_TOKEN,
       privateToken: config.API_PRIVATE_TOKEN,
       effects: slackApiEffects(deps, () => app.client),
+      observe: (route, status, seconds) => metrics.observeHttp(route, status, seconds),
     }),
   );
   const healthz = {
