@@ -168,7 +168,12 @@ export function declareViaApi(
   }
   if (key !== undefined) {
     const earlier = declaredWithKey(deps.db, scope, key);
-    if (earlier) return { incident: earlier, replayed: true };
+    if (earlier) {
+      // Slack refused its setup the first time (no one to DM: the API declared it): the retry resumes
+      // it, and the keyed setup steps make no second channel or announcement.
+      if (earlier.setupError !== null) deps.effects.declared(earlier.id);
+      return { incident: earlier, replayed: true };
+    }
   }
   let incident: Incident;
   try {

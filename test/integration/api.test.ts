@@ -149,8 +149,8 @@ const incidentCount = () =>
   (h.db.$client.prepare('select count(*) as n from incidents').get() as { n: number }).n;
 const pinnedSummary = (channel: string) => h.sim.renderBlocks(h.sim.pins(channel)[0]?.blocks);
 
-async function declare(body: Record<string, unknown>, token = TOKEN) {
-  const r = await api('POST', '/api/v1/incidents', { body, token });
+async function declare(body: Record<string, unknown>, token = TOKEN, headers: Record<string, string> = {}) {
+  const r = await api('POST', '/api/v1/incidents', { body, token, headers });
   expect(r.status).toBe(201);
   await h.idle();
   return r;
@@ -370,6 +370,27 @@ describe('HTTP API: round trips', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/idempotency-key/);
+  });
+
+  it('a declare whose Slack setup failed shows setup_error; retrying it with its key resumes the setup', async () => {
+    h.sim.fault('conversations.create', { error: 'restricted_action' });
+    const headers = { 'idempotency-key': 'retry-me' };
+    await declare({ title: 'Payments timeout', lead: alice }, TOKEN, headers);
+    const failed = await api('GET', '/api/v1/incidents/1');
+    expect(failed.body).toMatchObject({ channel_id: null, setup_error: 'restricted_action' });
+    // Nobody named "API" is DMed about it.
+    expect(h.sim.calls('chat.postMessage').filter((c) => c.args.channel === 'API')).toHaveLength(0);
+
+    const retry = await api('POST', '/api/v1/incidents', {
+      body: { title: 'Payments timeout', lead: alice },
+      headers,
+    });
+    expect(retry.status).toBe(200);
+    await h.idle();
+    const done = await api('GET', '/api/v1/incidents/1');
+    expect(done.body).toMatchObject({ setup_error: null, channel_name: 'inc-1-payments-timeout' });
+    expect(h.sim.members(String(done.body.channel_id))).toContain(alice);
+    expect(h.sim.messages(WS.channels.announce).filter((m) => m.text.includes('INC-1'))).toHaveLength(1);
   });
 
   it('timeline pages by cursor', async () => {
