@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { unsupportedMarkdown } from '../../../sim/canvases.js';
 import { followUps, slackUsers } from '../../../src/db/schema.js';
 import { addTimelineEvent } from '../../../src/incidents/add-timeline-event.js';
-import { buildPostmortem, buildPostmortemDraft } from '../../../src/incidents/export.js';
 import {
   canvasUrl,
   forgetPostmortemCanvas,
@@ -10,6 +9,7 @@ import {
   postmortemCanvasDoc,
   recordPostmortemCanvas,
 } from '../../../src/resolution/postmortem.js';
+import { buildPostmortem, buildPostmortemDraft } from '../../../src/timeline/export.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 const t = (hm: string) => new Date(`2026-11-23T${hm}:00Z`);
