@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { openMigratedDb } from '../src/db/migrate.js';
 import { buildDigest } from '../src/digest/build.js';
 import { renderChart } from '../src/digest/chart.js';
-import { renderDetails, renderSummary } from '../src/digest/render.js';
+import { renderDetails, renderSummary } from '../src/digest/slack/render.js';
 import { previousWeek } from '../src/digest/week.js';
 
 /**

@@ -9,10 +9,10 @@ import { createApp, type FirebreakApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { closeDb, type Db, openDb } from '../src/db/client.js';
 import { migrateDb } from '../src/db/migrate.js';
-import type { Deps } from '../src/deps.js';
-import { FakeClock } from '../src/incidents/clock.js';
 import { createLogger } from '../src/log.js';
-import type { Job } from '../src/schedule.js';
+import { FakeClock } from '../src/runtime/clock.js';
+import type { Deps } from '../src/runtime/deps.js';
+import type { Job } from '../src/runtime/schedule.js';
 import type { Person, Sender, Simulator, SimulatorOptions, WorkspacePrefs } from './api.js';
 import { WS } from './api.js';
 import { SimPerson } from './person.js';
@@ -43,6 +43,8 @@ export interface StackOptions {
   rateLimits?: SimulatorOptions['rateLimits'];
   /** Override slash commands' manifest `should_escape`, e.g. `[['/incident', false]]`. */
   commandEscape?: [string, boolean][];
+  /** First wait before alert cards are rendered (AppOptions.alertCoalesceMs; default 20 ms here). */
+  alertCoalesceMs?: number;
 }
 
 export interface Stack {
@@ -97,6 +99,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     retryConfig: { retries: 2, minTimeout: 5, maxTimeout: 20 },
     ...(opts.jobs ? { jobs: opts.jobs } : {}),
     schedules: opts.schedules ?? false,
+    alertCoalesceMs: opts.alertCoalesceMs ?? 20,
   });
   let port: number;
   try {

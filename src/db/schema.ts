@@ -13,7 +13,11 @@ export const incidents = sqliteTable(
   'incidents',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    /** The human number: INC-<number>, in declaration (or import) order. */
+    /**
+     * The human number: INC-<number>, in declaration order. Imported incidents live in a separate,
+     * negative space (-1, -2, …) so history never uses up INC numbers; they are shown by
+     * `external_key` instead, and the next INC is max(number) over the positive ones.
+     */
     number: integer('number').notNull().unique(),
     title: text('title').notNull(),
     description: text('description').notNull().default(''),
@@ -55,8 +59,17 @@ export const incidents = sqliteTable(
     rootCausePending: bool('root_cause_pending').notNull().default(false),
     resolutionSummary: text('resolution_summary'),
     imported: bool('imported').notNull().default(false),
-    /** The id of an imported record in its source, for idempotent re-imports. */
+    /**
+     * Dedupe key of an imported record, for idempotent re-imports: `<source>:<key>` (the Firebreak
+     * format keeps its bare `id`, as before).
+     */
     externalId: text('external_id').unique(),
+    /** Where an imported incident came from: jira | pagerduty | opsgenie | incident-io | firebreak. */
+    importSource: text('import_source'),
+    /** Its key in that tool (OPS-123, PD #4711, INC-88), shown instead of an INC number. */
+    externalKey: text('external_key'),
+    /** Its page in that tool (http/https only), linked from warnings and digests. */
+    externalUrl: text('external_url'),
     createdAt: ms('created_at').notNull().default(now),
     updatedAt: ms('updated_at').notNull().default(now),
   },
@@ -293,6 +306,82 @@ export const slackUsers = sqliteTable('slack_users', {
   /** Set on every row of one complete users.list walk (all the same value): the directory's age. */
   listedAt: ms('listed_at'),
 });
+
+/**
+ * Alerts from monitoring (POST /alerts/*), grouped into one triage card per storm: a group is what
+ * a Slack card shows, and what Declare / Attach / Dismiss act on (src/alerts/).
+ */
+export const alertGroups = sqliteTable(
+  'alert_groups',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Sender and its grouping (Alertmanager's groupKey, the PagerDuty service …) and the route. */
+    groupKey: text('group_key').notNull(),
+    source: text('source').notNull(),
+    /** The route that matched the group's first alert (its name in ALERT_ROUTES), null = default. */
+    routeName: text('route_name'),
+    channel: text('channel').notNull(),
+    severity: integer('severity').notNull(),
+    services: text('services', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    autoDeclare: bool('auto_declare').notNull().default(false),
+    /** The triage card, once posted; edited in place after. */
+    cardChannel: text('card_channel'),
+    cardTs: text('card_ts'),
+    /** Bumped on every change; the card shows `renderedVersion`, and is due while the two differ. */
+    version: integer('version').notNull().default(1),
+    renderedVersion: integer('rendered_version').notNull().default(0),
+    incidentId: integer('incident_id').references(() => incidents.id, { onDelete: 'set null' }),
+    /** declared | attached | auto (how the group reached its incident) */
+    handledVia: text('handled_via'),
+    handledBy: text('handled_by'),
+    dismissedUntil: ms('dismissed_until'),
+    dismissedBy: text('dismissed_by'),
+    /** The last time the card failed to post or update, and why (retried on the next change). */
+    cardError: text('card_error'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [
+    index('alert_groups_key_idx').on(t.groupKey, t.updatedAt),
+    index('alert_groups_incident_idx').on(t.incidentId),
+    index('alert_groups_due_idx').on(t.version, t.renderedVersion),
+  ],
+);
+
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** alertmanager | grafana | pagerduty | opsgenie | generic */
+    source: text('source').notNull(),
+    /** The sender's own identity of the alert (fingerprint, dedup key, alias): one row per value. */
+    fingerprint: text('fingerprint').notNull(),
+    /** firing | resolved */
+    status: text('status').notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    severity: text('severity'),
+    service: text('service'),
+    labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+    url: text('url'),
+    /** When the current episode started (the sender's time), and when it resolved. */
+    startsAt: ms('starts_at').notNull(),
+    endsAt: ms('ends_at'),
+    /** How many times it has fired (re-firing after a resolve counts again). */
+    fireCount: integer('fire_count').notNull().default(1),
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => alertGroups.id),
+    incidentId: integer('incident_id').references(() => incidents.id, { onDelete: 'set null' }),
+    firstSeenAt: ms('first_seen_at').notNull(),
+    lastSeenAt: ms('last_seen_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('alerts_fingerprint_unique').on(t.source, t.fingerprint),
+    index('alerts_group_idx').on(t.groupId, t.status),
+    index('alerts_incident_idx').on(t.incidentId, t.status),
+  ],
+);
 
 /**
  * The Slack canvas holding an incident's postmortem (/incident postmortem): a second run edits this

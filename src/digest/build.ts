@@ -1,5 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
+import { alertStarts } from '../alerts/store.js';
 import type { Db } from '../db/client.js';
 import {
   type BySeverity,
@@ -33,6 +34,9 @@ import { localDate, shiftWeek, type Week } from './week.js';
  */
 export interface NamedIncident {
   number: number;
+  imported?: boolean;
+  externalKey?: string | null;
+  externalUrl?: string | null;
   title: string;
   severity: number;
   channelId: string | null;
@@ -95,6 +99,8 @@ export interface Digest {
     byCategory: { category: string; repeats: number }[];
   };
   withoutRootCause: Listed;
+  /** Incidents of the week declared from an alert (a triage card's Declare, or a route's auto_declare). */
+  fromAlerts: Listed;
   overdue: { total: number; owners: OwnerView[] };
   chart: ChartWeek[];
 }
@@ -103,7 +109,8 @@ export const CHART_WEEKS = 12;
 
 const COLS = `id, number, title, severity, status, is_private as isPrivate, imported, channel_id as channelId,
   lead_id as leadId, declared_at as declaredAt, acknowledged_at as acknowledgedAt, resolved_at as resolvedAt,
-  root_cause_summary as rootCauseSummary, root_cause_category as rootCauseCategory`;
+  root_cause_summary as rootCauseSummary, root_cause_category as rootCauseCategory,
+  external_key as externalKey, external_url as externalUrl`;
 
 type RawIncident = Omit<IncidentRow, 'isPrivate' | 'imported'> & { isPrivate: number; imported: number };
 const toRow = (r: RawIncident): IncidentRow => ({
@@ -113,7 +120,16 @@ const toRow = (r: RawIncident): IncidentRow => ({
 });
 
 function named(r: IncidentRow): NamedIncident {
-  return { number: r.number, title: r.title, severity: r.severity, channelId: r.channelId, leadId: r.leadId };
+  return {
+    number: r.number,
+    title: r.title,
+    severity: r.severity,
+    channelId: r.channelId,
+    leadId: r.leadId,
+    imported: r.imported,
+    externalKey: r.externalKey ?? null,
+    externalUrl: r.externalUrl ?? null,
+  };
 }
 
 function listed(rows: readonly IncidentRow[]): Listed {
@@ -202,6 +218,13 @@ export function buildDigest(db: Db, { week, now }: BuildOptions): Digest {
   }
 
   const thisWeek = declaredIn(windowRows, thisW);
+  for (const [id, at] of alertStarts(
+    db,
+    thisWeek.map((r) => r.id),
+  )) {
+    const row = byId.get(id);
+    if (row) row.alertedAt = at.getTime();
+  }
   const ofKind = (k: RepeatKind) => thisWeek.filter((r) => kinds.get(r.id) === k);
   const recent12: Window = { start: chartStart.start.getTime(), end: cutoff };
   const problems = recurringProblems(links, memberById, recent12);
@@ -243,6 +266,7 @@ export function buildDigest(db: Db, { week, now }: BuildOptions): Digest {
     },
     open: { now: openCounts(cutoff), before: openCounts(prevW.end) },
     mtta: durationStat(thisWeek, 'MTTA', 'acknowledgedAt'),
+    fromAlerts: listed(thisWeek.filter((r) => r.alertedAt != null)),
     mttr: durationStat(thisWeek, 'MTTR', 'resolvedAt'),
     repeats: {
       confirmed: listed(ofKind('confirmed')),
