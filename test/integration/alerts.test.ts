@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../sim/types.js';
 import { followUps } from '../../src/db/schema.js';
-import { DIGEST_JOB } from '../../src/digest/jobs.js';
+import { DIGEST_JOB } from '../../src/digest/slack/jobs.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import {
   ALERT_CHANNEL,
