@@ -21,6 +21,7 @@ import { createLimiter, createTasks, type Tasks } from './runtime/tasks.js';
 import { createSlackClients } from './slack/clients.js';
 import { registerCommand, withHelp } from './slack/command/index.js';
 import type { Subcommand } from './slack/command/router.js';
+import { createDispatch, type Listeners } from './slack/dispatch.js';
 import {
   type InboxVerdict,
   inboxCounts,
@@ -114,7 +115,7 @@ export function allSubcommands(deps: Deps): Subcommand[] {
 }
 
 /** Registers `/incident` and every feature's listeners. */
-export function registerFeatures(app: App, deps: Deps): void {
+export function registerFeatures(app: Listeners, deps: Deps): void {
   registerCommand(app, deps, allSubcommands(deps));
   for (const f of FEATURES) f.register(app, deps);
 }
@@ -327,8 +328,10 @@ export function createApp(opts: AppOptions): FirebreakApp {
     logger.error(`unhandled error in a listener (${e.code ?? 'no code'})`, e.original ?? e);
   });
 
-  registerFeatures(app, deps);
-  alerts.register(app);
+  // One Bolt listener per kind, routing by id, instead of one per feature listener (src/slack/dispatch.ts).
+  const listeners = createDispatch(app);
+  registerFeatures(listeners, deps);
+  alerts.register(listeners);
   const scheduler = createScheduler(deps, app.client, opts.jobs, (job, ok) => metrics.observeJob(job, ok));
 
   /** Events stored but not finished before a crash or stop are run again. */

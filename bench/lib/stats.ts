@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -40,6 +41,23 @@ export async function pool<T>(
 }
 
 export const keepAlive = (max: number) => new Agent({ keepAlive: true, maxSockets: max });
+
+/**
+ * CPU time the calling thread has used, in ms. On Linux the thread's own scheduler figure
+ * (/proc/thread-self/schedstat, nanoseconds on a CPU), so a bench run on the main thread counts
+ * neither the load-generating worker nor the time it waited for a CPU on a busy machine; elsewhere
+ * the whole process's user + system time.
+ */
+export function threadCpuMs(): number {
+  try {
+    const ns = Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+    if (Number.isFinite(ns)) return ns / 1e6;
+  } catch {
+    // not Linux
+  }
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 

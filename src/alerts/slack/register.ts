@@ -1,6 +1,5 @@
 import type {
   AllMiddlewareArgs,
-  App,
   BlockAction,
   ButtonAction,
   SlackActionMiddlewareArgs,
@@ -17,6 +16,7 @@ import { setupIncident } from '../../lifecycle/slack/setup.js';
 import { refreshIncidentSurfaces } from '../../lifecycle/slack/surfaces.js';
 import { policyWithMinConfidence } from '../../recurrence/warn.js';
 import type { Deps } from '../../runtime/deps.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { mention, safe } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
@@ -51,7 +51,7 @@ export interface AlertsFeature {
   /** POST /alerts/* for the receiver's customRoutes. */
   routes: AlertRoute[];
   /** Registers the card's listeners and gives the flusher its client. */
-  register(app: App): void;
+  register(app: Listeners): void;
   /** Renders every card left behind (at start-up: stored alerts whose card was not posted). */
   flush(): void;
 }

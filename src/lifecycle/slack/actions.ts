@@ -1,9 +1,10 @@
-import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
 import { DomainError } from '../../incidents/errors.js';
 import { type Incident, incidentRef } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import { assertCanChange } from '../../slack/access.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { mention } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
 import { acknowledgeIncident } from '../acknowledge.js';
@@ -39,7 +40,7 @@ async function tell(args: ButtonArgs, deps: Deps, fn: () => Promise<void>): Prom
 }
 
 /** actions listeners of the lifecycle feature. */
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTION.acknowledge, async (args) => {
     const { ack, body, action, client } = args;
     await ack();

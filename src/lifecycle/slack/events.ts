@@ -3,6 +3,7 @@ import { listOpenIncidents, listRecentlyResolved } from '../../incidents/list.js
 import type { Incident } from '../../incidents/model.js';
 import type { Deps } from '../../runtime/deps.js';
 import { canView, forgetMember, type MemberCache } from '../../slack/access.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { recordChannelArchived, recordMembership } from '../membership.js';
 import { homeView } from './views/home.js';
 
@@ -19,7 +20,7 @@ async function visibleTo(
 }
 
 /** events listeners of the lifecycle feature. */
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   app.event('app_home_opened', async ({ event, client, body }) => {
     if (event.tab !== 'home') return;
     const now = deps.clock.now();

@@ -1,12 +1,13 @@
-import type { App, MessageShortcut } from '@slack/bolt';
+import type { MessageShortcut } from '@slack/bolt';
 import type { Deps } from '../../runtime/deps.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { SHORTCUT } from '../../slack/ids.js';
 import { fromSlack } from '../../slack/text.js';
 import { openDeclareModal, prefillFromMessage } from './declare-flow.js';
 
 /** shortcuts listeners of the lifecycle feature. */
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   app.shortcut(SHORTCUT.declareGlobal, async ({ ack, shortcut, client }) => {
     await ack();
     await openDeclareModal(deps, client, shortcut.trigger_id, shortcut.user.id);

@@ -1,10 +1,11 @@
-import type { App, ViewSubmitAction } from '@slack/bolt';
+import type { ViewSubmitAction } from '@slack/bolt';
 import { DomainError } from '../../incidents/errors.js';
 import { parseLocalTime, readLocalTime } from '../../incidents/local-time.js';
 import { type Incident, incidentRef } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import { assertCanChange } from '../../slack/access.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { safe } from '../../slack/format.js';
 import { BLOCK, VIEW } from '../../slack/ids.js';
@@ -38,7 +39,7 @@ async function modalIncident(
 }
 
 /** views listeners of the lifecycle feature. */
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   app.view<ViewSubmitAction>(VIEW.declare, async (args) => {
     const { body, view, client } = args;
     await submit(deps, args, BLOCK.title, 'Your incident was not declared', async (s) => {

@@ -1,13 +1,8 @@
-import type {
-  AllMiddlewareArgs,
-  App,
-  BlockAction,
-  ButtonAction,
-  SlackActionMiddlewareArgs,
-} from '@slack/bolt';
+import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { DomainError } from '../../incidents/errors.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { ACTION } from '../../slack/ids.js';
 import { recordFeedback, type Verdict } from '../feedback.js';
@@ -46,7 +41,7 @@ function feedback(deps: Deps, verdict: Verdict) {
   };
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(ACTION.recurrenceSame, feedback(deps, 'same'));
   app.action<BlockAction<ButtonAction>>(ACTION.recurrenceUnrelated, feedback(deps, 'unrelated'));
   app.action<BlockAction<ButtonAction>>(ACTION.recurrenceJoin, async (args) => {

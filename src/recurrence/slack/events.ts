@@ -1,6 +1,6 @@
-import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../../runtime/deps.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { reindex, speakAboutIncident, speakAboutRootCause } from './notices.js';
 
 /**
@@ -78,7 +78,7 @@ export const MAX_QUIET_WAIT_MS = 3000;
  * a declaration, an edit of what the incident is about, or a new note may reveal a match; a
  * resolution with a root cause may echo earlier ones.
  */
-export function register(_app: App, deps: Deps): void {
+export function register(_app: Listeners, deps: Deps): void {
   const look = coalescing<WebClient>((incidentId, client) => {
     recheckStats.runs++;
     return speakAboutIncident(deps, client, incidentId);

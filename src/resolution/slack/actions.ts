@@ -1,9 +1,10 @@
-import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { DomainError } from '../../incidents/errors.js';
 import { type FollowUp, incidentRef, isOpen } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import { assertCanChange } from '../../slack/access.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { ACTION } from '../../slack/ids.js';
 import { getUserTz } from '../../slack/users.js';
@@ -66,7 +67,7 @@ async function openView(
 const assertMayTouch = (deps: Deps, args: ActionArgs, f: FollowUp) =>
   assertMayTouchFollowUp(deps.db, deps.members, args.client, f, args.body.user.id);
 
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   const { db, clock, config } = deps;
 
   app.action<BlockAction>(ACTION.openResolve, async (args) => {

@@ -1,8 +1,8 @@
-import type { App } from '@slack/bolt';
 import { messageSourceKey } from '../../incidents/add-timeline-event.js';
 import { incidentRef } from '../../incidents/model.js';
 import { findIncidentByChannel } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { truncate } from '../../slack/format.js';
 import { fetchMessage } from '../../timeline/slack/capture.js';
 import { addFollowUp, FOLLOW_UP_MAX } from '../follow-ups.js';
@@ -20,7 +20,7 @@ interface ReactionEvent {
   item?: { type?: string; channel?: string; ts?: string };
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   app.event('reaction_added', async ({ event, client }) => {
     const e = event as ReactionEvent;
     if (!e.reaction || !deps.config.FOLLOWUP_EMOJI.includes(e.reaction)) return;

@@ -1,4 +1,4 @@
-import type { App, BlockAction } from '@slack/bolt';
+import type { BlockAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { DomainError } from '../../incidents/errors.js';
 import { type Incident, incidentRef } from '../../incidents/model.js';
@@ -6,6 +6,7 @@ import { getIncidentById, resolveTargetIncident } from '../../incidents/queries.
 import type { Deps } from '../../runtime/deps.js';
 import { canView } from '../../slack/access.js';
 import type { Subcommand } from '../../slack/command/router.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { describeError, slackErrorCode } from '../../slack/effects.js';
 import { channelLink, link as mrkdwnLink } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
@@ -249,7 +250,7 @@ export function postmortemSubcommand(deps: Deps): Subcommand {
 }
 
 /** The Postmortem button on the resolution message. */
-export function registerPostmortem(app: App, deps: Deps): void {
+export function registerPostmortem(app: Listeners, deps: Deps): void {
   app.action<BlockAction>(ACTION.postmortemCanvas, async (args) => {
     await args.ack();
     const user = args.body.user.id;

@@ -1,9 +1,10 @@
-import type { App, ViewSubmitAction } from '@slack/bolt';
+import type { ViewSubmitAction } from '@slack/bolt';
 import { DomainError } from '../../incidents/errors.js';
 import { incidentRef } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import { assertCanChange, canView } from '../../slack/access.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { mention, safe } from '../../slack/format.js';
 import { BLOCK, VIEW } from '../../slack/ids.js';
@@ -70,7 +71,7 @@ async function postToResponseUrl(url: string, body: Record<string, unknown>): Pr
   if (!res.ok) throw new Error(`response_url answered ${res.status}`);
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   const { db, clock, config } = deps;
 
   app.view<ViewSubmitAction>(VIEW.resolve, async (args) => {

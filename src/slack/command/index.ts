@@ -1,6 +1,7 @@
-import type { App, RespondArguments } from '@slack/bolt';
+import type { RespondArguments } from '@slack/bolt';
 import { DomainError } from '../../incidents/errors.js';
 import type { Deps } from '../../runtime/deps.js';
+import type { Listeners } from '../dispatch.js';
 import { COMMAND } from '../ids.js';
 import { fromCommand } from '../text.js';
 import { helpText } from './help.js';
@@ -32,7 +33,7 @@ const EMPTY = '';
 export const ACK_DEADLINE_MS = 2000;
 
 /** Registers `/incident`: one listener that routes to the subcommands the features hand it. */
-export function registerCommand(app: App, deps: Deps, subcommands: Subcommand[]): void {
+export function registerCommand(app: Listeners, deps: Deps, subcommands: Subcommand[]): void {
   app.command(COMMAND, async (bolt: CommandArgs) => {
     // Decoded once here (entities, escaped mentions, links): handlers see what the person typed.
     const { text, mentions } = fromCommand(bolt.command.text ?? '');

@@ -1,13 +1,14 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { BlockAction, ButtonAction } from '@slack/bolt';
 import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import { canView } from '../../slack/access.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { getUserTz } from '../../slack/users.js';
 import { timelinePage } from '../page.js';
 import { parseTimelinePageValue, TIMELINE_PAGE_ACTION, timelineMessage } from './views/timeline.js';
 
 /** Page buttons under `/incident timeline`: the ephemeral message is replaced by the asked-for page. */
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   app.action<BlockAction<ButtonAction>>(
     TIMELINE_PAGE_ACTION,
     async ({ ack, action, body, client, respond }) => {

@@ -1,7 +1,7 @@
-import type { App } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { findIncidentByChannel } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { fromSlack } from '../../slack/text.js';
 import { type CapturedMessage, captureMessage } from '../capture-message.js';
 import { followMessageDelete, followMessageEdit } from '../follow-message-edit.js';
@@ -77,7 +77,7 @@ async function captureFromEvent(
   if (result.created || result.restored) await confirmWithReaction(client, input.channel, input.ts);
 }
 
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   const isCaptureEmoji = (name: string | undefined) => !!name && deps.config.CAPTURE_EMOJI.includes(name);
 
   app.event('reaction_added', async ({ event, client }) => {

@@ -1,7 +1,8 @@
-import type { App, MessageShortcut } from '@slack/bolt';
+import type { MessageShortcut } from '@slack/bolt';
 import { findIncidentByChannel } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import { canView } from '../../slack/access.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { SHORTCUT } from '../../slack/ids.js';
 import { captureMessage } from '../capture-message.js';
 import { openIncidents } from '../page.js';
@@ -13,7 +14,7 @@ import { pickIncidentModal } from './views/pick-incident-modal.js';
  * that incident's timeline (committed before the ack); anywhere else a modal asks which open
  * incident (submissions.ts takes the answer).
  */
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   app.shortcut<MessageShortcut>(
     { callback_id: SHORTCUT.addToTimeline, type: 'message_action' },
     async ({ shortcut, ack, client, respond }) => {

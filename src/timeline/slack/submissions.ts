@@ -1,16 +1,16 @@
-import type { App } from '@slack/bolt';
 import { isDomainError } from '../../incidents/errors.js';
 import { incidentRef, isOpen } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import { assertCanChange } from '../../slack/access.js';
+import type { Listeners } from '../../slack/dispatch.js';
 import { BLOCK, VIEW } from '../../slack/ids.js';
 import { captureMessage, completeCapturedText } from '../capture-message.js';
 import { captureConfirmation, ensurePermalink, fetchMessage } from './capture.js';
 import { decodePickMeta, parsePickIncident, pickIncidentDone } from './views/pick-incident-modal.js';
 
 /** The "which open incident?" modal: capture into the chosen incident, errors inline on the select. */
-export function register(app: App, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   app.view(VIEW.pickIncident, async ({ ack, view, body, client }) => {
     const userId = body.user.id;
     const meta = decodePickMeta(view.private_metadata);
