@@ -20,6 +20,8 @@ export interface ApiOptions extends ApiDeps {
   token: string | undefined;
   /** API_PRIVATE_TOKEN: like API_TOKEN, and private incidents are visible. */
   privateToken: string | undefined;
+  /** Told each answer: the operation (or `refused` / `unknown`), the status and the seconds it took. */
+  observe?: (route: string, status: number, seconds: number) => void;
 }
 
 const DOMAIN_STATUS: Record<string, number> = {
@@ -71,6 +73,14 @@ export function apiRoute(opts: ApiOptions): ApiRoute {
     path: `${API_BASE}{/*rest}`,
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
     handler: (req, res) => {
+      const started = process.hrtime.bigint();
+      const observe = opts.observe;
+      if (observe) {
+        res.once('finish', () => {
+          const route = (res as ServerResponse & { route?: string }).route ?? 'unknown';
+          observe(route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+        });
+      }
       handle(req, res, opts).catch((e: unknown) => {
         opts.logger.error(`API ${req.method} ${pathOf(req)} failed`, e);
         sendJson(res, 500, { error: 'internal error; the change, if any, was not made' });
@@ -89,6 +99,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
   }
   const scope = scopeOf(req, opts);
   if (!scope) {
+    routeOf(res, 'refused');
     req.resume();
     sendJson(
       res,
@@ -103,6 +114,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
   const method = (req.method ?? 'GET').toUpperCase();
 
   if (path === '/openapi.json') {
+    routeOf(res, 'getOpenApi');
     req.resume();
     if (method !== 'GET') return methodNotAllowed(res, ['GET']);
     sendJson(res, 200, openApiDocument());
@@ -126,6 +138,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
     return;
   }
   const { endpoint, params } = found;
+  routeOf(res, endpoint.operationId);
   try {
     let query: unknown = {};
     if (endpoint.query) {
@@ -172,6 +185,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
     }
     throw e;
   }
+}
+
+/** The metrics label of this answer (set once the route is known). */
+function routeOf(res: ServerResponse, route: string): void {
+  (res as ServerResponse & { route?: string }).route = route;
 }
 
 function methodNotAllowed(res: ServerResponse, allowed: string[]): void {

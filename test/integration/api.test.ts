@@ -8,9 +8,9 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDb, openDb } from '../../src/db/client.js';
 import { migrateDb } from '../../src/db/migrate.js';
-import { FakeClock } from '../../src/incidents/clock.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { createLogger } from '../../src/log.js';
+import { FakeClock } from '../../src/runtime/clock.js';
 import { freePort } from '../helpers/child-bot.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
@@ -149,8 +149,8 @@ const incidentCount = () =>
   (h.db.$client.prepare('select count(*) as n from incidents').get() as { n: number }).n;
 const pinnedSummary = (channel: string) => h.sim.renderBlocks(h.sim.pins(channel)[0]?.blocks);
 
-async function declare(body: Record<string, unknown>, token = TOKEN) {
-  const r = await api('POST', '/api/v1/incidents', { body, token });
+async function declare(body: Record<string, unknown>, token = TOKEN, headers: Record<string, string> = {}) {
+  const r = await api('POST', '/api/v1/incidents', { body, token, headers });
   expect(r.status).toBe(201);
   await h.idle();
   return r;
@@ -372,6 +372,27 @@ describe('HTTP API: round trips', () => {
     expect(bad.body.error).toMatch(/idempotency-key/);
   });
 
+  it('a declare whose Slack setup failed shows setup_error; retrying it with its key resumes the setup', async () => {
+    h.sim.fault('conversations.create', { error: 'restricted_action' });
+    const headers = { 'idempotency-key': 'retry-me' };
+    await declare({ title: 'Payments timeout', lead: alice }, TOKEN, headers);
+    const failed = await api('GET', '/api/v1/incidents/1');
+    expect(failed.body).toMatchObject({ channel_id: null, setup_error: 'restricted_action' });
+    // Nobody named "API" is DMed about it.
+    expect(h.sim.calls('chat.postMessage').filter((c) => c.args.channel === 'API')).toHaveLength(0);
+
+    const retry = await api('POST', '/api/v1/incidents', {
+      body: { title: 'Payments timeout', lead: alice },
+      headers,
+    });
+    expect(retry.status).toBe(200);
+    await h.idle();
+    const done = await api('GET', '/api/v1/incidents/1');
+    expect(done.body).toMatchObject({ setup_error: null, channel_name: 'inc-1-payments-timeout' });
+    expect(h.sim.members(String(done.body.channel_id))).toContain(alice);
+    expect(h.sim.messages(WS.channels.announce).filter((m) => m.text.includes('INC-1'))).toHaveLength(1);
+  });
+
   it('timeline pages by cursor', async () => {
     await declare({ title: 'Paging' });
     for (let i = 1; i <= 4; i++)
@@ -501,6 +522,20 @@ describe('HTTP API: refusals', () => {
     expect(future.status).toBe(422);
     expect(future.body.error).toMatch(/future/);
     expect(incidentCount()).toBe(1);
+  });
+});
+
+describe('HTTP API: metrics', () => {
+  it('counts answers by operation and status, refused ones apart', async () => {
+    await client(h);
+    await declare({ title: 'Counted' });
+    await api('GET', '/api/v1/incidents/9');
+    await api('GET', '/api/v1/incidents', { token: null });
+    const text = await h.bot.metrics.registry.getSingleMetricAsString('firebreak_http_requests_total');
+    expect(text).toContain('firebreak_http_requests_total{route="declareIncident",status="201"} 1');
+    expect(text).toContain('firebreak_http_requests_total{route="getIncident",status="404"} 1');
+    expect(text).toContain('firebreak_http_requests_total{route="refused",status="401"} 1');
+    expect(text).toContain('firebreak_http_requests_total{route="getOpenApi",status="200"} 1');
   });
 });
 
