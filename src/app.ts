@@ -23,6 +23,8 @@ import { registerListeners } from './slack/listeners/index.js';
 import { DIRECTORY_REFRESH_MS } from './slack/mentions.js';
 import { guardRequests } from './slack/request-guard.js';
 import { createLimiter, createTasks, type Tasks } from './tasks.js';
+import { trackerWebhookRoute } from './trackers/routes.js';
+import { registerTrackers } from './trackers/slack/register.js';
 
 export interface AppOptions {
   config: Config;
@@ -103,6 +105,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
     config.SLACK_SIGNING_SECRET,
     config.SLACK_APP_TOKEN,
     config.METRICS_TOKEN,
+    config.TRACKER_TOKEN,
+    config.TRACKER_WEBHOOK_SECRET,
   );
   logger.setLevel(boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO);
   const tasks: Tasks = createTasks((label, error) =>
@@ -132,6 +136,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
     fetch: apiFetch,
   });
   const deps = createDeps({ config, db, clock, logger, tasks, slack });
+  if (deps.trackers)
+    opsRoutes.push(trackerWebhookRoute(deps.trackers, config.TRACKER_WEBHOOK_SECRET !== undefined, logger));
   const healthz = {
     path: '/healthz',
     method: ['GET'],
@@ -285,6 +291,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
   });
 
   registerListeners(app, deps);
+  registerTrackers(app, deps);
   const scheduler = createScheduler(deps, app.client, opts.jobs, (job, ok) => metrics.observeJob(job, ok));
 
   /** Events stored but not finished before a crash or stop are run again. */

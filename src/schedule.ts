@@ -6,6 +6,7 @@ import { reminderJobs } from './incidents/reminder-jobs.js';
 import { setupJobs } from './incidents/setup-jobs.js';
 import { recurrenceJobs } from './recurrence/jobs.js';
 import { inboxJobs } from './slack/inbox.js';
+import { trackerJobs } from './trackers/slack/jobs.js';
 
 /**
  * Scheduled work (reminders, the weekly digest) with croner. A job must be safe to run at any
@@ -39,6 +40,7 @@ export function allJobs(deps: Deps): Job[] {
     ...digestJobs(deps),
     ...recurrenceJobs(deps),
     ...inboxJobs(),
+    ...trackerJobs(deps),
   ];
 }
 
