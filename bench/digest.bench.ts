@@ -109,15 +109,26 @@ export async function run(): Promise<void> {
   renderSummary(digest);
   renderDetails(digest);
   const renderMs = performance.now() - s;
+  // The first chart pays for loading Vega, Vega-Lite, resvg and the font; later ones don't.
   s = performance.now();
-  const png = renderChart(digest.chart);
-  const chartMs = performance.now() - s;
+  let png = await renderChart(digest.chart);
+  const firstChartMs = performance.now() - s;
+  const chartTimes: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    s = performance.now();
+    png = await renderChart(digest.chart);
+    chartTimes.push(performance.now() - s);
+  }
+  chartTimes.sort((a, b) => a - b);
+  const chartMs = chartTimes[Math.floor(chartTimes.length / 2)] ?? 0;
   console.log(
     `digest build: median ${med.toFixed(1)} ms, max ${(times.at(-1) ?? 0).toFixed(1)} ms over ${times.length} runs (goal ≤ 500 ms: ${med <= 500 ? 'met' : 'MISSED'}, ${(500 / med).toFixed(1)}× headroom)`,
   );
   console.log(
     `week ${week.key}: ${digest.declared.now.total} declared, ${digest.repeats.problems.length} recurring problems, ${digest.overdue.total} overdue follow-ups`,
   );
-  console.log(`render: ${renderMs.toFixed(1)} ms; chart PNG: ${chartMs.toFixed(1)} ms, ${png.length} bytes`);
+  console.log(
+    `render: ${renderMs.toFixed(1)} ms; chart PNG: median ${chartMs.toFixed(1)} ms over ${chartTimes.length} runs (first, loading the libraries: ${firstChartMs.toFixed(1)} ms), ${png.length} bytes`,
+  );
   db.$client.close();
 }

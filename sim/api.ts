@@ -1,4 +1,5 @@
 import type { Clock } from '../src/incidents/clock.js';
+import type { CanvasPrefs, SimCanvas } from './canvases.js';
 import type {
   AnyBlock,
   CallRecord,
@@ -71,7 +72,7 @@ export interface SimulatorOptions {
   uploadShareDelayMs?: number;
 }
 
-export interface WorkspacePrefs {
+export interface WorkspacePrefs extends CanvasPrefs {
   /**
    * Channel management restricts who can create channels, and the bot user is not among them:
    * conversations.create answers `restricted_action`. Default false.
@@ -134,6 +135,14 @@ export interface Simulator {
   topView(user: string): SimView | undefined;
   /** The App Home the bot published for a person. */
   home(user: string): SimView | undefined;
+  /** A canvas by id (not deleted): its Markdown, title, channel and access (sim/canvases.ts). */
+  canvas(id: string): SimCanvas | undefined;
+  /** Every canvas, or those shared with a channel (its channel canvas and canvases tabbed there). */
+  canvases(channel?: string): SimCanvas[];
+  /** The channel canvas of a channel (conversations.canvases.create), if any. */
+  channelCanvas(channel: string): SimCanvas | undefined;
+  /** Whether a person could open a canvas: its creator, people granted access, members of channels granted it. */
+  canOpenCanvas(id: string, user: string): boolean;
   /** Every uploaded file (completed uploads only). */
   files(channel?: string): SimFile[];
   /** Plain-text rendering of a channel as a person sees it, mentions resolved (the demo; failure messages). */

@@ -43,6 +43,8 @@ export interface StackOptions {
   rateLimits?: SimulatorOptions['rateLimits'];
   /** Override slash commands' manifest `should_escape`, e.g. `[['/incident', false]]`. */
   commandEscape?: [string, boolean][];
+  /** First wait before alert cards are rendered (AppOptions.alertCoalesceMs; default 20 ms here). */
+  alertCoalesceMs?: number;
 }
 
 export interface Stack {
@@ -97,6 +99,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     retryConfig: { retries: 2, minTimeout: 5, maxTimeout: 20 },
     ...(opts.jobs ? { jobs: opts.jobs } : {}),
     schedules: opts.schedules ?? false,
+    alertCoalesceMs: opts.alertCoalesceMs ?? 20,
   });
   let port: number;
   try {

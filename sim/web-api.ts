@@ -13,6 +13,7 @@ import {
   WS,
 } from './api.js';
 import { blockTextLength, type Surface, validateBlocks, validateView } from './blockkit.js';
+import { CanvasStore, type SimCanvas } from './canvases.js';
 import { cursorPage, PagingError } from './paging.js';
 import { RateLimiter } from './rate-limits.js';
 import { renderBlocks, renderChannel } from './render.js';
@@ -55,7 +56,19 @@ function fail(error: string, extra: Obj = {}): never {
 }
 
 const DEFAULT_TOKEN = 'xoxb-firebreak-sim';
-const JSON_FIELDS = new Set(['blocks', 'view', 'attachments', 'files', 'metadata', 'channels']);
+const JSON_FIELDS = new Set([
+  'blocks',
+  'view',
+  'attachments',
+  'files',
+  'metadata',
+  'channels',
+  // canvases.*: objects and arrays travel as JSON strings in a form, like blocks.
+  'document_content',
+  'changes',
+  'channel_ids',
+  'user_ids',
+]);
 const MANIFEST = fileURLToPath(new URL('../manifest.yml', import.meta.url));
 const PERMALINK_BASE = 'https://firebreak-sim.slack.com';
 
@@ -273,6 +286,8 @@ interface FaultEntry {
 
 export class SimulatorImpl implements Simulator {
   readonly ws: Workspace;
+  /** Canvases (sim/canvases.ts): content as the bot wrote it, and who may open each. */
+  readonly canvasStore: CanvasStore;
   url = '';
   apiUrl = '';
   readonly token: string;
@@ -302,6 +317,14 @@ export class SimulatorImpl implements Simulator {
   constructor(opts: SimulatorOptions = {}) {
     this.clock = opts.clock ?? systemClock;
     this.ws = new Workspace(this.clock, opts.prefs);
+    this.canvasStore = new CanvasStore({
+      fail,
+      visibleChannel: (id) => this.visibleChannel(id),
+      nextId: (prefix) => this.ws.nextId(prefix),
+      nowSeconds: () => this.ws.nowSeconds(),
+      botUser: WS.botUser,
+      prefs: this.ws.prefs,
+    });
     this.token = opts.token ?? DEFAULT_TOKEN;
     const manifest = readManifest(opts.manifestPath);
     this.scopes = new Set(opts.scopes ?? manifest.scopes);
@@ -1255,6 +1278,12 @@ export class SimulatorImpl implements Simulator {
       };
     },
 
+    'conversations.canvases.create': (a) => this.canvasStore.conversationsCanvasesCreate(a),
+    'canvases.create': (a) => this.canvasStore.canvasesCreate(a),
+    'canvases.edit': (a) => this.canvasStore.canvasesEdit(a),
+    'canvases.access.set': (a) => this.canvasStore.canvasesAccessSet(a),
+    'canvases.delete': (a) => this.canvasStore.canvasesDelete(a),
+
     'bookmarks.list': (a) => {
       const ch = this.memberChannel(a.channel_id);
       return { bookmarks: ch.bookmarks.map((b) => ({ ...b })) };
@@ -2045,6 +2074,22 @@ export class SimulatorImpl implements Simulator {
   home(user: string): SimView | undefined {
     return this.ws.homes.get(user);
   }
+  canvas(id: string): SimCanvas | undefined {
+    const c = this.canvasStore.canvases.get(id);
+    return c && !c.deleted ? c : undefined;
+  }
+  canvases(channel?: string): SimCanvas[] {
+    if (channel === undefined) return [...this.canvasStore.canvases.values()].filter((c) => !c.deleted);
+    const chId = this.ws.findChannel(channel)?.id ?? channel;
+    return this.canvasStore.inChannel(chId);
+  }
+  channelCanvas(channel: string): SimCanvas | undefined {
+    return this.canvasStore.channelCanvas(this.ws.findChannel(channel)?.id ?? channel);
+  }
+  canOpenCanvas(id: string, user: string): boolean {
+    const c = this.canvasStore.canvases.get(id);
+    return !!c && this.canvasStore.canOpen(c, user, (ch) => this.ws.channels.get(ch)?.members ?? []);
+  }
   files(channel?: string): SimFile[] {
     const chId = channel === undefined ? undefined : (this.ws.findChannel(channel)?.id ?? channel);
     return [...this.ws.files.values()].filter((f) => chId === undefined || f.channels.includes(chId));
@@ -2153,6 +2198,12 @@ const SCOPES: Record<string, ScopeRule> = {
   'pins.list': 'pins:read',
   'bookmarks.add': 'bookmarks:write',
   'bookmarks.list': 'bookmarks:read',
+  // Each canvas method's page, "Scopes": bot token canvases:write.
+  'conversations.canvases.create': 'canvases:write',
+  'canvases.create': 'canvases:write',
+  'canvases.edit': 'canvases:write',
+  'canvases.access.set': 'canvases:write',
+  'canvases.delete': 'canvases:write',
   'reactions.add': 'reactions:write',
   'reactions.remove': 'reactions:write',
   'reactions.get': 'reactions:read',

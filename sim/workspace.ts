@@ -107,7 +107,7 @@ export class Workspace {
     readonly clock: Clock,
     prefs: Partial<WorkspacePrefs> = {},
   ) {
-    this.prefs = { restrictChannelCreation: false, ...prefs };
+    this.prefs = { restrictChannelCreation: false, freePlan: false, canvasesDisabled: false, ...prefs };
     const now = clock.now();
     for (const p of PEOPLE)
       this.users.set(p.id, {

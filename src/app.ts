@@ -1,6 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type BufferedIncomingMessage, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { createAlertsFeature } from './alerts/slack/register.js';
+import { apiRoute } from './api/routes.js';
+import { slackApiEffects } from './api/slack/effects.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import { createDeps, type Deps } from './deps.js';
@@ -49,6 +52,8 @@ export interface AppOptions {
   schedules?: boolean;
   /** How long /readyz trusts an auth.test answer (default AUTH_RECHECK_MS). */
   authRecheckMs?: number;
+  /** First wait before alert triage cards are rendered after a change (default 2 s; tests shorten it). */
+  alertCoalesceMs?: number;
 }
 
 export interface FirebreakApp {
@@ -105,6 +110,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
     config.SLACK_SIGNING_SECRET,
     config.SLACK_APP_TOKEN,
     config.METRICS_TOKEN,
+    config.API_TOKEN,
+    config.API_PRIVATE_TOKEN,
     config.TRACKER_TOKEN,
     config.TRACKER_WEBHOOK_SECRET,
   );
@@ -136,6 +143,21 @@ export function createApp(opts: AppOptions): FirebreakApp {
     fetch: apiFetch,
   });
   const deps = createDeps({ config, db, clock, logger, tasks, slack });
+  const alerts = createAlertsFeature(deps, {
+    bodyLimit: BODY_LIMIT,
+    ...(opts.alertCoalesceMs !== undefined ? { coalesceMs: opts.alertCoalesceMs } : {}),
+  });
+  // /api/v1 (src/api): its Slack side runs through Bolt's client, which exists once the App does.
+  opsRoutes.push(
+    apiRoute({
+      db,
+      clock,
+      logger,
+      token: config.API_TOKEN,
+      privateToken: config.API_PRIVATE_TOKEN,
+      effects: slackApiEffects(deps, () => app.client),
+    }),
+  );
   if (deps.trackers)
     opsRoutes.push(trackerWebhookRoute(deps.trackers, config.TRACKER_WEBHOOK_SECRET !== undefined, logger));
   const healthz = {
@@ -152,7 +174,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     receiver = new SocketModeReceiver({
       appToken: config.SLACK_APP_TOKEN ?? '',
       logger,
-      customRoutes: [healthz, ...opsRoutes],
+      customRoutes: [healthz, ...opsRoutes, ...alerts.routes],
       // The socket's own client (apps.connections.open) follows SLACK_API_URL like every other call.
       installerOptions: {
         port: config.PORT,
@@ -169,7 +191,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
       endpoints: '/slack/events',
       logger,
       bodyLimit: BODY_LIMIT,
-      customRoutes: [healthz, ...opsRoutes],
+      customRoutes: [healthz, ...opsRoutes, ...alerts.routes],
       // Runs after the signature is verified and before the 2xx is sent: the event is stored first.
       customPropertiesExtractor: (req) => {
         const raw = (req as BufferedIncomingMessage).rawBody?.toString() ?? '';
@@ -291,6 +313,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
   });
 
   registerListeners(app, deps);
+  alerts.register(app);
   registerTrackers(app, deps);
   const scheduler = createScheduler(deps, app.client, opts.jobs, (job, ok) => metrics.observeJob(job, ok));
 
@@ -332,6 +355,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
       if (inbox.failed > 0) logger.warn(line);
       else logger.info(line);
       tasks.defer('replay pending events', replayPending);
+      // Alerts stored before a stop whose card was not posted yet get it now.
+      alerts.flush();
       // Names for commands come from this read, never from a walk while someone waits.
       tasks.defer('read the member list', () => deps.people.refresh(app.client));
       directoryTimer = setInterval(() => {

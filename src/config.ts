@@ -113,6 +113,27 @@ export const envSchema = z
       .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
       .optional(),
     RECURRENCE_MIN_CONFIDENCE: minConfidenceSchema,
+    // Alert webhooks (POST /alerts/*): unset token = the endpoints do not exist (README "Alerts").
+    ALERTS_TOKEN: z
+      .string()
+      .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
+      .optional(),
+    ALERT_CHANNEL: optionalChannel,
+    ALERT_ROUTES: z.string().trim().min(1, 'the path of a YAML routes file').optional(),
+    PAGERDUTY_WEBHOOK_SECRET: z
+      .string()
+      .min(1, 'the secret PagerDuty shows for the webhook subscription')
+      .optional(),
+    // Bearer tokens for /api/v1 (src/api): unset API_TOKEN = no API (404). API_PRIVATE_TOKEN is a
+    // second token that also sees private incidents; API_TOKEN never does (see README, HTTP API).
+    API_TOKEN: z
+      .string()
+      .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
+      .optional(),
+    API_PRIVATE_TOKEN: z
+      .string()
+      .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
+      .optional(),
     // Follow-ups as tickets (src/trackers, README "Trackers"): at most one tracker per workspace.
     TRACKER: z.enum(['github', 'jira', 'linear'], { error: 'one of github, jira, linear' }).optional(),
     TRACKER_URL: z.url('an http(s) URL such as https://api.github.com').optional(),
@@ -153,6 +174,20 @@ export const envSchema = z
       }),
   })
   .superRefine((env, ctx) => {
+    if (env.API_PRIVATE_TOKEN !== undefined && env.API_TOKEN === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_PRIVATE_TOKEN'],
+        message: 'only together with API_TOKEN (the API is off while API_TOKEN is unset)',
+      });
+    }
+    if (env.API_PRIVATE_TOKEN !== undefined && env.API_PRIVATE_TOKEN === env.API_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_PRIVATE_TOKEN'],
+        message: 'a different token from API_TOKEN (it grants more)',
+      });
+    }
     if (env.TRACKER !== undefined) {
       const need: [keyof typeof env, string][] = [
         ['TRACKER_TOKEN', `the ${env.TRACKER} API token (required when TRACKER is set)`],
@@ -195,11 +230,23 @@ export const envSchema = z
         message: 'required in HTTP mode (when SLACK_APP_TOKEN is not set)',
       });
     }
+    if (
+      env.ALERTS_TOKEN !== undefined &&
+      env.ALERT_CHANNEL === undefined &&
+      env.ANNOUNCE_CHANNEL === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ALERT_CHANNEL'],
+        message: 'a channel for alert triage cards when ALERTS_TOKEN is set (or set ANNOUNCE_CHANNEL)',
+      });
+    }
   });
 
 const EXPECTED: Record<string, string> = {
   SLACK_BOT_TOKEN: 'a bot token starting with xoxb-',
   SLACK_SIGNING_SECRET: 'the signing secret from the app’s Basic Information page (required in HTTP mode)',
+  ALERT_CHANNEL: 'a channel for alert triage cards when ALERTS_TOKEN is set (or set ANNOUNCE_CHANNEL)',
 };
 
 export type Config = z.infer<typeof envSchema>;
@@ -254,7 +301,7 @@ export function loadDotEnv(env: NodeJS.ProcessEnv = process.env): string | undef
 }
 
 /** The variables that name a channel, which may be given by name and are resolved at start-up. */
-export const CHANNEL_SETTINGS = ['ANNOUNCE_CHANNEL', 'DIGEST_CHANNEL'] as const;
+export const CHANNEL_SETTINGS = ['ANNOUNCE_CHANNEL', 'DIGEST_CHANNEL', 'ALERT_CHANNEL'] as const;
 
 export const isChannelId = (v: string): boolean => /^[CGD][A-Z0-9]{2,}$/.test(v);
 

@@ -308,7 +308,100 @@ export const slackUsers = sqliteTable('slack_users', {
 });
 
 /**
- * Work for the tracker (src/trackers/queue.ts): create, close, update a follow-up's ticket. Stored
+ * Alerts from monitoring (POST /alerts/*), grouped into one triage card per storm: a group is what
+ * a Slack card shows, and what Declare / Attach / Dismiss act on (src/alerts/).
+ */
+export const alertGroups = sqliteTable(
+  'alert_groups',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Sender and its grouping (Alertmanager's groupKey, the PagerDuty service …) and the route. */
+    groupKey: text('group_key').notNull(),
+    source: text('source').notNull(),
+    /** The route that matched the group's first alert (its name in ALERT_ROUTES), null = default. */
+    routeName: text('route_name'),
+    channel: text('channel').notNull(),
+    severity: integer('severity').notNull(),
+    services: text('services', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    autoDeclare: bool('auto_declare').notNull().default(false),
+    /** The triage card, once posted; edited in place after. */
+    cardChannel: text('card_channel'),
+    cardTs: text('card_ts'),
+    /** Bumped on every change; the card shows `renderedVersion`, and is due while the two differ. */
+    version: integer('version').notNull().default(1),
+    renderedVersion: integer('rendered_version').notNull().default(0),
+    incidentId: integer('incident_id').references(() => incidents.id, { onDelete: 'set null' }),
+    /** declared | attached | auto (how the group reached its incident) */
+    handledVia: text('handled_via'),
+    handledBy: text('handled_by'),
+    dismissedUntil: ms('dismissed_until'),
+    dismissedBy: text('dismissed_by'),
+    /** The last time the card failed to post or update, and why (retried on the next change). */
+    cardError: text('card_error'),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [
+    index('alert_groups_key_idx').on(t.groupKey, t.updatedAt),
+    index('alert_groups_incident_idx').on(t.incidentId),
+    index('alert_groups_due_idx').on(t.version, t.renderedVersion),
+  ],
+);
+
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** alertmanager | grafana | pagerduty | opsgenie | generic */
+    source: text('source').notNull(),
+    /** The sender's own identity of the alert (fingerprint, dedup key, alias): one row per value. */
+    fingerprint: text('fingerprint').notNull(),
+    /** firing | resolved */
+    status: text('status').notNull(),
+    title: text('title').notNull(),
+    description: text('description').notNull().default(''),
+    severity: text('severity'),
+    service: text('service'),
+    labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+    url: text('url'),
+    /** When the current episode started (the sender's time), and when it resolved. */
+    startsAt: ms('starts_at').notNull(),
+    endsAt: ms('ends_at'),
+    /** How many times it has fired (re-firing after a resolve counts again). */
+    fireCount: integer('fire_count').notNull().default(1),
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => alertGroups.id),
+    incidentId: integer('incident_id').references(() => incidents.id, { onDelete: 'set null' }),
+    firstSeenAt: ms('first_seen_at').notNull(),
+    lastSeenAt: ms('last_seen_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('alerts_fingerprint_unique').on(t.source, t.fingerprint),
+    index('alerts_group_idx').on(t.groupId, t.status),
+    index('alerts_incident_idx').on(t.incidentId, t.status),
+  ],
+);
+
+/**
+ * The Slack canvas holding an incident's postmortem (/incident postmortem): a second run edits this
+ * canvas instead of making another. `kind` is `channel` (the incident channel's own canvas) or
+ * `tabbed` (a canvas tabbed in the channel, when the channel already had a canvas of its own).
+ */
+export const postmortemCanvases = sqliteTable('postmortem_canvases', {
+  incidentId: integer('incident_id')
+    .primaryKey()
+    .references(() => incidents.id, { onDelete: 'cascade' }),
+  canvasId: text('canvas_id').notNull(),
+  channelId: text('channel_id').notNull(),
+  kind: text('kind').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+});
+
+/**
+ * Work for the tracker (src/trackers/store.ts, sync.ts): create, close, update a follow-up's ticket. Stored
  * before anything is sent and retried with backoff, so a tracker outage or a restart loses nothing.
  */
 export const trackerOps = sqliteTable(

@@ -1,95 +1,192 @@
+import { createRequire } from 'node:module';
+import type { TopLevelSpec } from 'vega-lite';
 import type { ChartWeek } from './build.js';
-import { drawText, Raster, type Rgb, textWidth } from './png.js';
 
 /**
- * The digest's chart: incidents per week by severity as stacked bars, with the repeat rate as a
- * line on its own 0–100 % axis. Drawn pixel by pixel into a PNG, so the bot needs no image library.
+ * The digest's chart: incidents per week by severity as stacked bars (the week's total above each
+ * bar), with the repeat rate as a line on its own 0–100 % axis. A Vega-Lite spec rendered to SVG by
+ * Vega, rasterised by resvg. The three libraries are imported when the first chart is drawn, so
+ * start-up and the resident set of a bot that never posts a digest don't pay for them.
  */
 export const CHART_SIZE = { width: 800, height: 400 } as const;
 
-const SEV_COLOURS: Record<1 | 2 | 3 | 4, Rgb> = {
-  1: [214, 39, 40],
-  2: [255, 127, 14],
-  3: [242, 193, 46],
-  4: [127, 140, 154],
-};
-const INK: Rgb = [40, 40, 40];
-const GRID: Rgb = [225, 225, 225];
-const LINE: Rgb = [31, 95, 191];
-const MUTED: Rgb = [110, 110, 110];
+export const SEV_COLOURS = {
+  SEV1: '#d62728',
+  SEV2: '#ff7f0e',
+  SEV3: '#f2c12e',
+  SEV4: '#7f8c9a',
+} as const;
+export const LINE_COLOUR = '#1f5fbf';
+export const CHART_TITLE = 'Incidents per week by severity, with repeat rate';
+export const AXIS_TITLES = { x: 'Week starting', count: 'Incidents', rate: 'Repeat rate' } as const;
+export const EMPTY_MESSAGE = 'No incidents in these weeks';
 
-/** A round axis maximum ≥ `n` divisible into 4 whole ticks. */
-function axisMax(n: number): number {
-  const m = Math.max(4, n);
-  const step = Math.ceil(m / 4);
-  const nice = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000].find((s) => s >= step);
-  return (nice ?? step) * 4;
+/**
+ * The font every label is drawn in. Inter (SIL Open Font License 1.1, which allows redistribution
+ * with the software) comes as TTF files in an npm package, so a container without system fonts
+ * draws the same picture; resvg is told to load nothing else.
+ */
+const FONT = 'Inter';
+const require = createRequire(import.meta.url);
+export const FONT_FILES = [
+  require.resolve('@expo-google-fonts/inter/400Regular/Inter_400Regular.ttf'),
+  require.resolve('@expo-google-fonts/inter/600SemiBold/Inter_600SemiBold.ttf'),
+];
+
+const SEVERITIES = [1, 2, 3, 4] as const;
+
+/** The declarative chart: data in, a complete Vega-Lite spec out (no drawing here). */
+export function chartSpec(weeks: readonly ChartWeek[]): TopLevelSpec {
+  // Weeks are told apart by key (unique); the axis shows each key's label.
+  const labels = Object.fromEntries(weeks.map((w) => [w.key, w.label]));
+  const bars = weeks.flatMap((w) =>
+    SEVERITIES.map((s) => ({ week: w.key, severity: `SEV${s}`, rank: s, count: w.bySeverity[s] })),
+  );
+  const totals = weeks.map((w) => ({ week: w.key, total: w.total, rate: w.repeatRate }));
+  const empty = weeks.every((w) => w.total === 0);
+  const x = {
+    field: 'week',
+    type: 'ordinal',
+    sort: 'ascending',
+    title: AXIS_TITLES.x,
+    axis: { labelAngle: 0, labelExpr: `${JSON.stringify(labels)}[datum.value]` },
+  } as const;
+  const countAxis = { title: AXIS_TITLES.count, tickMinStep: 1, format: 'd' } as const;
+  // Headroom above the tallest bar for its total; at least 0–4 so an empty chart still has an axis.
+  const max = Math.max(0, ...weeks.map((w) => w.total));
+  const scale = { domain: [0, Math.max(4, Math.ceil(max * 1.1))], nice: true } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: CHART_SIZE.width,
+    height: CHART_SIZE.height,
+    autosize: { type: 'fit', contains: 'padding' },
+    padding: 12,
+    background: 'white',
+    title: { text: CHART_TITLE, anchor: 'start', offset: 8, fontSize: 16, fontWeight: 600, color: '#282828' },
+    config: {
+      font: FONT,
+      view: { stroke: null },
+      axis: {
+        labelFontSize: 11,
+        titleFontSize: 12,
+        titleFontWeight: 600,
+        labelColor: '#444',
+        titleColor: '#282828',
+      },
+      legend: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 600 },
+    },
+    layer: [
+      {
+        layer: [
+          {
+            data: { values: bars },
+            mark: { type: 'bar', width: { band: 0.6 } },
+            encoding: {
+              x,
+              y: {
+                aggregate: 'sum',
+                field: 'count',
+                type: 'quantitative',
+                stack: 'zero',
+                scale,
+                axis: countAxis,
+              },
+              color: {
+                field: 'severity',
+                type: 'nominal',
+                scale: { domain: Object.keys(SEV_COLOURS), range: Object.values(SEV_COLOURS) },
+                legend: { title: null, orient: 'top', direction: 'horizontal', symbolType: 'square' },
+              },
+              // SEV1 on top of each bar, where the eye lands first.
+              order: { field: 'rank', sort: 'descending' },
+            },
+          },
+          {
+            data: { values: totals },
+            transform: [{ filter: 'datum.total > 0' }],
+            mark: { type: 'text', dy: -7, fontSize: 11, fontWeight: 600, color: '#282828' },
+            encoding: {
+              x,
+              y: { field: 'total', type: 'quantitative', scale, axis: countAxis },
+              text: { field: 'total', type: 'quantitative' },
+            },
+          },
+        ],
+      },
+      {
+        // A week without incidents has no rate: the line breaks there rather than inventing one.
+        data: { values: totals },
+        mark: { type: 'line', color: LINE_COLOUR, strokeWidth: 2.5, point: { size: 40, filled: true } },
+        encoding: {
+          x,
+          y: {
+            field: 'rate',
+            type: 'quantitative',
+            scale: { domain: [0, 1] },
+            axis: {
+              title: AXIS_TITLES.rate,
+              format: '.0%',
+              orient: 'right',
+              tickCount: 4,
+              titleColor: LINE_COLOUR,
+              labelColor: LINE_COLOUR,
+            },
+          },
+        },
+      },
+      ...(empty
+        ? [
+            {
+              data: { values: [{ message: EMPTY_MESSAGE }] },
+              mark: { type: 'text', fontSize: 16, color: '#6e6e6e' },
+              encoding: { text: { field: 'message' } },
+            } as const,
+          ]
+        : []),
+    ],
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
 }
 
-export function renderChart(weeks: readonly ChartWeek[]): Buffer {
-  const { width, height } = CHART_SIZE;
-  const r = new Raster(width, height);
-  const left = 56;
-  const right = width - 64;
-  const top = 64;
-  const bottom = height - 36;
-  const plotH = bottom - top;
+/**
+ * What the picture shows, in words, for the upload's alt text: a screen reader hears the figures the
+ * bars and the line draw, not just that there is a chart.
+ */
+export function describeChart(weeks: readonly ChartWeek[]): string {
+  if (weeks.every((w) => w.total === 0)) return 'No incidents in these weeks.';
+  const totals = weeks.map((w) => `${w.label} ${w.total}`).join(', ');
+  const last = weeks.at(-1);
+  const sev = last ? SEVERITIES.map((s) => `SEV${s} ${last.bySeverity[s]}`).join(', ') : '';
+  const rate =
+    last?.repeatRate == null ? 'no repeat rate' : `repeat rate ${Math.round(last.repeatRate * 100)}%`;
+  return `Incidents per week: ${totals}. Week of ${last?.label}: ${sev}; ${rate}.`;
+}
 
-  drawText(r, 'INCIDENTS PER WEEK BY SEVERITY - REPEAT RATE', left, 12, INK, 2);
-  let lx = left;
-  for (const s of [1, 2, 3, 4] as const) {
-    r.rect(lx, 40, 10, 10, SEV_COLOURS[s]);
-    drawText(r, `SEV${s}`, lx + 14, 42, INK);
-    lx += 14 + textWidth(`SEV${s}`) + 16;
+/** The chart as SVG, drawn by Vega (loaded on first use). */
+export async function renderChartSvg(weeks: readonly ChartWeek[]): Promise<string> {
+  const [{ compile }, vega] = await Promise.all([import('vega-lite'), import('vega')]);
+  const view = new vega.View(vega.parse(compile(chartSpec(weeks)).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
   }
-  r.line(lx, 45, lx + 16, 45, LINE, 3);
-  drawText(r, 'REPEAT RATE (RIGHT AXIS)', lx + 22, 42, INK);
+}
 
-  const max = axisMax(Math.max(0, ...weeks.map((w) => w.total)));
-  for (let i = 0; i <= 4; i++) {
-    const y = bottom - (plotH * i) / 4;
-    r.rect(left, y, right - left, 1, GRID);
-    const label = String((max * i) / 4);
-    drawText(r, label, left - 6 - textWidth(label), y - 3, MUTED);
-    const pct = `${25 * i}%`;
-    drawText(r, pct, right + 6, y - 3, LINE);
-  }
-  r.rect(left, top, 1, plotH + 1, INK);
-  r.rect(left, bottom, right - left, 1, INK);
-  r.rect(right, top, 1, plotH + 1, LINE);
-
-  const n = Math.max(1, weeks.length);
-  const slot = (right - left) / n;
-  const barW = Math.max(2, Math.floor(slot * 0.6));
-  const points: ([number, number] | null)[] = [];
-  weeks.forEach((w, i) => {
-    const cx = left + slot * i + slot / 2;
-    let y = bottom;
-    for (const s of [4, 3, 2, 1] as const) {
-      const h = Math.round((plotH * w.bySeverity[s]) / max);
-      if (h > 0) {
-        r.rect(cx - barW / 2, y - h, barW, h, SEV_COLOURS[s]);
-        y -= h;
-      }
-    }
-    if (w.total > 0) {
-      const t = String(w.total);
-      drawText(r, t, cx - textWidth(t) / 2, y - 10, INK);
-    }
-    const label = w.label.toUpperCase();
-    drawText(r, label, cx - textWidth(label) / 2, bottom + 8, INK);
-    points.push(w.repeatRate === null ? null : [cx, bottom - plotH * Math.min(1, Math.max(0, w.repeatRate))]);
-  });
-  for (let i = 1; i < points.length; i++) {
-    const a = points[i - 1];
-    const b = points[i];
-    if (a && b) r.line(a[0], a[1], b[0], b[1], LINE, 3);
-  }
-  // A week without incidents has no rate: the line breaks there rather than inventing one.
-  for (const p of points) if (p) r.rect(p[0] - 3, p[1] - 3, 7, 7, LINE);
-  if (weeks.every((w) => w.total === 0)) {
-    const msg = 'NO INCIDENTS IN THESE WEEKS';
-    drawText(r, msg, (left + right) / 2 - textWidth(msg, 2) / 2, top + plotH / 2 - 7, MUTED, 2);
-  }
-  return r.toPng();
+/** The chart as PNG, antialiased by resvg with only the shipped font (loaded on first use). */
+export async function renderChart(weeks: readonly ChartWeek[]): Promise<Buffer> {
+  const [svg, { Resvg }] = await Promise.all([renderChartSvg(weeks), import('@resvg/resvg-js')]);
+  const png = new Resvg(svg, {
+    fitTo: { mode: 'original' },
+    background: 'white',
+    font: {
+      loadSystemFonts: false,
+      fontFiles: FONT_FILES,
+      defaultFontFamily: FONT,
+      sansSerifFamily: FONT,
+    },
+  })
+    .render()
+    .asPng();
+  return png;
 }

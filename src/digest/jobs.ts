@@ -5,7 +5,7 @@ import type { Job } from '../schedule.js';
 import { joinConfiguredChannel } from '../slack/channel-membership.js';
 import { postOnce, uploadOnce } from '../slack/post-once.js';
 import { buildDigest, isQuietWeek } from './build.js';
-import { renderChart } from './chart.js';
+import { describeChart, renderChart } from './chart.js';
 import { renderDetails, renderSummary } from './render.js';
 import {
   beginStep,
@@ -98,11 +98,11 @@ export async function postDigestWeek(
           ...beginStep(db, chartKey, clock.now()),
           channel: where.channel,
           threadTs: where.ts,
-          file: renderChart(digest.chart),
+          file: await renderChart(digest.chart),
           // The week in the name makes it unique in the thread: a retry finds an earlier upload by it.
           filename: `incidents-${week.key}.png`,
           title: `Incidents per week by severity, with repeat rate (12 weeks to ${weekLabel(week)})`,
-          altText: `Stacked bars of incidents per week by severity for the 12 weeks to ${weekLabel(week)}, with the repeat rate as a line`,
+          altText: `Stacked bars of incidents per week by severity for the 12 weeks to ${weekLabel(week)}, with the repeat rate as a line. ${describeChart(digest.chart)}`,
         });
         markStepDone(db, chartKey, clock.now(), { fileId: res.fileId, adopted: res.adopted });
       }

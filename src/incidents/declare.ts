@@ -32,6 +32,8 @@ export interface DeclareInput {
   /** When impact started; defaults to now, never in the future. */
   startedAt?: Date | null;
   source?: DeclareSource | null;
+  /** The timeline's capturedVia for the `declared` entry; default 'declare' (Slack). */
+  via?: string;
 }
 
 /** Field names for errors: they equal the declare modal's block_ids. */
@@ -161,7 +163,7 @@ export function declareIncident(db: Db, clock: Clock, input: DeclareInput): Inci
       },
       occurredAt: now,
       recordedAt: now,
-      capturedVia: 'declare',
+      capturedVia: input.via ?? 'declare',
     });
     return incident;
   });

@@ -11,10 +11,54 @@ import { getIncidentById } from './queries.js';
 import { fullTimeline, isPresence, knownNames } from './timeline.js';
 
 /**
- * The postmortem draft: one Markdown document built from what Firebreak stored, so the people
- * writing the postmortem start from facts (who, when, what was said) rather than memory.
- * Pure over the database; uploading it is the listener's job.
+ * The postmortem draft: what Firebreak stored (who, when, what was said), gathered once into a
+ * structure of sections, so the people writing the postmortem start from facts rather than
+ * memory. Two renderings come from the same draft: the Markdown file `/incident export` uploads,
+ * and the Slack canvas `/incident postmortem` writes (src/resolution/postmortem.ts). They differ
+ * only where the surfaces do: a canvas mentions people as live @-mentions and has no HTML, a file
+ * names people as text. Pure over the database; talking to Slack is the listener's job.
  */
+
+/** Inline text: plain Markdown, or a person the rendering names its own way. */
+export type Inline = string | { user: string };
+export type Text = Inline[];
+
+export type DraftBlock =
+  | { kind: 'paragraph'; text: Text; italic?: boolean }
+  /** `label: text` items; `sub` nests one level (contributing factors under the root cause). */
+  | { kind: 'list'; items: { label?: string; text: Text; sub?: Text[] }[] }
+  | { kind: 'table'; head: string[]; rows: Text[][] };
+
+export interface DraftSection {
+  /** Stable key, so tests and callers find a section without matching its heading. */
+  key:
+    | 'summary'
+    | 'impact'
+    | 'durations'
+    | 'people'
+    | 'root_cause'
+    | 'contributing_factors'
+    | 'resolution'
+    | 'timeline'
+    | 'follow_ups';
+  heading: string;
+  level: 2 | 3;
+  blocks: DraftBlock[];
+}
+
+export interface PostmortemDraft {
+  /** `INC-7: Checkout 502s` */
+  ref: string;
+  title: string;
+  filename: string;
+  /** The "drafted by Firebreak … edit freely" line. */
+  intro: Text;
+  sections: DraftSection[];
+  /** Display names of everyone the draft mentions (ids Firebreak has not met stay ids). */
+  names: ReadonlyMap<string, string>;
+}
+
+/** What the Markdown file holds (kept for the export's callers). */
 export interface Postmortem {
   filename: string;
   title: string;
@@ -28,9 +72,26 @@ export function relativeTime(at: Date, start: Date): string {
 }
 
 /** Slack markup into Markdown: mentions by name, links as links; everything else as typed. */
-export function slackToMarkdown(text: string, names: Map<string, string>): string {
+export function slackToMarkdown(text: string, names: ReadonlyMap<string, string>): string {
+  return inlineToText(slackToInline(text), (id) => `@${names.get(id) ?? id}`);
+}
+
+/** Slack markup into inline text: people stay people (each rendering names them), links become links. */
+export function slackToInline(text: string): Text {
+  const out: Text = [];
+  let last = 0;
+  for (const m of text.matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g)) {
+    const at = m.index ?? 0;
+    if (at > last) out.push(slackMarkupToMarkdown(text.slice(last, at)));
+    out.push({ user: m[1] ?? '' });
+    last = at + m[0].length;
+  }
+  if (last < text.length) out.push(slackMarkupToMarkdown(text.slice(last)));
+  return out;
+}
+
+function slackMarkupToMarkdown(text: string): string {
   return text
-    .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, (_m, id: string) => `@${names.get(id) ?? id}`)
     .replace(/<#([CG][A-Z0-9]+)(?:\|([^>]*))?>/g, (_m, id: string, label?: string) => `#${label || id}`)
     .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/g, '@$1')
     .replace(/<(https?:\/\/[^|>\s]+)\|([^>]*)>/g, '[$2]($1)')
@@ -40,9 +101,13 @@ export function slackToMarkdown(text: string, names: Map<string, string>): strin
     .replace(/&amp;/g, '&');
 }
 
-/** One table cell: no pipes or line breaks may escape it. */
-export function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>').trim();
+export function inlineToText(text: Text, person: (id: string) => string): string {
+  return text.map((p) => (typeof p === 'string' ? p : person(p.user))).join('');
+}
+
+/** One table cell: no pipes or line breaks may escape it; `lineBreak` is what a break becomes. */
+export function cell(text: string, lineBreak = '<br>'): string {
+  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, lineBreak).trim();
 }
 
 export function exportFilename(incident: Pick<Incident, 'number' | 'title'>): string {
@@ -73,7 +138,14 @@ export function postmortemPeople(db: Db, incidentId: number): string[] {
   return [...ids].filter((id) => /^[UW][A-Z0-9]+$/.test(id));
 }
 
-export function buildPostmortem(db: Db, incidentId: number, opts: { now: Date; tz?: string }): Postmortem {
+const oneLine = (t: Text): Text => t.map((p) => (typeof p === 'string' ? p.replace(/\r?\n/g, ' ') : p));
+
+/** The draft of an incident's postmortem, as of `now`, with times in `tz`. */
+export function buildPostmortemDraft(
+  db: Db,
+  incidentId: number,
+  opts: { now: Date; tz?: string },
+): PostmortemDraft {
   const incident = getIncidentById(db, incidentId);
   if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
   const tz = opts.tz ?? 'UTC';
@@ -99,36 +171,52 @@ export function buildPostmortem(db: Db, incidentId: number, opts: { now: Date; t
   for (const f of fus) if (f.ownerId) ids.add(f.ownerId);
   for (const e of entries) for (const m of e.text.matchAll(/<@([UW][A-Z0-9]+)/g)) if (m[1]) ids.add(m[1]);
   const names = knownNames(db, ids);
-  const who = (id: string | null | undefined) => (id ? `@${names.get(id) ?? id}` : '—');
-  const md = (text: string) => slackToMarkdown(text, names);
+  const who = (id: string | null | undefined): Text => (id ? [{ user: id }] : ['—']);
+  const md = slackToInline;
+  const p = (text: Text, italic = false): DraftBlock => ({
+    kind: 'paragraph',
+    text,
+    ...(italic ? { italic } : {}),
+  });
 
   const ref = incidentRef(incident);
-  const title = `${ref}: ${incident.title}`;
-  const out: string[] = [];
-  out.push(`# Postmortem draft — ${title.replace(/\r?\n/g, ' ')}`, '');
-  out.push(
-    `_Drafted by Firebreak on ${at(opts.now)} ${tz} from the incident's record; edit freely. Times are ${tz}._`,
-    '',
-  );
+  const title = `${ref}: ${incident.title}`.replace(/\r?\n/g, ' ');
+  const sections: DraftSection[] = [];
 
-  out.push('## Summary', '');
-  out.push(incident.description.trim() ? md(incident.description.trim()) : '_No description was given._', '');
-  out.push(`- **Severity:** ${severityLabel(incident.severity)}`);
-  out.push(`- **Status:** ${statusLabel(incident.status)}`);
-  if (incident.services.length) out.push(`- **Services:** ${incident.services.join(', ')}`);
-  if (incident.tags.length) out.push(`- **Tags:** ${incident.tags.join(', ')}`);
-  if (incident.isPrivate) out.push('- **Private incident**');
-  out.push('');
+  const facts: { label?: string; text: Text }[] = [
+    { label: 'Severity', text: [severityLabel(incident.severity)] },
+    { label: 'Status', text: [statusLabel(incident.status)] },
+  ];
+  if (incident.services.length) facts.push({ label: 'Services', text: [incident.services.join(', ')] });
+  if (incident.tags.length) facts.push({ label: 'Tags', text: [incident.tags.join(', ')] });
+  if (incident.isPrivate) facts.push({ text: ['**Private incident**'] });
+  sections.push({
+    key: 'summary',
+    heading: 'Summary',
+    level: 2,
+    blocks: [
+      incident.description.trim()
+        ? p(md(incident.description.trim()))
+        : p(['No description was given.'], true),
+      { kind: 'list', items: facts },
+    ],
+  });
 
-  out.push('## Impact window', '');
   const end = incident.resolvedAt ?? null;
-  out.push(`- **Impact started:** ${at(incident.startedAt)}`);
-  out.push(`- **Declared:** ${at(incident.declaredAt)}`);
-  if (incident.acknowledgedAt) out.push(`- **Acknowledged:** ${at(incident.acknowledgedAt)}`);
-  if (incident.mitigatedAt) out.push(`- **Mitigated:** ${at(incident.mitigatedAt)}`);
-  out.push(`- **Resolved:** ${end ? at(end) : '_not yet_'}`);
-  if (incident.closedAt) out.push(`- **Closed:** ${at(incident.closedAt)}`);
-  out.push('');
+  const window: { label: string; text: Text }[] = [
+    { label: 'Impact started', text: [at(incident.startedAt)] },
+    { label: 'Declared', text: [at(incident.declaredAt)] },
+  ];
+  if (incident.acknowledgedAt) window.push({ label: 'Acknowledged', text: [at(incident.acknowledgedAt)] });
+  if (incident.mitigatedAt) window.push({ label: 'Mitigated', text: [at(incident.mitigatedAt)] });
+  window.push({ label: 'Resolved', text: [end ? at(end) : '_not yet_'] });
+  if (incident.closedAt) window.push({ label: 'Closed', text: [at(incident.closedAt)] });
+  sections.push({
+    key: 'impact',
+    heading: 'Impact window',
+    level: 2,
+    blocks: [{ kind: 'list', items: window }],
+  });
 
   const d = incidentDurations(incident);
   const spans: [string, Span | null][] = [
@@ -137,78 +225,118 @@ export function buildPostmortem(db: Db, incidentId: number, opts: { now: Date; t
     ['Time to resolve', d.toResolve],
     ['Impact duration', d.impact],
   ];
-  if (spans.some(([, s]) => s)) {
-    out.push('### Durations', '');
-    out.push('| measure | duration | from | to |', '|---|---|---|---|');
-    for (const [label, s] of spans) {
-      if (!s) continue;
-      out.push(
-        `| ${label} | ${humanDuration(s.ms)} | ${s.fromLabel} ${at(s.from)} | ${s.toLabel} ${at(s.to)} |`,
-      );
-    }
-    out.push('');
+  const shownSpans = spans.filter((x): x is [string, Span] => x[1] !== null);
+  if (shownSpans.length) {
+    sections.push({
+      key: 'durations',
+      heading: 'Durations',
+      level: 3,
+      blocks: [
+        {
+          kind: 'table',
+          head: ['measure', 'duration', 'from', 'to'],
+          rows: shownSpans.map(([label, s]) => [
+            [label],
+            [humanDuration(s.ms)],
+            [`${s.fromLabel} ${at(s.from)}`],
+            [`${s.toLabel} ${at(s.to)}`],
+          ]),
+        },
+      ],
+    });
   }
 
-  out.push('## People and roles', '');
-  out.push(`- **Declared by:** ${who(incident.declaredBy)}`);
-  out.push(`- **Incident lead:** ${who(incident.leadId)}`);
+  const people: { label?: string; text: Text }[] = [
+    { label: 'Declared by', text: who(incident.declaredBy) },
+    { label: 'Incident lead', text: who(incident.leadId) },
+  ];
   for (const r of roles)
-    out.push(`- **${r.role.charAt(0).toUpperCase()}${r.role.slice(1)}:** ${who(r.userId)}`);
+    people.push({ label: `${r.role.charAt(0).toUpperCase()}${r.role.slice(1)}`, text: who(r.userId) });
   const participants = [...new Set(entries.map((e) => e.authorId).filter((a): a is string => !!a))];
-  if (participants.length) out.push(`- **Took part:** ${participants.map(who).join(', ')}`);
-  out.push('');
+  if (participants.length)
+    people.push({
+      label: 'Took part',
+      text: participants.flatMap((id, i) => (i === 0 ? who(id) : [', ', ...who(id)])),
+    });
+  sections.push({
+    key: 'people',
+    heading: 'People and roles',
+    level: 2,
+    blocks: [{ kind: 'list', items: people }],
+  });
 
-  out.push('## Root cause', '');
-  if (incident.rootCauseSummary?.trim()) {
-    out.push(md(incident.rootCauseSummary.trim()), '');
-  } else {
-    out.push(incident.rootCausePending ? '_Not known yet (pending)._' : '_Not written yet._', '');
-  }
-  if (incident.rootCauseCategory) out.push(`- **Category:** ${incident.rootCauseCategory}`);
-  if (incident.contributingFactors.length) {
-    out.push('- **Contributing factors:**');
-    for (const f of incident.contributingFactors) out.push(`  - ${md(f).replace(/\r?\n/g, ' ')}`);
-  }
-  if (incident.rootCauseCategory || incident.contributingFactors.length) out.push('');
+  const cause: DraftBlock[] = [];
+  if (incident.rootCauseSummary?.trim()) cause.push(p(md(incident.rootCauseSummary.trim())));
+  else cause.push(p([incident.rootCausePending ? 'Not known yet (pending).' : 'Not written yet.'], true));
+  const causeFacts: { label?: string; text: Text; sub?: Text[] }[] = [];
+  if (incident.rootCauseCategory) causeFacts.push({ label: 'Category', text: [incident.rootCauseCategory] });
+  if (incident.contributingFactors.length)
+    causeFacts.push({
+      label: 'Contributing factors',
+      text: [],
+      sub: incident.contributingFactors.map((f) => oneLine(md(f))),
+    });
+  if (causeFacts.length) cause.push({ kind: 'list', items: causeFacts });
+  sections.push({ key: 'root_cause', heading: 'Root cause', level: 2, blocks: cause });
 
-  out.push('## Resolution', '');
-  out.push(
-    incident.resolutionSummary?.trim() ? md(incident.resolutionSummary.trim()) : '_Not written yet._',
-    '',
-  );
+  sections.push({
+    key: 'resolution',
+    heading: 'Resolution',
+    level: 2,
+    blocks: [
+      incident.resolutionSummary?.trim()
+        ? p(md(incident.resolutionSummary.trim()))
+        : p(['Not written yet.'], true),
+    ],
+  });
 
-  out.push('## Timeline', '');
   const shown = entries.filter((e) => e.removedAt === null && !isPresence(e));
-  if (shown.length === 0) {
-    out.push('_Nothing on the timeline._', '');
-  } else {
-    out.push(`| time (${tz}) | since impact | who | what | source |`, '|---|---|---|---|---|');
-    for (const e of shown) out.push(timelineRow(e, incident, at, who, md));
-    out.push('');
-  }
+  const timeline: DraftBlock[] = [];
+  if (shown.length === 0) timeline.push(p(['Nothing on the timeline.'], true));
+  else
+    timeline.push({
+      kind: 'table',
+      head: [`time (${tz})`, 'since impact', 'who', 'what', 'source'],
+      rows: shown.map((e) => timelineRow(e, incident, at, who)),
+    });
   const hidden = entries.filter((e) => e.removedAt !== null && !isPresence(e)).length;
   if (hidden > 0) {
-    out.push(
-      `_${hidden} ${hidden === 1 ? 'entry was' : 'entries were'} removed from the timeline (unpinned, reaction removed or message deleted) and ${hidden === 1 ? 'is' : 'are'} not shown._`,
-      '',
+    timeline.push(
+      p(
+        [
+          `${hidden} ${hidden === 1 ? 'entry was' : 'entries were'} removed from the timeline (unpinned, reaction removed or message deleted) and ${hidden === 1 ? 'is' : 'are'} not shown.`,
+        ],
+        true,
+      ),
     );
   }
+  sections.push({ key: 'timeline', heading: 'Timeline', level: 2, blocks: timeline });
 
-  out.push('## Follow-ups', '');
-  if (fus.length === 0) {
-    out.push('_None recorded yet._', '');
-  } else {
-    out.push('| status | follow-up | owner | due |', '|---|---|---|---|');
-    for (const f of fus) {
-      out.push(`| ${f.status} | ${cell(md(f.text))} | ${cell(who(f.ownerId))} | ${f.dueDate ?? '—'} |`);
-    }
-    out.push('');
-  }
+  sections.push({
+    key: 'follow_ups',
+    heading: 'Follow-ups',
+    level: 2,
+    blocks:
+      fus.length === 0
+        ? [p(['None recorded yet.'], true)]
+        : [
+            {
+              kind: 'table',
+              head: ['status', 'follow-up', 'owner', 'due'],
+              rows: fus.map((f) => [[f.status], md(f.text), who(f.ownerId), [f.dueDate ?? '—']]),
+            },
+          ],
+  });
 
   return {
+    ref,
+    title,
     filename: exportFilename(incident),
-    title: `Postmortem draft — ${title}`,
-    markdown: out.join('\n'),
+    intro: [
+      `Drafted by Firebreak on ${at(opts.now)} ${tz} from the incident's record; edit freely. Times are ${tz}.`,
+    ],
+    sections,
+    names,
   };
 }
 
@@ -216,13 +344,73 @@ function timelineRow(
   e: TimelineEvent,
   incident: Incident,
   at: (d: Date) => string,
-  who: (id: string | null) => string,
-  md: (t: string) => string,
-): string {
-  let what = md(e.text) || `_${e.kind}_`;
-  if (e.files.length) what += ` (files: ${e.files.join(', ')})`;
-  if (e.editedAt) what += ' _(edited)_';
-  if (e.redacted) what += ' _(secrets redacted)_';
+  who: (id: string | null) => Text,
+): Text[] {
+  const what: Text = slackToInline(e.text);
+  if (what.length === 0 || (what.length === 1 && what[0] === '')) what.splice(0, what.length, `_${e.kind}_`);
+  if (e.files.length) what.push(` (files: ${e.files.join(', ')})`);
+  if (e.editedAt) what.push(' _(edited)_');
+  if (e.redacted) what.push(' _(secrets redacted)_');
   const source = e.permalink ? `[message](${e.permalink})` : (e.capturedVia ?? e.kind);
-  return `| ${at(e.occurredAt)} | ${relativeTime(e.occurredAt, incident.startedAt)} | ${cell(who(e.authorId))} | ${cell(what)} | ${cell(source)} |`;
+  return [
+    [at(e.occurredAt)],
+    [relativeTime(e.occurredAt, incident.startedAt)],
+    who(e.authorId),
+    what,
+    [source],
+  ];
+}
+
+/** How a rendering differs: how people are named, what a line break in a table cell becomes. */
+export interface MarkdownFlavor {
+  person(id: string): string;
+  /** Applied to every inline string (a canvas has no HTML: typed `<b>` must not read as a tag). */
+  escape?: (text: string) => string;
+  cellBreak: string;
+  /** The file starts with its own `#` title; a canvas has a title of its own. */
+  titleHeading: boolean;
+}
+
+export function renderDraft(draft: PostmortemDraft, flavor: MarkdownFlavor): string {
+  const esc = flavor.escape ?? ((s: string) => s);
+  const text = (t: Text) => t.map((p) => (typeof p === 'string' ? esc(p) : flavor.person(p.user))).join('');
+  const out: string[] = [];
+  if (flavor.titleHeading) out.push(`# Postmortem draft — ${draft.title}`, '');
+  out.push(`_${text(draft.intro)}_`, '');
+  for (const s of draft.sections) {
+    out.push(`${'#'.repeat(s.level)} ${s.heading}`, '');
+    for (const b of s.blocks) {
+      if (b.kind === 'paragraph') {
+        out.push(b.italic ? `_${text(b.text)}_` : text(b.text), '');
+      } else if (b.kind === 'list') {
+        for (const item of b.items) {
+          const body = text(item.text);
+          if (item.label) out.push(`- **${item.label}:**${body ? ` ${body}` : ''}`);
+          else out.push(`- ${body}`);
+          for (const sub of item.sub ?? []) out.push(`  - ${text(sub)}`);
+        }
+        out.push('');
+      } else {
+        out.push(`| ${b.head.join(' | ')} |`, `|${b.head.map(() => '---|').join('')}`);
+        for (const row of b.rows)
+          out.push(`| ${row.map((c) => cell(text(c), flavor.cellBreak)).join(' | ')} |`);
+        out.push('');
+      }
+    }
+  }
+  return out.join('\n');
+}
+
+/** The Markdown file: people by name (a file is read outside Slack), line breaks in cells as `<br>`. */
+export function fileFlavor(names: ReadonlyMap<string, string>): MarkdownFlavor {
+  return { person: (id) => `@${names.get(id) ?? id}`, cellBreak: '<br>', titleHeading: true };
+}
+
+export function buildPostmortem(db: Db, incidentId: number, opts: { now: Date; tz?: string }): Postmortem {
+  const draft = buildPostmortemDraft(db, incidentId, opts);
+  return {
+    filename: draft.filename,
+    title: `Postmortem draft — ${draft.title}`,
+    markdown: renderDraft(draft, fileFlavor(draft.names)),
+  };
 }

@@ -25,7 +25,7 @@ export function parseSeverity(text: string, field?: string): Severity {
 export function setSeverity(
   db: Db,
   clock: Clock,
-  input: { incidentId: number; severity: number | string; userId: string },
+  input: { incidentId: number; severity: number | string; userId: string; via?: string },
 ): SeverityChange {
   const to =
     typeof input.severity === 'number'
@@ -51,7 +51,7 @@ export function setSeverity(
       data: { from: before.severity, to },
       occurredAt: now,
       recordedAt: now,
-      capturedVia: 'command',
+      capturedVia: input.via ?? 'command',
     });
     return { incident, from: before.severity, to, changed: true };
   });

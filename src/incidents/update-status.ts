@@ -33,7 +33,7 @@ export function parseOpenStatus(text: string, field?: string): OpenStatus {
 export function updateStatus(
   db: Db,
   clock: Clock,
-  input: { incidentId: number; status: string; userId: string },
+  input: { incidentId: number; status: string; userId: string; via?: string },
 ): StatusChange {
   const to = parseOpenStatus(input.status, 'status');
   const now = clock.now();
@@ -57,7 +57,7 @@ export function updateStatus(
       data: { from: before.status, to, ...(setMitigated ? { mitigated: true } : {}) },
       occurredAt: now,
       recordedAt: now,
-      capturedVia: 'command',
+      capturedVia: input.via ?? 'command',
     });
     return { incident, from: before.status, to, changed: true };
   });

@@ -1,30 +1,43 @@
-/** A one-line progress bar on stderr (redrawn at most ~20 times a second; plain lines when not a TTY). */
-export function progressBar(label: string, total: number): { tick(done: number): void; done(): void } {
-  const tty = process.stderr.isTTY === true;
-  let last = 0;
-  let lastPct = -1;
-  const draw = (done: number) => {
-    const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
-    if (tty) {
-      const width = 30;
-      const filled = Math.round((pct / 100) * width);
-      process.stderr.write(
-        `\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}% ${done}/${total}`,
-      );
-    } else if (pct >= lastPct + 10 || done === total) {
-      process.stderr.write(`${label} ${pct}% (${done}/${total})\n`);
-      lastPct = pct;
-    }
-  };
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  tick(done: number): void;
+  done(): void;
+}
+
+/**
+ * A one-line progress bar on stderr for the import and eval CLIs. On a terminal it is cli-progress's
+ * bar (redrawn at most 20 times a second, even inside a synchronous loop). When stderr is not a TTY
+ * (CI logs, a pipe) no bar is drawn: a plain line every 10 % and at the end, so logs don't fill with
+ * redraws; cli-progress's own non-TTY mode prints on a timer, which a synchronous loop starves.
+ */
+export function progressBar(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
+  if (stream.isTTY === true) {
+    const bar = new cliProgress.SingleBar({
+      stream,
+      format: `${label} [{bar}] {percentage}% {value}/{total}`,
+      barCompleteChar: '#',
+      barIncompleteChar: '.',
+      barsize: 30,
+      fps: 20,
+    });
+    bar.start(total, 0);
+    return { tick: (done) => bar.update(done), done: () => bar.stop() };
+  }
+  let lastTenth = 0;
   return {
     tick(done) {
-      const now = Date.now();
-      if (done < total && now - last < 50) return;
-      last = now;
-      draw(done);
+      const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
+      const tenth = Math.floor(pct / 10);
+      if (tenth > lastTenth || done === total) {
+        stream.write(`${label} ${pct}% (${done}/${total})\n`);
+        lastTenth = tenth;
+      }
     },
-    done() {
-      if (tty) process.stderr.write('\n');
-    },
+    done() {},
   };
 }

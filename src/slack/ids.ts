@@ -44,6 +44,12 @@ export const ACTION = {
   recurrenceSame: 'recurrence_same',
   recurrenceUnrelated: 'recurrence_unrelated',
   recurrenceJoin: 'recurrence_join',
+  /** Alert triage card (src/alerts/slack/). */
+  alertDeclare: 'alert_declare',
+  alertAttach: 'alert_attach',
+  alertDismiss: 'alert_dismiss',
+  /** The Postmortem button on the resolution message: the postmortem canvas. */
+  postmortemCanvas: 'postmortem_canvas',
 } as const;
 
 /** Modal input block_ids (also the keys of inline `errors`) and their element action_ids. */
@@ -73,6 +79,8 @@ export const BLOCK = {
   summaryActions: 'summary_actions',
   /** Prefix: one block per shown recurrence match, `recurrence_match:<link id>`. */
   recurrenceMatch: 'recurrence_match',
+  /** Prefix: the triage card's buttons, `alert_actions:<group id>`. */
+  alertActions: 'alert_actions',
 } as const;
 
 /** Events API subscriptions (manifest bot_events) and the event types they deliver. */

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { and, eq, ne } from 'drizzle-orm';
+import { firingAlertsOf } from '../alerts/store.js';
 import { incidents } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
@@ -33,6 +34,8 @@ export interface SetupNotify {
 }
 
 const effectKey = (i: Incident, step: string) => `inc:${i.id}:${step}`;
+
+const isUserId = (id: string): boolean => /^[UW][A-Z0-9]{2,}$/.test(id);
 
 /** The kind of the last setup step's effect: once it is done, the incident's setup finished. */
 export const SETUP_DONE_KIND = 'hook.declared';
@@ -91,6 +94,8 @@ async function setupOnce(
       .run();
     const incident = getIncidentById(deps.db, start.id) ?? start;
     deps.logger.error(`setting up ${incidentRef(incident)} failed: ${error}`);
+    // Declared through the API: nobody to DM; the error stays on the incident (GET shows setup_error).
+    if (!isUserId(incident.declaredBy)) return { ok: false, incident, error };
     await client.chat
       .postMessage({ channel: incident.declaredBy, ...setupErrorMessage(incident, error) })
       .catch((dmError: unknown) => {
@@ -139,7 +144,8 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     { key: effectKey(start, 'invite'), kind: 'channel.invite', incidentId: start.id },
     async () => {
       const i = reload();
-      const people = [...new Set([i.declaredBy, i.leadId].filter((u): u is string => !!u))];
+      // Only people: an incident declared through the HTTP API has `declaredBy` "API", not a user ID.
+      const people = [...new Set([i.declaredBy, i.leadId].filter((u): u is string => !!u && isUserId(u)))];
       const refused: { user: string; error: string }[] = [];
       // One call per person: Slack invites nobody when one of several is refused.
       for (const user of people) {
@@ -167,7 +173,7 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
         ...onceArgs(ctx, effectKey(start, 'summary')),
         channel,
         text: summaryText(i),
-        blocks: summaryBlocks(i, getRoles(db, i.id)),
+        blocks: summaryBlocks(i, getRoles(db, i.id), firingAlertsOf(db, i.id)),
       });
       return { ts: res.ts };
     },

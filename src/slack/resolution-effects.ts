@@ -168,7 +168,8 @@ export async function sendDueReminders(deps: Deps, client: WebClient): Promise<R
 
   for (const incident of incidentsAwaitingRootCause(deps.db)) {
     const userId = incident.leadId ?? incident.declaredBy;
-    if (!incident.resolvedAt) continue;
+    // Declared through the API with nobody leading: "API" is no one to remind.
+    if (!incident.resolvedAt || !/^[UW][A-Z0-9]{2,}$/.test(userId)) continue;
     const slot = rootCauseSlot(now, await tzOf(userId), hour, incident.resolvedAt);
     if (slot === null) continue;
     await deliver({ kind: 'root_cause', subjectId: incident.id, slot, userId }, rootCauseReminder(incident));

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { eq } from 'drizzle-orm';
+import { firingAlertsOf } from '../alerts/store.js';
 import { effects } from '../db/schema.js';
 import type { Deps } from '../deps.js';
 import { type Incident, severityLabel, statusLabel } from '../incidents/model.js';
@@ -59,7 +60,7 @@ async function refreshNow(deps: Deps, client: WebClient, incidentId: number): Pr
         channel,
         ts,
         text: summaryText(incident),
-        blocks: summaryBlocks(incident, getRoles(deps.db, incident.id)),
+        blocks: summaryBlocks(incident, getRoles(deps.db, incident.id), firingAlertsOf(deps.db, incident.id)),
       }),
     );
   }

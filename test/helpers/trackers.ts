@@ -10,7 +10,13 @@ export function followUp(h: Harness, id: number) {
 }
 
 export const lastFollowUpId = (h: Harness): number =>
-  Math.max(...h.db.select({ id: followUps.id }).from(followUps).all().map((r) => r.id));
+  Math.max(
+    ...h.db
+      .select({ id: followUps.id })
+      .from(followUps)
+      .all()
+      .map((r) => r.id),
+  );
 
 export const opOf = (h: Harness, followUpId: number) =>
   h.db.select().from(trackerOps).where(eq(trackerOps.followUpId, followUpId)).all();

@@ -1,9 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeJira } from '../../sim/trackers/jira.js';
 import { REMINDER_JOB } from '../../src/incidents/reminder-jobs.js';
 import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
-import { FakeJira } from '../../sim/trackers/jira.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
-import { dmTexts, followUp, followUpTimeline, lastFollowUpId, opOf, webhookUrl } from '../helpers/trackers.js';
+import {
+  dmTexts,
+  followUp,
+  followUpTimeline,
+  lastFollowUpId,
+  opOf,
+  webhookUrl,
+} from '../helpers/trackers.js';
 
 /**
  * Follow-ups as Jira issues, end to end: the bot against the Slack simulator and a fake Jira Cloud
@@ -52,7 +59,12 @@ describe('Jira', () => {
     const inc = await declareAndJoin(h, 'Checkout returns 502');
     await h.person(alice).command('followup Add a canary stage <@U0BOB|bob> due 2026-12-01', inc.channelId);
     const issue = jira.byKey('OPS-1');
-    expect(issue).toMatchObject({ summary: 'Add a canary stage', issueType: 'Task', assignee: BOB, duedate: '2026-12-01' });
+    expect(issue).toMatchObject({
+      summary: 'Add a canary stage',
+      issueType: 'Task',
+      assignee: BOB,
+      duedate: '2026-12-01',
+    });
     expect(issue?.labels).toEqual(['incident-follow-up']);
     const text = FakeJira.adfText(issue?.description);
     expect(text).toContain(`INC-1 in Slack (https://slack.com/app_redirect?channel=${inc.channelId})`);
@@ -60,7 +72,11 @@ describe('Jira', () => {
     const call = jira.server.calls.find((c) => c.method === 'POST');
     expect(call?.headers.authorization).toBe(`Basic ${Buffer.from(`${EMAIL}:${TOKEN}`).toString('base64')}`);
     const f = followUp(h, lastFollowUpId(h));
-    expect(f).toMatchObject({ ticketKey: 'OPS-1', ticketUrl: `${jira.url}/browse/OPS-1`, ticketDue: '2026-12-01' });
+    expect(f).toMatchObject({
+      ticketKey: 'OPS-1',
+      ticketUrl: `${jira.url}/browse/OPS-1`,
+      ticketDue: '2026-12-01',
+    });
     const list = await h.person(bob).command('followups', WS.channels.general);
     expect(h.sim.renderBlocks(list.reply?.blocks as never)).toContain(`|Jira OPS-1>`);
   });
@@ -68,7 +84,9 @@ describe('Jira', () => {
   it('Done in Slack transitions the issue to Done; owner and due date edits reach Jira', async () => {
     const { h, jira } = await start();
     const inc = await declareAndJoin(h, 'Checkout returns 502');
-    await h.person(alice).command('followup Alert on pool exhaustion <@U0BOB|bob> due 2026-12-01', inc.channelId);
+    await h
+      .person(alice)
+      .command('followup Alert on pool exhaustion <@U0BOB|bob> due 2026-12-01', inc.channelId);
     const id = lastFollowUpId(h);
     await h.person(alice).command(`followup edit ${id} <@U0CAROL|carol> due 2026-12-04`, inc.channelId);
     expect(jira.byKey('OPS-1')).toMatchObject({ assignee: CAROL, duedate: '2026-12-04' });
@@ -86,12 +104,18 @@ describe('Jira', () => {
     const id = lastFollowUpId(h);
     expect(await jira.editInJira('OPS-1', { assignee: CAROL, duedate: '2026-11-26' })).toBe(200);
     expect(followUp(h, id)).toMatchObject({ ownerId: carol, dueDate: '2026-11-26' });
-    expect(followUpTimeline(h).some((t) => t.includes('changed in Jira OPS-1: owner U0BOB → U0CAROL; due 2026-11-25 → 2026-11-26'))).toBe(true);
+    expect(
+      followUpTimeline(h).some((t) =>
+        t.includes('changed in Jira OPS-1: owner U0BOB → U0CAROL; due 2026-11-25 → 2026-11-26'),
+      ),
+    ).toBe(true);
     expect(await jira.transitionInJira('OPS-1', 'done')).toBe(200);
     expect(followUp(h, id).status).toBe('done');
     expect(followUpTimeline(h)).toContain(`Follow-up #${id} done: Jira OPS-1 was closed`);
     await h.idle();
-    expect(jira.server.calls.filter((c) => c.method === 'PUT' || c.path.endsWith('/transitions'))).toHaveLength(0);
+    expect(
+      jira.server.calls.filter((c) => c.method === 'PUT' || c.path.endsWith('/transitions')),
+    ).toHaveLength(0);
     h.clock.set(new Date('2026-11-26T10:00:00Z'));
     await h.bot.scheduler.run(REMINDER_JOB);
     await h.idle();
@@ -125,7 +149,11 @@ describe('Jira', () => {
   it('429 with Retry-After: waits as told, then creates; the person hears of the delay and the ticket', async () => {
     const { h, jira } = await start();
     const inc = await declareAndJoin(h, 'Checkout returns 502');
-    jira.server.fail({ status: 429, headers: { 'retry-after': '300' }, body: { errorMessages: ['Rate limit exceeded.'] } });
+    jira.server.fail({
+      status: 429,
+      headers: { 'retry-after': '300' },
+      body: { errorMessages: ['Rate limit exceeded.'] },
+    });
     await h.person(alice).command('followup Add a canary stage', inc.channelId);
     const id = lastFollowUpId(h);
     expect(jira.issues.size).toBe(0);

@@ -1,9 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeLinear } from '../../sim/trackers/linear.js';
 import { REMINDER_JOB } from '../../src/incidents/reminder-jobs.js';
 import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
-import { FakeLinear } from '../../sim/trackers/linear.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
-import { dmTexts, followUp, followUpTimeline, lastFollowUpId, opOf, webhookUrl } from '../helpers/trackers.js';
+import {
+  dmTexts,
+  followUp,
+  followUpTimeline,
+  lastFollowUpId,
+  opOf,
+  webhookUrl,
+} from '../helpers/trackers.js';
 
 /**
  * Follow-ups as Linear issues, end to end: the bot against the Slack simulator and a fake Linear
@@ -52,19 +59,34 @@ describe('Linear', () => {
     const inc = await declareAndJoin(h, 'Checkout returns 502');
     await h.person(alice).command('followup Add a canary stage <@U0BOB|bob> due 2026-12-01', inc.channelId);
     const issue = linear.byIdentifier('ENG-1');
-    expect(issue).toMatchObject({ title: 'Add a canary stage', teamId: TEAM, assigneeId: BOB, dueDate: '2026-12-01' });
-    expect(issue?.description).toContain(`[INC-1 in Slack](https://slack.com/app_redirect?channel=${inc.channelId})`);
+    expect(issue).toMatchObject({
+      title: 'Add a canary stage',
+      teamId: TEAM,
+      assigneeId: BOB,
+      dueDate: '2026-12-01',
+    });
+    expect(issue?.description).toContain(
+      `[INC-1 in Slack](https://slack.com/app_redirect?channel=${inc.channelId})`,
+    );
     expect(linear.server.calls[0]?.headers.authorization).toBe(KEY);
     const f = followUp(h, lastFollowUpId(h));
-    expect(f).toMatchObject({ ticketKey: 'ENG-1', ticketUrl: 'https://linear.app/acme/issue/ENG-1', ticketRef: issue?.id });
+    expect(f).toMatchObject({
+      ticketKey: 'ENG-1',
+      ticketUrl: 'https://linear.app/acme/issue/ENG-1',
+      ticketRef: issue?.id,
+    });
     const list = await h.person(bob).command('followups', WS.channels.general);
-    expect(h.sim.renderBlocks(list.reply?.blocks as never)).toContain('<https://linear.app/acme/issue/ENG-1|Linear ENG-1>');
+    expect(h.sim.renderBlocks(list.reply?.blocks as never)).toContain(
+      '<https://linear.app/acme/issue/ENG-1|Linear ENG-1>',
+    );
   });
 
   it('Done in Slack moves the issue to the team’s completed state; edits reach Linear', async () => {
     const { h, linear } = await start();
     const inc = await declareAndJoin(h, 'Checkout returns 502');
-    await h.person(alice).command('followup Alert on pool exhaustion <@U0BOB|bob> due 2026-12-01', inc.channelId);
+    await h
+      .person(alice)
+      .command('followup Alert on pool exhaustion <@U0BOB|bob> due 2026-12-01', inc.channelId);
     const id = lastFollowUpId(h);
     await h.person(alice).command(`followup edit ${id} <@U0CAROL|carol> due 2026-12-04`, inc.channelId);
     const issue = linear.byIdentifier('ENG-1');
@@ -88,7 +110,9 @@ describe('Linear', () => {
     expect(followUpTimeline(h)).toContain(`Follow-up #${id} done: Linear ENG-1 was closed`);
     await h.idle();
     // Only the create went to Linear: nothing echoed back.
-    expect(linear.server.calls.filter((c) => /issueUpdate|workflowStates/.test(JSON.stringify(c.body)))).toHaveLength(0);
+    expect(
+      linear.server.calls.filter((c) => /issueUpdate|workflowStates/.test(JSON.stringify(c.body))),
+    ).toHaveLength(0);
     h.clock.set(new Date('2026-11-26T10:00:00Z'));
     await h.bot.scheduler.run(REMINDER_JOB);
     await h.idle();

@@ -5,6 +5,7 @@ import type { App } from '@slack/bolt';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { createAlertsFeature } from '../../src/alerts/slack/register.js';
 import { loadConfig } from '../../src/config.js';
 import { createDeps } from '../../src/deps.js';
 import { FakeClock } from '../../src/incidents/clock.js';
@@ -79,6 +80,8 @@ function recordRegistrations() {
     }),
   });
   registerListeners(app, deps);
+  // Features that register apart from the surface routers (they own HTTP routes as well).
+  createAlertsFeature(deps, { bodyLimit: 1024 }).register(app);
   return seen;
 }
 

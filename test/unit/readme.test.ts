@@ -53,10 +53,12 @@ describe('README: How Firebreak uses Slack', () => {
           walk(new URL(`${e.name}/`, dir));
         } else if (e.name.endsWith('.ts')) {
           const text = readFileSync(new URL(e.name, dir), 'utf8');
+          // Nested names too: `client.conversations.canvases.create(`, `client.canvases.access.set(`.
           for (const m of text.matchAll(
-            /\.(auth|bookmarks|chat|conversations|files|pins|reactions|users|views)\.([a-zA-Z0-9]+)\(/g,
+            /\.(auth|bookmarks|canvases|chat|conversations|files|pins|reactions|users|views)((?:\.[a-zA-Z0-9]+)+)\(/g,
           ))
-            if (!(ARRAYS.has(m[1] ?? '') && ARRAY_METHODS.has(m[2] ?? ''))) found.add(`${m[1]}.${m[2]}`);
+            if (!(ARRAYS.has(m[1] ?? '') && ARRAY_METHODS.has((m[2] ?? '').slice(1))))
+              found.add(`${m[1]}${m[2]}`);
           for (const m of text.matchAll(/\.apiCall\('([a-z]+\.[a-zA-Z.]+)'/g)) found.add(m[1] ?? '');
         }
       }

@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { Deps } from '../../deps.js';
+import { registerPostmortem } from '../../resolution/slack/postmortem.js';
 import { register as actions } from './actions/index.js';
 import { register as commands } from './commands/index.js';
 import { register as events } from './events/index.js';
@@ -11,6 +12,7 @@ export function registerListeners(app: App, deps: Deps): void {
   commands(app, deps);
   shortcuts(app, deps);
   actions(app, deps);
+  registerPostmortem(app, deps);
   views(app, deps);
   events(app, deps);
 }

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { incidentDurations, type Span } from '../../incidents/durations.js';
 import { type FollowUp, type Incident, incidentRef } from '../../incidents/model.js';
 import { humanDuration, mention, plain, safe, slackDate, truncate } from '../format.js';
+import { ACTION } from '../ids.js';
 
 /**
  * The message posted in the incident channel on resolution: what fixed it, the root cause (or
@@ -86,6 +87,18 @@ export function resolutionMessage(
       text: { type: 'mrkdwn', text: `*Follow-ups*\n${fitLines(followUps.map(followUpLine), 2900)}` },
     });
   }
+  // The postmortem starts here: one click puts the draft into a canvas in this channel.
+  blocks.push({
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION.postmortemCanvas,
+        text: { type: 'plain_text', text: 'Postmortem', emoji: true },
+        value: String(i.id),
+      },
+    ],
+  });
   blocks.push({
     type: 'context',
     elements: [

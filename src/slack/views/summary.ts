@@ -70,7 +70,13 @@ export function summaryActions(i: Incident): ActionsBlock | null {
 }
 
 /** The pinned summary in the incident channel, edited in place on every change. */
-export function summaryBlocks(i: Incident, roles: RoleHolders = {}): KnownBlock[] {
+/** Alerts attached to the incident that are still firing (src/alerts/store.ts `firingAlertsOf`). */
+export interface FiringAlerts {
+  alerts: { title: string; source: string }[];
+  total: number;
+}
+
+export function summaryBlocks(i: Incident, roles: RoleHolders = {}, firing?: FiringAlerts): KnownBlock[] {
   const sev = isSeverity(i.severity) ? SEVERITY_MEANING[i.severity] : '';
   const fields = [
     `*Severity*\n${severityEmoji(i.severity)} ${severityLabel(i.severity)}${sev ? ` · ${escapeText(sev.split(':')[0] ?? '')}` : ''}`,
@@ -95,6 +101,17 @@ export function summaryBlocks(i: Incident, roles: RoleHolders = {}): KnownBlock[
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: `*Root cause*\n${safe(i.rootCauseSummary, 2800)}` },
+    });
+  }
+  if (firing && firing.total > 0) {
+    const lines = firing.alerts.map((a) => `• ${safe(a.title, 150)} (${escapeText(a.source)})`);
+    if (firing.total > lines.length) lines.push(`… and ${firing.total - lines.length} more`);
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: truncate(`*:rotating_light: Alerts still firing (${firing.total})*\n${lines.join('\n')}`, 2900),
+      },
     });
   }
   if (i.sourcePermalink) {

@@ -1,6 +1,7 @@
 import type { App, RespondArguments } from '@slack/bolt';
 import type { Deps } from '../../../deps.js';
 import { DomainError } from '../../../incidents/errors.js';
+import { postmortemSubcommand } from '../../../resolution/slack/postmortem.js';
 import { COMMAND } from '../../ids.js';
 import { fromCommand } from '../../text.js';
 import { digestSubcommands } from './digest.js';
@@ -21,6 +22,7 @@ export function allSubcommands(deps: Deps): Subcommand[] {
     ...lifecycleSubcommands(deps),
     ...timelineSubcommands(deps),
     ...resolutionSubcommands(deps),
+    postmortemSubcommand(deps),
     ...digestSubcommands(deps),
   ];
   list.push({

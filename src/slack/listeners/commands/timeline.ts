@@ -61,7 +61,6 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
     },
     {
       name: 'export',
-      aliases: ['postmortem'],
       usage: 'export',
       description: 'upload a Markdown postmortem draft to the incident channel',
       group: 'Timeline',

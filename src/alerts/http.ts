@@ -1,0 +1,183 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Db } from '../db/client.js';
+import type { Clock } from '../incidents/clock.js';
+import { bearerMatches } from '../ops/routes.js';
+import { ALERT_SOURCES, type AlertSource, PayloadError } from './model.js';
+import { PARSERS } from './parse.js';
+import type { AlertRouting } from './routes.js';
+import { type IngestResult, ingestAlerts } from './store.js';
+
+/**
+ * POST /alerts/<sender>: Bolt custom routes beside Slack's, so they answer in HTTP and Socket Mode
+ * alike. Order of refusals: no ALERTS_TOKEN → 404 (the endpoints do not exist); wrong or missing
+ * bearer token → 401 before the body is read; body over the limit → 413; PagerDuty signature
+ * wrong (when PAGERDUTY_WEBHOOK_SECRET is set) → 401; unreadable payload → 400 naming the field.
+ * The alerts are stored (one transaction) before the 2xx; cards follow after the answer.
+ */
+
+export interface AlertRoute {
+  path: string;
+  method: string[];
+  handler: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export interface AlertEndpointOptions {
+  db: Db;
+  clock: Clock;
+  token: string | undefined;
+  pagerDutySecret: string | undefined;
+  routing: AlertRouting;
+  /** Largest body accepted, in bytes. */
+  bodyLimit: number;
+  /** Called after the 2xx with what was stored (the Slack side edits cards from here). */
+  onStored: (result: IngestResult) => void;
+  onError: (message: string, error: unknown) => void;
+}
+
+function json(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+class TooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new TooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new TooLarge());
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * PagerDuty v3: `X-PagerDuty-Signature: v1=<hex HMAC-SHA256 of the raw body>[,v1=…]`, one per
+ * active secret; any match is enough (https://developer.pagerduty.com/docs/webhooks/webhook-signatures/).
+ */
+export function pagerDutySignatureValid(
+  header: string | string[] | undefined,
+  body: Buffer,
+  secret: string,
+): boolean {
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  const expected = createHmac('sha256', secret).update(body).digest();
+  for (const part of value.split(',')) {
+    const m = /^\s*v1=([0-9a-f]{64})\s*$/i.exec(part);
+    if (!m?.[1]) continue;
+    const given = Buffer.from(m[1], 'hex');
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return true;
+  }
+  return false;
+}
+
+export function alertEndpoints(opts: AlertEndpointOptions): AlertRoute[] {
+  return ALERT_SOURCES.map((source) => ({
+    path: `/alerts/${source}`,
+    method: ['POST'],
+    handler: (req, res) => {
+      handle(opts, source, req, res).catch((e: unknown) => {
+        opts.onError(`POST /alerts/${source} failed`, e);
+        if (!res.headersSent)
+          json(res, 500, { error: 'the alerts could not be stored; nothing was kept, send them again' });
+      });
+    },
+  }));
+}
+
+async function handle(
+  opts: AlertEndpointOptions,
+  source: AlertSource,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
+  if (opts.token === undefined) {
+    req.resume();
+    json(res, 404, { error: 'alert webhooks are off: set ALERTS_TOKEN to enable POST /alerts/*' });
+    return;
+  }
+  if (!bearerMatches(req.headers.authorization, opts.token)) {
+    req.resume();
+    json(
+      res,
+      401,
+      { error: 'Authorization: Bearer <ALERTS_TOKEN> required' },
+      { 'www-authenticate': 'Bearer realm="firebreak-alerts"' },
+    );
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req, opts.bodyLimit);
+  } catch (e) {
+    if (e instanceof TooLarge) {
+      json(
+        res,
+        413,
+        { error: `the payload is larger than ${opts.bodyLimit} bytes; send fewer alerts per request` },
+        { connection: 'close' },
+      );
+      return;
+    }
+    throw e;
+  }
+  if (source === 'pagerduty' && opts.pagerDutySecret !== undefined) {
+    if (!pagerDutySignatureValid(req.headers['x-pagerduty-signature'], body, opts.pagerDutySecret)) {
+      json(res, 401, { error: 'X-PagerDuty-Signature does not match PAGERDUTY_WEBHOOK_SECRET' });
+      return;
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    json(res, 400, { error: `the body is not JSON: ${(e as Error).message}` });
+    return;
+  }
+  let payload: ReturnType<(typeof PARSERS)[AlertSource]>;
+  try {
+    payload = PARSERS[source](parsed);
+  } catch (e) {
+    if (e instanceof PayloadError) {
+      json(res, 400, { error: `not a ${source} payload: ${e.message}` });
+      return;
+    }
+    throw e;
+  }
+  if (payload.alerts.length === 0) {
+    json(res, 200, { stored: 0, ignored: payload.ignored ?? 'no alerts in the payload' });
+    return;
+  }
+  const result = ingestAlerts(opts.db, opts.clock.now(), payload.alerts, (a) => opts.routing.route(a));
+  json(res, 200, {
+    stored: result.received - result.unrouted,
+    new: result.changes.new,
+    resolved: result.changes.resolved,
+    refired: result.changes.refired,
+    duplicates: result.changes.duplicate,
+    ...(result.unrouted
+      ? { unrouted: result.unrouted, warning: 'no route or ALERT_CHANNEL gives these alerts a channel' }
+      : {}),
+  });
+  opts.onStored(result);
+}

@@ -1,0 +1,239 @@
+import type { ActionsBlock, KnownBlock, PlainTextOption } from '@slack/types';
+import { type Incident, incidentRef, severityLabel } from '../../incidents/model.js';
+import { channelLink, escapeText, link, mention, safe, slackDate, truncate } from '../../slack/format.js';
+import { ACTION, BLOCK } from '../../slack/ids.js';
+import { ago, explanationText, overdueText } from '../../slack/views/recurrence.js';
+import type { AlertMatch, AlertMemory } from '../memory.js';
+import type { Alert, AlertGroup } from '../model.js';
+import { DISMISS_CHOICES_MIN } from '../triage.js';
+
+/**
+ * The triage card, as pure functions of what is stored: what fired, where, since when, its labels,
+ * the memory's answer, and the buttons (Declare, Attach to INC-n, Dismiss for…). One card per
+ * alert group, edited in place; a storm is one card with a count. Everything a sender wrote is
+ * escaped and cut to Block Kit's limits (section text 3,000, option text 75, ≤ 100 options).
+ */
+
+type Message = { text: string; blocks: KnownBlock[] };
+
+export interface CardInput {
+  group: AlertGroup;
+  total: number;
+  firing: number;
+  lead: Alert;
+  recent: Alert[];
+  memory: AlertMemory | null;
+  /** The incident the group belongs to, if any. */
+  incident: Incident | null;
+  /** Open public incidents to offer under "Attach to…", the likely one first. */
+  attachable: Incident[];
+  now: Date;
+}
+
+/** Block Kit: a static_select holds at most 100 options; option text at most 75 characters. */
+export const MAX_OPTIONS = 100;
+const OPTION_TEXT_MAX = 75;
+const MAX_LABELS_SHOWN = 12;
+const MAX_RECENT_SHOWN = 8;
+const MAX_FOLLOW_UPS = 3;
+
+const dismissLabel = (min: number): string =>
+  min < 60
+    ? `${min} minutes`
+    : min === 60
+      ? '1 hour'
+      : min < 1440
+        ? `${min / 60} hours`
+        : `${min / 1440} day`;
+
+function memoryText(m: AlertMemory | null, now: Date): KnownBlock[] {
+  if (!m) return [];
+  if (m.warning) {
+    const w: AlertMatch = m.warning;
+    const r = w.related;
+    const lines = [
+      `:repeat: *This alert matches ${incidentRef(r)}* (${safe(r.title, 200)}), ${ago(w.explanation.ageDays)}${r.channelId ? ` · ${channelLink(r.channelId)}` : ''}`,
+      `*Root cause last time:* ${r.rootCauseSummary ? safe(r.rootCauseSummary, 700) : '_not written down_'}`,
+      `*Fixed by:* ${r.resolutionSummary ? safe(r.resolutionSummary, 700) : '_not written down_'}`,
+    ];
+    if (w.openFollowUps.length) {
+      const shown = w.openFollowUps
+        .slice(0, MAX_FOLLOW_UPS)
+        .map(
+          (f) =>
+            `• ${safe(f.text, 150)} (${f.ownerId ? mention(f.ownerId) : 'no owner'}, ${overdueText(f, now)})`,
+        );
+      if (w.openFollowUps.length > shown.length)
+        shown.push(`… and ${w.openFollowUps.length - shown.length} more`);
+      lines.push(`*Still open from last time:*\n${shown.join('\n')}`);
+    }
+    const blocks: KnownBlock[] = [
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: explanationText(w.explanation) }] },
+    ];
+    if (m.possible.length) blocks.push(possibleBlock(m.possible));
+    return blocks;
+  }
+  if (m.possible.length) return [possibleBlock(m.possible)];
+  return [
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: ':mag: Firebreak remembers no incident like this one.' }],
+    },
+  ];
+}
+
+function possibleBlock(list: AlertMatch[]): KnownBlock {
+  const lines = list.map(
+    (p) => `• *${incidentRef(p.related)}* ${safe(p.related.title, 150)} (${ago(p.explanation.ageDays)})`,
+  );
+  return {
+    type: 'context',
+    elements: [{ type: 'mrkdwn', text: truncate(`Possibly related:\n${lines.join('\n')}`, 2000) }],
+  };
+}
+
+const option = (text: string, value: string): PlainTextOption => ({
+  text: { type: 'plain_text', text: truncate(text, OPTION_TEXT_MAX) },
+  value,
+});
+
+function actionsBlock(c: CardInput): ActionsBlock {
+  const id = c.group.id;
+  const elements: ActionsBlock['elements'] = [
+    {
+      type: 'button',
+      action_id: ACTION.alertDeclare,
+      text: { type: 'plain_text', text: `Declare (${severityLabel(c.group.severity)})` },
+      value: String(id),
+      style: 'primary',
+    },
+  ];
+  if (c.attachable.length) {
+    elements.push({
+      type: 'static_select',
+      action_id: ACTION.alertAttach,
+      placeholder: { type: 'plain_text', text: 'Attach to…' },
+      options: c.attachable
+        .slice(0, MAX_OPTIONS)
+        .map((i) => option(`${incidentRef(i)} ${i.title}`, `${id}:${i.id}`)),
+    });
+  }
+  elements.push({
+    type: 'static_select',
+    action_id: ACTION.alertDismiss,
+    placeholder: { type: 'plain_text', text: 'Dismiss for…' },
+    options: DISMISS_CHOICES_MIN.map((m) => option(dismissLabel(m), `${id}:${m}`)),
+  });
+  return { type: 'actions', block_id: `${BLOCK.alertActions}:${id}`, elements };
+}
+
+function stateLine(c: CardInput): string | null {
+  const g = c.group;
+  if (c.incident) {
+    const ref = c.incident.isPrivate
+      ? 'a private incident'
+      : `*${incidentRef(c.incident)}*${c.incident.channelId ? ` (${channelLink(c.incident.channelId)})` : ''}`;
+    const who = g.handledBy && /^[UW]/.test(g.handledBy) ? ` by ${mention(g.handledBy)}` : '';
+    if (g.handledVia === 'auto')
+      return `:rotating_light: Declared automatically as ${ref} (route ${escapeText(g.routeName ?? 'default')}).`;
+    if (g.handledVia === 'declared') return `:rotating_light: Declared as ${ref}${who}.`;
+    return `:link: Attached to ${ref}${who}.`;
+  }
+  if (g.dismissedUntil && g.dismissedUntil > c.now)
+    return `:zzz: Dismissed${g.dismissedBy ? ` by ${mention(g.dismissedBy)}` : ''} until ${slackDate(g.dismissedUntil, '{time}')}; new alerts are still counted here.`;
+  return null;
+}
+
+export function alertCard(c: CardInput): Message {
+  const { group: g, lead } = c;
+  const allResolved = c.firing === 0;
+  const icon = allResolved ? ':white_check_mark:' : ':rotating_light:';
+  const count =
+    c.total > 1 ? ` — *${c.total} alerts* (${c.firing} firing)` : allResolved ? ' — resolved' : '';
+  const title = lead.url ? link(lead.url, truncate(lead.title, 250)) : safe(lead.title, 250);
+  const fields = [
+    `*Source:* ${escapeText(g.source)}${g.routeName ? ` · route ${safe(g.routeName, 80)}` : ''}`,
+    `*Where:* ${lead.service ? safe(lead.service, 100) : '_no service given_'}`,
+    `*Since:* ${slackDate(lead.startsAt)}`,
+    `*Severity:* ${lead.severity ? safe(lead.severity, 50) : '_none given_'} → ${severityLabel(g.severity)} if declared`,
+  ];
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: `${icon} ${title}${count}` } },
+    { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn', text })) },
+  ];
+  if (lead.description)
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: safe(lead.description, 1000) } });
+  const labels = Object.entries(lead.labels).slice(0, MAX_LABELS_SHOWN);
+  if (labels.length) {
+    const more = Object.keys(lead.labels).length - labels.length;
+    blocks.push({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: truncate(
+            `${labels.map(([k, v]) => `\`${safe(k, 60)}=${safe(v, 120)}\``).join(' ')}${more > 0 ? ` … and ${more} more` : ''}`,
+            2000,
+          ),
+        },
+      ],
+    });
+  }
+  if (c.recent.length) {
+    const shown = c.recent
+      .slice(0, MAX_RECENT_SHOWN)
+      .map((a) => `• ${a.status === 'firing' ? ':red_circle:' : ':white_check_mark:'} ${safe(a.title, 150)}`);
+    const rest = c.total - 1 - shown.length;
+    if (rest > 0) shown.push(`… and ${rest} more`);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(shown.join('\n'), 2000) }] });
+  }
+  blocks.push({ type: 'divider' });
+  blocks.push(...memoryText(c.memory, c.now));
+  const state = stateLine(c);
+  if (state) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: state }] });
+  const dismissed = g.dismissedUntil !== null && g.dismissedUntil > c.now;
+  if (!c.incident && !dismissed) blocks.push(actionsBlock(c));
+  const matches = c.memory?.warning ? `; matches ${incidentRef(c.memory.warning.related)}` : '';
+  const text = truncate(
+    `${allResolved ? 'Resolved' : 'Alert'}: ${lead.title}${c.total > 1 ? ` (${c.total} alerts, ${c.firing} firing)` : ''}${matches}`,
+    3000,
+  );
+  return { text, blocks };
+}
+
+/** In the incident channel when its last alert resolved: the Resolve button opens the usual form. */
+export function allAlertsResolvedMessage(i: Incident): Message {
+  const text = `All alerts of ${incidentRef(i)} have resolved. Resolve the incident?`;
+  return {
+    text,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:white_check_mark: *All alerts of ${incidentRef(i)} have resolved.* If the impact is over, resolve the incident.`,
+        },
+      },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTION.openResolve,
+            text: { type: 'plain_text', text: 'Resolve' },
+            value: String(i.id),
+            style: 'primary',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** The value of a card control: `<group id>:<n>` (n = incident id or minutes). */
+export function parseCardValue(value: string | undefined): { groupId: number; n: number } | null {
+  const m = /^(\d+):(\d+)$/.exec(value ?? '');
+  if (!m) return null;
+  return { groupId: Number(m[1]), n: Number(m[2]) };
+}

@@ -1,0 +1,290 @@
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+  StaticSelectAction,
+} from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { and, eq, inArray } from 'drizzle-orm';
+import { incidents } from '../../db/schema.js';
+import type { Deps } from '../../deps.js';
+import { DomainError } from '../../incidents/errors.js';
+import { type Incident, incidentRef, OPEN_STATUSES } from '../../incidents/model.js';
+import { getIncidentById } from '../../incidents/queries.js';
+import { policyWithMinConfidence } from '../../recurrence/warn.js';
+import { describeError } from '../../slack/effects.js';
+import { mention, safe } from '../../slack/format.js';
+import { ACTION } from '../../slack/ids.js';
+import { afterChange } from '../../slack/incident-changes.js';
+import { setupIncident } from '../../slack/incident-setup.js';
+import { botIdentity } from '../../slack/post-once.js';
+import { refreshIncidentSurfaces } from '../../slack/surfaces.js';
+import { type AlertEndpointOptions, type AlertRoute, alertEndpoints } from '../http.js';
+import { alertMemory } from '../memory.js';
+import { createRouting, loadAlertRoutes } from '../routes.js';
+import { dueGroups, groupView, type IngestResult, markCardFailed, markRendered } from '../store.js';
+import { attachAlerts, autoDeclareDue, declareFromAlerts, dismissAlerts } from '../triage.js';
+import { alertCard, allAlertsResolvedMessage, MAX_OPTIONS, parseCardValue } from './card.js';
+
+/**
+ * The alerts feature's Slack side: the HTTP endpoints' after-commit work (cards, the incident
+ * channel), the card's buttons, and auto-declaration by route. Card edits are coalesced: after a
+ * change the flusher waits a moment and renders every group that changed meanwhile, once; while
+ * changes keep coming it waits longer each round (up to MAX_WAIT_FACTOR × the first wait), so a
+ * storm of 1,000 alerts is a handful of chat.update calls on one card, far inside Slack's tiers.
+ */
+
+export interface AlertsOptions {
+  /** The first wait after a change before cards are rendered (default 2 s). */
+  coalesceMs?: number;
+  bodyLimit: number;
+}
+
+export const DEFAULT_COALESCE_MS = 2000;
+const MAX_WAIT_FACTOR = 15;
+/** A card that failed to post is tried again after this long (and on the next alert). */
+const RETRY_MS = 60_000;
+
+export interface AlertsFeature {
+  /** POST /alerts/* for the receiver's customRoutes. */
+  routes: AlertRoute[];
+  /** Registers the card's listeners and gives the flusher its client. */
+  register(app: App): void;
+  /** Renders every card left behind (at start-up: stored alerts whose card was not posted). */
+  flush(): void;
+}
+
+type ActionArgs<A extends ButtonAction | StaticSelectAction> = SlackActionMiddlewareArgs<BlockAction<A>> &
+  AllMiddlewareArgs;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeature {
+  const { config, db, clock, logger, tasks } = deps;
+  logger.addSecrets(config.ALERTS_TOKEN, config.PAGERDUTY_WEBHOOK_SECRET);
+  const routing = createRouting(
+    loadAlertRoutes(config.ALERT_ROUTES),
+    config.ALERT_CHANNEL ?? config.ANNOUNCE_CHANNEL ?? null,
+  );
+  const policy = policyWithMinConfidence(config.RECURRENCE_MIN_CONFIDENCE);
+  const base = opts.coalesceMs ?? DEFAULT_COALESCE_MS;
+  let client: WebClient | undefined;
+  let running = false;
+  let dirty = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const attachable = (lead: Parameters<typeof alertMemory>[1], ranked: number[]): Incident[] => {
+    const open = db
+      .select()
+      .from(incidents)
+      .where(and(inArray(incidents.status, [...OPEN_STATUSES]), eq(incidents.isPrivate, false)))
+      .orderBy(incidents.declaredAt)
+      .all()
+      .reverse();
+    void lead;
+    const pos = new Map(ranked.map((id, i) => [id, i]));
+    return open
+      .sort((a, b) => (pos.get(a.id) ?? Number.MAX_SAFE_INTEGER) - (pos.get(b.id) ?? Number.MAX_SAFE_INTEGER))
+      .slice(0, MAX_OPTIONS);
+  };
+
+  async function renderGroup(c: WebClient, groupId: number): Promise<void> {
+    const view = groupView(db, groupId);
+    if (!view) return;
+    const { group } = view;
+    const incident = group.incidentId !== null ? (getIncidentById(db, group.incidentId) ?? null) : null;
+    const memory = alertMemory(db, view.lead, policy);
+    const msg = alertCard({
+      ...view,
+      memory,
+      incident,
+      attachable: incident ? [] : attachable(view.lead, memory.openRanked),
+      now: clock.now(),
+    });
+    if (group.cardTs && group.cardChannel) {
+      await c.chat.update({
+        channel: group.cardChannel,
+        ts: group.cardTs,
+        text: msg.text,
+        blocks: msg.blocks,
+      });
+      markRendered(db, group.id, group.version, null);
+    } else {
+      const r = await c.chat.postMessage({
+        channel: group.channel,
+        text: msg.text,
+        blocks: msg.blocks,
+        unfurl_links: false,
+      });
+      markRendered(db, group.id, group.version, { channel: r.channel ?? group.channel, ts: r.ts ?? '' });
+    }
+  }
+
+  async function autoDeclare(c: WebClient): Promise<void> {
+    const due = autoDeclareDue(db);
+    if (due.length === 0) return;
+    const me = (await botIdentity(c)).userId ?? 'firebreak';
+    for (const g of due) {
+      try {
+        const incident = declareFromAlerts(db, clock, { groupId: g.id, declaredBy: me, auto: true });
+        logger.info(
+          `${incidentRef(incident)} declared automatically from alerts (route ${g.routeName ?? 'default'})`,
+        );
+        tasks.defer(`set up ${incidentRef(incident)}`, () =>
+          setupIncident(deps, c, incident.id).then(() => undefined),
+        );
+      } catch (e) {
+        if (e instanceof DomainError && e.code === 'conflict') continue;
+        logger.error(`auto-declaring from alert group ${g.id} failed: ${describeError(e)}`);
+      }
+    }
+  }
+
+  async function flushOnce(c: WebClient): Promise<void> {
+    await autoDeclare(c);
+    let failed = false;
+    for (let round = 0; round < 20; round++) {
+      const due = dueGroups(db);
+      if (due.length === 0) break;
+      let progressed = false;
+      for (const g of due) {
+        try {
+          await renderGroup(c, g.id);
+          progressed = true;
+        } catch (e) {
+          failed = true;
+          markCardFailed(db, g.id, describeError(e));
+          logger.error(`the triage card of alert group ${g.id} could not be posted: ${describeError(e)}`);
+        }
+      }
+      if (!progressed) break;
+    }
+    if (failed && !retryTimer) {
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        schedule();
+      }, RETRY_MS);
+      retryTimer.unref();
+    }
+  }
+
+  function schedule(): void {
+    dirty = true;
+    if (running || !client) return;
+    running = true;
+    const c = client;
+    tasks.defer('alert cards', async () => {
+      let wait = base;
+      try {
+        while (dirty) {
+          dirty = false;
+          await sleep(wait);
+          await flushOnce(c);
+          wait = Math.min(wait * 2, base * MAX_WAIT_FACTOR);
+        }
+      } finally {
+        running = false;
+      }
+    });
+  }
+
+  async function afterIngest(result: IngestResult): Promise<void> {
+    const c = client;
+    if (!c) return;
+    for (const id of result.incidentIds) {
+      await refreshIncidentSurfaces(deps, c, id).catch((e: unknown) =>
+        logger.warn(`incident ${id}: ${describeError(e)}`),
+      );
+    }
+    for (const id of result.allResolved) {
+      const i = getIncidentById(db, id);
+      if (i?.channelId) await c.chat.postMessage({ channel: i.channelId, ...allAlertsResolvedMessage(i) });
+    }
+  }
+
+  const endpointOptions: AlertEndpointOptions = {
+    db,
+    clock,
+    token: config.ALERTS_TOKEN,
+    pagerDutySecret: config.PAGERDUTY_WEBHOOK_SECRET,
+    routing,
+    bodyLimit: opts.bodyLimit,
+    onStored: (result) => {
+      if (result.groupIds.length) schedule();
+      if (result.incidentIds.length) tasks.defer('alerts of incidents changed', () => afterIngest(result));
+    },
+    onError: (message, e) => logger.error(message, e),
+  };
+
+  async function tell(args: ActionArgs<ButtonAction | StaticSelectAction>, text: string): Promise<void> {
+    await args.respond({ response_type: 'ephemeral', replace_original: false, text });
+  }
+
+  /** Runs a card verb; a DomainError becomes a private answer, the card is edited either way. */
+  async function act(
+    args: ActionArgs<ButtonAction | StaticSelectAction>,
+    fn: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (e instanceof DomainError) await tell(args, `:warning: ${e.message}`);
+      else throw e;
+    } finally {
+      schedule();
+    }
+  }
+
+  return {
+    routes: alertEndpoints(endpointOptions),
+    flush: schedule,
+    register(app) {
+      client = app.client;
+      app.action<BlockAction<ButtonAction>>(ACTION.alertDeclare, async (args) => {
+        await args.ack();
+        await act(args, async () => {
+          const groupId = Number(args.action.value);
+          if (!Number.isInteger(groupId))
+            throw new DomainError('not_found', 'Those alerts are no longer stored.');
+          const userId = args.body.user.id;
+          const incident = declareFromAlerts(db, clock, { groupId, declaredBy: userId });
+          tasks.defer(`set up ${incidentRef(incident)}`, () =>
+            setupIncident(deps, args.client, incident.id, {
+              respond: (text) => tell(args, text),
+            }).then(() => undefined),
+          );
+        });
+      });
+      app.action<BlockAction<StaticSelectAction>>(ACTION.alertAttach, async (args) => {
+        await args.ack();
+        await act(args, async () => {
+          const v = parseCardValue(args.action.selected_option?.value);
+          if (!v) throw new DomainError('not_found', 'Those alerts are no longer stored.');
+          const userId = args.body.user.id;
+          const incident = attachAlerts(db, clock, { groupId: v.groupId, incidentId: v.n, userId });
+          const view = groupView(db, v.groupId, 0);
+          const what = view
+            ? `${view.total === 1 ? 'an alert' : `${view.total} alerts`} (${safe(view.lead.title, 200)})`
+            : 'alerts';
+          afterChange(
+            deps,
+            args.client,
+            incident.id,
+            `:link: ${mention(userId)} attached ${what} to ${incidentRef(incident)}.`,
+          );
+          await tell(args, `Attached to ${incidentRef(incident)}.`);
+        });
+      });
+      app.action<BlockAction<StaticSelectAction>>(ACTION.alertDismiss, async (args) => {
+        await args.ack();
+        await act(args, async () => {
+          const v = parseCardValue(args.action.selected_option?.value);
+          if (!v) throw new DomainError('not_found', 'Those alerts are no longer stored.');
+          dismissAlerts(db, clock, { groupId: v.groupId, minutes: v.n, userId: args.body.user.id });
+        });
+      });
+    },
+  };
+}

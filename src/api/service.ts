@@ -1,0 +1,219 @@
+import { and, count, desc, eq, inArray, lt, notInArray, type SQL } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { Db } from '../db/client.js';
+import { incidents, timelineEvents } from '../db/schema.js';
+import { addTimelineEvent } from '../incidents/add-timeline-event.js';
+import type { Clock } from '../incidents/clock.js';
+import { declareIncident } from '../incidents/declare.js';
+import { invalid } from '../incidents/errors.js';
+import { type Incident, OPEN_STATUSES, parseIncidentRef, type TimelineEvent } from '../incidents/model.js';
+import { getIncidentByNumber } from '../incidents/queries.js';
+import { setSeverity } from '../incidents/set-severity.js';
+import { PRESENCE_KINDS } from '../incidents/timeline.js';
+import { updateStatus } from '../incidents/update-status.js';
+import type { ApiEffects } from './effects.js';
+import type {
+  DeclareRequestSchema,
+  ListQuery,
+  NoteRequestSchema,
+  SeverityRequestSchema,
+  StatusRequestSchema,
+  TimelineQuery,
+} from './schemas.js';
+
+/**
+ * What the API does, on top of the same verbs Slack uses. Every change is written by the verb in its
+ * own transaction (stored before the answer), recorded on the timeline with the author "API" and
+ * `via: api`, and its Slack side (channel, notices, summary) runs after commit through ApiEffects.
+ */
+
+/** The timeline author of every change made through the API (mention() shows it as plain text). */
+export const API_ACTOR = 'API';
+/** The timeline's capturedVia for entries made through the API. */
+export const API_VIA = 'api';
+
+/** What the caller's token may see. */
+export interface ApiScope {
+  /** API_PRIVATE_TOKEN: private incidents are listed and readable, and may be declared. */
+  private: boolean;
+}
+
+/** An answer other than 2xx, with the HTTP status it maps to. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly issues?: { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+const notFound = (ref: string) => new ApiError(404, `There is no incident ${ref}.`);
+
+/** The incident a path names ("12" or "INC-12"), if this token may see it; private ones are 404 too. */
+export function visibleIncident(db: Db, scope: ApiScope, ref: string): Incident {
+  const n = parseIncidentRef(ref);
+  const incident = n === null ? undefined : getIncidentByNumber(db, n);
+  // The same answer for private and missing: the API must not confirm a private incident exists.
+  if (!incident || (incident.isPrivate && !scope.private)) throw notFound(ref);
+  return incident;
+}
+
+// Cursors are opaque to clients; inside, the last number shown (incidents) or an offset (timeline).
+const encodeCursor = (prefix: string, n: number) => Buffer.from(`${prefix}:${n}`).toString('base64url');
+function decodeCursor(prefix: string, cursor: string | undefined): number | null {
+  if (cursor === undefined) return null;
+  const m = new RegExp(`^${prefix}:(\\d{1,12})$`).exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m?.[1]) {
+    throw new ApiError(400, 'cursor is not one this API gave out; pass next_cursor unchanged', [
+      { path: 'cursor', message: 'unknown cursor' },
+    ]);
+  }
+  return Number(m[1]);
+}
+
+/** Newest first (by number), filtered; private incidents only for the private token. */
+export function listIncidents(
+  db: Db,
+  scope: ApiScope,
+  q: ListQuery,
+): { incidents: Incident[]; nextCursor: string | null } {
+  const where: SQL[] = [];
+  if (!scope.private) where.push(eq(incidents.isPrivate, false));
+  if (q.status) {
+    const statuses = q.status.flatMap((s) => (s === 'open' ? [...OPEN_STATUSES] : [s]));
+    where.push(inArray(incidents.status, statuses));
+  }
+  if (q.severity) where.push(inArray(incidents.severity, q.severity));
+  const before = decodeCursor('n', q.cursor);
+  if (before !== null) where.push(lt(incidents.number, before));
+  const rows = db
+    .select()
+    .from(incidents)
+    .where(and(...where))
+    .orderBy(desc(incidents.number))
+    .limit(q.limit + 1)
+    .all();
+  const page = rows.slice(0, q.limit);
+  const last = page.at(-1);
+  return {
+    incidents: page,
+    nextCursor: rows.length > q.limit && last ? encodeCursor('n', last.number) : null,
+  };
+}
+
+/** The timeline in the order things happened, joins and leaves left out as in Slack's view. */
+export function timelineOf(
+  db: Db,
+  incident: Incident,
+  q: TimelineQuery,
+): { entries: TimelineEvent[]; nextCursor: string | null } {
+  const offset = decodeCursor('o', q.cursor) ?? 0;
+  const shown = and(
+    eq(timelineEvents.incidentId, incident.id),
+    notInArray(timelineEvents.kind, [...PRESENCE_KINDS]),
+  );
+  const entries = db
+    .select()
+    .from(timelineEvents)
+    .where(shown)
+    .orderBy(timelineEvents.occurredAt, timelineEvents.id)
+    .limit(q.limit)
+    .offset(offset)
+    .all();
+  const total = db.select({ n: count() }).from(timelineEvents).where(shown).get()?.n ?? 0;
+  const next = offset + entries.length;
+  return { entries, nextCursor: next < total ? encodeCursor('o', next) : null };
+}
+
+type Deps = { db: Db; clock: Clock; effects: ApiEffects };
+
+export function declareViaApi(
+  deps: Deps,
+  scope: ApiScope,
+  body: z.output<typeof DeclareRequestSchema>,
+): Incident {
+  if (body.private === true && !scope.private) {
+    throw new ApiError(
+      403,
+      'Declaring a private incident needs API_PRIVATE_TOKEN: with API_TOKEN it could not be read back.',
+    );
+  }
+  const incident = declareIncident(deps.db, deps.clock, {
+    title: body.title,
+    declaredBy: API_ACTOR,
+    ...(body.severity !== undefined ? { severity: body.severity } : {}),
+    services: body.services ?? [],
+    description: body.description ?? '',
+    leadId: body.lead ?? null,
+    isPrivate: body.private === true,
+    startedAt: body.started_at !== undefined ? new Date(body.started_at) : null,
+    via: API_VIA,
+  });
+  deps.effects.declared(incident.id);
+  return incident;
+}
+
+export function changeStatusViaApi(
+  deps: Deps,
+  incident: Incident,
+  body: z.output<typeof StatusRequestSchema>,
+): { incident: Incident; changed: boolean } {
+  const r = updateStatus(deps.db, deps.clock, {
+    incidentId: incident.id,
+    status: body.status,
+    userId: API_ACTOR,
+    via: API_VIA,
+  });
+  if (r.changed) deps.effects.statusChanged(incident.id, r.from, r.to);
+  return { incident: r.incident, changed: r.changed };
+}
+
+export function changeSeverityViaApi(
+  deps: Deps,
+  incident: Incident,
+  body: z.output<typeof SeverityRequestSchema>,
+): { incident: Incident; changed: boolean } {
+  const r = setSeverity(deps.db, deps.clock, {
+    incidentId: incident.id,
+    severity: body.severity,
+    userId: API_ACTOR,
+    via: API_VIA,
+  });
+  if (r.changed) deps.effects.severityChanged(incident.id, r.from, r.to);
+  return { incident: r.incident, changed: r.changed };
+}
+
+/**
+ * A note from the API. Unlike `/incident note` it takes an exact instant (`occurred_at`), not a
+ * wall-clock time in someone's zone, so there is no text to parse; the limits are the same.
+ */
+export function addNoteViaApi(
+  deps: Deps,
+  incident: Incident,
+  body: z.output<typeof NoteRequestSchema>,
+): TimelineEvent {
+  const now = deps.clock.now();
+  const occurredAt = body.occurred_at !== undefined ? new Date(body.occurred_at) : now;
+  if (occurredAt.getTime() > now.getTime()) throw invalid('occurred_at is in the future.', 'occurred_at');
+  if (occurredAt.getTime() < incident.startedAt.getTime()) {
+    throw invalid(
+      `occurred_at is before this incident started (${incident.startedAt.toISOString()}).`,
+      'occurred_at',
+    );
+  }
+  const { event } = addTimelineEvent(deps.db, {
+    incidentId: incident.id,
+    kind: 'note',
+    text: body.text,
+    authorId: API_ACTOR,
+    data: body.occurred_at !== undefined ? { backdated: true } : null,
+    occurredAt,
+    recordedAt: now,
+    capturedVia: API_VIA,
+  });
+  deps.effects.noteAdded(incident.id);
+  return event;
+}

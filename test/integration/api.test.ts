@@ -1,0 +1,521 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { getIncidentByNumber } from '../../src/incidents/queries.js';
+import { type Harness, startHarness, WS } from '../helpers/harness.js';
+
+/**
+ * The HTTP API (/api/v1) over real HTTP against the running bot and the Slack simulator. Every
+ * request body and every answer is checked against the OpenAPI document the bot serves, so the
+ * document is proven to describe what the server really accepts and answers.
+ */
+const TOKEN = 'api-token-0123456789abcdef';
+const PRIVATE_TOKEN = 'api-private-token-0123456789abcdef';
+const { alice, bob } = WS.users;
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness({ env: { API_TOKEN: TOKEN, API_PRIVATE_TOKEN: PRIVATE_TOKEN } });
+});
+afterEach(async () => {
+  await h.close();
+});
+
+const base = (harness: Harness) => harness.botUrl.replace(/\/slack\/events$/, '');
+
+interface Doc {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+}
+interface Operation {
+  parameters?: { name: string; in: string; schema: unknown }[];
+  requestBody?: { content: { 'application/json': { schema: unknown } } };
+  responses: Record<string, { content?: { 'application/json'?: { schema?: unknown } } }>;
+}
+
+/** Ajv over the served document: each schema referenced by its place in the document. */
+async function contract(harness: Harness) {
+  const r = await fetch(`${base(harness)}/api/v1/openapi.json`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  expect(r.status).toBe(200);
+  const doc = (await r.json()) as Doc;
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  ajv.addSchema({ $id: 'https://firebreak.test/openapi.json', components: doc.components });
+  const check = (schema: unknown, value: unknown, what: string) => {
+    // Local refs (#/components/…) resolve inside the added document.
+    const validate = ajv.compile({
+      $id: `https://firebreak.test/${what.replace(/\W+/g, '-')}-${Math.random()}`,
+      ...rebase(schema),
+    });
+    if (!validate(value))
+      throw new Error(
+        `${what} does not match the OpenAPI document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`,
+      );
+  };
+  /** The operation serving `path` (e.g. /api/v1/incidents/3/status) and `method`. */
+  const operation = (method: string, path: string): Operation => {
+    const p = path.split('?')[0] ?? '';
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      const re = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+').replace(/\./g, '\\.')}$`);
+      const op = ops[method.toLowerCase()];
+      if (re.test(p) && op) return op;
+    }
+    throw new Error(`the OpenAPI document has no ${method} ${p}`);
+  };
+  return { doc, check, operation };
+}
+
+/** `#/components/…` → the added document's absolute URI, so a fresh schema can use it. */
+function rebase(schema: unknown): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify(schema).replaceAll('"#/components/', '"https://firebreak.test/openapi.json#/components/'),
+  );
+}
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown> & { error?: string; issues?: { path: string; message: string }[] };
+  headers: Headers;
+}
+
+let api: (
+  method: string,
+  path: string,
+  opts?: {
+    body?: unknown;
+    token?: string | null;
+    /** Sent as is, not checked against the document (bad bodies on purpose). */
+    raw?: string;
+    type?: string;
+    /** Query parameters not checked against the document (bad on purpose). */
+    unchecked?: boolean;
+  },
+) => Promise<Answer>;
+
+/** Requests checked against the document on the way out, answers on the way back. */
+async function client(harness: Harness) {
+  const c = await contract(harness);
+  api = async (method, path, opts = {}) => {
+    const op = c.operation(method, path);
+    if (opts.body !== undefined && opts.raw === undefined) {
+      const schema = op.requestBody?.content['application/json'].schema;
+      c.check(schema, opts.body, `${method} ${path} request`);
+    }
+    const url = new URL(`${base(harness)}${path}`);
+    for (const [name, value] of url.searchParams) {
+      const param = op.parameters?.find((p) => p.in === 'query' && p.name === name);
+      if (param && opts.unchecked !== true) c.check(param.schema, value, `query ${name}`);
+    }
+    const token = opts.token === undefined ? TOKEN : opts.token;
+    const r = await fetch(url, {
+      method,
+      headers: {
+        ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
+        ...(opts.body !== undefined || opts.raw !== undefined
+          ? { 'content-type': opts.type ?? 'application/json' }
+          : {}),
+      },
+      ...(opts.raw !== undefined
+        ? { body: opts.raw }
+        : opts.body !== undefined
+          ? { body: JSON.stringify(opts.body) }
+          : {}),
+    });
+    const body = (await r.json()) as Answer['body'];
+    const answer = op.responses[String(r.status)];
+    if (!answer) throw new Error(`${method} ${path} answered ${r.status}, which the document does not list`);
+    const schema = answer.content?.['application/json']?.schema;
+    if (schema) c.check(schema, body, `${method} ${path} ${r.status} answer`);
+    return { status: r.status, body, headers: r.headers };
+  };
+  return c;
+}
+
+const incidentCount = () =>
+  (h.db.$client.prepare('select count(*) as n from incidents').get() as { n: number }).n;
+const pinnedSummary = (channel: string) => h.sim.renderBlocks(h.sim.pins(channel)[0]?.blocks);
+
+async function declare(body: Record<string, unknown>, token = TOKEN) {
+  const r = await api('POST', '/api/v1/incidents', { body, token });
+  expect(r.status).toBe(201);
+  await h.idle();
+  return r;
+}
+
+describe('HTTP API: the document', () => {
+  it('serves an OpenAPI 3.1 document behind the token, listing every endpoint', async () => {
+    const { doc } = await client(h);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/v1/incidents',
+      '/api/v1/incidents/{number}',
+      '/api/v1/incidents/{number}/notes',
+      '/api/v1/incidents/{number}/severity',
+      '/api/v1/incidents/{number}/status',
+      '/api/v1/incidents/{number}/timeline',
+      '/api/v1/openapi.json',
+    ]);
+    const r = await fetch(`${base(h)}/api/v1/openapi.json`);
+    expect(r.status).toBe(401);
+    expect(r.headers.get('www-authenticate')).toMatch(/^Bearer /);
+  });
+});
+
+describe('HTTP API: round trips', () => {
+  beforeEach(async () => {
+    await client(h);
+  });
+
+  it('declare: stored at once, then the channel, invite, pinned summary and announcement a Slack declare makes', async () => {
+    const r = await declare({
+      title: 'Checkout returns 502',
+      severity: 2,
+      services: ['checkout', 'payments'],
+      description: 'From the pager',
+      lead: alice,
+    });
+    expect(r.body).toMatchObject({
+      number: 1,
+      ref: 'INC-1',
+      severity: 2,
+      status: 'investigating',
+      declared_by: 'API',
+      lead: alice,
+    });
+    expect(r.headers.get('location')).toBe('/api/v1/incidents/1');
+    const ch = h.sim.channel('inc-1-checkout-returns-502');
+    expect(ch).toBeDefined();
+    const id = ch?.id ?? '';
+    expect(h.sim.members(id)).toContain(alice);
+    expect(h.sim.purpose(id)).toBe('Checkout returns 502');
+    expect(h.sim.topic(id)).toBe('SEV2 · Investigating · Lead: @alice');
+    expect(pinnedSummary(id)).toContain('INC-1 · Checkout returns 502');
+    expect(pinnedSummary(id)).toContain('by API');
+    const ann = h.sim.renderBlocks(h.sim.lastMessage(WS.channels.announce)?.blocks);
+    expect(ann).toContain('INC-1');
+    expect(ann).toContain(`<#${id}>`);
+    // Nobody named "API" is invited, DMed or reported as refused.
+    expect(h.sim.calls('conversations.invite').map((c) => c.args.users)).toEqual([alice]);
+    expect(h.sim.messages(id).some((m) => m.text.includes('refused'))).toBe(false);
+
+    const read = await api('GET', '/api/v1/incidents/INC-1');
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({
+      channel_id: id,
+      channel_name: 'inc-1-checkout-returns-502',
+      setup_error: null,
+      services: ['checkout', 'payments'],
+    });
+    const tl = await api('GET', '/api/v1/incidents/1/timeline');
+    expect(tl.body.entries).toEqual([
+      expect.objectContaining({ kind: 'declared', author: 'API', via: 'api' }),
+    ]);
+  });
+
+  it('declare without a lead: the channel is made with nobody invited, and the first to acknowledge leads', async () => {
+    await declare({ title: 'Search is slow' });
+    const inc = getIncidentByNumber(h.db, 1);
+    expect(inc?.leadId).toBeNull();
+    expect(inc?.channelId).toBeTruthy();
+    expect(h.sim.calls('conversations.invite')).toHaveLength(0);
+    await h.person(bob).join(inc?.channelId ?? '');
+    const ack = await h.person(bob).command('ack', inc?.channelId ?? '');
+    expect(ack.reply?.text).toContain('you are the lead');
+    expect(getIncidentByNumber(h.db, 1)?.leadId).toBe(bob);
+  });
+
+  it('status and severity: stored, on the timeline as the API, noticed in the channel, summary and topic updated', async () => {
+    await declare({ title: 'Queue backlog', lead: alice });
+    const ch = getIncidentByNumber(h.db, 1)?.channelId ?? '';
+    const s = await api('POST', '/api/v1/incidents/1/status', { body: { status: 'identified' } });
+    expect(s.status).toBe(200);
+    expect(s.body).toMatchObject({ changed: true, incident: { status: 'identified' } });
+    const v = await api('POST', '/api/v1/incidents/1/severity', { body: { severity: 1 } });
+    expect(v.body).toMatchObject({ changed: true, incident: { severity: 1 } });
+    await h.idle();
+    const texts = h.sim.messages(ch).map((m) => m.text);
+    expect(texts).toContain('API changed the status: Investigating → *Identified*');
+    expect(texts).toContain('API changed the severity: SEV3 → *SEV1*');
+    expect(h.sim.topic(ch)).toBe('SEV1 · Identified · Lead: @alice');
+    expect(pinnedSummary(ch)).toContain('Identified');
+    expect(pinnedSummary(ch)).toContain('SEV1');
+    const ann = h.sim.renderBlocks(h.sim.lastMessage(WS.channels.announce)?.blocks);
+    expect(ann).toContain('SEV1');
+
+    // The same value again: 200, changed false, no second notice.
+    const again = await api('POST', '/api/v1/incidents/1/status', { body: { status: 'identified' } });
+    expect(again.body).toMatchObject({ changed: false });
+    await h.idle();
+    expect(h.sim.messages(ch).filter((m) => m.text.includes('changed the status'))).toHaveLength(1);
+
+    const tl = await api('GET', '/api/v1/incidents/1/timeline');
+    const entries = tl.body.entries as { kind: string; author: string; via: string; data: unknown }[];
+    expect(entries.filter((e) => e.kind === 'status')).toEqual([
+      expect.objectContaining({
+        author: 'API',
+        via: 'api',
+        data: { from: 'investigating', to: 'identified' },
+      }),
+    ]);
+    expect(entries.filter((e) => e.kind === 'severity')).toEqual([
+      expect.objectContaining({ author: 'API', via: 'api', data: { from: 3, to: 1 } }),
+    ]);
+  });
+
+  it('notes: on the timeline with the API as author, backdated by instant, and shown by /incident timeline', async () => {
+    await declare({ title: 'Login errors', lead: alice, started_at: '2026-11-23T08:00:00Z' });
+    const n = await api('POST', '/api/v1/incidents/1/notes', { body: { text: 'Rolled back deploy 4411' } });
+    expect(n.status).toBe(201);
+    expect(n.body).toMatchObject({
+      kind: 'note',
+      text: 'Rolled back deploy 4411',
+      author: 'API',
+      via: 'api',
+      occurred_at: '2026-11-23T09:00:00.000Z',
+    });
+    const back = await api('POST', '/api/v1/incidents/1/notes', {
+      body: { text: 'First 5xx in the logs', occurred_at: '2026-11-23T09:30:00+01:00' },
+    });
+    expect(back.body).toMatchObject({ occurred_at: '2026-11-23T08:30:00.000Z', data: { backdated: true } });
+    await h.idle();
+
+    const tl = await api('GET', '/api/v1/incidents/1/timeline');
+    expect((tl.body.entries as { text: string }[]).map((e) => e.text)).toEqual([
+      'First 5xx in the logs',
+      expect.stringContaining('declared'),
+      'Rolled back deploy 4411',
+    ]);
+    const ch = getIncidentByNumber(h.db, 1)?.channelId ?? '';
+    const shown = await h.person(alice).command('timeline', ch);
+    const text = JSON.stringify(shown.reply);
+    expect(text).toContain('Rolled back deploy 4411');
+    expect(text).toContain('API');
+
+    const future = await api('POST', '/api/v1/incidents/1/notes', {
+      body: { text: 'later', occurred_at: '2026-11-23T10:00:00Z' },
+    });
+    expect(future.status).toBe(422);
+    expect(future.body.error).toMatch(/future/);
+    const early = await api('POST', '/api/v1/incidents/1/notes', {
+      body: { text: 'earlier', occurred_at: '2026-11-23T07:00:00Z' },
+    });
+    expect(early.status).toBe(422);
+    expect(early.body.error).toMatch(/before this incident started/);
+  });
+
+  it('list: newest first, filtered by status and severity, paged by cursor', async () => {
+    for (const [title, severity] of [
+      ['A', 1],
+      ['B', 2],
+      ['C', 3],
+      ['D', 2],
+    ] as const)
+      await declare({ title, severity });
+    await api('POST', '/api/v1/incidents/2/status', { body: { status: 'monitoring' } });
+    const all = await api('GET', '/api/v1/incidents');
+    expect((all.body.incidents as { number: number }[]).map((i) => i.number)).toEqual([4, 3, 2, 1]);
+    expect(all.body.next_cursor).toBeNull();
+
+    const sev2 = await api('GET', '/api/v1/incidents?severity=2');
+    expect((sev2.body.incidents as { number: number }[]).map((i) => i.number)).toEqual([4, 2]);
+    const mon = await api('GET', '/api/v1/incidents?status=monitoring,resolved');
+    expect((mon.body.incidents as { number: number }[]).map((i) => i.number)).toEqual([2]);
+    const open12 = await api('GET', '/api/v1/incidents?status=open&severity=1,2');
+    expect((open12.body.incidents as { number: number }[]).map((i) => i.number)).toEqual([4, 2, 1]);
+
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Answer = await api('GET', `/api/v1/incidents?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...(page.body.incidents as { number: number }[]).map((i) => i.number));
+      cursor = page.body.next_cursor as string | null;
+    } while (cursor);
+    expect(seen).toEqual([4, 3, 2, 1]);
+  });
+
+  it('timeline pages by cursor', async () => {
+    await declare({ title: 'Paging' });
+    for (let i = 1; i <= 4; i++)
+      await api('POST', '/api/v1/incidents/1/notes', { body: { text: `note ${i}` } });
+    const first = await api('GET', '/api/v1/incidents/1/timeline?limit=2');
+    expect((first.body.entries as unknown[]).length).toBe(2);
+    const second = await api('GET', `/api/v1/incidents/1/timeline?limit=2&cursor=${first.body.next_cursor}`);
+    const third = await api('GET', `/api/v1/incidents/1/timeline?limit=2&cursor=${second.body.next_cursor}`);
+    expect((third.body.entries as { text: string }[]).map((e) => e.text)).toEqual(['note 4']);
+    expect(third.body.next_cursor).toBeNull();
+  });
+});
+
+describe('HTTP API: refusals', () => {
+  beforeEach(async () => {
+    await client(h);
+  });
+
+  it('401 without the token or with a wrong one, with WWW-Authenticate, and nothing stored', async () => {
+    for (const token of [null, 'wrong-token-0123456789abcdef', `${TOKEN}x`]) {
+      const r = await api('POST', '/api/v1/incidents', { body: { title: 'Nope' }, token });
+      expect(r.status).toBe(401);
+      expect(r.headers.get('www-authenticate')).toBe('Bearer realm="firebreak-api"');
+    }
+    const basic = await fetch(`${base(h)}/api/v1/incidents`, {
+      headers: { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` },
+    });
+    expect(basic.status).toBe(401);
+    // Unknown paths are 401 too: an unauthenticated caller does not learn which paths exist.
+    expect((await fetch(`${base(h)}/api/v1/nothing-here`)).status).toBe(401);
+    await h.idle();
+    expect(incidentCount()).toBe(0);
+    expect(h.sim.calls('conversations.create')).toHaveLength(0);
+  });
+
+  it('400 for bad JSON, unknown or wrong fields and bad query parameters, naming what is wrong', async () => {
+    const badJson = await api('POST', '/api/v1/incidents', { raw: '{"title": "x",' });
+    expect(badJson.status).toBe(400);
+    expect(badJson.body.error).toMatch(/not valid JSON/);
+
+    const unknown = await api('POST', '/api/v1/incidents', { raw: JSON.stringify({ title: 'x', sev: 1 }) });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.issues).toEqual([{ path: '(body)', message: 'unknown field(s): sev' }]);
+
+    const wrong = await api('POST', '/api/v1/incidents', { raw: JSON.stringify({ title: '', severity: 7 }) });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.issues?.map((i) => i.path).sort()).toEqual(['severity', 'title']);
+    expect(wrong.body.error).toMatch(/^bad body: /);
+
+    const notObject = await api('POST', '/api/v1/incidents', { raw: '[1,2]' });
+    expect(notObject.status).toBe(400);
+    const empty = await api('POST', '/api/v1/incidents', { raw: '' });
+    expect(empty.status).toBe(400);
+
+    const status = await api('POST', '/api/v1/incidents/1/status', {
+      raw: JSON.stringify({ status: 'resolved' }),
+    });
+    expect(status.status).toBe(400);
+    expect(status.body.issues?.[0]?.path).toBe('status');
+
+    for (const q of [
+      'limit=0',
+      'limit=101',
+      'limit=ten',
+      'severity=5',
+      'status=broken',
+      'cursor=bogus',
+      'colour=red',
+      'limit=1&limit=2',
+    ]) {
+      const r = await api('GET', `/api/v1/incidents?${q}`, { unchecked: true });
+      expect(r.status, q).toBe(400);
+      expect(r.body.issues?.length, q).toBeGreaterThan(0);
+    }
+    expect((await api('GET', '/api/v1/incidents/1?x=1')).status).toBe(400);
+    expect(incidentCount()).toBe(0);
+  });
+
+  it('413 for a body over the limit, 415 for a body that is not JSON', async () => {
+    const big = await api('POST', '/api/v1/incidents', {
+      raw: JSON.stringify({ title: 'x'.repeat(70_000) }),
+    });
+    expect(big.status).toBe(413);
+    expect(big.body.error).toMatch(/limit/);
+    const form = await api('POST', '/api/v1/incidents', {
+      raw: 'title=x',
+      type: 'application/x-www-form-urlencoded',
+    });
+    expect(form.status).toBe(415);
+    expect(incidentCount()).toBe(0);
+  });
+
+  it('404 for an unknown incident or path, 405 for a wrong method', async () => {
+    expect((await api('GET', '/api/v1/incidents/42')).status).toBe(404);
+    expect((await api('GET', '/api/v1/incidents/42/timeline')).status).toBe(404);
+    const st = await api('POST', '/api/v1/incidents/42/status', { body: { status: 'identified' } });
+    expect(st.status).toBe(404);
+    expect(st.body.error).toBe('There is no incident 42.');
+    const nowhere = await fetch(`${base(h)}/api/v1/nothing-here`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(nowhere.status).toBe(404);
+    const del = await fetch(`${base(h)}/api/v1/incidents/1`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(del.status).toBe(405);
+    expect(del.headers.get('allow')).toBe('GET');
+  });
+
+  it('409 changing a resolved incident, 422 for a start time in the future; nothing changed', async () => {
+    await declare({ title: 'Done already' });
+    // Resolved in Slack's own way is a modal flow; the stored state is what the API checks.
+    h.db.$client
+      .prepare("update incidents set status = 'resolved', resolved_at = ? where number = 1")
+      .run(Date.now());
+    const r = await api('POST', '/api/v1/incidents/1/status', { body: { status: 'monitoring' } });
+    expect(r.status).toBe(409);
+    expect(r.body.error).toBe('INC-1 is resolved; reopen it before you change its status.');
+    const s = await api('POST', '/api/v1/incidents/1/severity', { body: { severity: 1 } });
+    expect(s.status).toBe(409);
+    expect(getIncidentByNumber(h.db, 1)).toMatchObject({ status: 'resolved', severity: 3 });
+
+    const future = await api('POST', '/api/v1/incidents', {
+      body: { title: 'Later', started_at: '2026-11-23T10:00:00Z' },
+    });
+    expect(future.status).toBe(422);
+    expect(future.body.error).toMatch(/future/);
+    expect(incidentCount()).toBe(1);
+  });
+});
+
+describe('HTTP API: private incidents', () => {
+  beforeEach(async () => {
+    await client(h);
+  });
+
+  it('are invisible to API_TOKEN (not listed, 404) and visible to API_PRIVATE_TOKEN', async () => {
+    await declare({ title: 'Public one' });
+    const p = await declare({ title: 'Payroll data exposure', private: true, lead: alice }, PRIVATE_TOKEN);
+    expect(p.body).toMatchObject({ number: 2, private: true });
+    const inc = getIncidentByNumber(h.db, 2);
+    expect(h.sim.channel(inc?.channelId ?? '')?.is_private).toBe(true);
+    const ann = JSON.stringify(h.sim.messages(WS.channels.announce));
+    expect(ann).not.toContain('Payroll');
+
+    const list = await api('GET', '/api/v1/incidents');
+    expect((list.body.incidents as { number: number }[]).map((i) => i.number)).toEqual([1]);
+    for (const path of ['/api/v1/incidents/2', '/api/v1/incidents/2/timeline']) {
+      const r = await api('GET', path);
+      expect(r.status, path).toBe(404);
+      expect(r.body.error).toBe('There is no incident 2.');
+    }
+    const change = await api('POST', '/api/v1/incidents/2/severity', { body: { severity: 1 } });
+    expect(change.status).toBe(404);
+    const note = await api('POST', '/api/v1/incidents/2/notes', { body: { text: 'sneaky' } });
+    expect(note.status).toBe(404);
+    expect(getIncidentByNumber(h.db, 2)?.severity).toBe(3);
+
+    const all = await api('GET', '/api/v1/incidents', { token: PRIVATE_TOKEN });
+    expect((all.body.incidents as { number: number }[]).map((i) => i.number)).toEqual([2, 1]);
+    expect((await api('GET', '/api/v1/incidents/2/timeline', { token: PRIVATE_TOKEN })).status).toBe(200);
+  });
+
+  it('cannot be declared with API_TOKEN (403, nothing stored)', async () => {
+    const r = await api('POST', '/api/v1/incidents', { body: { title: 'Secret', private: true } });
+    expect(r.status).toBe(403);
+    expect(r.body.error).toMatch(/API_PRIVATE_TOKEN/);
+    expect(incidentCount()).toBe(0);
+  });
+});
+
+describe('HTTP API: off', () => {
+  it('does not exist without API_TOKEN', async () => {
+    const off = await startHarness();
+    try {
+      for (const path of ['/api/v1/incidents', '/api/v1/openapi.json']) {
+        const r = await fetch(`${base(off)}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        expect(r.status).toBe(404);
+      }
+    } finally {
+      await off.close();
+    }
+  });
+});
