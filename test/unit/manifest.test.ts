@@ -14,6 +14,7 @@ import { createSlackClients } from '../../src/slack/clients.js';
 import { ACTION, BOT_EVENTS, COMMAND, SHORTCUT, VIEW } from '../../src/slack/ids.js';
 import { registerListeners } from '../../src/slack/listeners/index.js';
 import { createTasks } from '../../src/tasks.js';
+import { registerTrackers } from '../../src/trackers/slack/register.js';
 import { testDb } from '../helpers/db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -82,6 +83,7 @@ function recordRegistrations() {
   registerListeners(app, deps);
   // Features that register apart from the surface routers (they own HTTP routes as well).
   createAlertsFeature(deps, { bodyLimit: 1024 }).register(app);
+  registerTrackers(app, deps);
   return seen;
 }
 
