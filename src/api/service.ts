@@ -80,7 +80,8 @@ export function listIncidents(
   scope: ApiScope,
   q: ListQuery,
 ): { incidents: Incident[]; nextCursor: string | null } {
-  const where: SQL[] = [];
+  // Imported history has no INC number (its numbers are below zero, schema.ts): not listed here.
+  const where: SQL[] = [eq(incidents.imported, false)];
   if (!scope.private) where.push(eq(incidents.isPrivate, false));
   if (q.status) {
     const statuses = q.status.flatMap((s) => (s === 'open' ? [...OPEN_STATUSES] : [s]));

@@ -13,7 +13,11 @@ export const incidents = sqliteTable(
   'incidents',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    /** The human number: INC-<number>, in declaration (or import) order. */
+    /**
+     * The human number: INC-<number>, in declaration order. Imported incidents live in a separate,
+     * negative space (-1, -2, …) so history never uses up INC numbers; they are shown by
+     * `external_key` instead, and the next INC is max(number) over the positive ones.
+     */
     number: integer('number').notNull().unique(),
     title: text('title').notNull(),
     description: text('description').notNull().default(''),
@@ -55,8 +59,17 @@ export const incidents = sqliteTable(
     rootCausePending: bool('root_cause_pending').notNull().default(false),
     resolutionSummary: text('resolution_summary'),
     imported: bool('imported').notNull().default(false),
-    /** The id of an imported record in its source, for idempotent re-imports. */
+    /**
+     * Dedupe key of an imported record, for idempotent re-imports: `<source>:<key>` (the Firebreak
+     * format keeps its bare `id`, as before).
+     */
     externalId: text('external_id').unique(),
+    /** Where an imported incident came from: jira | pagerduty | opsgenie | incident-io | firebreak. */
+    importSource: text('import_source'),
+    /** Its key in that tool (OPS-123, PD #4711, INC-88), shown instead of an INC number. */
+    externalKey: text('external_key'),
+    /** Its page in that tool (http/https only), linked from warnings and digests. */
+    externalUrl: text('external_url'),
     createdAt: ms('created_at').notNull().default(now),
     updatedAt: ms('updated_at').notNull().default(now),
   },

@@ -33,6 +33,9 @@ import { localDate, shiftWeek, type Week } from './week.js';
  */
 export interface NamedIncident {
   number: number;
+  imported?: boolean;
+  externalKey?: string | null;
+  externalUrl?: string | null;
   title: string;
   severity: number;
   channelId: string | null;
@@ -103,7 +106,8 @@ export const CHART_WEEKS = 12;
 
 const COLS = `id, number, title, severity, status, is_private as isPrivate, imported, channel_id as channelId,
   lead_id as leadId, declared_at as declaredAt, acknowledged_at as acknowledgedAt, resolved_at as resolvedAt,
-  root_cause_summary as rootCauseSummary, root_cause_category as rootCauseCategory`;
+  root_cause_summary as rootCauseSummary, root_cause_category as rootCauseCategory,
+  external_key as externalKey, external_url as externalUrl`;
 
 type RawIncident = Omit<IncidentRow, 'isPrivate' | 'imported'> & { isPrivate: number; imported: number };
 const toRow = (r: RawIncident): IncidentRow => ({
@@ -113,7 +117,16 @@ const toRow = (r: RawIncident): IncidentRow => ({
 });
 
 function named(r: IncidentRow): NamedIncident {
-  return { number: r.number, title: r.title, severity: r.severity, channelId: r.channelId, leadId: r.leadId };
+  return {
+    number: r.number,
+    title: r.title,
+    severity: r.severity,
+    channelId: r.channelId,
+    leadId: r.leadId,
+    imported: r.imported,
+    externalKey: r.externalKey ?? null,
+    externalUrl: r.externalUrl ?? null,
+  };
 }
 
 function listed(rows: readonly IncidentRow[]): Listed {

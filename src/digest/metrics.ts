@@ -21,6 +21,9 @@ export interface IncidentRow {
   resolvedAt: number | null;
   rootCauseSummary: string | null;
   rootCauseCategory: string | null;
+  /** Imported history is named by its key in its source tool and linked there. */
+  externalKey?: string | null;
+  externalUrl?: string | null;
 }
 
 export interface LinkRow {

@@ -1,6 +1,14 @@
 import type { KnownBlock } from '@slack/types';
 import { severityLabel } from '../incidents/model.js';
-import { channelLink, escapeText, humanDuration, mention, safe, slackDate } from '../slack/format.js';
+import {
+  channelLink,
+  escapeText,
+  humanDuration,
+  incidentRefLink,
+  mention,
+  safe,
+  slackDate,
+} from '../slack/format.js';
 import type { Compared, Digest, Listed, NamedIncident } from './build.js';
 import type { DurationStat, RepeatRate } from './metrics.js';
 import { weekLabel } from './week.js';
@@ -69,7 +77,7 @@ const rateText = (label: string, r: RepeatRate): string =>
   `${label} ${pct(r.rate)} (${r.recurrences}/${r.incidents})`;
 
 function refOf(i: NamedIncident): string {
-  return `*INC-${i.number}*${i.channelId ? ` ${channelLink(i.channelId)}` : ''}`;
+  return `*${incidentRefLink(i)}*${i.channelId ? ` ${channelLink(i.channelId)}` : ''}`;
 }
 
 function incidentLine(i: NamedIncident): string {
@@ -178,7 +186,7 @@ export function renderDetails(d: Digest): DigestMessage {
   add(
     'Top recurring problems (last 12 weeks, by linked incidents)',
     r.problems.map((p, i) => {
-      const refs = p.named.slice(0, 4).map((n) => `INC-${n.number}`);
+      const refs = p.named.slice(0, 4).map((n) => incidentRefLink(n));
       if (p.named.length > 4) refs.push(`${p.named.length - 4} more`);
       if (p.privateCount > 0) refs.push(`${p.privateCount} private`);
       const label = p.named[0] ? safe(p.named[0].title, 120) : 'A private problem';

@@ -108,6 +108,8 @@ export function declareIncident(db: Db, clock: Clock, input: DeclareInput): Inci
     const next = tx
       .select({ n: sql<number>`coalesce(max(${incidents.number}), 0) + 1` })
       .from(incidents)
+      // Imported history has numbers <= -1 (schema.ts): it never moves the next INC.
+      .where(sql`${incidents.number} > 0`)
       .get();
     const number = next?.n ?? 1;
     const incident = tx

@@ -26,7 +26,18 @@ export type Status = (typeof STATUSES)[number];
 export const ROLES = ['comms', 'scribe'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const incidentRef = (i: Pick<Incident, 'number'>): string => `INC-${i.number}`;
+/** What names an incident: its INC number, or for imported history its key in the tool it came from. */
+export type IncidentRefFields = Pick<Incident, 'number'> &
+  Partial<Pick<Incident, 'imported' | 'externalKey' | 'importSource'>>;
+
+/**
+ * `INC-12`, or `OPS-123` for an incident imported from another tool: imported history has no INC
+ * number (schema.ts), so it is named by its external key, or `imported #n` when the export had none.
+ */
+export const incidentRef = (i: IncidentRefFields): string => {
+  if (i.imported || i.number < 0) return i.externalKey ?? `imported #${Math.abs(i.number)}`;
+  return `INC-${i.number}`;
+};
 export const severityLabel = (s: number): string => `SEV${s}`;
 export const statusLabel = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 export const isOpen = (i: Pick<Incident, 'status'>): boolean =>

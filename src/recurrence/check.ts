@@ -290,6 +290,7 @@ export function rootCauseEchoes(
       related.push(r);
     }
   });
-  related.sort((a, b) => a.number - b.number);
+  // Oldest first: imported history has negative numbers, so the number is no order.
+  related.sort((a, b) => a.declaredAt.getTime() - b.declaredAt.getTime() || a.id - b.id);
   return { incident, related };
 }

@@ -1,3 +1,5 @@
+import { type IncidentRefFields, incidentRef } from '../incidents/model.js';
+
 /**
  * Safe mrkdwn. User text goes through `escapeText` before it reaches any message, so nobody
  * can make the bot ping @channel, mention someone or forge a link; `truncate` keeps text inside
@@ -39,6 +41,15 @@ export const channelLink = (channelId: string): string =>
 export function link(url: string, label: string): string {
   if (!/^https?:\/\/[^\s|<>]+$/.test(url)) return escapeText(label);
   return `<${url}|${escapeText(label).replace(/\|/g, '¦')}>`;
+}
+
+/**
+ * An incident's name for mrkdwn: `INC-12`, or for imported history its key in the tool it came
+ * from, linked to its page there when the export had one (warnings and digests show these).
+ */
+export function incidentRefLink(i: IncidentRefFields & { externalUrl?: string | null }): string {
+  const ref = incidentRef(i);
+  return (i.imported || i.number < 0) && i.externalUrl ? link(i.externalUrl, ref) : escapeText(ref);
 }
 
 /** `<!date^…>`: Slack renders the time in the viewer's own time zone. */

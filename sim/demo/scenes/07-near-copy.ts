@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { recurrenceLinks } from '../../../src/db/schema.js';
+import { incidentRef } from '../../../src/incidents/model.js';
 import { importIncident } from '../../../src/recurrence/import.js';
 import { DEFAULT_MIN_CONFIDENCE, WARN_MODEL } from '../../../src/recurrence/model.js';
 import { indexIncident } from '../../../src/recurrence/store.js';
@@ -16,7 +17,11 @@ export const title = 'Recurrence: a near-copy title from imported history is a s
 export async function scene(d: DemoContext): Promise<void> {
   const carol = d.person(WS.users.carol);
   const old = importIncident(d.db, {
-    externalId: 'demo-history-mobile-17',
+    externalId: 'jira:MOB-17',
+    source: 'jira',
+    key: 'MOB-17',
+    url: 'https://example.atlassian.net/browse/MOB-17',
+    severity: 2,
     title: "Mobile app doesn't launch on iOS 18.1 after the update",
     description: 'The app closes on start for every iPhone user on iOS 18.1.',
     services: ['mobile-app'],
@@ -30,7 +35,7 @@ export async function scene(d: DemoContext): Promise<void> {
   // The running bot would pick the import up on its next refresh of the index; the demo does not wait.
   indexIncident(d.db, old.id);
   d.narrate(
-    `imported from last year's history: INC-${old.number} "${old.title}" (March 2026, resolved, root cause known)`,
+    `imported from last year's history: ${incidentRef(old)} "${old.title}" (March 2026, resolved, root cause known)`,
   );
 
   const typed = 'declare Mobile app does not start on iOS 18.2 after update';
@@ -65,6 +70,6 @@ export async function scene(d: DemoContext): Promise<void> {
   d.narrate(
     `the operator's view: level ${link.level}, confidence ${confidence.toFixed(2)} ` +
       `(RECURRENCE_MIN_CONFIDENCE ${d.config.RECURRENCE_MIN_CONFIDENCE ?? DEFAULT_MIN_CONFIDENCE}); ` +
-      `new title's words found in INC-${old.number}: ${Math.round(coverage * 100)}%`,
+      `new title's words found in ${incidentRef(old)}: ${Math.round(coverage * 100)}%`,
   );
 }

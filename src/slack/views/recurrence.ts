@@ -2,7 +2,7 @@ import type { ActionsBlock, ContextBlock, KnownBlock } from '@slack/types';
 import { type FollowUp, type Incident, incidentRef } from '../../incidents/model.js';
 import type { Explanation, Finding } from '../../recurrence/check.js';
 import type { LinkRow } from '../../recurrence/feedback.js';
-import { channelLink, escapeText, mention, safe, slackDate, truncate } from '../format.js';
+import { channelLink, escapeText, incidentRefLink, mention, safe, slackDate, truncate } from '../format.js';
 import { ACTION, BLOCK } from '../ids.js';
 
 /**
@@ -12,6 +12,15 @@ import { ACTION, BLOCK } from '../ids.js';
  */
 
 type Message = { text: string; blocks: KnownBlock[] };
+
+const SOURCE_LABELS: Record<string, string> = {
+  jira: 'Jira',
+  pagerduty: 'PagerDuty',
+  opsgenie: 'Opsgenie',
+  'incident-io': 'incident.io',
+  firebreak: 'a file',
+};
+const importSourceLabel = (s: string): string => SOURCE_LABELS[s] ?? escapeText(s);
 
 const DAY = 86_400_000;
 /** Matches with full detail per message: 4 blocks each stays far inside the 50-block limit. */
@@ -113,9 +122,13 @@ function matchBlocks(f: Finding, now: Date): KnownBlock[] {
   const r = f.related;
   if (r.isPrivate)
     return [{ type: 'section', text: { type: 'mrkdwn', text: privateLine(r) } }, feedbackBlock(f.link)];
-  const where = r.channelId ? ` · ${channelLink(r.channelId)}` : r.imported ? ' · imported' : '';
+  const where = r.channelId
+    ? ` · ${channelLink(r.channelId)}`
+    : r.imported
+      ? ` · imported${r.importSource ? ` from ${importSourceLabel(r.importSource)}` : ''}`
+      : '';
   const lines = [
-    `*${incidentRef(r)}* ${safe(r.title, 300)}`,
+    `*${incidentRefLink(r)}* ${safe(r.title, 300)}`,
     `${slackDate(r.declaredAt, '{date_short_pretty}')} (${ago(f.explanation.ageDays)})${where}`,
     `*Root cause:* ${r.rootCauseSummary ? safe(r.rootCauseSummary, 900) : '_not written down_'}`,
     `*What fixed it:* ${r.resolutionSummary ? safe(r.resolutionSummary, 900) : '_not written down_'}`,
@@ -132,7 +145,7 @@ function matchBlocks(f: Finding, now: Date): KnownBlock[] {
 function possibleLine(f: Finding): string {
   const r = f.related;
   if (r.isPrivate) return '• a similar private incident (ask around)';
-  return `• *${incidentRef(r)}* ${safe(r.title, 150)} (${ago(f.explanation.ageDays)}${r.channelId ? `, ${channelLink(r.channelId)}` : ''})`;
+  return `• *${incidentRefLink(r)}* ${safe(r.title, 150)} (${ago(f.explanation.ageDays)}${r.channelId ? `, ${channelLink(r.channelId)}` : ''})`;
 }
 
 /** At declaration or after a change: strong matches in full, weaker ones as a short list. */
