@@ -266,7 +266,7 @@ export function parseOpsgenie(body: unknown): ParsedPayload {
         // createdAt is optional in the payload: without it, the time it reached us stands in (see store).
         startsAt,
         endsAt: null,
-        groupKey: a.source ?? p.integrationName ?? null,
+        groupKey: a.source ?? p.source?.name ?? p.integrationName ?? null,
       },
     ],
   };

@@ -1,11 +1,12 @@
 import type { z } from 'zod';
 import type { Db } from '../db/client.js';
-import type { Clock } from '../incidents/clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { ApiEffects } from './effects.js';
 import { incidentOut, timelineEntryOut } from './present.js';
 import {
   ChangeResultSchema,
   DeclareRequestSchema,
+  IdempotencyKeySchema,
   IncidentListSchema,
   IncidentSchema,
   ListQuerySchema,
@@ -41,6 +42,8 @@ export interface Call {
   deps: ApiDeps;
   scope: ApiScope;
   params: Record<string, string>;
+  /** Request headers the endpoint declares (`headers`), lower-case names. */
+  headers: Record<string, string | undefined>;
   query: unknown;
   body: unknown;
 }
@@ -59,8 +62,12 @@ export interface Endpoint {
   summary: string;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** Request headers it reads, each a string schema. */
+  headers?: Record<string, { schema: z.ZodType; description: string }>;
   /** The success answer's status and schema. */
   ok: { status: number; schema: z.ZodType; description: string };
+  /** Other success answers. */
+  alsoOk?: { status: number; schema: z.ZodType; description: string }[];
   /** Error statuses this endpoint can answer besides 400/401/413/415. */
   errors: number[];
   handle(call: Call): Answer;
@@ -91,18 +98,33 @@ export const endpoints: Endpoint[] = [
     operationId: 'declareIncident',
     summary: 'Declare an incident (its Slack channel is set up right after the answer)',
     body: DeclareRequestSchema,
+    headers: {
+      'idempotency-key': {
+        schema: IdempotencyKeySchema,
+        description:
+          'your id for this declare: a retry with the same key answers 200 with the incident it declared instead of declaring another',
+      },
+    },
     ok: {
       status: 201,
       schema: IncidentSchema,
       description: 'declared; channel_id is null until setup finishes',
     },
-    errors: [403, 422],
+    alsoOk: [
+      { status: 200, schema: IncidentSchema, description: 'already declared with this Idempotency-Key' },
+    ],
+    errors: [403, 409, 422],
     handle(call) {
-      const i = declareViaApi(call.deps, call.scope, call.body as z.output<typeof DeclareRequestSchema>);
+      const r = declareViaApi(
+        call.deps,
+        call.scope,
+        call.body as z.output<typeof DeclareRequestSchema>,
+        call.headers['idempotency-key'],
+      );
       return {
-        status: 201,
-        body: incidentOut(i),
-        headers: { location: `/api/v1/incidents/${i.number}` },
+        status: r.replayed ? 200 : 201,
+        body: incidentOut(r.incident),
+        headers: { location: `/api/v1/incidents/${r.incident.number}` },
       };
     },
   },

@@ -60,6 +60,15 @@ function operation(e: Endpoint): Json {
       schema: rest,
     });
   }
+  for (const [name, spec] of Object.entries(e.headers ?? {})) {
+    parameters.push({
+      name: name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => `${dash}${c.toUpperCase()}`),
+      in: 'header',
+      required: false,
+      description: spec.description,
+      schema: bare(z.toJSONSchema(spec.schema, { io: 'input', target: 'draft-2020-12' }) as Json),
+    });
+  }
   const statuses = [...new Set([400, 401, ...(e.body ? [413, 415] : []), ...e.errors])].sort();
   return {
     operationId: e.operationId,
@@ -69,10 +78,12 @@ function operation(e: Endpoint): Json {
       ? { requestBody: { required: true, content: { 'application/json': { schema: refTo(e.body) } } } }
       : {}),
     responses: {
-      [String(e.ok.status)]: {
-        description: e.ok.description,
-        content: { 'application/json': { schema: refTo(e.ok.schema) } },
-      },
+      ...Object.fromEntries(
+        [e.ok, ...(e.alsoOk ?? [])].map((ok) => [
+          String(ok.status),
+          { description: ok.description, content: { 'application/json': { schema: refTo(ok.schema) } } },
+        ]),
+      ),
       ...Object.fromEntries(statuses.map((s) => [String(s), errorAnswer(s)])),
     },
   };

@@ -20,6 +20,8 @@ export interface ApiOptions extends ApiDeps {
   token: string | undefined;
   /** API_PRIVATE_TOKEN: like API_TOKEN, and private incidents are visible. */
   privateToken: string | undefined;
+  /** Told each answer: the operation (or `refused` / `unknown`), the status and the seconds it took. */
+  observe?: (route: string, status: number, seconds: number) => void;
 }
 
 const DOMAIN_STATUS: Record<string, number> = {
@@ -71,6 +73,14 @@ export function apiRoute(opts: ApiOptions): ApiRoute {
     path: `${API_BASE}{/*rest}`,
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
     handler: (req, res) => {
+      const started = process.hrtime.bigint();
+      const observe = opts.observe;
+      if (observe) {
+        res.once('finish', () => {
+          const route = (res as ServerResponse & { route?: string }).route ?? 'unknown';
+          observe(route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+        });
+      }
       handle(req, res, opts).catch((e: unknown) => {
         opts.logger.error(`API ${req.method} ${pathOf(req)} failed`, e);
         sendJson(res, 500, { error: 'internal error; the change, if any, was not made' });
@@ -89,6 +99,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
   }
   const scope = scopeOf(req, opts);
   if (!scope) {
+    routeOf(res, 'refused');
     req.resume();
     sendJson(
       res,
@@ -103,6 +114,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
   const method = (req.method ?? 'GET').toUpperCase();
 
   if (path === '/openapi.json') {
+    routeOf(res, 'getOpenApi');
     req.resume();
     if (method !== 'GET') return methodNotAllowed(res, ['GET']);
     sendJson(res, 200, openApiDocument());
@@ -126,6 +138,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
     return;
   }
   const { endpoint, params } = found;
+  routeOf(res, endpoint.operationId);
   try {
     let query: unknown = {};
     if (endpoint.query) {
@@ -135,6 +148,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
     } else if ([...url.searchParams.keys()].length > 0) {
       throw new ApiError(400, `${endpoint.method} ${endpoint.path} takes no query parameters`);
     }
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, spec] of Object.entries(endpoint.headers ?? {})) {
+      const raw = req.headers[name];
+      if (raw === undefined) continue;
+      const parsed = spec.schema.safeParse(Array.isArray(raw) ? raw.join(',') : raw);
+      if (!parsed.success) throw invalidRequest(`bad ${name} header`, parsed.error);
+      headers[name] = parsed.data as string;
+    }
     let body: unknown;
     if (endpoint.body) {
       const parsed = endpoint.body.safeParse(await readJson(req));
@@ -143,7 +164,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
     } else {
       req.resume();
     }
-    const answer = endpoint.handle({ deps: opts, scope, params, query, body });
+    const answer = endpoint.handle({ deps: opts, scope, params, headers, query, body });
     sendJson(res, answer.status, answer.body, answer.headers);
   } catch (e) {
     if (e instanceof ApiError) {
@@ -164,6 +185,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
     }
     throw e;
   }
+}
+
+/** The metrics label of this answer (set once the route is known). */
+function routeOf(res: ServerResponse, route: string): void {
+  (res as ServerResponse & { route?: string }).route = route;
 }
 
 function methodNotAllowed(res: ServerResponse, allowed: string[]): void {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NOTE_MAX } from '../incidents/add-note.js';
-import { DESCRIPTION_MAX, SERVICE_MAX, SERVICES_MAX, TITLE_MAX } from '../incidents/declare.js';
 import { OPEN_STATUSES, STATUSES } from '../incidents/model.js';
+import { DESCRIPTION_MAX, SERVICE_MAX, SERVICES_MAX, TITLE_MAX } from '../lifecycle/declare.js';
+import { NOTE_MAX } from '../timeline/add-note.js';
 
 /**
  * The HTTP API's request and response shapes. These schemas validate every request body and query,
@@ -148,6 +148,10 @@ export const NoteRequestSchema = named(
       .meta({ description: 'backdate the note; not in the future, not before impact started' }),
   }),
 );
+
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, '1 to 200 visible ASCII characters (a UUID, say)');
 
 /** Comma-separated list in a query parameter: `status=investigating,identified`. */
 const commaList = <T extends z.ZodType<unknown, string>>(item: T) =>

@@ -3,14 +3,14 @@ import type { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { incidents, timelineEvents } from '../db/schema.js';
 import { addTimelineEvent } from '../incidents/add-timeline-event.js';
-import type { Clock } from '../incidents/clock.js';
-import { declareIncident } from '../incidents/declare.js';
 import { invalid } from '../incidents/errors.js';
 import { type Incident, OPEN_STATUSES, parseIncidentRef, type TimelineEvent } from '../incidents/model.js';
 import { getIncidentByNumber } from '../incidents/queries.js';
-import { setSeverity } from '../incidents/set-severity.js';
-import { PRESENCE_KINDS } from '../incidents/timeline.js';
-import { updateStatus } from '../incidents/update-status.js';
+import { declareIncident } from '../lifecycle/declare.js';
+import { setSeverity } from '../lifecycle/set-severity.js';
+import { updateStatus } from '../lifecycle/update-status.js';
+import type { Clock } from '../runtime/clock.js';
+import { PRESENCE_KINDS } from '../timeline/page.js';
 import type { ApiEffects } from './effects.js';
 import type {
   DeclareRequestSchema,
@@ -131,18 +131,70 @@ export function timelineOf(
 
 type Deps = { db: Db; clock: Clock; effects: ApiEffects };
 
+/** Idempotency keys live in incidents.external_id, beside imported records' ids, under their own prefix. */
+export const idempotencyId = (key: string): string => `api:${key}`;
+
+function declaredWithKey(db: Db, scope: ApiScope, key: string): Incident | undefined {
+  const found = db
+    .select()
+    .from(incidents)
+    .where(eq(incidents.externalId, idempotencyId(key)))
+    .get();
+  if (found?.isPrivate && !scope.private) {
+    // Not 200 with a private incident's details, and not a second incident either.
+    throw new ApiError(409, 'That Idempotency-Key was already used for another declare.');
+  }
+  return found;
+}
+
+const isUniqueViolation = (e: unknown): boolean =>
+  (e as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+/**
+ * Declares, or with an Idempotency-Key already used, answers with the incident that key declared:
+ * a pager or pipeline that retries after a lost answer gets the same incident, not a second channel.
+ */
 export function declareViaApi(
   deps: Deps,
   scope: ApiScope,
   body: z.output<typeof DeclareRequestSchema>,
-): Incident {
+  key?: string,
+): { incident: Incident; replayed: boolean } {
   if (body.private === true && !scope.private) {
     throw new ApiError(
       403,
       'Declaring a private incident needs API_PRIVATE_TOKEN: with API_TOKEN it could not be read back.',
     );
   }
-  const incident = declareIncident(deps.db, deps.clock, {
+  if (key !== undefined) {
+    const earlier = declaredWithKey(deps.db, scope, key);
+    if (earlier) {
+      // Slack refused its setup the first time (no one to DM: the API declared it): the retry resumes
+      // it, and the keyed setup steps make no second channel or announcement.
+      if (earlier.setupError !== null) deps.effects.declared(earlier.id);
+      return { incident: earlier, replayed: true };
+    }
+  }
+  let incident: Incident;
+  try {
+    incident = declareWith(deps, body, key);
+  } catch (e) {
+    // Two requests with one key at once: the transaction of the second rolled back; answer with the first.
+    const earlier =
+      key !== undefined && isUniqueViolation(e) ? declaredWithKey(deps.db, scope, key) : undefined;
+    if (earlier) return { incident: earlier, replayed: true };
+    throw e;
+  }
+  deps.effects.declared(incident.id);
+  return { incident, replayed: false };
+}
+
+function declareWith(
+  deps: Deps,
+  body: z.output<typeof DeclareRequestSchema>,
+  key: string | undefined,
+): Incident {
+  return declareIncident(deps.db, deps.clock, {
     title: body.title,
     declaredBy: API_ACTOR,
     ...(body.severity !== undefined ? { severity: body.severity } : {}),
@@ -152,9 +204,8 @@ export function declareViaApi(
     isPrivate: body.private === true,
     startedAt: body.started_at !== undefined ? new Date(body.started_at) : null,
     via: API_VIA,
+    externalId: key !== undefined ? idempotencyId(key) : null,
   });
-  deps.effects.declared(incident.id);
-  return incident;
 }
 
 export function changeStatusViaApi(

@@ -1,5 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import { format } from 'date-fns';
+import { alertStarts } from '../alerts/store.js';
 import type { Db } from '../db/client.js';
 import {
   type BySeverity,
@@ -98,6 +99,8 @@ export interface Digest {
     byCategory: { category: string; repeats: number }[];
   };
   withoutRootCause: Listed;
+  /** Incidents of the week declared from an alert (a triage card's Declare, or a route's auto_declare). */
+  fromAlerts: Listed;
   overdue: { total: number; owners: OwnerView[] };
   chart: ChartWeek[];
 }
@@ -215,6 +218,13 @@ export function buildDigest(db: Db, { week, now }: BuildOptions): Digest {
   }
 
   const thisWeek = declaredIn(windowRows, thisW);
+  for (const [id, at] of alertStarts(
+    db,
+    thisWeek.map((r) => r.id),
+  )) {
+    const row = byId.get(id);
+    if (row) row.alertedAt = at.getTime();
+  }
   const ofKind = (k: RepeatKind) => thisWeek.filter((r) => kinds.get(r.id) === k);
   const recent12: Window = { start: chartStart.start.getTime(), end: cutoff };
   const problems = recurringProblems(links, memberById, recent12);
@@ -256,6 +266,7 @@ export function buildDigest(db: Db, { week, now }: BuildOptions): Digest {
     },
     open: { now: openCounts(cutoff), before: openCounts(prevW.end) },
     mtta: durationStat(thisWeek, 'MTTA', 'acknowledgedAt'),
+    fromAlerts: listed(thisWeek.filter((r) => r.alertedAt != null)),
     mttr: durationStat(thisWeek, 'MTTR', 'resolvedAt'),
     repeats: {
       confirmed: listed(ofKind('confirmed')),

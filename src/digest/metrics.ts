@@ -19,6 +19,8 @@ export interface IncidentRow {
   declaredAt: number;
   acknowledgedAt: number | null;
   resolvedAt: number | null;
+  /** When its first alert started, for incidents declared from an alert (src/alerts): MTTA runs from the page. */
+  alertedAt?: number | null;
   rootCauseSummary: string | null;
   rootCauseCategory: string | null;
   /** Imported history is named by its key in its source tool and linked there. */
@@ -113,13 +115,18 @@ export function durationStat(
   to: 'acknowledgedAt' | 'resolvedAt',
 ): DurationStat {
   const values: number[] = [];
+  // Acknowledging answers the page: an incident that started from an alert is timed from the alert.
+  const startOf = (r: IncidentRow) =>
+    to === 'acknowledgedAt' ? Math.min(r.alertedAt ?? r.declaredAt, r.declaredAt) : r.declaredAt;
   for (const r of rows) {
     const end = r[to];
-    if (end !== null && end >= r.declaredAt) values.push(end - r.declaredAt);
+    const start = startOf(r);
+    if (end !== null && end >= start) values.push(end - start);
   }
   return {
     name,
-    fromLabel: 'declared',
+    fromLabel:
+      to === 'acknowledgedAt' && rows.some((r) => r.alertedAt != null) ? 'alert or declared' : 'declared',
     toLabel: to === 'acknowledgedAt' ? 'acknowledged' : 'resolved',
     cohort: rows.length,
     measured: values.length,

@@ -1,4 +1,4 @@
-import { and, asc, desc, gte, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { incidents } from '../db/schema.js';
 import { type Incident, OPEN_STATUSES } from './model.js';
@@ -19,7 +19,14 @@ export function listRecentlyResolved(db: Db, now: Date, days = 7, limit = 10): I
   return db
     .select()
     .from(incidents)
-    .where(and(inArray(incidents.status, ['resolved', 'closed']), gte(incidents.resolvedAt, since)))
+    .where(
+      and(
+        inArray(incidents.status, ['resolved', 'closed']),
+        gte(incidents.resolvedAt, since),
+        // Imported history is not the team's recent work.
+        eq(incidents.imported, false),
+      ),
+    )
     .orderBy(desc(incidents.resolvedAt))
     .limit(limit)
     .all();

@@ -15,6 +15,11 @@ export interface Metrics {
   /** One HTTP request to the Web API: its method, HTTP status and Slack's error, if any. */
   observeApiCall(method: string, status: number, error: string | undefined): void;
   observeJob(job: string, ok: boolean): void;
+  /**
+   * A request to one of Firebreak's own HTTP endpoints (the API): `route` is a fixed name (the API's
+   * operationId, or `refused` / `unknown`), never a raw path, so the label stays small.
+   */
+  observeHttp(route: string, status: number, seconds: number): void;
 }
 
 /** Acknowledgement latency buckets: Slack gives up at 3 s, so the interesting part is below it. */
@@ -102,8 +107,25 @@ export function createMetrics(db: Db): Metrics {
       for (const r of rows) this.set({ severity: `SEV${r.severity}` }, r.n);
     },
   });
+  const httpRequests = new Counter({
+    name: 'firebreak_http_requests_total',
+    help: 'Requests to Firebreak’s own HTTP endpoints (the API), by route and HTTP status',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
+  const httpSeconds = new Histogram({
+    name: 'firebreak_http_request_seconds',
+    help: 'Time from a request to Firebreak’s own HTTP endpoints to its answer, by route',
+    labelNames: ['route'],
+    buckets: ACK_BUCKETS,
+    registers: [registry],
+  });
   return {
     registry,
+    observeHttp(route, status, seconds) {
+      httpRequests.inc({ route, status: String(status) });
+      httpSeconds.observe({ route }, seconds);
+    },
     observeRequest(surface, status, seconds) {
       requests.inc({ surface, status: String(status) });
       if (seconds !== undefined) ack.observe({ surface }, seconds);

@@ -2,9 +2,9 @@ import { eq } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import type { Db } from '../db/client.js';
 import { slackUsers } from '../db/schema.js';
-import type { Clock } from '../incidents/clock.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
 import type { AppLogger } from '../log.js';
+import type { Clock } from '../runtime/clock.js';
 import type { FetchFn } from './http.js';
 import { trackerFromConfig } from './index.js';
 import {

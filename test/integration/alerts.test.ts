@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../sim/types.js';
 import { followUps } from '../../src/db/schema.js';
+import { DIGEST_JOB } from '../../src/digest/slack/jobs.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import {
   ALERT_CHANNEL,
@@ -403,7 +404,7 @@ describe('a storm', () => {
       now: '2026-11-23T09:00:00Z',
       env: { ALERTS_TOKEN, ALERT_CHANNEL },
       rateLimits: true,
-      alertCoalesceMs: 100,
+      alertCoalesceMs: 500,
     });
     h.sim.ws.addChannel(ALERT_CHANNEL, 'alerts', Object.values(WS.users));
     // Ten senders at once, 100 alerts each in requests of 10, as a flapping fleet would send them.
@@ -427,5 +428,37 @@ describe('a storm', () => {
       .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
     expect(slackCalls.length).toBeLessThanOrEqual(10);
     expect(h.sim.calls().filter((c) => c.status === 429)).toHaveLength(0);
+  }, 60_000);
+});
+
+describe('alerts in the digest', () => {
+  it('MTTA of an incident declared from an alert runs from the alert; the digest says it started from one', async () => {
+    h = await startHarness({ now: '2026-11-18T10:00:00Z', env: { ALERTS_TOKEN, ALERT_CHANNEL } });
+    h.sim.ws.addChannel(ALERT_CHANNEL, 'alerts', Object.values(WS.users));
+    await postAlert(
+      h,
+      'generic',
+      genericAlert('db-1', { title: 'Primary database CPU at 100%', startsAt: '2026-11-18T09:50:00Z' }),
+    );
+    await h.idle();
+    await h.person(alice).click('Declare (SEV3)', { channel: ALERT_CHANNEL, ts: cards()[0]?.ts ?? '' });
+    await h.idle();
+    const inc = getIncidentByNumber(h.db, 1);
+    if (!inc?.channelId) throw new Error('no incident channel');
+    h.clock.advance(5 * 60_000);
+    expect((await h.person(alice).command('ack', inc.channelId)).reply?.text).toContain('Acknowledged');
+    h.clock.set(new Date('2026-11-23T09:00:00Z'));
+    await h.bot.scheduler.run(DIGEST_JOB);
+    await h.idle();
+    const summary = h.sim.messages(WS.channels.digest).find((m) => m.user === WS.botUser);
+    const text = shown(summary);
+    expect(text).toContain('MTTA* (alert or declared → acknowledged): median 15m');
+    expect(text).toContain('Started from an alert:* 1 of 1');
+    const details = h.sim
+      .replies(WS.channels.digest, summary?.ts ?? '')
+      .map((m) => shown(m))
+      .join('\n');
+    expect(details).toContain('Started from an alert');
+    expect(details).toContain('INC-1');
   });
 });

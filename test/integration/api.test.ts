@@ -1,6 +1,17 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startSimulator } from '../../sim/web-api.js';
+import { createApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { closeDb, openDb } from '../../src/db/client.js';
+import { migrateDb } from '../../src/db/migrate.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
+import { createLogger } from '../../src/log.js';
+import { FakeClock } from '../../src/runtime/clock.js';
+import { freePort } from '../helpers/child-bot.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
 /**
@@ -90,6 +101,7 @@ let api: (
     type?: string;
     /** Query parameters not checked against the document (bad on purpose). */
     unchecked?: boolean;
+    headers?: Record<string, string>;
   },
 ) => Promise<Answer>;
 
@@ -112,6 +124,7 @@ async function client(harness: Harness) {
       method,
       headers: {
         ...(token !== null ? { authorization: `Bearer ${token}` } : {}),
+        ...opts.headers,
         ...(opts.body !== undefined || opts.raw !== undefined
           ? { 'content-type': opts.type ?? 'application/json' }
           : {}),
@@ -136,8 +149,8 @@ const incidentCount = () =>
   (h.db.$client.prepare('select count(*) as n from incidents').get() as { n: number }).n;
 const pinnedSummary = (channel: string) => h.sim.renderBlocks(h.sim.pins(channel)[0]?.blocks);
 
-async function declare(body: Record<string, unknown>, token = TOKEN) {
-  const r = await api('POST', '/api/v1/incidents', { body, token });
+async function declare(body: Record<string, unknown>, token = TOKEN, headers: Record<string, string> = {}) {
+  const r = await api('POST', '/api/v1/incidents', { body, token, headers });
   expect(r.status).toBe(201);
   await h.idle();
   return r;
@@ -334,6 +347,52 @@ describe('HTTP API: round trips', () => {
     expect(seen).toEqual([4, 3, 2, 1]);
   });
 
+  it('declare with an Idempotency-Key: a retry answers 200 with the same incident, one channel', async () => {
+    const headers = { 'idempotency-key': 'alert-7f3a-2026-11-23' };
+    const first = await api('POST', '/api/v1/incidents', { body: { title: 'Disk full on db-1' }, headers });
+    expect(first.status).toBe(201);
+    await h.idle();
+    const retry = await api('POST', '/api/v1/incidents', { body: { title: 'Disk full on db-1' }, headers });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject({ number: 1, channel_id: getIncidentByNumber(h.db, 1)?.channelId });
+    await h.idle();
+    expect(incidentCount()).toBe(1);
+    expect(h.sim.calls('conversations.create')).toHaveLength(1);
+    // Another key is another incident; a key that is not visible ASCII is refused.
+    const other = await api('POST', '/api/v1/incidents', {
+      body: { title: 'Disk full on db-2' },
+      headers: { 'idempotency-key': 'alert-8' },
+    });
+    expect(other.status).toBe(201);
+    const bad = await api('POST', '/api/v1/incidents', {
+      body: { title: 'x' },
+      headers: { 'idempotency-key': 'x'.repeat(201) },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/idempotency-key/);
+  });
+
+  it('a declare whose Slack setup failed shows setup_error; retrying it with its key resumes the setup', async () => {
+    h.sim.fault('conversations.create', { error: 'restricted_action' });
+    const headers = { 'idempotency-key': 'retry-me' };
+    await declare({ title: 'Payments timeout', lead: alice }, TOKEN, headers);
+    const failed = await api('GET', '/api/v1/incidents/1');
+    expect(failed.body).toMatchObject({ channel_id: null, setup_error: 'restricted_action' });
+    // Nobody named "API" is DMed about it.
+    expect(h.sim.calls('chat.postMessage').filter((c) => c.args.channel === 'API')).toHaveLength(0);
+
+    const retry = await api('POST', '/api/v1/incidents', {
+      body: { title: 'Payments timeout', lead: alice },
+      headers,
+    });
+    expect(retry.status).toBe(200);
+    await h.idle();
+    const done = await api('GET', '/api/v1/incidents/1');
+    expect(done.body).toMatchObject({ setup_error: null, channel_name: 'inc-1-payments-timeout' });
+    expect(h.sim.members(String(done.body.channel_id))).toContain(alice);
+    expect(h.sim.messages(WS.channels.announce).filter((m) => m.text.includes('INC-1'))).toHaveLength(1);
+  });
+
   it('timeline pages by cursor', async () => {
     await declare({ title: 'Paging' });
     for (let i = 1; i <= 4; i++)
@@ -466,6 +525,20 @@ describe('HTTP API: refusals', () => {
   });
 });
 
+describe('HTTP API: metrics', () => {
+  it('counts answers by operation and status, refused ones apart', async () => {
+    await client(h);
+    await declare({ title: 'Counted' });
+    await api('GET', '/api/v1/incidents/9');
+    await api('GET', '/api/v1/incidents', { token: null });
+    const text = await h.bot.metrics.registry.getSingleMetricAsString('firebreak_http_requests_total');
+    expect(text).toContain('firebreak_http_requests_total{route="declareIncident",status="201"} 1');
+    expect(text).toContain('firebreak_http_requests_total{route="getIncident",status="404"} 1');
+    expect(text).toContain('firebreak_http_requests_total{route="refused",status="401"} 1');
+    expect(text).toContain('firebreak_http_requests_total{route="getOpenApi",status="200"} 1');
+  });
+});
+
 describe('HTTP API: private incidents', () => {
   beforeEach(async () => {
     await client(h);
@@ -496,6 +569,17 @@ describe('HTTP API: private incidents', () => {
     const all = await api('GET', '/api/v1/incidents', { token: PRIVATE_TOKEN });
     expect((all.body.incidents as { number: number }[]).map((i) => i.number)).toEqual([2, 1]);
     expect((await api('GET', '/api/v1/incidents/2/timeline', { token: PRIVATE_TOKEN })).status).toBe(200);
+
+    // An Idempotency-Key of a private declare, reused with API_TOKEN: 409, not the private incident.
+    const headers = { 'idempotency-key': 'sec-1' };
+    await api('POST', '/api/v1/incidents', {
+      body: { title: 'Leak', private: true },
+      token: PRIVATE_TOKEN,
+      headers,
+    });
+    const reuse = await api('POST', '/api/v1/incidents', { body: { title: 'Other' }, headers });
+    expect(reuse.status).toBe(409);
+    expect(JSON.stringify(reuse.body)).not.toContain('Leak');
   });
 
   it('cannot be declared with API_TOKEN (403, nothing stored)', async () => {
@@ -516,6 +600,53 @@ describe('HTTP API: off', () => {
       }
     } finally {
       await off.close();
+    }
+  });
+});
+
+describe('HTTP API: Socket Mode', () => {
+  it('is served on PORT beside /healthz when the bot uses Socket Mode', async () => {
+    const sim = await startSimulator({ clock: new FakeClock('2026-11-23T09:00:00Z') });
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-api-socket-'));
+    const port = await freePort();
+    const config = loadConfig({
+      SLACK_BOT_TOKEN: sim.token,
+      SLACK_APP_TOKEN: 'xapp-1-A0FIREBRK-api',
+      SLACK_API_URL: sim.apiUrl,
+      DATABASE_PATH: join(dir, 'firebreak.db'),
+      LOG_LEVEL: 'error',
+      PORT: String(port),
+      API_TOKEN: TOKEN,
+    });
+    // The simulator has no socket: apps.connections.open never answers, the HTTP port still serves.
+    sim.fault('apps.connections.open', { delayMs: 20_000 });
+    const db = openDb(config.DATABASE_PATH);
+    migrateDb(db);
+    const bot = createApp({
+      config,
+      db,
+      logger: createLogger('error'),
+      retryConfig: { retries: 0 },
+      schedules: false,
+      jobs: [],
+    });
+    bot.start(port).catch(() => {});
+    try {
+      let r: Response | undefined;
+      for (let i = 0; i < 100 && r === undefined; i++) {
+        r = await fetch(`http://127.0.0.1:${port}/api/v1/incidents`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        }).catch(() => undefined);
+        if (r === undefined) await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(r?.status).toBe(200);
+      expect(await r?.json()).toEqual({ incidents: [], next_cursor: null });
+      expect((await fetch(`http://127.0.0.1:${port}/api/v1/incidents`)).status).toBe(401);
+    } finally {
+      await bot.stop();
+      closeDb(db);
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

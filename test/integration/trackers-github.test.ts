@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../../sim/trackers/github.js';
 import { followUps, timelineEvents, trackerOps } from '../../src/db/schema.js';
-import { REMINDER_JOB } from '../../src/incidents/reminder-jobs.js';
+import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
 import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
 

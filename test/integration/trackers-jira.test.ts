@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeJira } from '../../sim/trackers/jira.js';
-import { REMINDER_JOB } from '../../src/incidents/reminder-jobs.js';
+import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
 import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
 import {

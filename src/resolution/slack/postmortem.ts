@@ -1,17 +1,16 @@
 import type { App, BlockAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { Deps } from '../../deps.js';
 import { DomainError } from '../../incidents/errors.js';
-import { postmortemPeople } from '../../incidents/export.js';
 import { type Incident, incidentRef } from '../../incidents/model.js';
 import { getIncidentById, resolveTargetIncident } from '../../incidents/queries.js';
+import type { Deps } from '../../runtime/deps.js';
 import { canView } from '../../slack/access.js';
+import type { Subcommand } from '../../slack/command/router.js';
 import { describeError, slackErrorCode } from '../../slack/effects.js';
 import { channelLink, link as mrkdwnLink } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
-import type { Subcommand } from '../../slack/listeners/commands/router.js';
-import { tellPrivately } from '../../slack/resolution-effects.js';
 import { getPerson } from '../../slack/users.js';
+import { postmortemPeople } from '../../timeline/export.js';
 import {
   type CanvasKind,
   canvasUrl,
@@ -21,6 +20,7 @@ import {
   recordPostmortemCanvas,
   touchPostmortemCanvas,
 } from '../postmortem.js';
+import { tellPrivately } from './effects.js';
 
 /**
  * `/incident postmortem` and the Postmortem button on the resolution message: the postmortem draft
@@ -226,7 +226,7 @@ export async function postmortemCanvasFor(
 
 const notVisible = () => new DomainError('not_found', 'There is no such incident, or it is private.');
 
-/** `/incident postmortem [INC-n]`, for the command router (src/slack/listeners/commands). */
+/** `/incident postmortem [INC-n]`, for the command router (handed to it by register.ts). */
 export function postmortemSubcommand(deps: Deps): Subcommand {
   return {
     name: 'postmortem',

@@ -1,5 +1,5 @@
-import type { Deps } from '../../deps.js';
-import type { Job } from '../../schedule.js';
+import type { Deps } from '../../runtime/deps.js';
+import type { Job } from '../../runtime/schedule.js';
 import { sendNotices } from './register.js';
 
 export const TRACKER_SYNC_JOB = 'tracker-sync';

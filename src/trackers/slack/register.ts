@@ -1,8 +1,9 @@
 import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { Deps } from '../../deps.js';
 import { DomainError } from '../../incidents/errors.js';
-import { assertMayTouchFollowUp } from '../../slack/follow-up-edit.js';
+import { assertMayTouchFollowUp } from '../../resolution/slack/follow-up-edit.js';
+import type { Deps } from '../../runtime/deps.js';
+import type { Subcommand } from '../../slack/command/router.js';
 import { ACTION } from '../../slack/ids.js';
 import { followUpWithIncident } from '../store.js';
 import type { TrackerNotice, TrackerSync } from '../sync.js';
@@ -44,7 +45,7 @@ function followUpIdOf(value: string | undefined): number {
   throw new DomainError('not_found', 'That button no longer points at a follow-up.');
 }
 
-export function registerTrackers(app: App, deps: Deps): void {
+export function register(app: App, deps: Deps): void {
   const sync = deps.trackers;
   if (!sync) {
     // Lists rendered while a tracker was configured may still carry the button.
@@ -86,4 +87,9 @@ export function registerTrackers(app: App, deps: Deps): void {
       await reply(`:warning: ${e.message}`);
     }
   });
+}
+
+/** The trackers answer no `/incident` subcommand of their own (the button lives on follow-up lists). */
+export function subcommands(_deps: Deps): Subcommand[] {
+  return [];
 }

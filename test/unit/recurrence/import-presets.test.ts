@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/client.js';
 import { incidents } from '../../../src/db/schema.js';
-import { FakeClock } from '../../../src/incidents/clock.js';
-import { declareIncident } from '../../../src/incidents/declare.js';
+import { listRecentlyResolved } from '../../../src/incidents/list.js';
 import { incidentRef } from '../../../src/incidents/model.js';
+import { declareIncident } from '../../../src/lifecycle/declare.js';
 import { cleanKey, cleanUrl, type ImportRow, parseExport } from '../../../src/recurrence/import.js';
 import { genericSeverity, type ImportSource, PRESETS } from '../../../src/recurrence/import-presets.js';
 import { EXIT, type ImportIo, runImport } from '../../../src/recurrence/import-run.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { incidentRefLink } from '../../../src/slack/format.js';
 import { testDb } from '../../helpers/db.js';
 
@@ -295,6 +296,8 @@ describe('npm run import', () => {
       ['T-1', 2, '2025-02-03T13:05:00.000Z', '2025-02-03T14:00:00.000Z'],
       ['T-2', 4, '2025-02-04T08:30:00.000Z', null],
     ]);
+    // History is not the team's recent work: App Home's "recently resolved" leaves it out.
+    expect(listRecentlyResolved(r.db, new Date('2025-02-05T00:00:00Z'))).toEqual([]);
   });
 
   it('keeps severity, times, key and link; re-importing the same file adds nothing', () => {

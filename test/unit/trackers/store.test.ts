@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config.js';
-import { FakeClock } from '../../../src/incidents/clock.js';
-import { editFollowUp } from '../../../src/incidents/edit-follow-up.js';
-import { addFollowUp, completeFollowUp } from '../../../src/incidents/follow-ups.js';
+import { editFollowUp } from '../../../src/resolution/edit-follow-up.js';
+import { addFollowUp, completeFollowUp } from '../../../src/resolution/follow-ups.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { hmacHexMatches } from '../../../src/trackers/http.js';
 import { toAdf } from '../../../src/trackers/jira.js';
 import {
