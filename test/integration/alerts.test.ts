@@ -426,7 +426,8 @@ describe('a storm', () => {
     const slackCalls = h.sim
       .calls()
       .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
-    expect(slackCalls.length).toBeLessThanOrEqual(10);
+    // The first post, then edits whose wait doubles while the storm lasts: a handful however long it is.
+    expect(slackCalls.length).toBeLessThanOrEqual(6);
     expect(h.sim.calls().filter((c) => c.status === 429)).toHaveLength(0);
   }, 60_000);
 });
