@@ -9,7 +9,7 @@ import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
 import { createApp, type FirebreakApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDb, type Db, openDb } from '../../src/db/client.js';
-import { knownMigrations, migrateDb } from '../../src/db/migrate.js';
+import { migrateDb } from '../../src/db/migrate.js';
 import * as schema from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
 import { FakeClock } from '../../src/runtime/clock.js';
@@ -116,8 +116,7 @@ describe('GET /readyz', () => {
     const r = await readyz(base);
     expect(r.status).toBe(503);
     expect(r.body.checks.schema).toBe('failing');
-    // The newest migration is the one whose record was deleted.
-    expect(r.body.reasons?.[0]).toBe(`1 migration(s) not applied (${knownMigrations().at(-1)?.tag})`);
+    expect(r.body.reasons?.[0]).toMatch(/^1 migration\(s\) not applied \(\d{4}_/);
   });
 
   it('503 when the database was changed by a newer version', async () => {
