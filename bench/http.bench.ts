@@ -1,6 +1,6 @@
 import { commandBody } from '../sim/signed.js';
-import { allSubcommands } from '../src/slack/listeners/commands/index.js';
-import { recheckStats } from '../src/slack/listeners/events/recurrence.js';
+import { allSubcommands } from '../src/app.js';
+import { recheckStats } from '../src/recurrence/slack/events.js';
 import { BENCH_SECRET, INCIDENT_CHANNEL, startBareServer, startBenchBot } from './lib/bot.js';
 import { fmt, loadFromWorker, summary } from './lib/stats.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../src/incidents/clock.js';
+import type { Clock } from '../src/runtime/clock.js';
 import type { CanvasPrefs, SimCanvas } from './canvases.js';
 import type {
   AnyBlock,

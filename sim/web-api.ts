@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { type Clock, systemClock } from '../src/incidents/clock.js';
+import { type Clock, systemClock } from '../src/runtime/clock.js';
 import {
   type FaultOptions,
   type PostAsUserOptions,

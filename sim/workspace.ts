@@ -1,4 +1,4 @@
-import type { Clock } from '../src/incidents/clock.js';
+import type { Clock } from '../src/runtime/clock.js';
 import { type WorkspacePrefs, WS } from './api.js';
 import type { SimChannel, SimEphemeral, SimFile, SimMessage, SimUser, SimView } from './types.js';
 

@@ -6,14 +6,21 @@ import { apiRoute } from './api/routes.js';
 import { slackApiEffects } from './api/slack/effects.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
-import { createDeps, type Deps } from './deps.js';
-import { type Clock, systemClock } from './incidents/clock.js';
+import * as digest from './digest/slack/register.js';
+import * as lifecycle from './lifecycle/slack/register.js';
 import type { AppLogger } from './log.js';
 import { createMetrics, type Metrics, measureRequests, measuringFetch, surfaceOf } from './ops/metrics.js';
 import { createReadiness, type ReadinessProbe, TOKEN_ERRORS } from './ops/readiness.js';
 import { metricsRoute, readyzRoute } from './ops/routes.js';
-import { createScheduler, type Job, type Scheduler } from './schedule.js';
+import * as recurrence from './recurrence/slack/register.js';
+import * as resolution from './resolution/slack/register.js';
+import { type Clock, systemClock } from './runtime/clock.js';
+import { createDeps, type Deps } from './runtime/deps.js';
+import { createScheduler, type Job, type Scheduler } from './runtime/schedule.js';
+import { createLimiter, createTasks, type Tasks } from './runtime/tasks.js';
 import { createSlackClients } from './slack/clients.js';
+import { registerCommand, withHelp } from './slack/command/index.js';
+import type { Subcommand } from './slack/command/router.js';
 import {
   type InboxVerdict,
   inboxCounts,
@@ -22,10 +29,9 @@ import {
   pendingEvents,
   recordEvent,
 } from './slack/inbox.js';
-import { registerListeners } from './slack/listeners/index.js';
 import { DIRECTORY_REFRESH_MS } from './slack/mentions.js';
 import { guardRequests } from './slack/request-guard.js';
-import { createLimiter, createTasks, type Tasks } from './tasks.js';
+import * as timeline from './timeline/slack/register.js';
 
 export interface AppOptions {
   config: Config;
@@ -97,6 +103,20 @@ export class SocketStartError extends Error {
   constructor(readonly original: unknown) {
     super((original as Error)?.message ?? String(original));
   }
+}
+
+/** Every feature, in the order its subcommands appear in help and its listeners are registered. */
+const FEATURES = [lifecycle, timeline, resolution, recurrence, digest];
+
+/** `/incident`'s subcommands: each feature's, then help. */
+export function allSubcommands(deps: Deps): Subcommand[] {
+  return withHelp(FEATURES.flatMap((f) => f.subcommands(deps)));
+}
+
+/** Registers `/incident` and every feature's listeners. */
+export function registerFeatures(app: App, deps: Deps): void {
+  registerCommand(app, deps, allSubcommands(deps));
+  for (const f of FEATURES) f.register(app, deps);
 }
 
 /** Builds the Bolt app with all listeners; no side effects until start(). */
@@ -307,7 +327,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     logger.error(`unhandled error in a listener (${e.code ?? 'no code'})`, e.original ?? e);
   });
 
-  registerListeners(app, deps);
+  registerFeatures(app, deps);
   alerts.register(app);
   const scheduler = createScheduler(deps, app.client, opts.jobs, (job, ok) => metrics.observeJob(job, ok));
 

@@ -1,7 +1,7 @@
 import type { FirebreakApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
 import type { Db } from '../../src/db/client.js';
-import type { FakeClock } from '../../src/incidents/clock.js';
+import type { FakeClock } from '../../src/runtime/clock.js';
 import type { SimPerson } from '../person.js';
 import type { SlackSender } from '../sender.js';
 import type { Stack } from '../stack.js';

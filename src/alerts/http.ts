@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from '../db/client.js';
-import type { Clock } from '../incidents/clock.js';
 import { bearerMatches } from '../ops/routes.js';
+import type { Clock } from '../runtime/clock.js';
 import { ALERT_SOURCES, type AlertSource, PayloadError } from './model.js';
 import { PARSERS } from './parse.js';
 import type { AlertRouting } from './routes.js';

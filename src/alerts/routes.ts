@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
-import { normalizeServices } from '../incidents/declare.js';
 import { DEFAULT_SEVERITY, isSeverity } from '../incidents/model.js';
+import { normalizeServices } from '../lifecycle/declare.js';
 import { ALERT_SOURCES, type IncomingAlert } from './model.js';
 
 /**

@@ -1,11 +1,11 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { alertGroups, alerts } from '../db/schema.js';
-import type { Clock } from '../incidents/clock.js';
-import { DESCRIPTION_MAX, declareIncident, normalizeServices, TITLE_MAX } from '../incidents/declare.js';
 import { DomainError } from '../incidents/errors.js';
 import { type Incident, incidentRef, isOpen } from '../incidents/model.js';
 import { getIncidentById } from '../incidents/queries.js';
+import { DESCRIPTION_MAX, declareIncident, normalizeServices, TITLE_MAX } from '../lifecycle/declare.js';
+import type { Clock } from '../runtime/clock.js';
 import type { AlertGroup } from './model.js';
 import { alertTimelineEvent, getGroup, groupView, TIMELINE_PER_ALERT_MAX } from './store.js';
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Db } from '../db/client.js';
-import type { Clock } from '../incidents/clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { ApiEffects } from './effects.js';
 import { incidentOut, timelineEntryOut } from './present.js';
 import {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { NOTE_MAX } from '../incidents/add-note.js';
-import { DESCRIPTION_MAX, SERVICE_MAX, SERVICES_MAX, TITLE_MAX } from '../incidents/declare.js';
 import { OPEN_STATUSES, STATUSES } from '../incidents/model.js';
+import { DESCRIPTION_MAX, SERVICE_MAX, SERVICES_MAX, TITLE_MAX } from '../lifecycle/declare.js';
+import { NOTE_MAX } from '../timeline/add-note.js';
 
 /**
  * The HTTP API's request and response shapes. These schemas validate every request body and query,

@@ -3,14 +3,14 @@ import type { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { incidents, timelineEvents } from '../db/schema.js';
 import { addTimelineEvent } from '../incidents/add-timeline-event.js';
-import type { Clock } from '../incidents/clock.js';
-import { declareIncident } from '../incidents/declare.js';
 import { invalid } from '../incidents/errors.js';
 import { type Incident, OPEN_STATUSES, parseIncidentRef, type TimelineEvent } from '../incidents/model.js';
 import { getIncidentByNumber } from '../incidents/queries.js';
-import { setSeverity } from '../incidents/set-severity.js';
-import { PRESENCE_KINDS } from '../incidents/timeline.js';
-import { updateStatus } from '../incidents/update-status.js';
+import { declareIncident } from '../lifecycle/declare.js';
+import { setSeverity } from '../lifecycle/set-severity.js';
+import { updateStatus } from '../lifecycle/update-status.js';
+import type { Clock } from '../runtime/clock.js';
+import { PRESENCE_KINDS } from '../timeline/page.js';
 import type { ApiEffects } from './effects.js';
 import type {
   DeclareRequestSchema,

@@ -2,8 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { preparedPerDb } from '../db/prepared.js';
 import { timelineEvents } from '../db/schema.js';
+import { redactSecrets } from '../timeline/redact.js';
 import type { TimelineEvent } from './model.js';
-import { redactSecrets } from './redact.js';
 
 /** A transaction or the database: verbs pass their transaction so the event commits with the change. */
 export type Tx = Pick<Db, 'insert' | 'select' | 'update' | 'delete'>;
@@ -28,7 +28,7 @@ export interface NewTimelineEvent {
 /**
  * Appends one timeline entry. With a sourceKey, the same source (a Slack message) is stored once
  * per incident: the second capture returns the existing row and `created: false`.
- * Likely secrets in `text` are redacted (src/incidents/redact.ts) and the entry flagged `redacted`.
+ * Likely secrets in `text` are redacted (src/timeline/redact.ts) and the entry flagged `redacted`.
  * Synchronous, so it can run inside a better-sqlite3 transaction.
  */
 export function addTimelineEvent(tx: Tx, ev: NewTimelineEvent): { event: TimelineEvent; created: boolean } {

@@ -1,5 +1,5 @@
-import type { Deps } from '../deps.js';
-import type { Job } from '../schedule.js';
+import type { Deps } from '../runtime/deps.js';
+import type { Job } from '../runtime/schedule.js';
 import { warmRecurrence } from './store.js';
 
 /**

@@ -6,11 +6,11 @@ import {
   type MarkdownFlavor,
   type PostmortemDraft,
   renderDraft,
-} from '../incidents/export.js';
+} from '../timeline/export.js';
 
 /**
  * The postmortem as a Slack canvas: the same draft as the Markdown export
- * (src/incidents/export.ts), rendered for a canvas, and the record of which canvas holds it so a
+ * (src/timeline/export.ts), rendered for a canvas, and the record of which canvas holds it so a
  * second run edits that canvas instead of making another. No Slack calls here: the glue is
  * src/resolution/slack/postmortem.ts.
  */
@@ -30,12 +30,13 @@ export interface PostmortemCanvasRecord {
 /**
  * A canvas's Markdown (https://docs.slack.dev/surfaces/canvases): people as live mentions
  * `![](@U…)`, so the canvas shows and links them the way Slack does everywhere; no HTML, so a line
- * break inside a table cell becomes a space and a typed `<` is written as an entity; the canvas has
- * a title of its own, so no `#` title line.
+ * break inside a table cell becomes a space and a typed `<` is written as an entity; no heading below
+ * h3; the canvas has a title of its own, so no `#` title line.
  */
 export const canvasFlavor: MarkdownFlavor = {
   person: (id) => `![](@${id})`,
-  escape: (s) => s.replace(/</g, '&lt;'),
+  // Headings stop at h3 ("headings h1-h3"): a deeper one typed in a description becomes h3.
+  escape: (s) => s.replace(/</g, '&lt;').replace(/^(\s{0,3})#{4,}(?=\s|$)/gm, '$1###'),
   cellBreak: ' ',
   titleHeading: false,
 };

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
-import type { Deps } from '../deps.js';
 import { DomainError } from '../incidents/errors.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
+import type { Deps } from '../runtime/deps.js';
 import { slackErrorCode } from './effects.js';
 import { channelLink } from './format.js';
 

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { effects } from '../db/schema.js';
-import type { Deps } from '../deps.js';
+import type { Deps } from '../runtime/deps.js';
 
 /**
  * Slack side effects that must happen once (create a channel, post the summary, announce).

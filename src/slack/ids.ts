@@ -49,6 +49,8 @@ export const ACTION = {
   alertDismiss: 'alert_dismiss',
   /** The Postmortem button on the resolution message: the postmortem canvas. */
   postmortemCanvas: 'postmortem_canvas',
+  /** Offered when the canvas is refused: the same draft as a Markdown file. */
+  postmortemExport: 'postmortem_export',
 } as const;
 
 /** Modal input block_ids (also the keys of inline `errors`) and their element action_ids. */

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db/client.js';
-import type { Clock } from '../incidents/clock.js';
-import type { Job } from '../schedule.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Job } from '../runtime/schedule.js';
 
 /**
  * The Events API inbox. An event is written here (payload and all) before Slack gets its 2xx,

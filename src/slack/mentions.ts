@@ -2,10 +2,10 @@ import type { WebClient } from '@slack/web-api';
 import { max } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { slackUsers } from '../db/schema.js';
-import type { Clock } from '../incidents/clock.js';
 import { DomainError } from '../incidents/errors.js';
 import type { AppLogger } from '../log.js';
-import type { Tasks } from '../tasks.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Tasks } from '../runtime/tasks.js';
 import { describeError } from './effects.js';
 import { mention, safe } from './format.js';
 

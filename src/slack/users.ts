@@ -3,7 +3,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { preparedPerDb } from '../db/prepared.js';
 import { slackUsers } from '../db/schema.js';
-import type { Clock } from '../incidents/clock.js';
+import type { Clock } from '../runtime/clock.js';
 
 /** A person as Firebreak needs them: name and Slack time zone (for backdating and reminders). */
 export interface SlackPerson {

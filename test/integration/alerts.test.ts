@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../sim/types.js';
 import { followUps } from '../../src/db/schema.js';
-import { DIGEST_JOB } from '../../src/digest/jobs.js';
+import { DIGEST_JOB } from '../../src/digest/slack/jobs.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import {
   ALERT_CHANNEL,
@@ -426,7 +426,8 @@ describe('a storm', () => {
     const slackCalls = h.sim
       .calls()
       .filter((c) => c.method === 'chat.postMessage' || c.method === 'chat.update');
-    expect(slackCalls.length).toBeLessThanOrEqual(10);
+    // The first post, then edits whose wait doubles while the storm lasts: a handful however long it is.
+    expect(slackCalls.length).toBeLessThanOrEqual(6);
     expect(h.sim.calls().filter((c) => c.status === 429)).toHaveLength(0);
   }, 60_000);
 });

@@ -8,9 +8,9 @@ import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDb, openDb } from '../../src/db/client.js';
 import { migrateDb } from '../../src/db/migrate.js';
-import { FakeClock } from '../../src/incidents/clock.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { createLogger } from '../../src/log.js';
+import { FakeClock } from '../../src/runtime/clock.js';
 import { freePort } from '../helpers/child-bot.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 

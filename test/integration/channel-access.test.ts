@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { incidents } from '../../src/db/schema.js';
-import { DIGEST_JOB } from '../../src/digest/jobs.js';
+import { DIGEST_JOB } from '../../src/digest/slack/jobs.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { type Harness, type HarnessOptions, startHarness, WS } from '../helpers/harness.js';
 

@@ -3,7 +3,7 @@ import type { SimMessage } from '../../sim/types.js';
 import { createApp } from '../../src/app.js';
 import type { Db } from '../../src/db/client.js';
 import { digestRuns, followUps, incidents, recurrenceLinks } from '../../src/db/schema.js';
-import { DIGEST_JOB, DIGEST_RETRY_JOB, runDigest } from '../../src/digest/jobs.js';
+import { DIGEST_JOB, DIGEST_RETRY_JOB, runDigest } from '../../src/digest/slack/jobs.js';
 import { createLogger } from '../../src/log.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 import { decodePng } from '../helpers/png.js';

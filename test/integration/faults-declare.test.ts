@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RESUME_SETUP_JOB } from '../../src/incidents/setup-jobs.js';
+import { RESUME_SETUP_JOB } from '../../src/lifecycle/slack/setup-jobs.js';
 import { FAULTS, type Flow, faultTargets, runFlow } from '../helpers/faults.js';
 import { WS } from '../helpers/harness.js';
 

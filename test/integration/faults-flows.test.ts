@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DIGEST_JOB, DIGEST_RETRY_JOB } from '../../src/digest/jobs.js';
+import { DIGEST_JOB, DIGEST_RETRY_JOB } from '../../src/digest/slack/jobs.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
-import { RESUME_SETUP_JOB } from '../../src/incidents/setup-jobs.js';
+import { RESUME_SETUP_JOB } from '../../src/lifecycle/slack/setup-jobs.js';
 import { makeIncident } from '../helpers/db.js';
 import { FAULTS, type Flow, faultMatrix } from '../helpers/faults.js';
 import { type Harness, WS } from '../helpers/harness.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
-import { REMINDER_JOB } from '../../src/incidents/reminder-jobs.js';
+import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
 /**

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../sim/types.js';
 import { incidents } from '../../src/db/schema.js';
 import { buildDigest } from '../../src/digest/build.js';
-import { renderDetails } from '../../src/digest/render.js';
+import { renderDetails } from '../../src/digest/slack/render.js';
 import { weekContaining } from '../../src/digest/week.js';
 import { EXIT, runImport } from '../../src/recurrence/import-run.js';
 import { channelOfIncident, makeIncident } from '../helpers/db.js';

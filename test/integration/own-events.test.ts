@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fullTimeline } from '../../src/incidents/timeline.js';
 import { inboxCounts, pendingEvents, pruneEvents } from '../../src/slack/inbox.js';
+import { fullTimeline } from '../../src/timeline/page.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../sim/types.js';
 import { incidents } from '../../src/db/schema.js';
-import { DIGEST_JOB, DIGEST_RETRY_JOB } from '../../src/digest/jobs.js';
+import { DIGEST_JOB, DIGEST_RETRY_JOB } from '../../src/digest/slack/jobs.js';
 import { POST_EVENT_TYPE } from '../../src/slack/post-once.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 

@@ -11,8 +11,8 @@ import { loadConfig } from '../../src/config.js';
 import { closeDb, type Db, openDb } from '../../src/db/client.js';
 import { migrateDb } from '../../src/db/migrate.js';
 import * as schema from '../../src/db/schema.js';
-import { FakeClock } from '../../src/incidents/clock.js';
 import { createLogger } from '../../src/log.js';
+import { FakeClock } from '../../src/runtime/clock.js';
 import { freePort } from '../helpers/child-bot.js';
 
 /**

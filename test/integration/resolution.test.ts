@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
-import { REMINDER_JOB } from '../../src/incidents/reminder-jobs.js';
 import { createLogger } from '../../src/log.js';
+import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
 import { type Harness, type HarnessOptions, startHarness, WS } from '../helpers/harness.js';
 
 /**

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DIGEST_JOB } from '../../src/digest/jobs.js';
+import { DIGEST_JOB } from '../../src/digest/slack/jobs.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { makeIncident } from '../helpers/db.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';

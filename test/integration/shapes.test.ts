@@ -8,7 +8,7 @@ import { WS } from '../../sim/api.js';
 import { SimPerson } from '../../sim/person.js';
 import { SlackSender } from '../../sim/sender.js';
 import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
-import { FakeClock } from '../../src/incidents/clock.js';
+import { FakeClock } from '../../src/runtime/clock.js';
 import { simApi } from '../helpers/sim-api.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Incident } from '../../src/incidents/model.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
-import { fullTimeline } from '../../src/incidents/timeline.js';
+import { fullTimeline } from '../../src/timeline/page.js';
 import { declareAndJoin, type Harness, latestIncident, startHarness, WS } from '../helpers/harness.js';
 
 /**

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WS } from '../../sim/api.js';
 import { SlackSender } from '../../sim/sender.js';
 import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
-import { FakeClock } from '../../src/incidents/clock.js';
+import { FakeClock } from '../../src/runtime/clock.js';
 import { freePort } from '../helpers/child-bot.js';
 
 /** `npm start` as a real child process: the contract's variables in, /healthz and signed requests out. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
-import { fullTimeline } from '../../src/incidents/timeline.js';
+import { fullTimeline } from '../../src/timeline/page.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
 
 /**

@@ -3,7 +3,7 @@ import { format } from 'date-fns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTimelineEvent } from '../../src/incidents/add-timeline-event.js';
 import type { Incident } from '../../src/incidents/model.js';
-import { editHistory, fullTimeline } from '../../src/incidents/timeline.js';
+import { editHistory, fullTimeline } from '../../src/timeline/page.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
 
 /**

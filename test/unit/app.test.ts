@@ -4,8 +4,8 @@ import { startSimulator } from '../../sim/web-api.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openMigratedDb } from '../../src/db/migrate.js';
-import { FakeClock } from '../../src/incidents/clock.js';
 import { createLogger } from '../../src/log.js';
+import { FakeClock } from '../../src/runtime/clock.js';
 
 const receiverOf = (env: Record<string, string>) => {
   const bot = createApp({

@@ -6,14 +6,14 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createAlertsFeature } from '../../src/alerts/slack/register.js';
+import { registerFeatures } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createDeps } from '../../src/deps.js';
-import { FakeClock } from '../../src/incidents/clock.js';
 import { createLogger } from '../../src/log.js';
+import { FakeClock } from '../../src/runtime/clock.js';
+import { createDeps } from '../../src/runtime/deps.js';
+import { createTasks } from '../../src/runtime/tasks.js';
 import { createSlackClients } from '../../src/slack/clients.js';
 import { ACTION, BOT_EVENTS, COMMAND, SHORTCUT, VIEW } from '../../src/slack/ids.js';
-import { registerListeners } from '../../src/slack/listeners/index.js';
-import { createTasks } from '../../src/tasks.js';
 import { testDb } from '../helpers/db.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -79,7 +79,7 @@ function recordRegistrations() {
       logger,
     }),
   });
-  registerListeners(app, deps);
+  registerFeatures(app, deps);
   // Features that register apart from the surface routers (they own HTTP routes as well).
   createAlertsFeature(deps, { bodyLimit: 1024 }).register(app);
   return seen;

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { allSubcommands } from '../../src/app.js';
 import { envSchema, loadConfig } from '../../src/config.js';
-import type { Deps } from '../../src/deps.js';
-import { helpText } from '../../src/slack/listeners/commands/help.js';
-import { allSubcommands } from '../../src/slack/listeners/commands/index.js';
+import type { Deps } from '../../src/runtime/deps.js';
+import { helpText } from '../../src/slack/command/help.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const deps = {

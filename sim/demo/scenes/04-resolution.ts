@@ -1,4 +1,4 @@
-import { addDays, localTime } from '../../../src/incidents/reminders.js';
+import { addDays, localTime } from '../../../src/resolution/reminders.js';
 import type { Person, Simulator } from '../../api.js';
 import { WS } from '../../api.js';
 

@@ -1,5 +1,5 @@
 import { getIncidentByNumber } from '../../../src/incidents/queries.js';
-import { fullTimeline } from '../../../src/incidents/timeline.js';
+import { fullTimeline } from '../../../src/timeline/page.js';
 import { WS } from '../../api.js';
 import { encodeCommandText } from '../../typing.js';
 import type { DemoContext } from '../context.js';

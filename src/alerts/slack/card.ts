@@ -1,8 +1,8 @@
 import type { ActionsBlock, KnownBlock, PlainTextOption } from '@slack/types';
 import { type Incident, incidentRef, severityLabel } from '../../incidents/model.js';
+import { ago, explanationText, overdueText } from '../../recurrence/slack/views.js';
 import { channelLink, escapeText, link, mention, safe, slackDate, truncate } from '../../slack/format.js';
 import { ACTION, BLOCK } from '../../slack/ids.js';
-import { ago, explanationText, overdueText } from '../../slack/views/recurrence.js';
 import type { AlertMatch, AlertMemory } from '../memory.js';
 import type { Alert, AlertGroup } from '../model.js';
 import { DISMISS_CHOICES_MIN } from '../triage.js';

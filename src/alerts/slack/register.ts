@@ -9,18 +9,18 @@ import type {
 import type { WebClient } from '@slack/web-api';
 import { and, eq, inArray } from 'drizzle-orm';
 import { incidents } from '../../db/schema.js';
-import type { Deps } from '../../deps.js';
 import { DomainError } from '../../incidents/errors.js';
 import { type Incident, incidentRef, OPEN_STATUSES } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
+import { afterChange } from '../../lifecycle/slack/changes.js';
+import { setupIncident } from '../../lifecycle/slack/setup.js';
+import { refreshIncidentSurfaces } from '../../lifecycle/slack/surfaces.js';
 import { policyWithMinConfidence } from '../../recurrence/warn.js';
+import type { Deps } from '../../runtime/deps.js';
 import { describeError } from '../../slack/effects.js';
 import { mention, safe } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
-import { afterChange } from '../../slack/incident-changes.js';
-import { setupIncident } from '../../slack/incident-setup.js';
 import { botIdentity } from '../../slack/post-once.js';
-import { refreshIncidentSurfaces } from '../../slack/surfaces.js';
 import { type AlertEndpointOptions, type AlertRoute, alertEndpoints } from '../http.js';
 import { alertMemory } from '../memory.js';
 import { createRouting, loadAlertRoutes } from '../routes.js';
@@ -145,21 +145,22 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
   async function flushOnce(c: WebClient): Promise<void> {
     await autoDeclare(c);
     let failed = false;
-    for (let round = 0; round < 20; round++) {
-      const due = dueGroups(db);
+    // Each card at most once per round: changes that arrive while it renders wait for the next round
+    // (the caller's growing wait), which is what keeps a storm to a handful of edits.
+    const done = new Set<number>();
+    for (;;) {
+      const due = dueGroups(db).filter((g) => !done.has(g.id));
       if (due.length === 0) break;
-      let progressed = false;
       for (const g of due) {
+        done.add(g.id);
         try {
           await renderGroup(c, g.id);
-          progressed = true;
         } catch (e) {
           failed = true;
           markCardFailed(db, g.id, describeError(e));
           logger.error(`the triage card of alert group ${g.id} could not be posted: ${describeError(e)}`);
         }
       }
-      if (!progressed) break;
     }
     if (failed && !retryTimer) {
       retryTimer = setTimeout(() => {

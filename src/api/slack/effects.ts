@@ -1,11 +1,11 @@
 import type { WebClient } from '@slack/web-api';
-import type { Deps } from '../../deps.js';
 import { incidentRef } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
-import { afterChange } from '../../slack/incident-changes.js';
-import { setupIncident } from '../../slack/incident-setup.js';
-import { severityChangeNotice } from '../../slack/views/severity-modal.js';
-import { statusChangeNotice } from '../../slack/views/status-modal.js';
+import { afterChange } from '../../lifecycle/slack/changes.js';
+import { setupIncident } from '../../lifecycle/slack/setup.js';
+import { severityChangeNotice } from '../../lifecycle/slack/views/severity-modal.js';
+import { statusChangeNotice } from '../../lifecycle/slack/views/status-modal.js';
+import type { Deps } from '../../runtime/deps.js';
 import type { ApiEffects } from '../effects.js';
 import { API_ACTOR } from '../service.js';
 

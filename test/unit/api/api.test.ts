@@ -13,7 +13,7 @@ import {
   visibleIncident,
 } from '../../../src/api/service.js';
 import { loadConfig } from '../../../src/config.js';
-import { FakeClock } from '../../../src/incidents/clock.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 const config = (env: Record<string, string>) =>

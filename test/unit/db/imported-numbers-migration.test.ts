@@ -5,8 +5,8 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb } from '../../../src/db/client.js';
 import { MIGRATIONS_FOLDER, migrateDb } from '../../../src/db/migrate.js';
-import { FakeClock } from '../../../src/incidents/clock.js';
-import { declareIncident } from '../../../src/incidents/declare.js';
+import { declareIncident } from '../../../src/lifecycle/declare.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 
 /**
  * A database from before imports left INC numbers alone: its imported rows hold positive numbers

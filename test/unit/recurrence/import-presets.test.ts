@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/client.js';
 import { incidents } from '../../../src/db/schema.js';
-import { FakeClock } from '../../../src/incidents/clock.js';
-import { declareIncident } from '../../../src/incidents/declare.js';
 import { listRecentlyResolved } from '../../../src/incidents/list.js';
 import { incidentRef } from '../../../src/incidents/model.js';
+import { declareIncident } from '../../../src/lifecycle/declare.js';
 import { cleanKey, cleanUrl, type ImportRow, parseExport } from '../../../src/recurrence/import.js';
 import { genericSeverity, type ImportSource, PRESETS } from '../../../src/recurrence/import-presets.js';
 import { EXIT, type ImportIo, runImport } from '../../../src/recurrence/import-run.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { incidentRefLink } from '../../../src/slack/format.js';
 import { testDb } from '../../helpers/db.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../src/incidents/clock.js';
-import { editFollowUp, parseFollowUpEditCommand } from '../../../src/incidents/edit-follow-up.js';
-import { addFollowUp, completeFollowUp, snoozeFollowUp } from '../../../src/incidents/follow-ups.js';
-import { claimReminder, followUpSlot, markReminderSent } from '../../../src/incidents/reminders.js';
+import { editFollowUp, parseFollowUpEditCommand } from '../../../src/resolution/edit-follow-up.js';
+import { addFollowUp, completeFollowUp, snoozeFollowUp } from '../../../src/resolution/follow-ups.js';
+import { claimReminder, followUpSlot, markReminderSent } from '../../../src/resolution/reminders.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 const MON = '2026-11-23';

@@ -6,7 +6,7 @@ import {
   parseDueDate,
   parseFollowUpCommand,
   snoozeFollowUp,
-} from '../../../src/incidents/follow-ups.js';
+} from '../../../src/resolution/follow-ups.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 const MON = '2026-11-23';

@@ -10,7 +10,7 @@ import {
   markReminderSent,
   rootCauseSlot,
   slotOpensAt,
-} from '../../../src/incidents/reminders.js';
+} from '../../../src/resolution/reminders.js';
 import { testDb } from '../../helpers/db.js';
 
 // 2026-11-23 is a Monday.

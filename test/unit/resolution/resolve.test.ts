@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { getIncidentById } from '../../../src/incidents/queries.js';
 import {
   closeForArchive,
   closeIncident,
   incidentsDueForArchive,
   markArchived,
-} from '../../../src/incidents/close.js';
-import { followUpsOfIncident } from '../../../src/incidents/follow-ups.js';
-import { getIncidentById } from '../../../src/incidents/queries.js';
-import { reopenIncident } from '../../../src/incidents/reopen.js';
-import { type ResolveInput, resolveIncident } from '../../../src/incidents/resolve.js';
-import { incidentsAwaitingRootCause, setRootCause } from '../../../src/incidents/set-root-cause.js';
+} from '../../../src/resolution/close.js';
+import { followUpsOfIncident } from '../../../src/resolution/follow-ups.js';
+import { reopenIncident } from '../../../src/resolution/reopen.js';
+import { type ResolveInput, resolveIncident } from '../../../src/resolution/resolve.js';
+import { incidentsAwaitingRootCause, setRootCause } from '../../../src/resolution/set-root-cause.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 const CATS = ['deploy/change', 'configuration', 'unknown'];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { captureMessage, tsToDate } from '../../../src/incidents/capture-message.js';
-import { followMessageDelete, followMessageEdit } from '../../../src/incidents/follow-message-edit.js';
-import { removeCapture } from '../../../src/incidents/remove-capture.js';
-import { editHistory, fullTimeline } from '../../../src/incidents/timeline.js';
+import { captureMessage, tsToDate } from '../../../src/timeline/capture-message.js';
+import { followMessageDelete, followMessageEdit } from '../../../src/timeline/follow-message-edit.js';
+import { editHistory, fullTimeline } from '../../../src/timeline/page.js';
+import { removeCapture } from '../../../src/timeline/remove-capture.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 const now = new Date('2026-11-23T10:00:00Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { followUps, incidentRoles, slackUsers } from '../../../src/db/schema.js';
 import { addTimelineEvent } from '../../../src/incidents/add-timeline-event.js';
-import { buildPostmortem, cell, slackToMarkdown } from '../../../src/incidents/export.js';
+import { buildPostmortem, cell, slackToMarkdown } from '../../../src/timeline/export.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 describe('buildPostmortem', () => {

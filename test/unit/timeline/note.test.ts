@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addNote, parseNote, resolveNoteTime } from '../../../src/incidents/add-note.js';
 import { DomainError } from '../../../src/incidents/errors.js';
+import { addNote, parseNote, resolveNoteTime } from '../../../src/timeline/add-note.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 describe('parseNote', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addTimelineEvent } from '../../../src/incidents/add-timeline-event.js';
-import { redactSecrets } from '../../../src/incidents/redact.js';
+import { redactSecrets } from '../../../src/timeline/redact.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 describe('redactSecrets', () => {

@@ -1,0 +1,46 @@
+import type { WebClient } from '@slack/web-api';
+import type { Incident } from '../../incidents/model.js';
+import { getIncidentById } from '../../incidents/queries.js';
+import type { Deps } from '../../runtime/deps.js';
+import type { IncidentChange } from '../../runtime/hooks.js';
+import { refreshIncidentSurfaces } from './surfaces.js';
+import { changeNotice, statusUpdateMessage } from './views/announcement.js';
+
+/**
+ * After a committed change: a one-line notice in the incident channel, the summary, topic and
+ * announcement re-rendered, and the hook for other features. Runs after the answer to Slack;
+ * failures reach the logger through `tasks`.
+ */
+export function afterChange(
+  deps: Deps,
+  client: WebClient,
+  incidentId: number,
+  notice: string | null,
+  hook?: IncidentChange,
+): void {
+  deps.tasks.defer(`incident ${incidentId} changed`, async () => {
+    const i = getIncidentById(deps.db, incidentId);
+    if (notice && i?.channelId)
+      await client.chat.postMessage({ channel: i.channelId, ...changeNotice(notice) });
+    await refreshIncidentSurfaces(deps, client, incidentId);
+  });
+  if (hook) deps.hooks.emit(hook, deps, client);
+}
+
+/** A status update: in the incident channel, and in the announcement's thread for public incidents. */
+export async function publishStatusUpdate(
+  client: WebClient,
+  incident: Incident,
+  authorId: string,
+  text: string,
+): Promise<void> {
+  const msg = statusUpdateMessage(incident, authorId, text);
+  if (incident.channelId) await client.chat.postMessage({ channel: incident.channelId, ...msg });
+  if (!incident.isPrivate && incident.announcementChannel && incident.announcementTs) {
+    await client.chat.postMessage({
+      channel: incident.announcementChannel,
+      thread_ts: incident.announcementTs,
+      ...msg,
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { incidents } from '../db/schema.js';
+import { addTimelineEvent } from '../incidents/add-timeline-event.js';
+import { DomainError, invalid } from '../incidents/errors.js';
+import { type Incident, incidentRef } from '../incidents/model.js';
+import { loadIncident } from '../incidents/verb-helpers.js';
+
+/**
+ * Reopens a resolved incident: back to investigating, the resolution time cleared so the next
+ * resolve measures again (the old one stays in the timeline). The root cause, if any, is kept.
+ * A closed incident's channel may be archived, so it is not reopened: declare a new one.
+ */
+export function reopenIncident(
+  db: Db,
+  now: Date,
+  input: { incidentId: number; userId: string; reason?: string },
+): { incident: Incident; before: Incident } {
+  const reason = input.reason?.trim() ?? '';
+  if (reason.length > 3000) throw invalid('Keep the reason under 3,000 characters.');
+  return db.transaction((tx) => {
+    const before = loadIncident(tx, input.incidentId);
+    if (before.status === 'closed')
+      throw new DomainError(
+        'invalid_state',
+        `${incidentRef(before)} is closed. Declare a new incident and mention ${incidentRef(before)} in it.`,
+      );
+    if (before.status !== 'resolved')
+      throw new DomainError(
+        'invalid_state',
+        `${incidentRef(before)} is not resolved; it is ${before.status}.`,
+      );
+    const incident = tx
+      .update(incidents)
+      .set({ status: 'investigating', resolvedAt: null, rootCausePending: false, updatedAt: now })
+      .where(eq(incidents.id, before.id))
+      .returning()
+      .get();
+    if (!incident) throw new Error('incident vanished during reopen');
+    addTimelineEvent(tx, {
+      incidentId: incident.id,
+      kind: 'reopened',
+      text: reason,
+      authorId: input.userId,
+      data: { from: 'resolved', to: 'investigating', previousResolvedAt: before.resolvedAt?.toISOString() },
+      occurredAt: now,
+      recordedAt: now,
+      capturedVia: 'command',
+    });
+    return { incident, before };
+  });
+}

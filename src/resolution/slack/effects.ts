@@ -1,0 +1,195 @@
+import type { WebClient } from '@slack/web-api';
+import { type Incident, incidentRef } from '../../incidents/model.js';
+import { getIncidentById } from '../../incidents/queries.js';
+import { refreshIncidentSurfaces } from '../../lifecycle/slack/surfaces.js';
+import type { Deps } from '../../runtime/deps.js';
+import { describeError, slackErrorCode } from '../../slack/effects.js';
+import { mention } from '../../slack/format.js';
+import { getUserTz } from '../../slack/users.js';
+import { closeForArchive, incidentsDueForArchive, markArchived } from '../close.js';
+import { followUpsForReminders, followUpsOfIncident } from '../follow-ups.js';
+import {
+  addDays,
+  claimReminder,
+  followUpSlot,
+  localTime,
+  markReminderFailed,
+  markReminderSent,
+  rootCauseSlot,
+} from '../reminders.js';
+import { incidentsAwaitingRootCause } from '../set-root-cause.js';
+import { followUpReminder, rootCauseReminder } from './views/reminder-messages.js';
+import { resolutionMessage } from './views/resolution-message.js';
+
+/**
+ * The Slack side of resolution, run after the domain verb committed: posting the resolution,
+ * refreshing the incident's surfaces, archiving channels, and sending reminder DMs.
+ */
+
+/** Re-renders summary, topic and announcement; a failure is logged, the change itself is committed. */
+export async function refreshQuietly(deps: Deps, client: WebClient, incidentId: number): Promise<void> {
+  try {
+    await refreshIncidentSurfaces(deps, client, incidentId);
+  } catch (e) {
+    deps.logger.warn(`INC id ${incidentId}: could not refresh every surface: ${describeError(e)}`);
+  }
+}
+
+/** Tells one person something privately: in the channel if we can, else by DM. */
+export async function tellPrivately(
+  client: WebClient,
+  userId: string,
+  channel: string | null | undefined,
+  text: string,
+): Promise<void> {
+  if (channel) {
+    try {
+      await client.chat.postEphemeral({ channel, user: userId, text });
+      return;
+    } catch {
+      // Not a channel the bot can post in (or the person left it): fall back to a DM.
+    }
+  }
+  await client.chat.postMessage({ channel: userId, text });
+}
+
+export async function announceResolution(
+  deps: Deps,
+  client: WebClient,
+  incidentId: number,
+  resolvedBy: string,
+): Promise<void> {
+  const incident = getIncidentById(deps.db, incidentId);
+  if (!incident) return;
+  if (incident.channelId) {
+    const msg = resolutionMessage(incident, followUpsOfIncident(deps.db, incident.id), resolvedBy);
+    try {
+      await client.chat.postMessage({ channel: incident.channelId, ...msg });
+    } catch (e) {
+      await tellPrivately(
+        client,
+        resolvedBy,
+        null,
+        `${incidentRef(incident)} is resolved, but I could not post the resolution in its channel (${describeError(e)}).`,
+      );
+    }
+  }
+  await refreshQuietly(deps, client, incident.id);
+  deps.hooks.emit({ kind: 'resolved', incidentId: incident.id }, deps, client);
+  if (incident.rootCauseSummary && !incident.rootCausePending)
+    deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id }, deps, client);
+}
+
+/**
+ * Archives an incident's channel and records it. `already_archived` counts as done (someone beat
+ * us to it). Throws any other Slack error for the caller to report or retry.
+ */
+export async function archiveIncidentChannel(
+  deps: Deps,
+  client: WebClient,
+  incident: Incident,
+): Promise<void> {
+  if (!incident.channelId) return;
+  try {
+    await client.conversations.archive({ channel: incident.channelId });
+  } catch (e) {
+    if (slackErrorCode(e) !== 'already_archived') throw e;
+  }
+  markArchived(deps.db, deps.clock.now(), incident.id);
+}
+
+/** The after-<N>d policy: archive channels whose incident was resolved N days ago. */
+export async function archiveDueChannels(deps: Deps, client: WebClient): Promise<{ archived: number }> {
+  let archived = 0;
+  for (const incident of incidentsDueForArchive(deps.db, deps.clock.now(), deps.config.ARCHIVE_POLICY)) {
+    try {
+      closeForArchive(deps.db, deps.clock.now(), incident.id);
+      await refreshQuietly(deps, client, incident.id);
+      if (incident.channelId) {
+        await client.chat.postMessage({
+          channel: incident.channelId,
+          text: `:file_cabinet: Archiving this channel: ${incidentRef(incident)} was resolved more than ${deps.config.ARCHIVE_POLICY.replace(/^after-(\d+)d$/, '$1')} days ago. The timeline and follow-ups stay in Firebreak.`,
+        });
+      }
+      await archiveIncidentChannel(deps, client, incident);
+      archived++;
+    } catch (e) {
+      // Left unarchived: the next run tries again.
+      deps.logger.error(`could not archive the channel of ${incidentRef(incident)}: ${describeError(e)}`);
+    }
+  }
+  return { archived };
+}
+
+export interface ReminderRun {
+  sent: number;
+  failed: number;
+}
+
+/**
+ * Sends every reminder whose slot is open now and not yet claimed. Safe to run any number of times
+ * and from several processes: each slot is claimed in the database before its DM is sent.
+ */
+export async function sendDueReminders(deps: Deps, client: WebClient): Promise<ReminderRun> {
+  const now = deps.clock.now();
+  const hour = deps.config.REMINDER_HOUR;
+  const run: ReminderRun = { sent: 0, failed: 0 };
+  const tzCache = new Map<string, string>();
+  const tzOf = async (userId: string) => {
+    let tz = tzCache.get(userId);
+    if (tz === undefined) {
+      tz = await getUserTz(client, deps.db, deps.clock, userId);
+      tzCache.set(userId, tz);
+    }
+    return tz;
+  };
+  const deliver = async (
+    claim: { kind: 'root_cause' | 'follow_up'; subjectId: number; slot: string; userId: string },
+    message: { text: string; blocks: unknown[] },
+  ) => {
+    const claimed = claimReminder(deps.db, now, claim);
+    if (!claimed) return;
+    try {
+      const res = await client.chat.postMessage({
+        channel: claim.userId,
+        text: message.text,
+        blocks: message.blocks as never,
+      });
+      markReminderSent(deps.db, claimed.id, deps.clock.now(), res.ts ?? null);
+      run.sent++;
+    } catch (e) {
+      markReminderFailed(deps.db, claimed.id, describeError(e));
+      run.failed++;
+      deps.logger.warn(
+        `${claim.kind} reminder ${claim.subjectId}/${claim.slot} to ${claim.userId} failed (attempt ${claimed.attempt}); retried on the next run: ${describeError(e)}`,
+      );
+    }
+  };
+
+  for (const incident of incidentsAwaitingRootCause(deps.db)) {
+    const userId = incident.leadId ?? incident.declaredBy;
+    // Declared through the API with nobody leading: "API" is no one to remind.
+    if (!incident.resolvedAt || !/^[UW][A-Z0-9]{2,}$/.test(userId)) continue;
+    const slot = rootCauseSlot(now, await tzOf(userId), hour, incident.resolvedAt);
+    if (slot === null) continue;
+    await deliver({ kind: 'root_cause', subjectId: incident.id, slot, userId }, rootCauseReminder(incident));
+  }
+
+  // Time zones run up to 14 h ahead of UTC: tomorrow's UTC date bounds every due date.
+  const latestDue = addDays(now.toISOString().slice(0, 10), 1);
+  for (const { followUp, incident } of followUpsForReminders(deps.db, latestDue)) {
+    if (!followUp.ownerId) continue;
+    const tz = await tzOf(followUp.ownerId);
+    const slot = followUpSlot(now, tz, hour, followUp);
+    if (slot === null) continue;
+    await deliver(
+      { kind: 'follow_up', subjectId: followUp.id, slot, userId: followUp.ownerId },
+      followUpReminder(followUp, incident, localTime(now, tz).date),
+    );
+  }
+  return run;
+}
+
+/** "@bob" or "nobody" for confirmations. */
+export const ownerText = (ownerId: string | null | undefined): string =>
+  ownerId ? mention(ownerId) : 'nobody yet';

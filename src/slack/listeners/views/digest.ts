@@ -1,5 +1,0 @@
-import type { App } from '@slack/bolt';
-import type { Deps } from '../../../deps.js';
-
-/** views listeners of the digest feature. */
-export function register(_app: App, _deps: Deps): void {}

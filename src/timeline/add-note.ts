@@ -1,0 +1,117 @@
+import { TZDate } from '@date-fns/tz';
+import { format } from 'date-fns';
+import type { Db } from '../db/client.js';
+import { addTimelineEvent } from '../incidents/add-timeline-event.js';
+import { invalid } from '../incidents/errors.js';
+import type { Incident, TimelineEvent } from '../incidents/model.js';
+
+/** Longest note we keep; Slack's own command text is far shorter in practice. */
+export const NOTE_MAX = 3000;
+
+export interface NoteTimeSpec {
+  /** YYYY-MM-DD, or undefined for "today" in the author's time zone. */
+  date?: string;
+  hour: number;
+  minute: number;
+}
+
+export interface ParsedNote {
+  at: NoteTimeSpec | null;
+  text: string;
+}
+
+/**
+ * `at 14:05 text` / `at 2026-11-26 14:05 text` / `text`. Only a leading `at <time>` is read as a
+ * time, so a note that merely mentions "at 14:05" later on is kept as written.
+ */
+export function parseNote(input: string): ParsedNote {
+  const trimmed = input.trim();
+  const m = /^at\s+(?:(\d{4}-\d{2}-\d{2})(?:\s+|T))?(\d{1,2}):(\d{2})(?![\d:])\s*([\s\S]*)$/i.exec(trimmed);
+  if (!m) {
+    if (/^at\s+\d/i.test(trimmed)) {
+      throw invalid(
+        'I could not read that time. Use 24-hour `HH:MM`, optionally with a date: `/incident note at 14:05 …` or `/incident note at 2026-11-26 14:05 …`.',
+      );
+    }
+    return { at: null, text: trimmed };
+  }
+  const hour = Number(m[2]);
+  const minute = Number(m[3]);
+  if (hour > 23 || minute > 59) throw invalid(`${m[2]}:${m[3]} is not a time of day. Use 24-hour \`HH:MM\`.`);
+  const date = m[1];
+  if (date !== undefined) {
+    const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+    const probe = new Date(Date.UTC(y, mo - 1, d));
+    if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d) {
+      throw invalid(`${date} is not a calendar date.`);
+    }
+  }
+  return { at: { ...(date !== undefined ? { date } : {}), hour, minute }, text: (m[4] ?? '').trim() };
+}
+
+/**
+ * The instant a wall-clock time means in a time zone, DST included: 14:05 in Europe/Berlin is
+ * 12:05Z in summer and 13:05Z in winter. "Today" is today where the author is, not in UTC.
+ */
+export function resolveNoteTime(spec: NoteTimeSpec, tz: string, now: Date): Date {
+  const day = spec.date ?? format(new TZDate(now.getTime(), tz), 'yyyy-MM-dd');
+  const [y, mo, d] = day.split('-').map(Number) as [number, number, number];
+  return new Date(new TZDate(y, mo - 1, d, spec.hour, spec.minute, 0, 0, tz).getTime());
+}
+
+const show = (at: Date, tz: string) => `${format(new TZDate(at.getTime(), tz), 'yyyy-MM-dd HH:mm')} (${tz})`;
+
+export interface AddNoteResult {
+  event: TimelineEvent;
+  backdated: boolean;
+}
+
+/**
+ * `/incident note`: a person's note on the timeline, now or at a time they name in their own time
+ * zone. A time in the future, or before the incident's impact started, is refused: the timeline
+ * must say when things happened, not when someone guessed.
+ */
+export function addNote(
+  db: Db,
+  now: Date,
+  input: { incident: Incident; authorId: string; input: string; tz: string },
+): AddNoteResult {
+  const { at, text } = parseNote(input.input);
+  if (text.length === 0) {
+    throw invalid(
+      'What should the note say? `/incident note <text>`, or backdated: `/incident note at 14:05 <text>`.',
+    );
+  }
+  if (Array.from(text).length > NOTE_MAX) {
+    throw invalid(`That note is ${Array.from(text).length} characters; the limit is ${NOTE_MAX}.`);
+  }
+  let occurredAt = now;
+  if (at) {
+    occurredAt = resolveNoteTime(at, input.tz, now);
+    if (occurredAt.getTime() > now.getTime()) {
+      throw invalid(
+        `${show(occurredAt, input.tz)} is in the future. ${
+          at.date === undefined ? 'For another day, give the date too: `at 2026-11-26 14:05`.' : ''
+        }`.trim(),
+      );
+    }
+    if (occurredAt.getTime() < input.incident.startedAt.getTime()) {
+      throw invalid(
+        `${show(occurredAt, input.tz)} is before this incident started (${show(input.incident.startedAt, input.tz)}).`,
+      );
+    }
+  }
+  // One INSERT … RETURNING, atomic on its own: committed when this returns, with no transaction
+  // object to build on the hot path of `/incident note`.
+  const { event } = addTimelineEvent(db, {
+    incidentId: input.incident.id,
+    kind: 'note',
+    text,
+    authorId: input.authorId,
+    data: at ? { backdated: true, tz: input.tz } : null,
+    occurredAt,
+    recordedAt: now,
+    capturedVia: 'command',
+  });
+  return { event, backdated: at !== null };
+}
