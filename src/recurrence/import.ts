@@ -167,6 +167,16 @@ const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(Z|[+
  * tokens, e.g. `dd/MMM/yy h:mm a`), read in `timeZone` when the text carries no offset.
  */
 export function parseTime(text: string, formats: string[], timeZone = 'UTC', now = new Date()): Date | null {
+  const d = readTime(text, formats, timeZone, now);
+  // A 4-digit-year format over "24" (year 24), or date-fns/tz's answer for an impossible day in a
+  // zone with an old local-mean-time offset, gives dates no incident can have: refuse them.
+  if (!d || d.getTime() < PLAUSIBLE_FROM || d.getTime() > now.getTime() + 366 * 86_400_000) return null;
+  return d;
+}
+
+const PLAUSIBLE_FROM = Date.UTC(1980, 0, 1);
+
+function readTime(text: string, formats: string[], timeZone: string, now: Date): Date | null {
   const t = text.trim();
   const iso = ISO.exec(t);
   if (iso) {
@@ -226,8 +236,10 @@ export function toImportRow(r: RawRecord, preset: Preset, columns: Columns, opts
   };
   const badTime = (f: Field) => {
     const v = first(rec, columns[f]) ?? '';
+    // The column the value came from (a field may have several candidates present).
+    const from = columns[f]?.find((c) => values(rec, [c])[0] === v) ?? col(f);
     return skip(
-      `unreadable date "${v.slice(0, 40)}" in column "${col(f)}" (give its format with --date-format, e.g. --date-format "dd/MMM/yy h:mm a")`,
+      `unreadable date "${v.slice(0, 40)}" in column "${from}" (give its format with --date-format, e.g. --date-format "dd/MMM/yy h:mm a")`,
     );
   };
   const declared = time('declared');

@@ -5,7 +5,7 @@ import { type App, type Middleware, MultipleListenerError, matchConstraints } fr
  * signatures. `createDispatch` gives one that costs a request one listener chain instead of one per
  * listener.
  */
-export type Listeners = Pick<App, 'command' | 'action' | 'view' | 'shortcut' | 'event' | 'client'>;
+export type Listeners = Pick<App, 'command' | 'action' | 'view' | 'shortcut' | 'event' | 'use' | 'client'>;
 
 type Kind = 'command' | 'action' | 'view' | 'shortcut' | 'event';
 // Bolt's listener arguments, seen loosely: the dispatcher reads only the id it routes on.
@@ -101,6 +101,8 @@ export function createDispatch(app: App): Listeners {
     view: (c: unknown, ...fns: unknown[]) => add('view', c, fns),
     shortcut: (c: unknown, ...fns: unknown[]) => add('shortcut', c, fns),
     event: (c: unknown, ...fns: unknown[]) => add('event', c, fns),
+    // Global middleware runs once per request whatever routes it: Bolt's, in registration order.
+    use: (...fns: unknown[]) => (app.use as (...a: unknown[]) => unknown)(...fns),
     get client() {
       return app.client;
     },
