@@ -30,6 +30,7 @@ RUN npm run build
 FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072 \
     DATABASE_PATH=/data/firebreak.db \
     PORT=3000
 WORKDIR /app

@@ -74,7 +74,7 @@ read -r api_url bot_token <"$sim_out"
 port="$(node -e 's=require("net").createServer().listen(0,()=>{console.log(s.address().port);s.close()})')"
 export SLACK_BOT_TOKEN="$bot_token" SLACK_SIGNING_SECRET=image-steps-secret SLACK_API_URL="$api_url" \
   PORT="$port" DATABASE_PATH="$tmp/data/firebreak.db" METRICS_TOKEN=image-steps-metrics-token NODE_ENV=production \
-  MALLOC_ARENA_MAX=2 LOG_LEVEL=info
+  MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 LOG_LEVEL=info
 
 step "CMD node --max-semi-space-size=1 dist/src/main.mjs (read-only app folder)"
 (cd "$app" && exec node --max-semi-space-size=1 dist/src/main.mjs) 2>"$tmp/bot.log" &

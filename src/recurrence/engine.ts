@@ -563,6 +563,7 @@ export class RecurrenceEngine {
           yield;
         }
       }
+      to.trim();
       rewritten.push(to);
     }
     // Title terms move down in the pool as the slots do (m <= s, so nothing is overwritten unread).
@@ -589,6 +590,9 @@ export class RecurrenceEngine {
     }
     this.nSlots = n;
     this.titleUsed = titleUsed;
+    // The pool was reserved for long titles (12 terms each); keep what is used and a little room.
+    const room = titleUsed + Math.max(1024, titleUsed >> 4);
+    if (this.titlePool.length > room * 1.25) this.titlePool = this.titlePool.slice(0, room);
     this.text = rewritten[0] as Postings;
     this.rc = rewritten[1] as Postings;
     this.dead = 0;

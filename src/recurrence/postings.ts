@@ -40,10 +40,11 @@ export const quantize = (w: number): number =>
 
 type Column = Int32Array | Uint8Array | Uint16Array;
 
-function grown<T extends Column>(a: T, need: number, fill = 0): T {
+function grown<T extends Column>(a: T, need: number, fill = 0, max = Number.POSITIVE_INFINITY): T {
   if (need <= a.length) return a;
   let cap = Math.max(16, a.length);
   while (cap < need) cap *= 2;
+  cap = Math.max(need, Math.min(cap, max));
   const b = new (a.constructor as { new (n: number): T })(cap);
   b.set(a);
   if (fill !== 0) b.fill(fill, a.length);
@@ -106,8 +107,8 @@ export class Postings {
       pool = this.offPool[c] as Uint16Array;
     }
     if (this.used + cap > pool.length) {
-      // Only the first chunk starts small; addresses stay valid because offsets do not move.
-      this.offPool[c] = grown(pool, this.used + cap);
+      // Only the first chunk starts small (or the last, after trim); addresses stay valid because offsets do not move.
+      this.offPool[c] = grown(pool, this.used + cap, 0, CHUNK);
       this.wtPool[c] = grown(this.wtPool[c] as Uint8Array, (this.offPool[c] as Uint16Array).length);
     }
     const b = this.nBlocks++;
@@ -227,6 +228,25 @@ export class Postings {
       return op[lo] === rel ? ((this.wtPool[addr >>> CHUNK_BITS] as Uint8Array)[lo] as number) : -1;
     }
     return -1;
+  }
+
+  /**
+   * Cuts the last pool and the per-block and per-term columns to what is used (after a compaction,
+   * when no list grows for a while): up to a pool's worth (3 MB) and half of each column.
+   */
+  trim(): void {
+    const c = this.offPool.length - 1;
+    const pool = this.offPool[c];
+    if (pool && this.used < pool.length) {
+      this.offPool[c] = pool.slice(0, this.used);
+      this.wtPool[c] = (this.wtPool[c] as Uint8Array).slice(0, this.used);
+    }
+    const b = this.nBlocks;
+    this.bNext = this.bNext.slice(0, b);
+    this.bCap = this.bCap.slice(0, b);
+    this.bLen = this.bLen.slice(0, b);
+    this.bBase = this.bBase.slice(0, b);
+    this.bAddr = this.bAddr.slice(0, b);
   }
 
   /** Bytes held by the pools, block headers and per-term arrays (for the bench). */

@@ -149,10 +149,12 @@ function loadChunk(db: Db, entry: Entry, limit: number): number {
 function finishing(db: Db, entry: Entry): Generator<void, void, void> {
   const loading = entry.loading as NonNullable<Entry['loading']>;
   loading.finishing ??= (function* () {
-    // Not packed: rewriting the postings would free ~6 MB of growth slack, but freeing the old
-    // pools leaves holes the C allocator keeps; measured at 100k, the bot's RSS was ~20 MB lower
-    // without packing.
-    yield* entry.engine.endBulkSteps(false);
+    // Packed: the postings are rewritten without their growth slack and the title pool cut to
+    // what is used (at 100k: 20 → 13 MB). Freeing the old pools used to leave holes the C
+    // allocator kept (glibc raises its mmap threshold to the size of a freed block, so later large
+    // arrays came from its heap); `npm start`, the image and the unit fix MALLOC_MMAP_THRESHOLD_, so
+    // every large array is a mapping of its own and goes back to the system when freed.
+    yield* entry.engine.endBulkSteps(true);
     for (const [term, f] of learnedTermFactors(db)) entry.engine.setTermFactor(term, f);
     if (loading.cacheSize !== null) db.$client.pragma(`cache_size = ${loading.cacheSize}`);
     entry.checkedAt = Date.now();

@@ -129,6 +129,36 @@ describe('Postings', () => {
     }
   });
 
+  it('trim cuts the last pool to what is used, and lists keep growing past it and past a full pool', () => {
+    const p = new Postings();
+    const long: number[] = [];
+    for (let slot = 0; slot < 3000; slot++) {
+      p.append(0, slot, 1 + (slot % 200));
+      long.push(slot);
+      if (slot % 3 === 0) p.append(1, slot, 7);
+    }
+    const before = p.bytes;
+    p.trim();
+    expect(p.bytes).toBeLessThan(before);
+    // Then more than a whole pool (2^20 entries) arrives after the trimmed one.
+    for (let slot = 3000; slot < 1_100_000; slot++) {
+      p.append(0, slot, 1 + (slot % 200));
+      long.push(slot);
+    }
+    p.append(1, 1_100_001, 9);
+    let i = 0;
+    let wrong = 0;
+    p.forEach(0, (slot, q) => {
+      if (slot !== long[i] || q !== 1 + (slot % 200)) wrong++;
+      i++;
+    });
+    expect(wrong).toBe(0);
+    expect(i).toBe(long.length);
+    expect(p.weightAt(1, 2997)).toBe(7);
+    expect(p.weightAt(1, 1_100_001)).toBe(9);
+    expect(p.len(1)).toBe(1001);
+  });
+
   it('one-byte log weights are within 1.1% from 0.1 to 16', () => {
     for (let w = 0.1; w <= 16; w *= 1.037) {
       const back = WEIGHT[quantize(w)] as number;
@@ -156,6 +186,35 @@ describe('RecurrenceEngine memory layout', () => {
     const before = bulk.bytes;
     for (const q of queries) expect(ranking(bulk, q)).toEqual(ranking(inc, q));
     expect(bulk.bytes).toBe(before);
+  });
+
+  it('packing after a bulk load shrinks the index, and incidents added afterwards rank as in a fresh one', () => {
+    const docs = corpus(2000, 31);
+    const later = corpus(600, 37).map((d, i) => ({ ...d, id: 5000 + i, at: d.at + 86_400_000 * 400 }));
+    const load = (pack: boolean) => {
+      const e = new RecurrenceEngine();
+      e.reserve(docs.length, docs.length);
+      e.beginBulk();
+      for (const d of docs) e.upsert(d);
+      for (const _ of e.endBulkSteps(pack)) {
+        // steps
+      }
+      return e;
+    };
+    const unpacked = load(false);
+    const packed = load(true);
+    expect(packed.bytes).toBeLessThan(unpacked.bytes * 0.8);
+    // New incidents and edits after the trim grow the cut pools again.
+    for (const d of later) packed.upsert(d);
+    for (const d of docs.slice(0, 50)) packed.upsert({ ...d, timeline: 'note: kafka lag again' });
+    const fresh = new RecurrenceEngine();
+    for (const d of docs.slice(50)) fresh.upsert(d);
+    for (const d of later) fresh.upsert(d);
+    for (const d of docs.slice(0, 50)) fresh.upsert({ ...d, timeline: 'note: kafka lag again' });
+    packed.pack();
+    fresh.pack();
+    const queries = corpus(20, 41).map((q, i) => ({ ...q, id: 90_000 + i, at: Date.parse('2030-01-01') }));
+    for (const q of queries) expect(ranking(packed, q)).toEqual(ranking(fresh, q));
   });
 
   it('removal keeps document frequencies exact: updating and compacting rank like a fresh index', () => {
