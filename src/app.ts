@@ -32,6 +32,8 @@ import {
 import { DIRECTORY_REFRESH_MS } from './slack/mentions.js';
 import { guardRequests } from './slack/request-guard.js';
 import * as timeline from './timeline/slack/register.js';
+import { trackerWebhookRoute } from './trackers/routes.js';
+import * as trackers from './trackers/slack/register.js';
 
 export interface AppOptions {
   config: Config;
@@ -106,7 +108,7 @@ export class SocketStartError extends Error {
 }
 
 /** Every feature, in the order its subcommands appear in help and its listeners are registered. */
-const FEATURES = [lifecycle, timeline, resolution, recurrence, digest];
+const FEATURES = [lifecycle, timeline, resolution, recurrence, digest, trackers];
 
 /** `/incident`'s subcommands: each feature's, then help. */
 export function allSubcommands(deps: Deps): Subcommand[] {
@@ -130,6 +132,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
     config.METRICS_TOKEN,
     config.API_TOKEN,
     config.API_PRIVATE_TOKEN,
+    config.TRACKER_TOKEN,
+    config.TRACKER_WEBHOOK_SECRET,
   );
   logger.setLevel(boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO);
   const tasks: Tasks = createTasks((label, error) =>
@@ -175,6 +179,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
       observe: (route, status, seconds) => metrics.observeHttp(route, status, seconds),
     }),
   );
+  if (deps.trackers)
+    opsRoutes.push(trackerWebhookRoute(deps.trackers, config.TRACKER_WEBHOOK_SECRET !== undefined, logger));
   const healthz = {
     path: '/healthz',
     method: ['GET'],

@@ -4,6 +4,7 @@ import type { AppLogger } from '../log.js';
 import { createMemberCache, type MemberCache } from '../slack/access.js';
 import type { SlackClients } from '../slack/clients.js';
 import { createPeopleDirectory, type PeopleDirectory } from '../slack/mentions.js';
+import { createTrackerSync, type TrackerSync } from '../trackers/sync.js';
 import type { Clock } from './clock.js';
 import { createIncidentHooks, type IncidentHooks } from './hooks.js';
 import type { Tasks } from './tasks.js';
@@ -23,6 +24,8 @@ export interface Deps {
   people: PeopleDirectory;
   /** Channel members confirmed in the last minute (src/slack/access.ts). */
   members: MemberCache;
+  /** Follow-ups as tickets (src/trackers); undefined when TRACKER is unset. */
+  trackers: TrackerSync | undefined;
 }
 
 /**
@@ -36,5 +39,6 @@ export function createDeps(base: Pick<Deps, 'config' | 'db' | 'clock' | 'logger'
     hooks: createIncidentHooks(),
     people: createPeopleDirectory({ db, clock, logger, tasks }),
     members: createMemberCache(),
+    trackers: createTrackerSync({ config: base.config, db, clock, logger }),
   };
 }

@@ -5,6 +5,7 @@ import { setupJobs } from '../lifecycle/slack/setup-jobs.js';
 import { recurrenceJobs } from '../recurrence/jobs.js';
 import { reminderJobs } from '../resolution/slack/reminder-jobs.js';
 import { inboxJobs } from '../slack/inbox.js';
+import { trackerJobs } from '../trackers/slack/jobs.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -39,6 +40,7 @@ export function allJobs(deps: Deps): Job[] {
     ...digestJobs(deps),
     ...recurrenceJobs(deps),
     ...inboxJobs(),
+    ...trackerJobs(deps),
   ];
 }
 

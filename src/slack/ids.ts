@@ -40,6 +40,7 @@ export const ACTION = {
   followUpDone: 'follow_up_done',
   followUpSnooze: 'follow_up_snooze',
   followUpEdit: 'follow_up_edit',
+  followUpTicket: 'follow_up_ticket',
   recurrenceSame: 'recurrence_same',
   recurrenceUnrelated: 'recurrence_unrelated',
   recurrenceJoin: 'recurrence_join',
