@@ -328,8 +328,14 @@ export function buildPostmortemDraft(
         : [
             {
               kind: 'table',
-              head: ['status', 'follow-up', 'owner', 'due'],
-              rows: fus.map((f) => [[f.status], md(f.text), who(f.ownerId), [f.dueDate ?? '—']]),
+              head: ['status', 'follow-up', 'owner', 'due', 'ticket'],
+              rows: fus.map((f) => [
+                [f.status],
+                md(f.text),
+                who(f.ownerId),
+                [f.dueDate ?? '—'],
+                ticketCell(f),
+              ]),
             },
           ],
   });
@@ -419,4 +425,16 @@ export function buildPostmortem(db: Db, incidentId: number, opts: { now: Date; t
     title: `Postmortem draft — ${draft.title}`,
     markdown: renderDraft(draft, fileFlavor(draft.names)),
   };
+}
+
+const TRACKER_NAMES: Record<string, string> = { github: 'GitHub', jira: 'Jira', linear: 'Linear' };
+
+/** The follow-up's ticket in the tracker (src/trackers) as a Markdown link, or a dash. */
+function ticketCell(f: {
+  ticketTracker: string | null;
+  ticketKey: string | null;
+  ticketUrl: string | null;
+}): Text {
+  if (!f.ticketKey || !f.ticketUrl || !/^https?:\/\/[^\s()<>]+$/.test(f.ticketUrl)) return ['—'];
+  return [`[${TRACKER_NAMES[f.ticketTracker ?? ''] ?? 'ticket'} ${f.ticketKey}](${f.ticketUrl})`];
 }

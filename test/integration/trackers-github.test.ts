@@ -7,6 +7,7 @@ import { FakeGitHub } from '../../sim/trackers/github.js';
 import { followUps, timelineEvents, trackerOps } from '../../src/db/schema.js';
 import { addFollowUp } from '../../src/resolution/follow-ups.js';
 import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
+import { buildPostmortemDraft, fileFlavor, renderDraft } from '../../src/timeline/export.js';
 import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
 
@@ -120,6 +121,11 @@ describe('GitHub Issues', () => {
     const list = await h.person(bob).command('followups', WS.channels.general);
     expect(h.sim.renderBlocks(list.reply?.blocks as never)).toContain(
       '<https://github.com/acme/ops/issues/1|GitHub #1>',
+    );
+    // The postmortem draft (file and canvas) lists the follow-up with its ticket.
+    const draft = buildPostmortemDraft(h.db, inc.id, { now: h.clock.now() });
+    expect(renderDraft(draft, fileFlavor(draft.names))).toContain(
+      '[GitHub #1](https://github.com/acme/ops/issues/1)',
     );
   });
 
