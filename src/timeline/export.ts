@@ -328,13 +328,21 @@ export function buildPostmortemDraft(
         : [
             {
               kind: 'table',
-              head: ['status', 'follow-up', 'owner', 'due', 'ticket'],
+              // The ticket column only once a tracker is in use (src/trackers), so the draft of a
+              // workspace without one keeps its four columns.
+              head: [
+                'status',
+                'follow-up',
+                'owner',
+                'due',
+                ...(fus.some((f) => f.ticketKey) ? ['ticket'] : []),
+              ],
               rows: fus.map((f) => [
                 [f.status],
                 md(f.text),
                 who(f.ownerId),
                 [f.dueDate ?? '—'],
-                ticketCell(f),
+                ...(fus.some((x) => x.ticketKey) ? [[ticketCell(f)]] : []),
               ]),
             },
           ],
@@ -350,6 +358,19 @@ export function buildPostmortemDraft(
     sections,
     names,
   };
+}
+
+const TRACKER_NAMES: Record<string, string> = { github: 'GitHub', jira: 'Jira', linear: 'Linear' };
+
+/** `[Jira OPS-12](https://…)`: the follow-up's ticket as a link, or `—`. */
+function ticketCell(f: {
+  ticketTracker: string | null;
+  ticketKey: string | null;
+  ticketUrl: string | null;
+}): string {
+  if (!f.ticketKey) return '—';
+  const label = `${TRACKER_NAMES[f.ticketTracker ?? ''] ?? 'ticket'} ${f.ticketKey}`.replace(/[[\]]/g, '');
+  return f.ticketUrl && /^https?:\/\/[^\s()<>]+$/.test(f.ticketUrl) ? `[${label}](${f.ticketUrl})` : label;
 }
 
 function timelineRow(
@@ -425,16 +446,4 @@ export function buildPostmortem(db: Db, incidentId: number, opts: { now: Date; t
     title: `Postmortem draft — ${draft.title}`,
     markdown: renderDraft(draft, fileFlavor(draft.names)),
   };
-}
-
-const TRACKER_NAMES: Record<string, string> = { github: 'GitHub', jira: 'Jira', linear: 'Linear' };
-
-/** The follow-up's ticket in the tracker (src/trackers) as a Markdown link, or a dash. */
-function ticketCell(f: {
-  ticketTracker: string | null;
-  ticketKey: string | null;
-  ticketUrl: string | null;
-}): Text {
-  if (!f.ticketKey || !f.ticketUrl || !/^https?:\/\/[^\s()<>]+$/.test(f.ticketUrl)) return ['—'];
-  return [`[${TRACKER_NAMES[f.ticketTracker ?? ''] ?? 'ticket'} ${f.ticketKey}](${f.ticketUrl})`];
 }
