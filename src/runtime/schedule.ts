@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { Cron } from 'croner';
+import { alertJobs } from '../alerts/slack/register.js';
 import { digestJobs } from '../digest/slack/jobs.js';
 import { setupJobs } from '../lifecycle/slack/setup-jobs.js';
 import { recurrenceJobs } from '../recurrence/jobs.js';
@@ -41,6 +42,7 @@ export function allJobs(deps: Deps): Job[] {
     ...recurrenceJobs(deps),
     ...inboxJobs(),
     ...trackerJobs(deps),
+    ...alertJobs(deps),
   ];
 }
 
