@@ -159,7 +159,7 @@ async function handle(
     payload = PARSERS[source](parsed);
   } catch (e) {
     if (e instanceof PayloadError) {
-      json(res, 400, { error: `not a ${source} payload: ${e.message}` });
+      json(res, 400, { error: `not a valid ${source} payload: ${e.message}` });
       return;
     }
     throw e;
