@@ -33,7 +33,7 @@ export function createDeps(base: Pick<Deps, 'config' | 'db' | 'clock' | 'logger'
   const { db, clock, logger, tasks } = base;
   return {
     ...base,
-    hooks: createIncidentHooks(),
+    hooks: createIncidentHooks(tasks),
     people: createPeopleDirectory({ db, clock, logger, tasks }),
     members: createMemberCache(),
   };

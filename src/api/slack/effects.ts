@@ -32,7 +32,7 @@ export function slackApiEffects(deps: Deps, client: () => WebClient): ApiEffects
       afterChange(deps, client(), incidentId, severityChangeNotice(API_ACTOR, from, to));
     },
     noteAdded(incidentId) {
-      deps.hooks.emit({ kind: 'note_added', incidentId }, deps, client());
+      deps.hooks.emit({ kind: 'note_added', incidentId });
     },
   };
 }

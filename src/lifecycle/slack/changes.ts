@@ -24,7 +24,7 @@ export function afterChange(
       await client.chat.postMessage({ channel: i.channelId, ...changeNotice(notice) });
     await refreshIncidentSurfaces(deps, client, incidentId);
   });
-  if (hook) deps.hooks.emit(hook, deps, client);
+  if (hook) deps.hooks.emit(hook);
 }
 
 /** A status update: in the incident channel, and in the announcement's thread for public incidents. */

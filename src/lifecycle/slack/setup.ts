@@ -250,7 +250,7 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     deps,
     { key: effectKey(start, 'declared-hook'), kind: SETUP_DONE_KIND, incidentId: start.id },
     async () => {
-      deps.hooks.emit({ kind: 'declared', incidentId: start.id }, deps, client);
+      deps.hooks.emit({ kind: 'declared', incidentId: start.id });
       return {};
     },
   );

@@ -255,7 +255,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
             }
           }
           await refreshQuietly(deps, client, incident.id);
-          deps.hooks.emit({ kind: 'reopened', incidentId: incident.id }, deps, client);
+          deps.hooks.emit({ kind: 'reopened', incidentId: incident.id });
         });
       },
     },
@@ -294,7 +294,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
             }
           }
           await refreshQuietly(deps, client, incident.id);
-          deps.hooks.emit({ kind: 'updated', incidentId: incident.id, fields: ['status'] }, deps, client);
+          deps.hooks.emit({ kind: 'updated', incidentId: incident.id, fields: ['status'] });
           if (result.archiveNow) {
             try {
               await archiveIncidentChannel(deps, client, incident);

@@ -75,9 +75,9 @@ export async function announceResolution(
     }
   }
   await refreshQuietly(deps, client, incident.id);
-  deps.hooks.emit({ kind: 'resolved', incidentId: incident.id }, deps, client);
+  deps.hooks.emit({ kind: 'resolved', incidentId: incident.id });
   if (incident.rootCauseSummary && !incident.rootCausePending)
-    deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id }, deps, client);
+    deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id });
 }
 
 /**

@@ -126,7 +126,7 @@ export function register(app: App, deps: Deps): void {
             );
           }
           await refreshQuietly(deps, args.client, incident.id);
-          deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id }, deps, args.client);
+          deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id });
         };
       },
     );

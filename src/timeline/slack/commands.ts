@@ -33,7 +33,7 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
           input: rest,
           tz,
         });
-        deps.hooks.emit({ kind: 'note_added', incidentId: incident.id }, deps, client);
+        deps.hooks.emit({ kind: 'note_added', incidentId: incident.id });
         const when = backdated
           ? ` at ${absoluteTime(event.occurredAt, tz)} (${tz}), ${relativeTime(event.occurredAt, incident.startedAt)}`
           : '';
