@@ -1,4 +1,5 @@
 import { type IncidentRefFields, incidentRef } from '../incidents/model.js';
+import { LIMITS } from './limits.js';
 
 /**
  * Safe mrkdwn. User text goes through `escapeText` before it reaches any message, so nobody
@@ -23,7 +24,7 @@ export function truncate(text: string, max: number): string {
 }
 
 /** Escaped and cut: the usual path for user text into a mrkdwn field of at most `max` chars. */
-export function safe(text: string, max = 3000): string {
+export function safe(text: string, max: number = LIMITS.sectionText): string {
   // Cut before escaping would let "&amp;" push past the limit; cut after, and never mid-entity.
   const escaped = escapeText(plain(text));
   if (escaped.length <= max) return escaped;

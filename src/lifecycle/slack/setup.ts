@@ -9,6 +9,7 @@ import { joinConfiguredChannel } from '../../slack/channel-membership.js';
 import { incidentChannelName } from '../../slack/channel-name.js';
 import { describeError, type EffectContext, runEffect, slackErrorCode } from '../../slack/effects.js';
 import { safe } from '../../slack/format.js';
+import { LIMITS } from '../../slack/limits.js';
 import { botIdentity, callOnce, LOOKBACK_MARGIN_MS, postOnce } from '../../slack/post-once.js';
 import { getRoles } from '../roles.js';
 import { refreshIncidentSurfaces } from './surfaces.js';
@@ -134,7 +135,7 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     deps,
     { key: effectKey(start, 'purpose'), kind: 'channel.purpose', incidentId: start.id },
     async () => {
-      await client.conversations.setPurpose({ channel, purpose: safe(reload().title, 250) });
+      await client.conversations.setPurpose({ channel, purpose: safe(reload().title, LIMITS.purpose) });
       return {};
     },
   );

@@ -7,13 +7,14 @@ import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import { describeError } from '../../slack/effects.js';
 import { plain, truncate } from '../../slack/format.js';
+import { LIMITS } from '../../slack/limits.js';
 import { getPerson } from '../../slack/users.js';
 import { getRoles } from '../roles.js';
 import { announcementMessage } from './views/announcement.js';
 import { summaryBlocks, summaryText } from './views/summary.js';
 
 /** Slack refuses a longer topic (`too_long`). */
-export const TOPIC_MAX = 250;
+export const TOPIC_MAX = LIMITS.topic;
 
 /** `SEV2 · Investigating · Lead: @alice`, cut to Slack's 250 characters. */
 export function topicText(i: Pick<Incident, 'severity' | 'status'>, leadName: string | null): string {

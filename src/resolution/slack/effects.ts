@@ -5,6 +5,7 @@ import { refreshIncidentSurfaces } from '../../lifecycle/slack/surfaces.js';
 import type { Deps } from '../../runtime/deps.js';
 import { describeError, slackErrorCode } from '../../slack/effects.js';
 import { mention } from '../../slack/format.js';
+import { tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { closeForArchive, incidentsDueForArchive, markArchived } from '../close.js';
 import { followUpsForReminders, followUpsOfIncident } from '../follow-ups.js';
@@ -33,24 +34,6 @@ export async function refreshQuietly(deps: Deps, client: WebClient, incidentId: 
   } catch (e) {
     deps.logger.warn(`INC id ${incidentId}: could not refresh every surface: ${describeError(e)}`);
   }
-}
-
-/** Tells one person something privately: in the channel if we can, else by DM. */
-export async function tellPrivately(
-  client: WebClient,
-  userId: string,
-  channel: string | null | undefined,
-  text: string,
-): Promise<void> {
-  if (channel) {
-    try {
-      await client.chat.postEphemeral({ channel, user: userId, text });
-      return;
-    } catch {
-      // Not a channel the bot can post in (or the person left it): fall back to a DM.
-    }
-  }
-  await client.chat.postMessage({ channel: userId, text });
 }
 
 export async function announceResolution(

@@ -9,6 +9,7 @@ import type { Subcommand } from '../../slack/command/router.js';
 import { describeError, slackErrorCode } from '../../slack/effects.js';
 import { channelLink, link as mrkdwnLink } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
+import { afterCommit, tellPrivately } from '../../slack/kit.js';
 import { getPerson } from '../../slack/users.js';
 import { postmortemPeople } from '../../timeline/export.js';
 import {
@@ -20,7 +21,6 @@ import {
   recordPostmortemCanvas,
   touchPostmortemCanvas,
 } from '../postmortem.js';
-import { tellPrivately } from './effects.js';
 
 /**
  * `/incident postmortem` and the Postmortem button on the resolution message: the postmortem draft
@@ -241,7 +241,7 @@ export function postmortemSubcommand(deps: Deps): Subcommand {
       if (!incident.channelId)
         throw new DomainError('invalid_state', `${incidentRef(incident)} has no channel to hold a canvas.`);
       await call.reply(`:hourglass_flowing_sand: Writing the ${incidentRef(incident)} postmortem canvas…`);
-      deps.tasks.defer(`postmortem canvas ${incidentRef(incident)}`, () =>
+      afterCommit(deps, `postmortem canvas ${incidentRef(incident)}`, () =>
         postmortemCanvasFor(deps, client, incident, command.user_id, (text) => call.reply(text)),
       );
     },

@@ -5,6 +5,7 @@ import type { Deps } from '../../runtime/deps.js';
 import { assertCanChange, canView } from '../../slack/access.js';
 import type { Subcommand } from '../../slack/command/router.js';
 import { channelLink } from '../../slack/format.js';
+import { afterCommit } from '../../slack/kit.js';
 import { getPerson, getUserTz } from '../../slack/users.js';
 import { addNote } from '../add-note.js';
 import { buildPostmortem, postmortemPeople, relativeTime } from '../export.js';
@@ -78,7 +79,7 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
         await call.reply(
           `:hourglass_flowing_sand: Uploading the ${incidentRef(incident)} postmortem draft to ${channelLink(channelId)}…`,
         );
-        deps.tasks.defer(`export ${incidentRef(incident)}`, async () => {
+        afterCommit(deps, `export ${incidentRef(incident)}`, async () => {
           // Names, not ids, in the document: look up anyone Firebreak has not met yet (cached a day).
           await Promise.all(
             postmortemPeople(deps.db, incident.id).map((id) => getPerson(client, deps.db, deps.clock, id)),

@@ -2,6 +2,7 @@ import type { InputBlock, KnownBlock, ModalView, Option, PlainTextOption } from 
 import { DEFAULT_SEVERITY, SEVERITIES, SEVERITY_MEANING, severityLabel } from '../../../incidents/model.js';
 import { plain, truncate } from '../../../slack/format.js';
 import { BLOCK, VIEW } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 import {
   readMetadata,
   selectedUser,
@@ -32,15 +33,15 @@ export interface DeclareModalOptions {
 const METADATA_MAX = 3000;
 
 const opt = (text: string, value: string): PlainTextOption => ({
-  text: { type: 'plain_text', text: truncate(plain(text), 75) },
-  value: value.slice(0, 150),
+  text: { type: 'plain_text', text: truncate(plain(text), LIMITS.optionText) },
+  value: value.slice(0, LIMITS.optionValue),
 });
 
 export function severityOptions(): Option[] {
   return SEVERITIES.map((s) => ({
     text: { type: 'plain_text', text: severityLabel(s) },
     value: String(s),
-    description: { type: 'plain_text', text: truncate(SEVERITY_MEANING[s], 75) },
+    description: { type: 'plain_text', text: truncate(SEVERITY_MEANING[s], LIMITS.optionText) },
   }));
 }
 
@@ -94,7 +95,7 @@ export function encodeDeclareMetadata(meta: DeclareMetadata): string {
 }
 
 export function declareModal(o: DeclareModalOptions): ModalView {
-  const known = [...new Set(o.knownServices ?? [])].slice(0, 100);
+  const known = [...new Set(o.knownServices ?? [])].slice(0, LIMITS.selectOptions);
   const blocks: KnownBlock[] = [
     {
       type: 'input',

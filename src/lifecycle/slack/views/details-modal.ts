@@ -2,6 +2,7 @@ import type { ModalView } from '@slack/types';
 import { type Incident, incidentRef } from '../../../incidents/model.js';
 import { mention, plain, safe, truncate } from '../../../slack/format.js';
 import { BLOCK, VIEW } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 import { readMetadata, textValue, type ViewStateValues } from '../../../slack/view-state.js';
 import { TITLE_MAX } from '../../declare.js';
 import { type DetailChange, parseServicesText } from '../../edit-details.js';
@@ -16,7 +17,7 @@ export function detailsModal(i: Incident): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW.editDetails,
-    title: { type: 'plain_text', text: `Edit ${incidentRef(i)}`.slice(0, 24) },
+    title: { type: 'plain_text', text: `Edit ${incidentRef(i)}`.slice(0, LIMITS.modalTitle) },
     submit: { type: 'plain_text', text: 'Save' },
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: JSON.stringify({ incidentId: i.id }),
