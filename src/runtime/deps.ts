@@ -6,6 +6,7 @@ import type { SlackClients } from '../slack/clients.js';
 import { createPeopleDirectory, type PeopleDirectory } from '../slack/mentions.js';
 import type { Clock } from './clock.js';
 import { createIncidentHooks, type IncidentHooks } from './hooks.js';
+import { createInProcess, type InProcess } from './in-process.js';
 import type { Tasks } from './tasks.js';
 
 /** What every listener, job and effect is handed: nothing reads globals. */
@@ -23,6 +24,8 @@ export interface Deps {
   people: PeopleDirectory;
   /** Channel members confirmed in the last minute (src/slack/access.ts). */
   members: MemberCache;
+  /** Calls running in this app right now, to join or queue behind (src/runtime/in-process.ts). */
+  inProcess: InProcess;
 }
 
 /**
@@ -36,5 +39,6 @@ export function createDeps(base: Pick<Deps, 'config' | 'db' | 'clock' | 'logger'
     hooks: createIncidentHooks(tasks),
     people: createPeopleDirectory({ db, clock, logger, tasks }),
     members: createMemberCache(),
+    inProcess: createInProcess(),
   };
 }

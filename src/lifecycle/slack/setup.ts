@@ -41,9 +41,6 @@ const isUserId = (id: string): boolean => /^[UW][A-Z0-9]{2,}$/.test(id);
 /** The kind of the last setup step's effect: once it is done, the incident's setup finished. */
 export const SETUP_DONE_KIND = 'hook.declared';
 
-/** Setups running in this process, per database: a second call (Retry, the resume job) joins the first. */
-const running = new WeakMap<object, Map<number, Promise<SetupOutcome>>>();
-
 /**
  * Everything Slack-side after an incident is stored: channel (name_taken → suffix), purpose,
  * invites, pinned summary, announcement, topic; then the `declared` hook. Each step is a keyed
@@ -57,21 +54,15 @@ export async function setupIncident(
   incidentId: number,
   notify: SetupNotify = {},
 ): Promise<SetupOutcome> {
-  let mine = running.get(deps.db);
-  if (!mine) {
-    mine = new Map();
-    running.set(deps.db, mine);
-  }
-  const current = mine.get(incidentId);
+  // A second call (Retry, the resume job) while a setup runs in this app joins the first.
+  const current = deps.inProcess.current<SetupOutcome>('setup', incidentId);
   if (current !== undefined) {
     // Joined (e.g. the resume sweep got there first): the declarer still hears that it is ready.
     const outcome = await current;
     if (outcome.ok && notify.respond) await confirm(deps, outcome.incident, notify.respond);
     return outcome;
   }
-  const p = setupOnce(deps, client, incidentId, notify).finally(() => mine.delete(incidentId));
-  mine.set(incidentId, p);
-  return p;
+  return deps.inProcess.join('setup', incidentId, () => setupOnce(deps, client, incidentId, notify));
 }
 
 async function setupOnce(

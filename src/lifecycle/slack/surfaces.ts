@@ -22,8 +22,6 @@ export function topicText(i: Pick<Incident, 'severity' | 'status'>, leadName: st
   return truncate(`${severityLabel(i.severity)} · ${statusLabel(i.status)} · Lead: ${lead}`, TOPIC_MAX);
 }
 
-const queues = new Map<number, Promise<void>>();
-
 /**
  * Re-renders what people see of an incident: the pinned summary (edited in place), the channel
  * topic (only when it changed: every setTopic posts a line in the channel) and the announcement.
@@ -32,14 +30,7 @@ const queues = new Map<number, Promise<void>>();
  * Throws (after trying every surface) if Slack refused any of them.
  */
 export function refreshIncidentSurfaces(deps: Deps, client: WebClient, incidentId: number): Promise<void> {
-  const prev = queues.get(incidentId) ?? Promise.resolve();
-  const next = prev.catch(() => {}).then(() => refreshNow(deps, client, incidentId));
-  const tail = next.catch(() => {});
-  queues.set(incidentId, tail);
-  void tail.then(() => {
-    if (queues.get(incidentId) === tail) queues.delete(incidentId);
-  });
-  return next;
+  return deps.inProcess.serial('surfaces', incidentId, () => refreshNow(deps, client, incidentId));
 }
 
 async function refreshNow(deps: Deps, client: WebClient, incidentId: number): Promise<void> {
