@@ -94,21 +94,26 @@ export function encodeDeclareMetadata(meta: DeclareMetadata): string {
   }
 }
 
+/** The title field of the declare and edit-details modals, cut to what a title may hold. */
+export function titleInput(initial: string | undefined, placeholder?: string): InputBlock {
+  return {
+    type: 'input',
+    block_id: BLOCK.title,
+    label: { type: 'plain_text', text: 'Title' },
+    element: {
+      type: 'plain_text_input',
+      action_id: BLOCK.title,
+      max_length: TITLE_MAX,
+      ...(placeholder ? { placeholder: { type: 'plain_text', text: placeholder } } : {}),
+      ...(initial ? { initial_value: truncate(plain(initial), TITLE_MAX) } : {}),
+    },
+  };
+}
+
 export function declareModal(o: DeclareModalOptions): ModalView {
   const known = [...new Set(o.knownServices ?? [])].slice(0, LIMITS.selectOptions);
   const blocks: KnownBlock[] = [
-    {
-      type: 'input',
-      block_id: BLOCK.title,
-      label: { type: 'plain_text', text: 'Title' },
-      element: {
-        type: 'plain_text_input',
-        action_id: BLOCK.title,
-        max_length: TITLE_MAX,
-        placeholder: { type: 'plain_text', text: 'What is broken, for whom? e.g. Checkout returns 502' },
-        ...(o.prefill?.title ? { initial_value: truncate(plain(o.prefill.title), TITLE_MAX) } : {}),
-      },
-    },
+    titleInput(o.prefill?.title, 'What is broken, for whom? e.g. Checkout returns 502'),
     severityInput(DEFAULT_SEVERITY),
   ];
   if (known.length) {
