@@ -33,21 +33,22 @@ cp -a src "$tmp/build/src"
 step "npm run build"
 (cd "$tmp/build" && npm run --silent build)
 
-# The digest chart's renderer is a native binary from an optional dependency and its font an npm
-# package: both must be in a production install, and resvg must load nothing from the system.
-step "the digest chart renders from production dependencies alone"
+# The digest chart's renderer is a native binary from an optional dependency, its font an npm
+# package and its worker a bundle entry: all must be in a production install and build. The check
+# sits beside the bundle (as main.mjs does) and is removed before the runtime stage copies dist/.
+step "the digest chart renders from the bundle and production dependencies alone"
 (cd "$tmp/build" \
   && node_modules/.bin/esbuild src/digest/chart.ts --bundle --platform=node --format=esm --packages=external \
-    --outfile=chart-check.mjs --log-level=warning \
+    --outfile=dist/src/chart-check.mjs --log-level=warning \
   && node --input-type=module -e '
-const { renderChart } = await import("./chart-check.mjs");
+const { renderChart } = await import("./dist/src/chart-check.mjs");
 const weeks = Array.from({ length: 12 }, (_, i) => ({ key: `k${i}`, label: `w${i}`,
   bySeverity: { 1: i % 2, 2: 1, 3: 2, 4: 0 }, total: (i % 2) + 3, repeatRate: i / 12 }));
 const png = await renderChart(weeks);
-const sig = "89504e470d0a1a0a";
-if (png.subarray(0, 8).toString("hex") !== sig || png.readUInt32BE(16) !== 800 || png.length < 10000)
+if (png.subarray(0, 8).toString("hex") !== "89504e470d0a1a0a" || png.readUInt32BE(16) !== 800 || png.length < 10000)
   throw new Error("the chart did not render as an 800-pixel-wide PNG");
-')
+' \
+  && rm dist/src/chart-check.mjs)
 
 # Stage 3 (runtime): node_modules from deps, dist from build, package.json manifest.yml migrations.
 app="$tmp/app"

@@ -1,6 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DEMO_METRICS_TOKEN, type DemoContext, demoContext } from './demo/context.js';
+import {
+  DEMO_ALERTS_TOKEN,
+  DEMO_API_TOKEN,
+  DEMO_METRICS_TOKEN,
+  type DemoContext,
+  demoContext,
+} from './demo/context.js';
 import { startStack } from './stack.js';
 
 /**
@@ -16,7 +22,8 @@ async function main(): Promise<void> {
   // A metrics token, so the operations scene can scrape GET /metrics as Prometheus would.
   const stack = await startStack({
     tmpPrefix: 'firebreak-demo-',
-    env: { METRICS_TOKEN: DEMO_METRICS_TOKEN },
+    // And tokens for the alerts and HTTP API scenes.
+    env: { METRICS_TOKEN: DEMO_METRICS_TOKEN, ALERTS_TOKEN: DEMO_ALERTS_TOKEN, API_TOKEN: DEMO_API_TOKEN },
   });
   const out = (text: string) => process.stdout.write(`${text}\n`);
   const narrate = (t: string) =>

@@ -38,6 +38,9 @@ import {
 import { DIRECTORY_REFRESH_MS } from './slack/mentions.js';
 import { guardRequests } from './slack/request-guard.js';
 import * as timeline from './timeline/slack/register.js';
+import { trackerWebhookRoute } from './trackers/routes.js';
+import { trackerJobs } from './trackers/slack/jobs.js';
+import * as trackers from './trackers/slack/register.js';
 
 export interface AppOptions {
   config: Config;
@@ -112,7 +115,7 @@ export class SocketStartError extends Error {
 }
 
 /** Every feature, in the order its subcommands appear in help and its listeners are registered. */
-const FEATURES = [lifecycle, timeline, resolution, recurrence, digest];
+const FEATURES = [lifecycle, timeline, resolution, recurrence, digest, trackers];
 
 /** `/incident`'s subcommands: each feature's, then help. */
 export function allSubcommands(deps: Deps): Subcommand[] {
@@ -134,6 +137,7 @@ export function allJobs(deps: Deps, client: WebClient): Job[] {
     ...digestJobs(deps, client),
     ...recurrenceJobs(deps),
     ...inboxJobs(deps),
+    ...trackerJobs(deps, client),
   ];
 }
 
@@ -148,6 +152,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
     config.METRICS_TOKEN,
     config.API_TOKEN,
     config.API_PRIVATE_TOKEN,
+    config.TRACKER_TOKEN,
+    config.TRACKER_WEBHOOK_SECRET,
   );
   logger.setLevel(boltLevel[config.LOG_LEVEL] ?? LogLevel.INFO);
   const tasks: Tasks = createTasks((label, error) =>
@@ -193,6 +199,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
       observe: (route, status, seconds) => metrics.observeHttp(route, status, seconds),
     }),
   );
+  if (deps.trackers)
+    opsRoutes.push(trackerWebhookRoute(deps.trackers, config.TRACKER_WEBHOOK_SECRET !== undefined, logger));
   const healthz = {
     path: '/healthz',
     method: ['GET'],

@@ -134,6 +134,44 @@ export const envSchema = z
       .string()
       .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
       .optional(),
+    // Follow-ups as tickets (src/trackers, README "Trackers"): at most one tracker per workspace.
+    TRACKER: z.enum(['github', 'jira', 'linear'], { error: 'one of github, jira, linear' }).optional(),
+    TRACKER_URL: z.url('an http(s) URL such as https://api.github.com').optional(),
+    TRACKER_TOKEN: z.string().min(1).optional(),
+    TRACKER_EMAIL: z
+      .string()
+      .trim()
+      .includes('@', { error: 'the Atlassian account email the API token belongs to' })
+      .optional(),
+    TRACKER_PROJECT: z.string().trim().min(1).optional(),
+    TRACKER_ISSUE_TYPE: z.string().trim().min(1).default('Task'),
+    TRACKER_LABELS: csv(''),
+    TRACKER_WEBHOOK_SECRET: z
+      .string()
+      .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
+      .optional(),
+    TRACKER_POLL_MINUTES: z.coerce.number().int().min(0).max(60).default(5),
+    TRACKER_USERS: z
+      .string()
+      .default('')
+      .transform((v, ctx) => {
+        const out: Record<string, string> = {};
+        for (const pair of v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0)) {
+          const m = /^([UW][A-Z0-9]{2,})=(\S+)$/.exec(pair);
+          if (!m?.[1] || !m[2]) {
+            ctx.addIssue({
+              code: 'custom',
+              message: 'Slack user ID = tracker user pairs, such as U0ALICE=alice,U0BOB=bob',
+            });
+            return z.NEVER;
+          }
+          out[m[1]] = m[2];
+        }
+        return out;
+      }),
   })
   .superRefine((env, ctx) => {
     if (env.API_PRIVATE_TOKEN !== undefined && env.API_TOKEN === undefined) {
@@ -149,6 +187,41 @@ export const envSchema = z
         path: ['API_PRIVATE_TOKEN'],
         message: 'a different token from API_TOKEN (it grants more)',
       });
+    }
+    if (env.TRACKER !== undefined) {
+      const need: [keyof typeof env, string][] = [
+        ['TRACKER_TOKEN', `the ${env.TRACKER} API token (required when TRACKER is set)`],
+        [
+          'TRACKER_PROJECT',
+          env.TRACKER === 'github'
+            ? 'the repository as owner/name (required when TRACKER=github)'
+            : env.TRACKER === 'jira'
+              ? 'the Jira project key, such as OPS (required when TRACKER=jira)'
+              : 'the Linear team ID (required when TRACKER=linear)',
+        ],
+      ];
+      if (env.TRACKER === 'jira') {
+        need.push([
+          'TRACKER_URL',
+          'your Jira site, such as https://example.atlassian.net (required when TRACKER=jira)',
+        ]);
+        need.push([
+          'TRACKER_EMAIL',
+          'the Atlassian account email the API token belongs to (required when TRACKER=jira)',
+        ]);
+      }
+      for (const [key, message] of need)
+        if (env[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message });
+      if (
+        env.TRACKER === 'github' &&
+        env.TRACKER_PROJECT !== undefined &&
+        !/^[\w.-]+\/[\w.-]+$/.test(env.TRACKER_PROJECT)
+      )
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TRACKER_PROJECT'],
+          message: 'the repository as owner/name, such as acme/ops',
+        });
     }
     if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
       ctx.addIssue({

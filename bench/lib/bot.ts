@@ -25,7 +25,9 @@ export interface BenchBot {
 }
 
 /** The real bot (createApp) on a temp-file DB, against the instant Web API, logging warnings only. */
-export async function startBenchBot(opts: { logSink?: (l: string) => void } = {}): Promise<BenchBot> {
+export async function startBenchBot(
+  opts: { logSink?: (l: string) => void; env?: Record<string, string> } = {},
+): Promise<BenchBot> {
   const slack = await startFastSlack();
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-bench-'));
   const dbPath = join(dir, 'bench.db');
@@ -36,6 +38,7 @@ export async function startBenchBot(opts: { logSink?: (l: string) => void } = {}
     DATABASE_PATH: dbPath,
     LOG_LEVEL: 'warn',
     PORT: '0',
+    ...opts.env,
   });
   const db = openDb(dbPath);
   migrateDb(db);

@@ -4,12 +4,18 @@ import { createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, secret, bodies, contentType, concurrency } = workerData;
+const { url, secret, bodies, contentType, concurrency, headers = {} } = workerData;
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 
 function send(body) {
   const ts = Math.floor(Date.now() / 1000);
-  const sig = `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`;
+  // Without a secret (the alert webhooks) the request carries only the extra headers given.
+  const signed = secret
+    ? {
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}`,
+      }
+    : {};
   const started = performance.now();
   return new Promise((resolve) => {
     const req = request(
@@ -20,8 +26,8 @@ function send(body) {
         headers: {
           'content-type': contentType,
           'content-length': Buffer.byteLength(body),
-          'x-slack-request-timestamp': String(ts),
-          'x-slack-signature': sig,
+          ...signed,
+          ...headers,
         },
       },
       (res) => {

@@ -63,10 +63,12 @@ export interface LoadResult {
 /** Sends pre-built bodies, signed, from a worker thread (see load-worker.mjs). */
 export async function loadFromWorker(opts: {
   url: string;
+  /** Slack signing secret; empty for requests that are not Slack's (the alert webhooks). */
   secret: string;
   bodies: string[];
   contentType: string;
   concurrency: number;
+  headers?: Record<string, string>;
 }): Promise<LoadResult> {
   const { Worker } = await import('node:worker_threads');
   const worker = new Worker(new URL('./load-worker.mjs', import.meta.url), {

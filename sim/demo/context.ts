@@ -9,6 +9,10 @@ import type { SimulatorImpl } from '../web-api.js';
 
 /** METRICS_TOKEN of `npm run demo`'s bot (a demo value, not a secret). */
 export const DEMO_METRICS_TOKEN = 'demo-metrics-token';
+/** API_TOKEN of `npm run demo`'s bot (a demo value, not a secret; at least 16 characters). */
+export const DEMO_API_TOKEN = 'demo-api-token-0123456789';
+/** ALERTS_TOKEN of `npm run demo`'s bot: the alerts scene sends Alertmanager's webhook with it. */
+export const DEMO_ALERTS_TOKEN = 'demo-alerts-token-0123456789';
 
 /**
  * What every demo scene gets: the harness's handles plus narration. A scene file in ./scenes

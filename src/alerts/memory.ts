@@ -1,6 +1,6 @@
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray, or } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { incidents } from '../db/schema.js';
+import { incidents, recurrenceLinks } from '../db/schema.js';
 import { type FollowUp, type Incident, isOpen } from '../incidents/model.js';
 import { type Explanation, explain, openFollowUpsOf } from '../recurrence/check.js';
 import type { Match, RecurrenceDoc } from '../recurrence/engine.js';
@@ -22,8 +22,11 @@ export interface AlertMatch {
 }
 
 export interface AlertMemory {
-  /** The earlier incident this alert most likely repeats (with its root cause, fix, follow-ups). */
-  warning: AlertMatch | null;
+  /**
+   * The incidents this alert most likely repeats (with root cause, fix, follow-ups): the top match
+   * and those people judged the same problem as it, closed ones first (they know the fix).
+   */
+  warnings: AlertMatch[];
   /** Weaker matches. */
   possible: AlertMatch[];
   /** Open incidents ranked by likeness to the alert, best first (the Attach list's order). */
@@ -53,6 +56,22 @@ export function alertDoc(
 }
 
 const CANDIDATES = 10;
+const MAX_WARNINGS = 3;
+
+/** Incidents people marked "Same problem" with `id` (either direction): one problem, shown together. */
+function sameProblemAs(db: Db, id: number): Set<number> {
+  const rows = db
+    .select({ a: recurrenceLinks.incidentId, b: recurrenceLinks.relatedId })
+    .from(recurrenceLinks)
+    .where(
+      and(
+        eq(recurrenceLinks.feedback, 'same'),
+        or(eq(recurrenceLinks.incidentId, id), eq(recurrenceLinks.relatedId, id)),
+      ),
+    )
+    .all();
+  return new Set(rows.map((r) => (r.a === id ? r.b : r.a)));
+}
 const MAX_POSSIBLE = 3;
 
 export function alertMemory(db: Db, alert: Alert, policy: WarnPolicy = DEFAULT_POLICY): AlertMemory {
@@ -76,11 +95,19 @@ export function alertMemory(db: Db, alert: Alert, policy: WarnPolicy = DEFAULT_P
       openFollowUps: full ? openFollowUpsOf(db, related.id) : [],
     };
   };
-  const warned = top && confidence(candidates.slice(0, CANDIDATES)) >= policy.warn ? top : null;
+  const warned: Match[] = [];
+  if (top && confidence(candidates.slice(0, CANDIDATES)) >= policy.warn) {
+    const siblings = sameProblemAs(db, top.id);
+    warned.push(top, ...candidates.slice(1, CANDIDATES).filter((m) => siblings.has(m.id)));
+  }
   const possible = candidates
     .slice(0, CANDIDATES)
-    .filter((m) => m !== warned && m.similarity >= policy.possible)
+    .filter((m) => !warned.includes(m) && m.similarity >= policy.possible)
     .slice(0, MAX_POSSIBLE)
     .map((m) => toMatch(m, false));
-  return { warning: warned ? toMatch(warned, true) : null, possible, openRanked };
+  const open = (m: Match) => isOpen(byId.get(m.id) as Incident);
+  const warnings = [...warned.filter((m) => !open(m)), ...warned.filter(open)]
+    .slice(0, MAX_WARNINGS)
+    .map((m) => toMatch(m, true));
+  return { warnings, possible, openRanked };
 }

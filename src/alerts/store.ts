@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { alertGroups, alerts, incidents } from '../db/schema.js';
@@ -44,7 +45,7 @@ const firingCount = (tx: Tx, where: ReturnType<typeof eq>): number =>
     .get()?.n ?? 0;
 
 /** Still taking alerts: not attached to an incident that is over, and firing or recently active. */
-function isCurrent(tx: Tx, g: AlertGroup, now: Date): boolean {
+function isCurrent(tx: Tx, g: Pick<AlertGroup, 'id' | 'incidentId' | 'updatedAt'>, now: Date): boolean {
   if (g.incidentId !== null) {
     const inc = tx
       .select({ status: incidents.status })
@@ -55,16 +56,6 @@ function isCurrent(tx: Tx, g: AlertGroup, now: Date): boolean {
   }
   if (now.getTime() - g.updatedAt.getTime() < GROUP_QUIET_MS) return true;
   return firingCount(tx, eq(alerts.groupId, g.id)) > 0;
-}
-
-function incidentIsOpen(tx: Tx, incidentId: number | null): boolean {
-  if (incidentId === null) return false;
-  const inc = tx
-    .select({ status: incidents.status })
-    .from(incidents)
-    .where(eq(incidents.id, incidentId))
-    .get();
-  return inc !== undefined && isOpen(inc);
 }
 
 const alertLine = (a: Pick<Alert, 'title' | 'source'>) => `${a.title} (${a.source})`;
@@ -96,6 +87,49 @@ function groupSize(tx: Tx, groupId: number): number {
   );
 }
 
+/** The hot path's statements (one alert per request at thousands a second): plain SQL, prepared once. */
+interface Statements {
+  find: Statement<
+    [string, string],
+    { id: number; status: string; groupId: number; incidentId: number | null }
+  >;
+  seen: Statement<[number, number]>;
+  lastGroup: Statement<[string], { id: number; incidentId: number | null; updatedAt: number }>;
+  insert: Statement<unknown[], { id: number }>;
+  touch: Statement<[number, number, number]>;
+  incidentStatus: Statement<[number], { status: string }>;
+}
+const statements = new WeakMap<Db, Statements>();
+function stmts(db: Db): Statements {
+  let s = statements.get(db);
+  if (!s) {
+    const c = db.$client;
+    s = {
+      find: c.prepare(
+        'select id, status, group_id as groupId, incident_id as incidentId from alerts where source = ? and fingerprint = ?',
+      ),
+      seen: c.prepare('update alerts set last_seen_at = ? where id = ?'),
+      lastGroup: c.prepare(
+        'select id, incident_id as incidentId, updated_at as updatedAt from alert_groups where group_key = ? order by id desc limit 1',
+      ),
+      insert: c.prepare(
+        `insert into alerts (source, fingerprint, status, title, description, severity, service, labels, url,
+           starts_at, ends_at, fire_count, group_id, incident_id, first_seen_at, last_seen_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) returning id`,
+      ),
+      touch: c.prepare('update alert_groups set version = version + ?, updated_at = ? where id = ?'),
+      incidentStatus: c.prepare('select status from incidents where id = ?'),
+    } as Statements;
+    statements.set(db, s);
+  }
+  return s;
+}
+
+interface GroupRef {
+  id: number;
+  incidentId: number | null;
+}
+
 export function ingestAlerts(
   db: Db,
   now: Date,
@@ -105,32 +139,32 @@ export function ingestAlerts(
   const changes: Record<AlertChange, number> = { new: 0, resolved: 0, refired: 0, duplicate: 0, updated: 0 };
   const groupIds = new Set<number>();
   const incidentIds = new Set<number>();
+  const st = stmts(db);
+  const at = now.getTime();
   let unrouted = 0;
+  const openIncident = (id: number | null): boolean => {
+    if (id === null) return false;
+    const row = st.incidentStatus.get(id);
+    return row !== undefined && isOpen(row);
+  };
   db.transaction((tx) => {
-    // Within one payload the current group of a key is looked up once (a 1,000-alert batch is one card).
-    const current = new Map<string, AlertGroup>();
-    const touch = (g: AlertGroup) => {
+    // Within one payload the current group of a key is looked up once (a 1,000-alert batch is one
+    // card), and each changed group's version is bumped once, at the end.
+    const current = new Map<string, GroupRef>();
+    const bumps = new Map<number, number>();
+    const touch = (g: GroupRef) => {
       groupIds.add(g.id);
-      tx.update(alertGroups)
-        .set({ version: sql`${alertGroups.version} + 1`, updatedAt: now })
-        .where(eq(alertGroups.id, g.id))
-        .run();
+      bumps.set(g.id, (bumps.get(g.id) ?? 0) + 1);
     };
-    const groupFor = (a: IncomingAlert): AlertGroup | null => {
+    const groupFor = (a: IncomingAlert): GroupRef | null => {
       const r = route(a);
       if (!r) return null;
       const key = groupKeyOf(a, r);
       const cached = current.get(key);
       if (cached) return cached;
-      const last = tx
-        .select()
-        .from(alertGroups)
-        .where(eq(alertGroups.groupKey, key))
-        .orderBy(desc(alertGroups.id))
-        .limit(1)
-        .get();
-      const g =
-        last && isCurrent(tx, last, now)
+      const last = st.lastGroup.get(key);
+      const g: GroupRef =
+        last && isCurrent(tx, { ...last, updatedAt: new Date(last.updatedAt) }, now)
           ? last
           : tx
               .insert(alertGroups)
@@ -145,56 +179,43 @@ export function ingestAlerts(
                 createdAt: now,
                 updatedAt: now,
               })
-              .returning()
+              .returning({ id: alertGroups.id, incidentId: alertGroups.incidentId })
               .get();
       current.set(key, g);
       return g;
     };
+    const rowOf = (id: number): Alert => tx.select().from(alerts).where(eq(alerts.id, id)).get() as Alert;
 
     for (const a of incoming) {
       const startsAt = Number.isNaN(a.startsAt.getTime()) || a.startsAt > now ? now : a.startsAt;
       const endsAt = a.status === 'resolved' ? (a.endsAt && a.endsAt <= now ? a.endsAt : now) : null;
-      const existing = tx
-        .select()
-        .from(alerts)
-        .where(and(eq(alerts.source, a.source), eq(alerts.fingerprint, a.fingerprint)))
-        .get();
+      const existing = st.find.get(a.source, a.fingerprint);
       if (existing) {
         const wasFiring = existing.status === 'firing';
-        if (wasFiring && a.status === 'firing') {
-          // The sender repeats firing alerts (Alertmanager's repeat_interval): the same alert, seen again.
-          tx.update(alerts).set({ lastSeenAt: now }).where(eq(alerts.id, existing.id)).run();
-          changes.duplicate++;
-          continue;
-        }
-        if (!wasFiring && a.status === 'resolved') {
+        if (wasFiring === (a.status === 'firing')) {
+          // The sender repeats what it said (Alertmanager's repeat_interval): the same alert, seen again.
+          st.seen.run(at, existing.id);
           changes.duplicate++;
           continue;
         }
         if (wasFiring) {
-          const row = tx
-            .update(alerts)
+          tx.update(alerts)
             .set({ status: 'resolved', endsAt, lastSeenAt: now })
             .where(eq(alerts.id, existing.id))
-            .returning()
-            .get();
+            .run();
           changes.resolved++;
-          const g = tx.select().from(alertGroups).where(eq(alertGroups.id, existing.groupId)).get();
-          if (g) touch(g);
-          if (row.incidentId !== null && incidentIsOpen(tx, row.incidentId)) {
-            incidentIds.add(row.incidentId);
-            if (g && groupSize(tx, g.id) <= TIMELINE_PER_ALERT_MAX)
-              alertTimelineEvent(tx, row, row.incidentId, 'resolved', now);
+          touch({ id: existing.groupId, incidentId: null });
+          if (existing.incidentId !== null && openIncident(existing.incidentId)) {
+            incidentIds.add(existing.incidentId);
+            if (groupSize(tx, existing.groupId) <= TIMELINE_PER_ALERT_MAX)
+              alertTimelineEvent(tx, rowOf(existing.id), existing.incidentId, 'resolved', now);
           }
           continue;
         }
         // Firing again after it resolved: a new episode, on the group that is current now.
-        const g =
-          groupFor(a) ?? tx.select().from(alertGroups).where(eq(alertGroups.id, existing.groupId)).get();
-        if (!g) continue;
-        const incidentId = incidentIsOpen(tx, g.incidentId) ? g.incidentId : null;
-        const row = tx
-          .update(alerts)
+        const g = groupFor(a) ?? { id: existing.groupId, incidentId: null };
+        const incidentId = openIncident(g.incidentId) ? g.incidentId : null;
+        tx.update(alerts)
           .set({
             status: 'firing',
             title: a.title,
@@ -211,14 +232,13 @@ export function ingestAlerts(
             lastSeenAt: now,
           })
           .where(eq(alerts.id, existing.id))
-          .returning()
-          .get();
+          .run();
         changes.refired++;
         touch(g);
         if (incidentId !== null) {
           incidentIds.add(incidentId);
           if (groupSize(tx, g.id) <= TIMELINE_PER_ALERT_MAX)
-            alertTimelineEvent(tx, row, incidentId, 'firing', now);
+            alertTimelineEvent(tx, rowOf(existing.id), incidentId, 'firing', now);
         }
         continue;
       }
@@ -227,36 +247,33 @@ export function ingestAlerts(
         unrouted++;
         continue;
       }
-      const incidentId = incidentIsOpen(tx, g.incidentId) ? g.incidentId : null;
-      const row = tx
-        .insert(alerts)
-        .values({
-          source: a.source,
-          fingerprint: a.fingerprint,
-          status: a.status,
-          title: a.title,
-          description: a.description,
-          severity: a.severity,
-          service: a.service,
-          labels: a.labels,
-          url: a.url,
-          startsAt,
-          endsAt,
-          groupId: g.id,
-          incidentId,
-          firstSeenAt: now,
-          lastSeenAt: now,
-        })
-        .returning()
-        .get();
+      const incidentId = openIncident(g.incidentId) ? g.incidentId : null;
+      const inserted = st.insert.get(
+        a.source,
+        a.fingerprint,
+        a.status,
+        a.title,
+        a.description,
+        a.severity,
+        a.service,
+        JSON.stringify(a.labels),
+        a.url,
+        startsAt.getTime(),
+        endsAt?.getTime() ?? null,
+        g.id,
+        incidentId,
+        at,
+        at,
+      ) as { id: number };
       changes.new++;
       touch(g);
       if (incidentId !== null) {
         incidentIds.add(incidentId);
         if (groupSize(tx, g.id) <= TIMELINE_PER_ALERT_MAX)
-          alertTimelineEvent(tx, row, incidentId, row.status as 'firing', now);
+          alertTimelineEvent(tx, rowOf(inserted.id), incidentId, a.status, now);
       }
     }
+    for (const [id, n] of bumps) st.touch.run(n, at, id);
   });
   const allResolved = [...incidentIds].filter((id) => firingCount(db, eq(alerts.incidentId, id)) === 0);
   return {

@@ -53,6 +53,8 @@ export async function readJson(req: IncomingMessage, limit = API_BODY_LIMIT): Pr
     });
     req.on('end', () => resolve(got));
     req.on('error', reject);
+    // A client gone mid-body: no 'end' would come, and the handler must not wait forever.
+    req.on('close', () => reject(new ApiError(400, 'The request body was cut off.')));
   });
   if (type !== 'application/json') {
     throw new ApiError(415, 'Send the body as JSON with Content-Type: application/json.');

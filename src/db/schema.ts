@@ -175,8 +175,21 @@ export const followUps = sqliteTable(
     sourceKey: text('source_key'),
     sourceChannel: text('source_channel'),
     sourceTs: text('source_ts'),
+    /** The follow-up's ticket in the configured tracker (src/trackers): github | jira | linear. */
+    ticketTracker: text('ticket_tracker'),
+    /** The tracker's own id (GitHub issue number, Jira issue id, Linear issue UUID). */
+    ticketRef: text('ticket_ref'),
+    /** What people read: #12, OPS-12, ENG-12. */
+    ticketKey: text('ticket_key'),
+    ticketUrl: text('ticket_url'),
+    /** open | closed: the ticket's state as last written or read, so echoes are not sent back. */
+    ticketState: text('ticket_state'),
+    /** The tracker's assignee and due date as last written or read (loop guard, like ticketState). */
+    ticketAssignee: text('ticket_assignee'),
+    ticketDue: text('ticket_due'),
   },
   (t) => [
+    index('follow_ups_ticket_idx').on(t.ticketTracker, t.ticketRef),
     index('follow_ups_incident_idx').on(t.incidentId),
     index('follow_ups_owner_idx').on(t.ownerId, t.status),
     uniqueIndex('follow_ups_source_unique').on(t.incidentId, t.sourceKey),
@@ -398,4 +411,44 @@ export const postmortemCanvases = sqliteTable('postmortem_canvases', {
   createdBy: text('created_by').notNull(),
   createdAt: ms('created_at').notNull(),
   updatedAt: ms('updated_at').notNull(),
+});
+
+/**
+ * Work for the tracker (src/trackers/store.ts, sync.ts): create, close, update a follow-up's ticket. Stored
+ * before anything is sent and retried with backoff, so a tracker outage or a restart loses nothing.
+ */
+export const trackerOps = sqliteTable(
+  'tracker_ops',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    followUpId: integer('follow_up_id')
+      .notNull()
+      .references(() => followUps.id, { onDelete: 'cascade' }),
+    /** create | close | update */
+    action: text('action').notNull(),
+    /** pending | done | gave_up */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAt: ms('next_at').notNull(),
+    lastError: text('last_error'),
+    /** Who is told about failures and the final outcome (a Slack user ID). */
+    requestedBy: text('requested_by'),
+    /** Tell requestedBy when it succeeds (the Create ticket button), not only when it failed first. */
+    announce: bool('announce').notNull().default(false),
+    /** The person was told it failed; tell them again when it finally succeeds. */
+    failureNoticed: bool('failure_noticed').notNull().default(false),
+    createdAt: ms('created_at').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [
+    index('tracker_ops_due_idx').on(t.status, t.nextAt),
+    index('tracker_ops_follow_up_idx').on(t.followUpId),
+  ],
+);
+
+/** Singleton (id 1): how far the tracker sync has read the timeline (its outbox) and when it last polled. */
+export const trackerCursor = sqliteTable('tracker_cursor', {
+  id: integer('id').primaryKey(),
+  timelineId: integer('timeline_id').notNull(),
+  polledAt: ms('polled_at'),
 });

@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartWeek } from './build.js';
 
 /**
  * The digest's chart: incidents per week by severity as stacked bars (the week's total above each
  * bar), with the repeat rate as a line on its own 0–100 % axis. A Vega-Lite spec rendered to SVG by
- * Vega, rasterised by resvg. The three libraries are imported when the first chart is drawn, so
- * start-up and the resident set of a bot that never posts a digest don't pay for them.
+ * Vega, rasterised by resvg. The three libraries are imported only in the worker that draws a chart,
+ * so neither start-up nor the bot's memory pays for them.
  */
 export const CHART_SIZE = { width: 800, height: 400 } as const;
 
@@ -27,11 +29,14 @@ export const EMPTY_MESSAGE = 'No incidents in these weeks';
  * draws the same picture; resvg is told to load nothing else.
  */
 const FONT = 'Inter';
-const require = createRequire(import.meta.url);
-export const FONT_FILES = [
-  require.resolve('@expo-google-fonts/inter/400Regular/Inter_400Regular.ttf'),
-  require.resolve('@expo-google-fonts/inter/600SemiBold/Inter_600SemiBold.ttf'),
-];
+/** The font's files, resolved when a chart is drawn (like the libraries, nothing at import time). */
+export function fontFiles(): string[] {
+  const require = createRequire(import.meta.url);
+  return [
+    require.resolve('@expo-google-fonts/inter/400Regular/Inter_400Regular.ttf'),
+    require.resolve('@expo-google-fonts/inter/600SemiBold/Inter_600SemiBold.ttf'),
+  ];
+}
 
 const SEVERITIES = [1, 2, 3, 4] as const;
 
@@ -162,31 +167,51 @@ export function describeChart(weeks: readonly ChartWeek[]): string {
   return `Incidents per week: ${totals}. Week of ${last?.label}: ${sev}; ${rate}.`;
 }
 
-/** The chart as SVG, drawn by Vega (loaded on first use). */
-export async function renderChartSvg(weeks: readonly ChartWeek[]): Promise<string> {
-  const [{ compile }, vega] = await Promise.all([import('vega-lite'), import('vega')]);
-  const view = new vega.View(vega.parse(compile(chartSpec(weeks)).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
+const CHART_TIMEOUT_MS = 60_000;
 
-/** The chart as PNG, antialiased by resvg with only the shipped font (loaded on first use). */
-export async function renderChart(weeks: readonly ChartWeek[]): Promise<Buffer> {
-  const [svg, { Resvg }] = await Promise.all([renderChartSvg(weeks), import('@resvg/resvg-js')]);
-  const png = new Resvg(svg, {
+/** What resvg is told: the chart's own size, a white background, only the shipped font. */
+function resvgOptions(): ResvgRenderOptions {
+  return {
     fitTo: { mode: 'original' },
     background: 'white',
-    font: {
-      loadSystemFonts: false,
-      fontFiles: FONT_FILES,
-      defaultFontFamily: FONT,
-      sansSerifFamily: FONT,
-    },
-  })
-    .render()
-    .asPng();
-  return png;
+    font: { loadSystemFonts: false, fontFiles: fontFiles(), defaultFontFamily: FONT, sansSerifFamily: FONT },
+  };
+}
+
+/**
+ * The chart as SVG (what Vega drew) and PNG (what resvg made of it). Both are made in a worker
+ * thread (`chart-worker.mjs`) that exits afterwards, so the libraries load only when a chart is
+ * drawn and leave nothing behind in the bot.
+ */
+export function drawChart(weeks: readonly ChartWeek[]): Promise<{ svg: string; png: Buffer }> {
+  const worker = new Worker(new URL('./chart-worker.mjs', import.meta.url), {
+    workerData: { spec: chartSpec(weeks), resvg: resvgOptions() },
+    // The worker is plain JavaScript: none of the parent's flags (a loader, --input-type …) apply.
+    execArgv: [],
+  });
+  return new Promise((resolve, reject) => {
+    // A stuck renderer must not hold the digest job forever: it fails, and the retry sweep tries again.
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`the chart worker took over ${CHART_TIMEOUT_MS / 1000} s`));
+    }, CHART_TIMEOUT_MS);
+    timer.unref();
+    worker.once('message', (m: { svg: string; png: Uint8Array }) => {
+      clearTimeout(timer);
+      resolve({ svg: m.svg, png: Buffer.from(m.png.buffer, m.png.byteOffset, m.png.byteLength) });
+    });
+    worker.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    worker.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the chart worker exited (code ${code}) without a chart`));
+    });
+  });
+}
+
+/** The chart as an antialiased PNG for the digest thread. */
+export async function renderChart(weeks: readonly ChartWeek[]): Promise<Buffer> {
+  return (await drawChart(weeks)).png;
 }

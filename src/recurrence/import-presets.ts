@@ -251,7 +251,8 @@ export const PRESETS: Record<ImportSource, Preset> = {
       ack_after: ['report.acktime', 'Ack Time'],
       resolve_after: ['report.closetime', 'Close Time'],
       severity: ['priority', 'Priority'],
-      services: ['impactedServices', 'Impacted Services', 'ownerTeam', 'Owner Team', 'Teams'],
+      // The APIs give service and team ids here (impactedServices, ownerTeam), not names: CSV only.
+      services: ['Impacted Services', 'Owner Team', 'Teams'],
       tags: ['tags', 'Tags'],
       url: ['links.web', 'URL', 'Link'],
     },

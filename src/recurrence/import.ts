@@ -226,8 +226,10 @@ export function toImportRow(r: RawRecord, preset: Preset, columns: Columns, opts
   };
   const badTime = (f: Field) => {
     const v = first(rec, columns[f]) ?? '';
+    // The column the value came from (a field may have several candidates present).
+    const from = columns[f]?.find((c) => values(rec, [c])[0] === v) ?? col(f);
     return skip(
-      `unreadable date "${v.slice(0, 40)}" in column "${col(f)}" (give its format with --date-format, e.g. --date-format "dd/MMM/yy h:mm a")`,
+      `unreadable date "${v.slice(0, 40)}" in column "${from}" (give its format with --date-format, e.g. --date-format "dd/MMM/yy h:mm a")`,
     );
   };
   const declared = time('declared');

@@ -11,13 +11,24 @@ export interface Progress {
  * (CI logs, a pipe) no bar is drawn: a plain line every 10 % and at the end, so logs don't fill with
  * redraws; cli-progress's own non-TTY mode prints on a timer, which a synchronous loop starves.
  */
+/**
+ * cli-progress redraws on a timer it re-arms after every draw; unreferenced, that timer never keeps
+ * a CLI alive when a run ends without `done()` (an error path, an early return).
+ */
+class Bar extends cliProgress.SingleBar {
+  override render(): void {
+    super.render();
+    (this as unknown as { timer?: NodeJS.Timeout | null }).timer?.unref();
+  }
+}
+
 export function progressBar(
   label: string,
   total: number,
   stream: NodeJS.WriteStream = process.stderr,
 ): Progress {
   if (stream.isTTY === true) {
-    const bar = new cliProgress.SingleBar({
+    const bar = new Bar({
       stream,
       format: `${label} [{bar}] {percentage}% {value}/{total}`,
       barCompleteChar: '#',

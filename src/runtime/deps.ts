@@ -4,6 +4,7 @@ import type { AppLogger } from '../log.js';
 import { createMemberCache, type MemberCache } from '../slack/access.js';
 import type { SlackClients } from '../slack/clients.js';
 import { createPeopleDirectory, type PeopleDirectory } from '../slack/mentions.js';
+import { createTrackerSync, type TrackerSync } from '../trackers/sync.js';
 import type { Clock } from './clock.js';
 import { createIncidentHooks, type IncidentHooks } from './hooks.js';
 import { createInProcess, type InProcess } from './in-process.js';
@@ -26,6 +27,8 @@ export interface Deps {
   members: MemberCache;
   /** Calls running in this app right now, to join or queue behind (src/runtime/in-process.ts). */
   inProcess: InProcess;
+  /** Follow-ups as tickets (src/trackers); undefined when TRACKER is unset. */
+  trackers: TrackerSync | undefined;
 }
 
 /**
@@ -40,5 +43,6 @@ export function createDeps(base: Pick<Deps, 'config' | 'db' | 'clock' | 'logger'
     people: createPeopleDirectory({ db, clock, logger, tasks }),
     members: createMemberCache(),
     inProcess: createInProcess(),
+    trackers: createTrackerSync({ config: base.config, db, clock, logger }),
   };
 }

@@ -40,6 +40,7 @@ export const ACTION = {
   followUpDone: 'follow_up_done',
   followUpSnooze: 'follow_up_snooze',
   followUpEdit: 'follow_up_edit',
+  followUpTicket: 'follow_up_ticket',
   recurrenceSame: 'recurrence_same',
   recurrenceUnrelated: 'recurrence_unrelated',
   recurrenceJoin: 'recurrence_join',
@@ -49,6 +50,8 @@ export const ACTION = {
   alertDismiss: 'alert_dismiss',
   /** The Postmortem button on the resolution message: the postmortem canvas. */
   postmortemCanvas: 'postmortem_canvas',
+  /** Offered when the canvas is refused: the same draft as a Markdown file. */
+  postmortemExport: 'postmortem_export',
 } as const;
 
 /** Modal input block_ids (also the keys of inline `errors`) and their element action_ids. */

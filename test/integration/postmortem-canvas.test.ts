@@ -190,6 +190,13 @@ describe('refusals are told, with the Markdown export as the way out', () => {
     expect(said).toContain('canvases:write');
     expect(said).toContain('missing_scope');
     expect(said).toContain('/incident export');
+
+    // The fallback is one click away: the same draft as a Markdown file in the channel.
+    await h.person(alice).click('Upload the Markdown draft');
+    await h.idle();
+    const file = h.sim.files(channel).at(-1);
+    expect(file?.name).toBe('inc-1-checkout-returns-502-postmortem.md');
+    expect(file?.bytes.toString('utf8')).toContain('A config flag set the DB pool size to 0');
   });
 
   it('when Slack cannot create it, and when canvases are off, from the button too', async () => {

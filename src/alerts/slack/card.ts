@@ -1,5 +1,5 @@
 import type { ActionsBlock, KnownBlock, PlainTextOption } from '@slack/types';
-import { type Incident, incidentRef, severityLabel } from '../../incidents/model.js';
+import { type Incident, incidentRef, isOpen, severityLabel } from '../../incidents/model.js';
 import { ago, explanationText, overdueText } from '../../recurrence/slack/views.js';
 import { channelLink, escapeText, link, mention, safe, slackDate, truncate } from '../../slack/format.js';
 import { ACTION, BLOCK } from '../../slack/ids.js';
@@ -47,41 +47,52 @@ const dismissLabel = (min: number): string =>
         ? `${min / 60} hours`
         : `${min / 1440} day`;
 
+/** One remembered incident: what it was, what caused and fixed it, what is still open from it. */
+function matchBlocks(w: AlertMatch, first: boolean, now: Date): KnownBlock[] {
+  const r = w.related;
+  const where = r.channelId ? ` · ${channelLink(r.channelId)}` : '';
+  const lines = [
+    `${first ? ':repeat: *This alert matches' : '*Also'} ${incidentRef(r)}*${first ? '' : ' (judged the same problem)'} (${safe(r.title, 200)}), ${ago(w.explanation.ageDays)}${where}`,
+  ];
+  if (isOpen(r)) {
+    lines.push(
+      `:busts_in_silhouette: ${incidentRef(r)} is open right now: attach the alert to it rather than declare another?`,
+    );
+  } else {
+    lines.push(
+      `*Root cause last time:* ${r.rootCauseSummary ? safe(r.rootCauseSummary, 600) : '_not written down_'}`,
+    );
+    lines.push(`*Fixed by:* ${r.resolutionSummary ? safe(r.resolutionSummary, 600) : '_not written down_'}`);
+  }
+  if (w.openFollowUps.length) {
+    const shown = w.openFollowUps
+      .slice(0, MAX_FOLLOW_UPS)
+      .map(
+        (f) =>
+          `• ${safe(f.text, 150)} (${f.ownerId ? mention(f.ownerId) : 'no owner'}, ${overdueText(f, now)})`,
+      );
+    if (w.openFollowUps.length > shown.length)
+      shown.push(`… and ${w.openFollowUps.length - shown.length} more`);
+    lines.push(`*Still open from ${incidentRef(r)}:*\n${shown.join('\n')}`);
+  }
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) } },
+  ];
+  if (first)
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: explanationText(w.explanation) }] });
+  return blocks;
+}
+
 function memoryText(m: AlertMemory | null, now: Date): KnownBlock[] {
   if (!m) return [];
-  if (m.warning) {
-    const w: AlertMatch = m.warning;
-    const r = w.related;
-    const lines = [
-      `:repeat: *This alert matches ${incidentRef(r)}* (${safe(r.title, 200)}), ${ago(w.explanation.ageDays)}${r.channelId ? ` · ${channelLink(r.channelId)}` : ''}`,
-      `*Root cause last time:* ${r.rootCauseSummary ? safe(r.rootCauseSummary, 700) : '_not written down_'}`,
-      `*Fixed by:* ${r.resolutionSummary ? safe(r.resolutionSummary, 700) : '_not written down_'}`,
-    ];
-    if (w.openFollowUps.length) {
-      const shown = w.openFollowUps
-        .slice(0, MAX_FOLLOW_UPS)
-        .map(
-          (f) =>
-            `• ${safe(f.text, 150)} (${f.ownerId ? mention(f.ownerId) : 'no owner'}, ${overdueText(f, now)})`,
-        );
-      if (w.openFollowUps.length > shown.length)
-        shown.push(`… and ${w.openFollowUps.length - shown.length} more`);
-      lines.push(`*Still open from last time:*\n${shown.join('\n')}`);
-    }
-    const blocks: KnownBlock[] = [
-      { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: explanationText(w.explanation) }] },
-    ];
-    if (m.possible.length) blocks.push(possibleBlock(m.possible));
-    return blocks;
-  }
-  if (m.possible.length) return [possibleBlock(m.possible)];
-  return [
-    {
+  const blocks: KnownBlock[] = m.warnings.flatMap((w, i) => matchBlocks(w, i === 0, now));
+  if (m.possible.length) blocks.push(possibleBlock(m.possible));
+  if (blocks.length === 0)
+    blocks.push({
       type: 'context',
       elements: [{ type: 'mrkdwn', text: ':mag: Firebreak remembers no incident like this one.' }],
-    },
-  ];
+    });
+  return blocks;
 }
 
 function possibleBlock(list: AlertMatch[]): KnownBlock {
@@ -195,7 +206,8 @@ export function alertCard(c: CardInput): Message {
   if (state) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: state }] });
   const dismissed = g.dismissedUntil !== null && g.dismissedUntil > c.now;
   if (!c.incident && !dismissed) blocks.push(actionsBlock(c));
-  const matches = c.memory?.warning ? `; matches ${incidentRef(c.memory.warning.related)}` : '';
+  const top = c.memory?.warnings[0];
+  const matches = top ? `; matches ${incidentRef(top.related)}` : '';
   const text = truncate(
     `${allResolved ? 'Resolved' : 'Alert'}: ${lead.title}${c.total > 1 ? ` (${c.total} alerts, ${c.firing} firing)` : ''}${matches}`,
     3000,

@@ -145,21 +145,22 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
   async function flushOnce(c: WebClient): Promise<void> {
     await autoDeclare(c);
     let failed = false;
-    for (let round = 0; round < 20; round++) {
-      const due = dueGroups(db);
+    // Each card at most once per round: changes that arrive while it renders wait for the next round
+    // (the caller's growing wait), which is what keeps a storm to a handful of edits.
+    const done = new Set<number>();
+    for (;;) {
+      const due = dueGroups(db).filter((g) => !done.has(g.id));
       if (due.length === 0) break;
-      let progressed = false;
       for (const g of due) {
+        done.add(g.id);
         try {
           await renderGroup(c, g.id);
-          progressed = true;
         } catch (e) {
           failed = true;
           markCardFailed(db, g.id, describeError(e));
           logger.error(`the triage card of alert group ${g.id} could not be posted: ${describeError(e)}`);
         }
       }
-      if (!progressed) break;
     }
     if (failed && !retryTimer) {
       retryTimer = setTimeout(() => {

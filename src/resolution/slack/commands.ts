@@ -115,7 +115,7 @@ export async function renderFollowUpList(
     };
   } else resolved = followUpScope(deps, rest, userId);
   const items = await visibleTo(deps.members, client, userId, listOpenFollowUps(deps.db, resolved.scope));
-  return followUpListMessage(items, resolved.list, today, resolved.title, note);
+  return followUpListMessage(items, resolved.list, today, resolved.title, note, deps.config.TRACKER);
 }
 
 const INCIDENT_PREFIX = /^(?:inc-?\d+|#\d+)\s+/i;

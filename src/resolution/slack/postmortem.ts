@@ -1,4 +1,5 @@
-import type { App, BlockAction } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { DomainError } from '../../incidents/errors.js';
 import { type Incident, incidentRef } from '../../incidents/model.js';
@@ -12,6 +13,7 @@ import { ACTION } from '../../slack/ids.js';
 import { afterCommit, tellPrivately } from '../../slack/kit.js';
 import { getPerson } from '../../slack/users.js';
 import { postmortemPeople } from '../../timeline/export.js';
+import { uploadPostmortemFile } from '../../timeline/slack/export.js';
 import {
   type CanvasKind,
   canvasUrl,
@@ -21,6 +23,7 @@ import {
   recordPostmortemCanvas,
   touchPostmortemCanvas,
 } from '../postmortem.js';
+import { canvasRefusedMessage } from './views/postmortem.js';
 
 /**
  * `/incident postmortem` and the Postmortem button on the resolution message: the postmortem draft
@@ -188,7 +191,7 @@ export async function postmortemCanvasFor(
   client: WebClient,
   incident: Incident,
   userId: string,
-  reply: (text: string) => Promise<void>,
+  reply: (message: string | { text: string; blocks: KnownBlock[] }) => Promise<void>,
 ): Promise<void> {
   const ref = incidentRef(incident);
   let result: PostmortemCanvasResult;
@@ -197,10 +200,7 @@ export async function postmortemCanvasFor(
   } catch (e) {
     if (!(e instanceof CanvasRefused)) throw e;
     deps.logger.warn(`postmortem canvas of ${ref} refused: ${e.code}`);
-    await reply(
-      `:x: I could not write the ${ref} postmortem canvas: ${e.advice} (Slack said \`${e.code}\`). ` +
-        'The same draft is available as a Markdown file: `/incident export` uploads it to the incident channel.',
-    );
+    await reply(canvasRefusedMessage(ref, incident.id, e.advice, e.code));
     return;
   }
   const link = mrkdwnLink(result.url, `Postmortem — ${ref}`);
@@ -242,22 +242,31 @@ export function postmortemSubcommand(deps: Deps): Subcommand {
         throw new DomainError('invalid_state', `${incidentRef(incident)} has no channel to hold a canvas.`);
       await call.reply(`:hourglass_flowing_sand: Writing the ${incidentRef(incident)} postmortem canvas…`);
       afterCommit(deps, `postmortem canvas ${incidentRef(incident)}`, () =>
-        postmortemCanvasFor(deps, client, incident, command.user_id, (text) => call.reply(text)),
+        postmortemCanvasFor(deps, client, incident, command.user_id, (m) => call.reply(m)),
       );
     },
   };
 }
 
-/** The Postmortem button on the resolution message. */
+type Message = string | { text: string; blocks: KnownBlock[] };
+
+/**
+ * The Postmortem button on the resolution message, and "Upload the Markdown draft" offered when
+ * the canvas is refused. Both answer only the person who clicked.
+ */
 export function registerPostmortem(app: App, deps: Deps): void {
-  app.action<BlockAction>(ACTION.postmortemCanvas, async (args) => {
+  const clicked = async (
+    args: SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs,
+    run: (incident: Incident, user: string, tell: (m: Message) => Promise<void>) => Promise<void>,
+  ) => {
     await args.ack();
     const user = args.body.user.id;
     const channel = args.body.channel?.id ?? args.body.container?.channel_id;
-    const tell = async (text: string) => {
+    const tell = async (m: Message) => {
+      const body = typeof m === 'string' ? { text: m } : m;
       if (args.body.response_url)
-        await args.respond({ response_type: 'ephemeral', replace_original: false, text });
-      else await tellPrivately(args.client, user, channel, text);
+        await args.respond({ response_type: 'ephemeral', replace_original: false, ...body });
+      else await tellPrivately(args.client, user, channel, body.text);
     };
     const id = Number((args.action as { value?: string }).value);
     const incident = Number.isInteger(id) && id > 0 ? getIncidentById(deps.db, id) : undefined;
@@ -265,6 +274,15 @@ export function registerPostmortem(app: App, deps: Deps): void {
       await tell(':warning: There is no such incident, or it is private.');
       return;
     }
-    await postmortemCanvasFor(deps, args.client, incident, user, tell);
-  });
+    await run(incident, user, tell);
+  };
+  app.action<BlockAction>(ACTION.postmortemCanvas, (args) =>
+    clicked(args, (incident, user, tell) => postmortemCanvasFor(deps, args.client, incident, user, tell)),
+  );
+  app.action<BlockAction>(ACTION.postmortemExport, (args) =>
+    clicked(args, async (incident, user, tell) => {
+      await tell(`:hourglass_flowing_sand: Uploading the ${incidentRef(incident)} postmortem draft…`);
+      await uploadPostmortemFile(deps, args.client, incident, user, tell);
+    }),
+  );
 }

@@ -6,10 +6,11 @@ import { assertCanChange, canView } from '../../slack/access.js';
 import type { Subcommand } from '../../slack/command/router.js';
 import { channelLink } from '../../slack/format.js';
 import { afterCommit } from '../../slack/kit.js';
-import { getPerson, getUserTz } from '../../slack/users.js';
+import { getUserTz } from '../../slack/users.js';
 import { addNote } from '../add-note.js';
-import { buildPostmortem, postmortemPeople, relativeTime } from '../export.js';
+import { relativeTime } from '../export.js';
 import { timelinePage } from '../page.js';
+import { uploadPostmortemFile } from './export.js';
 import { absoluteTime, timelineMessage } from './views/timeline.js';
 
 const notVisible = () => new DomainError('not_found', 'There is no such incident, or it is private.');
@@ -79,28 +80,9 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
         await call.reply(
           `:hourglass_flowing_sand: Uploading the ${incidentRef(incident)} postmortem draft to ${channelLink(channelId)}…`,
         );
-        afterCommit(deps, `export ${incidentRef(incident)}`, async () => {
-          // Names, not ids, in the document: look up anyone Firebreak has not met yet (cached a day).
-          await Promise.all(
-            postmortemPeople(deps.db, incident.id).map((id) => getPerson(client, deps.db, deps.clock, id)),
-          );
-          const doc = buildPostmortem(deps.db, incident.id, { now: deps.clock.now() });
-          try {
-            await client.filesUploadV2({
-              channel_id: channelId,
-              filename: doc.filename,
-              title: doc.title,
-              content: doc.markdown,
-              initial_comment: `:page_facing_up: Postmortem draft for ${incidentRef(incident)}, requested by <@${command.user_id}>.`,
-            });
-          } catch (e) {
-            deps.logger.error(`export of ${incidentRef(incident)} failed`, e);
-            const why = (e as { data?: { error?: string } }).data?.error ?? 'Slack did not accept the upload';
-            await call.reply(
-              `:x: The postmortem draft could not be uploaded to ${channelLink(channelId)} (${why}). Please try again.`,
-            );
-          }
-        });
+        afterCommit(deps, `export ${incidentRef(incident)}`, () =>
+          uploadPostmortemFile(deps, client, incident, command.user_id, (text) => call.reply(text)),
+        );
       },
     },
   ];

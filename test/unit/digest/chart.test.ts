@@ -7,11 +7,11 @@ import {
   CHART_SIZE,
   CHART_TITLE,
   describeChart,
+  drawChart,
   EMPTY_MESSAGE,
-  FONT_FILES,
+  fontFiles,
   LINE_COLOUR,
   renderChart,
-  renderChartSvg,
   SEV_COLOURS,
 } from '../../../src/digest/chart.js';
 import { countColour, countInk, decodePng, hexRgb } from '../../helpers/png.js';
@@ -28,6 +28,8 @@ const week = (i: number, sev1: number, other: number, rate: number | null): Char
   repeatRate: rate,
 });
 const twelve = (f: (i: number) => ChartWeek) => Array.from({ length: 12 }, (_, i) => f(i));
+
+const svgOf = async (weeks: ChartWeek[]) => (await drawChart(weeks)).svg;
 
 /** The `d` of each path drawn by the line mark (Vega's SVG names marks by role). */
 function linePaths(svg: string): string[] {
@@ -53,7 +55,7 @@ describe('digest chart', () => {
 
   it('labels what a reader needs: title, axis titles, severities, every week and each total', async () => {
     const weeks = twelve((i) => week(i, i, 20 + i, i / 12));
-    const svg = await renderChartSvg(weeks);
+    const svg = await svgOf(weeks);
     for (const text of [CHART_TITLE, AXIS_TITLES.x, AXIS_TITLES.count, AXIS_TITLES.rate, 'SEV1', 'SEV4'])
       expect(svg).toContain(`>${text}</text>`);
     for (const w of weeks) {
@@ -65,8 +67,8 @@ describe('digest chart', () => {
   });
 
   it('breaks the repeat-rate line at a week without a rate instead of inventing one', async () => {
-    const whole = linePaths(await renderChartSvg(twelve((i) => week(i, 1, 1, 0.5))));
-    const broken = linePaths(await renderChartSvg(twelve((i) => week(i, 1, 1, i === 6 ? null : 0.5))));
+    const whole = linePaths(await svgOf(twelve((i) => week(i, 1, 1, 0.5))));
+    const broken = linePaths(await svgOf(twelve((i) => week(i, 1, 1, i === 6 ? null : 0.5))));
     const segments = (ds: string[]) => ds.join('').split('M').length - 1;
     expect(segments(whole)).toBe(1);
     expect(segments(broken)).toBe(2);
@@ -79,7 +81,7 @@ describe('digest chart', () => {
   });
 
   it('draws its text with the shipped TTF font, loading no system font', async () => {
-    for (const f of FONT_FILES) expect(readFileSync(f).readUInt32BE(0)).toBe(0x00010000); // TrueType
+    for (const f of fontFiles()) expect(readFileSync(f).readUInt32BE(0)).toBe(0x00010000); // TrueType
     // resvg is given only the shipped files; text appears in the title band only if they load.
     const img = decodePng(await renderChart(twelve((i) => week(i, 0, 0, null))));
     let ink = 0;
@@ -89,8 +91,8 @@ describe('digest chart', () => {
   });
 
   it('says so when the weeks are empty, and copes with huge counts', async () => {
-    expect(await renderChartSvg(twelve((i) => week(i, 0, 0, null)))).toContain(`>${EMPTY_MESSAGE}</text>`);
-    const huge = await renderChartSvg([week(0, 5000, 9000, 1)]);
+    expect(await svgOf(twelve((i) => week(i, 0, 0, null)))).toContain(`>${EMPTY_MESSAGE}</text>`);
+    const huge = await svgOf([week(0, 5000, 9000, 1)]);
     expect(huge).toContain('>14000</text>');
   });
 
@@ -103,20 +105,29 @@ describe('digest chart', () => {
     expect(text.length).toBeLessThan(1000); // Slack's alt_txt limit
   });
 
-  it('the bot loads the chart libraries only when a chart is drawn', async () => {
+  it('the bot never loads the chart libraries itself: only the chart worker, a build entry of its own, does', async () => {
+    const build_ = JSON.parse(readFileSync('package.json', 'utf8')).scripts.build as string;
+    expect(build_).toContain('src/digest/chart-worker.mjs');
     const out = await build({
-      entryPoints: ['src/main.ts'],
+      entryPoints: ['src/main.ts', 'src/digest/chart-worker.mjs'],
       bundle: true,
       platform: 'node',
       format: 'esm',
       packages: 'external',
+      outdir: 'dist-test',
       write: false,
       metafile: true,
       logLevel: 'silent',
     });
-    const imports = Object.values(out.metafile.inputs).flatMap((i) => i.imports);
-    const chartLibs = imports.filter((i) => /^(vega|vega-lite|@resvg\/resvg-js)$/.test(i.path));
-    expect(chartLibs.map((i) => i.path).sort()).toEqual(['@resvg/resvg-js', 'vega', 'vega-lite']);
-    expect(chartLibs.every((i) => i.kind === 'dynamic-import')).toBe(true);
+    const libs = /^(vega|vega-lite|@resvg\/resvg-js)$/;
+    const importedBy = (entry: string) =>
+      Object.entries(out.metafile.outputs)
+        .filter(([, o]) => o.entryPoint === entry)
+        .flatMap(([, o]) => o.imports)
+        .filter((i) => libs.test(i.path));
+    expect(importedBy('src/main.ts')).toEqual([]);
+    const worker = importedBy('src/digest/chart-worker.mjs');
+    expect(worker.map((i) => i.path).sort()).toEqual(['@resvg/resvg-js', 'vega', 'vega-lite']);
+    expect(worker.every((i) => i.kind === 'dynamic-import')).toBe(true);
   });
 });

@@ -49,3 +49,23 @@ describe('progress bar', () => {
     expect(text.split('\n').length).toBe(2); // redraws move the cursor, they don't add lines
   });
 });
+
+describe('progress bar lifetime', () => {
+  it('on a terminal, a run that never calls done() still lets the process exit', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = `
+      import { Writable } from 'node:stream';
+      import { progressBar } from './src/recurrence/progress.ts';
+      const tty = Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { isTTY: true, columns: 80 });
+      progressBar('importing', 10, tty).tick(3);
+    `;
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      timeout: 15_000,
+      encoding: 'utf8',
+    });
+    expect(r.error).toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  }, 20_000);
+});

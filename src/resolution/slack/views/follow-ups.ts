@@ -1,6 +1,6 @@
 import type { Button, KnownBlock, ModalView } from '@slack/types';
 import { type FollowUp, type Incident, incidentRef } from '../../../incidents/model.js';
-import { mention, safe } from '../../../slack/format.js';
+import { link, mention, safe } from '../../../slack/format.js';
 import { ACTION, BLOCK, VIEW } from '../../../slack/ids.js';
 import type { FollowUpWithIncident } from '../../follow-ups.js';
 import { daysBetween } from '../../reminders.js';
@@ -50,18 +50,31 @@ export function dueLabel(f: Pick<FollowUp, 'dueDate' | 'snoozedUntil'>, today: s
   return parts.join(' · ');
 }
 
-export function followUpItemText(f: FollowUp, i: Incident, today: string): string {
-  const owner = f.ownerId ? mention(f.ownerId) : '_no owner_';
-  return `*${safe(f.text, 600)}*\n#${f.id} · ${incidentRef(i)} · ${safe(i.title, 150)} · ${owner} · ${dueLabel(f, today)}`;
+const TRACKER_LABELS: Record<string, string> = { github: 'GitHub', jira: 'Jira', linear: 'Linear' };
+
+/** " · <url|GitHub #12>" when the follow-up has a ticket (src/trackers), else "". */
+export function ticketLink(f: Pick<FollowUp, 'ticketTracker' | 'ticketKey' | 'ticketUrl'>): string {
+  if (!f.ticketKey || !f.ticketUrl) return '';
+  const label = `${TRACKER_LABELS[f.ticketTracker ?? ''] ?? 'ticket'} ${f.ticketKey}`;
+  return ` · :ticket: ${link(f.ticketUrl, label)}`;
 }
 
-export function followUpActions(f: FollowUp, scope: ListScope): KnownBlock {
+export function followUpItemText(f: FollowUp, i: Incident, today: string): string {
+  const owner = f.ownerId ? mention(f.ownerId) : '_no owner_';
+  return `*${safe(f.text, 600)}*\n#${f.id} · ${incidentRef(i)} · ${safe(i.title, 150)} · ${owner} · ${dueLabel(f, today)}${ticketLink(f)}`;
+}
+
+/** `tracker`: the configured tracker's name; a follow-up without a ticket then gets "Create ticket". */
+export function followUpActions(f: FollowUp, scope: ListScope, tracker?: string): KnownBlock {
   return {
     type: 'actions',
     elements: [
       button('Done', ACTION.followUpDone, { f: f.id, s: scope }, 'primary'),
       button('Snooze', ACTION.followUpSnooze, { f: f.id, s: scope }),
       button('Edit', ACTION.followUpEdit, { f: f.id, s: scope }),
+      ...(tracker && f.ticketRef === null
+        ? [button('Create ticket', ACTION.followUpTicket, { f: f.id, s: scope })]
+        : []),
     ],
   };
 }
@@ -76,6 +89,7 @@ export function followUpListMessage(
   today: string,
   title: string,
   note?: string,
+  tracker?: string,
 ): { text: string; blocks: KnownBlock[] } {
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${safe(title, 200)}*` } }];
   if (note) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: note }] });
@@ -91,7 +105,7 @@ export function followUpListMessage(
     budget -= text.length + 20;
     shown++;
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
-    blocks.push(followUpActions(followUp, scope));
+    blocks.push(followUpActions(followUp, scope, tracker));
   }
   if (items.length > shown) {
     blocks.push({

@@ -3,7 +3,7 @@ import { type FollowUp, type Incident, incidentRef } from '../../../incidents/mo
 import { channelLink, safe, slackDate } from '../../../slack/format.js';
 import { ACTION } from '../../../slack/ids.js';
 import { daysBetween } from '../../reminders.js';
-import { followUpActions, followUpDoneText } from './follow-ups.js';
+import { followUpActions, followUpDoneText, ticketLink } from './follow-ups.js';
 import { pt } from './resolve-modal.js';
 
 /** The DMs the reminder job sends: the lead's root-cause nudge and a follow-up owner's nudge. */
@@ -62,7 +62,7 @@ export function followUpReminder(
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `:fast_forward: Your follow-up from *${incidentRef(i)}* · ${safe(i.title, 200)} ${when}:\n>${safe(f.text, 1000).replace(/\n/g, '\n>')}`,
+          text: `:fast_forward: Your follow-up from *${incidentRef(i)}* · ${safe(i.title, 200)} ${when}${ticketLink(f)}:\n>${safe(f.text, 1000).replace(/\n/g, '\n>')}`,
         },
       },
       followUpActions(f, 'one'),

@@ -37,6 +37,13 @@ const longFollowUp = (over: Pick<FollowUp, 'id' | 'incidentId'> & Partial<Follow
   sourceKey: null,
   sourceChannel: null,
   sourceTs: null,
+  ticketTracker: null,
+  ticketRef: null,
+  ticketKey: null,
+  ticketUrl: null,
+  ticketState: null,
+  ticketAssignee: null,
+  ticketDue: null,
   ...over,
 });
 

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { deliver, type FakeCall, type FakeReply, FakeServer, hmacHex } from './base.js';
+
+/**
+ * A local GitHub Issues API, written from GitHub's REST and webhook documentation (not from what
+ * Firebreak sends). Each rule names its page.
+ */
+
+/** Webhook bodies start from GitHub's own sample (octokit/webhooks payload-examples), kept as a fixture. */
+const SAMPLE = new URL('../../test/fixtures/github/issues-reopened.payload.json', import.meta.url);
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  state_reason: string | null;
+  assignees: string[];
+  labels: string[];
+}
+
+export interface FakeGitHubOptions {
+  token: string;
+  /** owner/name */
+  repo: string;
+  /** Logins that may be assigned (collaborators). */
+  users?: string[];
+  webhook?: { url: string; secret: string };
+}
+
+const DOCS = 'https://docs.github.com/rest';
+
+export class FakeGitHub {
+  readonly server = new FakeServer();
+  readonly issues = new Map<number, FakeIssue>();
+  private next = 1;
+  private sample: Record<string, unknown> = JSON.parse(readFileSync(SAMPLE, 'utf8')) as Record<
+    string,
+    unknown
+  >;
+
+  constructor(readonly opts: FakeGitHubOptions) {
+    this.server.setHandler((c) => this.handle(c));
+  }
+
+  static async start(opts: FakeGitHubOptions): Promise<FakeGitHub> {
+    const f = new FakeGitHub(opts);
+    await f.server.listen();
+    return f;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  private htmlUrl(n: number): string {
+    return `https://github.com/${this.opts.repo}/issues/${n}`;
+  }
+
+  private json(i: FakeIssue) {
+    const user = (login: string) => ({ login, type: 'User' });
+    return {
+      url: `${this.url}/repos/${this.opts.repo}/issues/${i.number}`,
+      html_url: this.htmlUrl(i.number),
+      number: i.number,
+      title: i.title,
+      body: i.body,
+      state: i.state,
+      state_reason: i.state_reason,
+      labels: i.labels.map((name) => ({ name })),
+      assignee: i.assignees[0] ? user(i.assignees[0]) : null,
+      assignees: i.assignees.map(user),
+    };
+  }
+
+  private handle(c: FakeCall): FakeReply {
+    // https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api#failed-login-limit
+    const auth = c.headers.authorization ?? '';
+    if (auth !== `Bearer ${this.opts.token}` && auth !== `token ${this.opts.token}`)
+      return { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };
+    const base = `/repos/${this.opts.repo}/issues`;
+    const path = c.path.split('?')[0] ?? '';
+    // https://docs.github.com/en/rest/issues/issues#create-an-issue
+    if (c.method === 'POST' && path === base) {
+      const b = (c.body ?? {}) as { title?: unknown; body?: unknown; assignees?: unknown; labels?: unknown };
+      // 422 "Validation failed" with the missing field, as the create-an-issue page lists.
+      if (typeof b.title !== 'string' || b.title.trim() === '')
+        return {
+          status: 422,
+          body: {
+            message: 'Validation Failed',
+            errors: [{ resource: 'Issue', code: 'missing_field', field: 'title' }],
+            documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue',
+            status: '422',
+          },
+        };
+      const bad = this.badAssignees(b.assignees);
+      if (bad) return bad;
+      const issue: FakeIssue = {
+        number: this.next++,
+        title: b.title,
+        body: typeof b.body === 'string' ? b.body : '',
+        state: 'open',
+        state_reason: null,
+        assignees: Array.isArray(b.assignees) ? (b.assignees as string[]) : [],
+        labels: Array.isArray(b.labels) ? (b.labels as string[]) : [],
+      };
+      this.issues.set(issue.number, issue);
+      return { status: 201, headers: { location: this.json(issue).url }, body: this.json(issue) };
+    }
+    const m = new RegExp(`^${base}/(\\d+)$`).exec(path);
+    if (m?.[1]) {
+      const issue = this.issues.get(Number(m[1]));
+      if (!issue)
+        return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
+      // https://docs.github.com/en/rest/issues/issues#get-an-issue
+      if (c.method === 'GET') return { status: 200, body: this.json(issue) };
+      // https://docs.github.com/en/rest/issues/issues#update-an-issue
+      if (c.method === 'PATCH') {
+        const b = (c.body ?? {}) as { state?: unknown; state_reason?: unknown; assignees?: unknown };
+        if (b.state !== undefined && b.state !== 'open' && b.state !== 'closed')
+          return {
+            status: 422,
+            body: {
+              message: 'Validation Failed',
+              errors: [{ resource: 'Issue', code: 'invalid', field: 'state' }],
+              documentation_url: 'https://docs.github.com/rest/issues/issues#update-an-issue',
+              status: '422',
+            },
+          };
+        const bad = this.badAssignees(b.assignees);
+        if (bad) return bad;
+        if (b.state === 'closed') {
+          issue.state = 'closed';
+          issue.state_reason = typeof b.state_reason === 'string' ? b.state_reason : 'completed';
+        } else if (b.state === 'open') {
+          issue.state = 'open';
+          issue.state_reason = 'reopened';
+        }
+        if (Array.isArray(b.assignees)) issue.assignees = b.assignees as string[];
+        return { status: 200, body: this.json(issue) };
+      }
+    }
+    return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
+  }
+
+  /** Assignees must be people who can be assigned in the repository, else 422 (update-an-issue). */
+  private badAssignees(a: unknown): FakeReply | null {
+    if (a === undefined) return null;
+    if (!Array.isArray(a) || a.some((x) => typeof x !== 'string' || !(this.opts.users ?? []).includes(x)))
+      return {
+        status: 422,
+        body: {
+          message: 'Validation Failed',
+          errors: [{ resource: 'Issue', code: 'invalid', field: 'assignees' }],
+          documentation_url: 'https://docs.github.com/rest/issues/issues#create-an-issue',
+          status: '422',
+        },
+      };
+    return null;
+  }
+
+  // ---- what people do on github.com, and the webhook GitHub sends for it --------------------
+
+  /** Someone closes the issue on GitHub; returns the webhook's HTTP status (0 = none sent). */
+  closeOnGitHub(n: number, by = 'octocat'): Promise<number> {
+    const issue = this.issues.get(n);
+    if (!issue) throw new Error(`no issue #${n}`);
+    issue.state = 'closed';
+    issue.state_reason = 'completed';
+    return this.sendIssues('closed', issue, by);
+  }
+
+  assignOnGitHub(n: number, login: string): Promise<number> {
+    const issue = this.issues.get(n);
+    if (!issue) throw new Error(`no issue #${n}`);
+    issue.assignees = [login];
+    return this.sendIssues('assigned', issue, login);
+  }
+
+  /**
+   * The `issues` event: X-GitHub-Event, X-GitHub-Delivery and X-Hub-Signature-256 (sha256= HMAC
+   * of the body with the webhook secret), https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers
+   * `tamper` signs with a wrong secret (what a forged delivery looks like).
+   */
+  async sendIssues(action: string, issue: FakeIssue, sender: string, tamper = false): Promise<number> {
+    if (!this.opts.webhook) return 0;
+    const [owner, name] = this.opts.repo.split('/');
+    const sample = this.sample as { issue: Record<string, unknown>; repository: Record<string, unknown> };
+    const payload = {
+      ...this.sample,
+      action,
+      issue: { ...sample.issue, ...this.json(issue) },
+      repository: {
+        ...sample.repository,
+        name,
+        full_name: this.opts.repo,
+        owner: { login: owner, type: 'User' },
+      },
+      sender: { login: sender, type: 'User' },
+    };
+    const raw = JSON.stringify(payload);
+    const secret = tamper ? `${this.opts.webhook.secret}-wrong` : this.opts.webhook.secret;
+    return deliver(this.opts.webhook.url, raw, {
+      'x-github-event': 'issues',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': `sha256=${hmacHex(secret, raw)}`,
+      'user-agent': 'GitHub-Hookshot/fake',
+    });
+  }
+}

@@ -1,0 +1,343 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { deliver, type FakeCall, type FakeReply, FakeServer, hmacHex } from './base.js';
+
+/**
+ * A local Linear GraphQL API (POST /graphql), written from Linear's developer documentation, not
+ * from what Firebreak sends. It understands the operations an integration uses for issues
+ * (issueCreate, issueUpdate, issue, workflowStates) by their field names, and answers in GraphQL's
+ * shape: `{ data }` or `{ errors: [{ message, extensions: { code, type, userPresentableMessage } }] }`.
+ */
+const SAMPLE = new URL('../../test/fixtures/linear/issue-update.json', import.meta.url);
+
+type StateType = 'backlog' | 'unstarted' | 'started' | 'completed' | 'canceled';
+
+export interface FakeLinearIssue {
+  id: string;
+  identifier: string;
+  title: string;
+  description: string;
+  teamId: string;
+  stateId: string;
+  assigneeId: string | null;
+  dueDate: string | null;
+  labelIds: string[];
+}
+
+export interface FakeLinearOptions {
+  apiKey: string;
+  teamId: string;
+  teamKey?: string;
+  users?: string[];
+  webhook?: { url: string; secret: string };
+  /** The clock webhookTimestamp is read from (the bot's FakeClock in tests). */
+  now?: () => number;
+}
+
+/** A team's default workflow (https://linear.app/docs/configuring-workflows): each state has a fixed type. */
+const STATES: { id: string; name: string; type: StateType; position: number }[] = [
+  { id: 'state-backlog', name: 'Backlog', type: 'backlog', position: 0 },
+  { id: 'state-todo', name: 'Todo', type: 'unstarted', position: 1 },
+  { id: 'state-doing', name: 'In Progress', type: 'started', position: 2 },
+  { id: 'state-done', name: 'Done', type: 'completed', position: 3 },
+  { id: 'state-canceled', name: 'Canceled', type: 'canceled', position: 4 },
+];
+
+const gqlError = (
+  status: number,
+  message: string,
+  code: string,
+  type: string,
+  userPresentableMessage?: string,
+): FakeReply => ({
+  status,
+  body: {
+    errors: [
+      { message, extensions: { code, type, ...(userPresentableMessage ? { userPresentableMessage } : {}) } },
+    ],
+  },
+});
+
+export class FakeLinear {
+  readonly server = new FakeServer();
+  readonly issues = new Map<string, FakeLinearIssue>();
+  private next = 1;
+
+  constructor(readonly opts: FakeLinearOptions) {
+    this.server.setHandler((c) => this.handle(c));
+  }
+
+  static async start(opts: FakeLinearOptions): Promise<FakeLinear> {
+    const f = new FakeLinear(opts);
+    await f.server.listen();
+    return f;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+
+  byIdentifier(identifier: string): FakeLinearIssue | undefined {
+    return [...this.issues.values()].find((i) => i.identifier === identifier);
+  }
+
+  stateOf(i: FakeLinearIssue) {
+    return STATES.find((s) => s.id === i.stateId) ?? (STATES[1] as (typeof STATES)[number]);
+  }
+
+  /**
+   * The next request is refused as over the rate limit: a RATELIMITED error with the reset time in
+   * X-RateLimit-Requests-Reset (https://linear.app/developers/rate-limiting).
+   */
+  rateLimitNext(resetAtMs: number): void {
+    this.server.fail({
+      status: 400,
+      headers: {
+        'x-ratelimit-requests-limit': '1500',
+        'x-ratelimit-requests-remaining': '0',
+        'x-ratelimit-requests-reset': String(resetAtMs),
+      },
+      body: {
+        errors: [
+          {
+            message: 'Rate limit exceeded',
+            extensions: {
+              code: 'RATELIMITED',
+              type: 'ratelimited',
+              userPresentableMessage: 'Rate limit exceeded. Please try again later.',
+            },
+          },
+        ],
+      },
+    });
+  }
+
+  private issueJson(i: FakeLinearIssue) {
+    const s = this.stateOf(i);
+    return {
+      id: i.id,
+      identifier: i.identifier,
+      title: i.title,
+      url: `https://linear.app/acme/issue/${i.identifier}`,
+      state: { id: s.id, name: s.name, type: s.type },
+      assignee: i.assigneeId ? { id: i.assigneeId } : null,
+      dueDate: i.dueDate,
+    };
+  }
+
+  private handle(c: FakeCall): FakeReply {
+    if (c.method !== 'POST' || c.path.split('?')[0] !== '/graphql')
+      return { status: 404, body: { errors: [{ message: 'Not found' }] } };
+    // Personal API keys go in Authorization as they are; OAuth tokens as "Bearer <token>"
+    // (https://linear.app/developers/graphql#authentication).
+    const auth = c.headers.authorization;
+    if (auth !== this.opts.apiKey && auth !== `Bearer ${this.opts.apiKey}`)
+      return gqlError(
+        401,
+        'Authentication required, not authenticated',
+        'AUTHENTICATION_ERROR',
+        'authentication error',
+        'You need to authenticate to access this operation.',
+      );
+    const body = (c.body ?? {}) as { query?: unknown; variables?: Record<string, unknown> };
+    const query = typeof body.query === 'string' ? body.query : '';
+    const vars = body.variables ?? {};
+    if (query === '')
+      return gqlError(400, 'Must provide query string.', 'GRAPHQL_VALIDATION_FAILED', 'graphql error');
+    if (/\bissueCreate\s*\(/.test(query)) return this.create((vars.input ?? {}) as Record<string, unknown>);
+    if (/\bissueUpdate\s*\(/.test(query))
+      return this.update(String(vars.id ?? ''), (vars.input ?? {}) as Record<string, unknown>);
+    if (/\bworkflowStates\s*\(/.test(query)) {
+      if (vars.teamId !== this.opts.teamId)
+        return { status: 200, body: { data: { workflowStates: { nodes: [] } } } };
+      const type = /type:\s*\{\s*eq:\s*"(\w+)"/.exec(query)?.[1];
+      return {
+        status: 200,
+        body: {
+          data: {
+            workflowStates: {
+              nodes: STATES.filter((s) => !type || s.type === type).map((s) => ({
+                id: s.id,
+                position: s.position,
+                name: s.name,
+                type: s.type,
+              })),
+            },
+          },
+        },
+      };
+    }
+    if (/\bissue\s*\(/.test(query)) {
+      const i = this.issues.get(String(vars.id ?? '')) ?? this.byIdentifier(String(vars.id ?? ''));
+      if (!i)
+        return gqlError(
+          200,
+          'Entity not found: Issue',
+          'INVALID_INPUT',
+          'invalid input',
+          'Could not find referenced Issue.',
+        );
+      return { status: 200, body: { data: { issue: this.issueJson(i) } } };
+    }
+    return gqlError(400, 'Cannot query field on type "Query".', 'GRAPHQL_VALIDATION_FAILED', 'graphql error');
+  }
+
+  /** IssueCreateInput: teamId and title are required (https://studio.apollographql.com/public/Linear-API/variant/current/schema/reference/inputs/IssueCreateInput). */
+  private create(input: Record<string, unknown>): FakeReply {
+    if (typeof input.teamId !== 'string' || typeof input.title !== 'string' || input.title.trim() === '')
+      return gqlError(
+        400,
+        'Argument Validation Error',
+        'INVALID_INPUT',
+        'invalid input',
+        'title and teamId are required.',
+      );
+    if (input.teamId !== this.opts.teamId)
+      return gqlError(
+        200,
+        'Entity not found: Team',
+        'INVALID_INPUT',
+        'invalid input',
+        'Could not find referenced Team.',
+      );
+    const bad = this.checkInput(input);
+    if (bad) return bad;
+    const issue: FakeLinearIssue = {
+      id: randomUUID(),
+      identifier: `${this.opts.teamKey ?? 'ENG'}-${this.next++}`,
+      title: input.title,
+      description: typeof input.description === 'string' ? input.description : '',
+      teamId: input.teamId,
+      stateId: 'state-todo',
+      assigneeId: (input.assigneeId as string | undefined) ?? null,
+      dueDate: (input.dueDate as string | undefined) ?? null,
+      labelIds: Array.isArray(input.labelIds) ? (input.labelIds as string[]) : [],
+    };
+    this.issues.set(issue.id, issue);
+    return { status: 200, body: { data: { issueCreate: { success: true, issue: this.issueJson(issue) } } } };
+  }
+
+  private update(id: string, input: Record<string, unknown>): FakeReply {
+    const issue = this.issues.get(id) ?? this.byIdentifier(id);
+    if (!issue)
+      return gqlError(
+        200,
+        'Entity not found: Issue',
+        'INVALID_INPUT',
+        'invalid input',
+        'Could not find referenced Issue.',
+      );
+    const bad = this.checkInput(input);
+    if (bad) return bad;
+    if ('stateId' in input) {
+      if (!STATES.some((s) => s.id === input.stateId))
+        return gqlError(
+          200,
+          'Entity not found: WorkflowState',
+          'INVALID_INPUT',
+          'invalid input',
+          'Could not find referenced WorkflowState.',
+        );
+      issue.stateId = input.stateId as string;
+    }
+    if ('assigneeId' in input) issue.assigneeId = (input.assigneeId as string | null) ?? null;
+    if ('dueDate' in input) issue.dueDate = (input.dueDate as string | null) ?? null;
+    return { status: 200, body: { data: { issueUpdate: { success: true, issue: this.issueJson(issue) } } } };
+  }
+
+  private checkInput(input: Record<string, unknown>): FakeReply | null {
+    if (input.assigneeId != null && !(this.opts.users ?? []).includes(String(input.assigneeId)))
+      return gqlError(
+        200,
+        'Entity not found: User',
+        'INVALID_INPUT',
+        'invalid input',
+        'Could not find referenced User.',
+      );
+    // TimelessDate: YYYY-MM-DD.
+    if (input.dueDate != null && !/^\d{4}-\d{2}-\d{2}$/.test(String(input.dueDate)))
+      return gqlError(
+        400,
+        'Argument Validation Error',
+        'INVALID_INPUT',
+        'invalid input',
+        'dueDate must be a date.',
+      );
+    return null;
+  }
+
+  // ---- what people do in Linear, and the webhook Linear sends for it ----------------------
+
+  async moveInLinear(identifier: string, type: StateType): Promise<number> {
+    const i = this.byIdentifier(identifier);
+    if (!i) throw new Error(`no issue ${identifier}`);
+    const from = i.stateId;
+    i.stateId = (STATES.find((s) => s.type === type) ?? STATES[0])?.id ?? from;
+    return this.sendIssueUpdate(i, { stateId: from });
+  }
+
+  async editInLinear(
+    identifier: string,
+    f: { assigneeId?: string | null; dueDate?: string | null },
+  ): Promise<number> {
+    const i = this.byIdentifier(identifier);
+    if (!i) throw new Error(`no issue ${identifier}`);
+    const from: Record<string, unknown> = {};
+    if (f.assigneeId !== undefined) {
+      from.assigneeId = i.assigneeId;
+      i.assigneeId = f.assigneeId;
+    }
+    if (f.dueDate !== undefined) {
+      from.dueDate = i.dueDate;
+      i.dueDate = f.dueDate;
+    }
+    return this.sendIssueUpdate(i, from);
+  }
+
+  /**
+   * A data-change webhook: Linear-Signature = hex HMAC-SHA256 of the body with the webhook's
+   * signing secret, Linear-Event and Linear-Delivery headers, webhookTimestamp in ms
+   * (https://linear.app/developers/webhooks). `at` sets webhookTimestamp (replays are old).
+   */
+  async sendIssueUpdate(
+    i: FakeLinearIssue,
+    updatedFrom: Record<string, unknown>,
+    opts: { tamper?: boolean; at?: number } = {},
+  ): Promise<number> {
+    if (!this.opts.webhook) return 0;
+    const sample = JSON.parse(readFileSync(SAMPLE, 'utf8')) as { data: Record<string, unknown> };
+    const s = this.stateOf(i);
+    const payload = {
+      ...sample,
+      action: 'update',
+      data: {
+        ...sample.data,
+        id: i.id,
+        identifier: i.identifier,
+        title: i.title,
+        teamId: i.teamId,
+        stateId: i.stateId,
+        state: { id: s.id, name: s.name, color: '#5e6ad2', type: s.type },
+        assigneeId: i.assigneeId,
+        dueDate: i.dueDate,
+        url: `https://linear.app/acme/issue/${i.identifier}`,
+      },
+      updatedFrom: { updatedAt: new Date().toISOString(), ...updatedFrom },
+      url: `https://linear.app/acme/issue/${i.identifier}`,
+      webhookTimestamp: opts.at ?? (this.opts.now ?? Date.now)(),
+      webhookId: randomUUID(),
+    };
+    const raw = JSON.stringify(payload);
+    const secret = opts.tamper ? `${this.opts.webhook.secret}-wrong` : this.opts.webhook.secret;
+    return deliver(this.opts.webhook.url, raw, {
+      'linear-signature': hmacHex(secret, raw),
+      'linear-event': 'Issue',
+      'linear-delivery': randomUUID(),
+      'user-agent': 'Linear-Webhook',
+    });
+  }
+}

@@ -1,0 +1,129 @@
+import {
+  type FetchFn,
+  hmacHexMatches,
+  isRetryableStatus,
+  requestJson,
+  retryAfterMs,
+  trimSlash,
+} from './http.js';
+import { type RemoteTicket, type TicketDraft, type Tracker, TrackerError } from './types.js';
+
+/**
+ * GitHub Issues over the REST API.
+ * - Create: POST /repos/{owner}/{repo}/issues, https://docs.github.com/en/rest/issues/issues#create-an-issue
+ * - Close / assign: PATCH /repos/{owner}/{repo}/issues/{issue_number} with state "closed" and
+ *   state_reason "completed", https://docs.github.com/en/rest/issues/issues#update-an-issue
+ * - Webhook: the `issues` event, signed in X-Hub-Signature-256,
+ *   https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
+ * GitHub issues have no due date: the due date is written into the body and not read back.
+ */
+export interface GitHubOptions {
+  baseUrl: string;
+  token: string;
+  /** owner/name */
+  repo: string;
+  labels: string[];
+  webhookSecret?: string | undefined;
+  fetch?: FetchFn;
+}
+
+interface GitHubIssue {
+  number: number;
+  html_url: string;
+  state: string;
+  assignees?: { login: string }[] | null;
+  assignee?: { login: string } | null;
+}
+
+export function githubTracker(opts: GitHubOptions): Tracker {
+  const fetchFn = opts.fetch ?? fetch;
+  const base = `${trimSlash(opts.baseUrl)}/repos/${opts.repo}/issues`;
+  // https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api#headers
+  const headers = {
+    authorization: `Bearer ${opts.token}`,
+    accept: 'application/vnd.github+json',
+    'x-github-api-version': '2022-11-28',
+    'user-agent': 'firebreak',
+  };
+
+  const call = async (method: string, url: string, body?: unknown) => {
+    const res = await requestJson(fetchFn, url, { method, headers, body });
+    if (res.status >= 200 && res.status < 300) return res.body;
+    // Rate limits: 429, or 403 with x-ratelimit-remaining: 0 (primary) or retry-after (secondary).
+    // https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit
+    const remaining = res.headers.get('x-ratelimit-remaining');
+    const rateLimited =
+      res.status === 429 || (res.status === 403 && (remaining === '0' || res.headers.has('retry-after')));
+    let wait = retryAfterMs(res.headers);
+    const reset = res.headers.get('x-ratelimit-reset');
+    if (wait === undefined && rateLimited && remaining === '0' && reset !== null)
+      wait = Math.max(0, Number(reset) * 1000 - Date.now());
+    const message = (res.body as { message?: string } | null)?.message ?? `HTTP ${res.status}`;
+    const errors = (res.body as { errors?: { field?: string; code?: string }[] } | null)?.errors;
+    const detail = errors?.length
+      ? ` (${errors.map((e) => `${e.field ?? '?'}: ${e.code ?? '?'}`).join(', ')})`
+      : '';
+    throw new TrackerError(
+      `GitHub answered ${res.status}: ${message}${detail}`,
+      rateLimited || isRetryableStatus(res.status),
+      res.status,
+      wait,
+    );
+  };
+
+  const toRemote = (issue: GitHubIssue): RemoteTicket => ({
+    ref: String(issue.number),
+    closed: issue.state === 'closed',
+    assignee: issue.assignees?.[0]?.login ?? issue.assignee?.login ?? null,
+  });
+
+  return {
+    name: 'github',
+    label: 'GitHub',
+    hasDueDates: false,
+    async create(d: TicketDraft) {
+      const backlink = d.link.url ? `[${d.link.text}](${d.link.url})` : d.link.text;
+      const body = [backlink, d.body, d.dueDate ? `Due: ${d.dueDate}` : null]
+        .filter((s) => s !== null)
+        .join('\n\n');
+      const issue = (await call('POST', base, {
+        title: d.title,
+        body,
+        ...(d.assignee ? { assignees: [d.assignee] } : {}),
+        ...(opts.labels.length > 0 ? { labels: opts.labels } : {}),
+      })) as GitHubIssue;
+      return { ref: String(issue.number), key: `#${issue.number}`, url: issue.html_url };
+    },
+    async close(ref) {
+      await call('PATCH', `${base}/${encodeURIComponent(ref)}`, {
+        state: 'closed',
+        state_reason: 'completed',
+      });
+    },
+    async update(ref, fields) {
+      if (fields.assignee === undefined) return;
+      await call('PATCH', `${base}/${encodeURIComponent(ref)}`, {
+        assignees: fields.assignee ? [fields.assignee] : [],
+      });
+    },
+    async fetch(ref) {
+      try {
+        return toRemote((await call('GET', `${base}/${encodeURIComponent(ref)}`)) as GitHubIssue);
+      } catch (e) {
+        if (e instanceof TrackerError && (e.status === 404 || e.status === 410)) return null;
+        throw e;
+      }
+    },
+    verifyWebhook(raw, h) {
+      if (opts.webhookSecret === undefined) return null;
+      const sig = /^sha256=([0-9a-f]{64})$/i.exec(h['x-hub-signature-256'] ?? '')?.[1];
+      if (!hmacHexMatches(opts.webhookSecret, raw, sig)) return null;
+      // https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues
+      if (h['x-github-event'] !== 'issues') return [];
+      const payload = JSON.parse(raw) as { repository?: { full_name?: string }; issue?: GitHubIssue };
+      if (!payload.issue || payload.repository?.full_name?.toLowerCase() !== opts.repo.toLowerCase())
+        return [];
+      return [toRemote(payload.issue)];
+    },
+  };
+}

@@ -1,0 +1,421 @@
+import { and, asc, desc, eq, gt, inArray, isNotNull, lte, max } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { followUps, incidents, timelineEvents, trackerCursor, trackerOps } from '../db/schema.js';
+import { addTimelineEvent, type Tx } from '../incidents/add-timeline-event.js';
+import { DomainError } from '../incidents/errors.js';
+import type { FollowUp, Incident } from '../incidents/model.js';
+import type { RemoteTicket, TrackerName } from './types.js';
+
+/**
+ * The tracker's persistent state: the outbox read from the timeline, the queue of ticket work, and
+ * what a tracker reports back. Every function is synchronous (one transaction each), so a crash
+ * leaves either the old state or the new one, never half of it.
+ *
+ * The outbox is the timeline itself: every follow-up verb (added, done, edited) already writes a
+ * `follow_up` entry in the same transaction as its change, so reading those entries past a cursor
+ * finds every change to sync without each Slack surface having to remember to enqueue it.
+ */
+
+export type TrackerAction = 'create' | 'close' | 'update';
+export type TrackerOp = typeof trackerOps.$inferSelect;
+
+/** 30 s, 1, 2, 4 … minutes, at most an hour apart; after MAX_ATTEMPTS (about four hours) it gives up. */
+export const MAX_ATTEMPTS = 10;
+export function backoffMs(attempt: number): number {
+  return Math.min(3_600_000, 30_000 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** A tracker user for a Slack user, through TRACKER_USERS; both directions. */
+export interface UserMap {
+  toTracker(slackId: string | null): string | null;
+  toSlack(trackerUser: string | null): string | null;
+}
+
+export function userMap(pairs: Record<string, string>): UserMap {
+  const reverse = new Map(Object.entries(pairs).map(([s, t]) => [t.toLowerCase(), s]));
+  return {
+    toTracker: (id) => (id ? (pairs[id] ?? null) : null),
+    toSlack: (u) => (u ? (reverse.get(u.toLowerCase()) ?? null) : null),
+  };
+}
+
+function pendingOp(tx: Tx, followUpId: number, action: TrackerAction): TrackerOp | undefined {
+  return tx
+    .select()
+    .from(trackerOps)
+    .where(
+      and(
+        eq(trackerOps.followUpId, followUpId),
+        eq(trackerOps.action, action),
+        eq(trackerOps.status, 'pending'),
+      ),
+    )
+    .get();
+}
+
+/** Queues work for a follow-up once: a second request for the same pending work is the same work. */
+export function enqueueOp(
+  tx: Tx,
+  now: Date,
+  op: { followUpId: number; action: TrackerAction; requestedBy: string | null; announce?: boolean },
+): { op: TrackerOp; created: boolean } {
+  const existing = pendingOp(tx, op.followUpId, op.action);
+  if (existing) return { op: existing, created: false };
+  const row = tx
+    .insert(trackerOps)
+    .values({
+      followUpId: op.followUpId,
+      action: op.action,
+      requestedBy: op.requestedBy,
+      announce: op.announce ?? false,
+      nextAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning()
+    .get();
+  return { op: row, created: true };
+}
+
+/**
+ * Reads follow-up changes from the timeline past the cursor and queues their ticket work. The first
+ * run starts at the end: follow-ups from before the tracker was configured get a ticket only when
+ * someone presses Create ticket. Follow-ups of private incidents never become tickets on their own
+ * (the tracker is seen by people outside the incident); the button still works for them.
+ */
+export function scanOutbox(db: Db, now: Date, users: UserMap, hasDueDates: boolean): number {
+  return db.transaction((tx) => {
+    const cursor = tx.select().from(trackerCursor).where(eq(trackerCursor.id, 1)).get();
+    const last =
+      tx
+        .select({ id: max(timelineEvents.id) })
+        .from(timelineEvents)
+        .get()?.id ?? 0;
+    if (!cursor) {
+      tx.insert(trackerCursor).values({ id: 1, timelineId: last }).run();
+      return 0;
+    }
+    if (last <= cursor.timelineId) return 0;
+    const events = tx
+      .select({ id: timelineEvents.id, data: timelineEvents.data, authorId: timelineEvents.authorId })
+      .from(timelineEvents)
+      .where(
+        and(
+          gt(timelineEvents.id, cursor.timelineId),
+          lte(timelineEvents.id, last),
+          eq(timelineEvents.kind, 'follow_up'),
+        ),
+      )
+      .orderBy(asc(timelineEvents.id))
+      .all();
+    let queued = 0;
+    for (const ev of events) {
+      const action = ev.data?.action;
+      const id = ev.data?.followUpId;
+      if (typeof id !== 'number') continue;
+      const row = tx
+        .select({ f: followUps, i: incidents })
+        .from(followUps)
+        .innerJoin(incidents, eq(incidents.id, followUps.incidentId))
+        .where(eq(followUps.id, id))
+        .get();
+      if (!row) continue;
+      const { f, i } = row;
+      let want: TrackerAction | null = null;
+      if (action === 'added' && f.ticketRef === null && f.status === 'open' && !i.isPrivate) want = 'create';
+      else if (action === 'done' && f.ticketRef !== null && f.ticketState !== 'closed') want = 'close';
+      else if (
+        action === 'edited' &&
+        f.ticketRef !== null &&
+        f.status === 'open' &&
+        needsUpdate(f, users, hasDueDates)
+      )
+        want = 'update';
+      if (
+        want &&
+        enqueueOp(tx, now, { followUpId: f.id, action: want, requestedBy: ev.authorId ?? f.createdBy })
+          .created
+      )
+        queued++;
+    }
+    tx.update(trackerCursor).set({ timelineId: last }).where(eq(trackerCursor.id, 1)).run();
+    return queued;
+  });
+}
+
+function needsUpdate(f: FollowUp, users: UserMap, hasDueDates: boolean): boolean {
+  return users.toTracker(f.ownerId) !== f.ticketAssignee || (hasDueDates && f.dueDate !== f.ticketDue);
+}
+
+/** The Create ticket button: queues a ticket for one follow-up, and says why not when it cannot. */
+export function requestTicket(
+  db: Db,
+  now: Date,
+  followUpId: number,
+  userId: string,
+): { op: TrackerOp; created: boolean } {
+  return db.transaction((tx) => {
+    const f = tx.select().from(followUps).where(eq(followUps.id, followUpId)).get();
+    if (!f) throw new DomainError('not_found', 'That follow-up no longer exists.');
+    if (f.ticketRef !== null)
+      throw new DomainError(
+        'invalid_state',
+        `Follow-up #${f.id} already has a ticket: ${f.ticketKey ?? f.ticketRef}.`,
+      );
+    return enqueueOp(tx, now, { followUpId: f.id, action: 'create', requestedBy: userId, announce: true });
+  });
+}
+
+export function dueOps(db: Db, now: Date, limit = 20): TrackerOp[] {
+  return db
+    .select()
+    .from(trackerOps)
+    .where(and(eq(trackerOps.status, 'pending'), lte(trackerOps.nextAt, now)))
+    .orderBy(asc(trackerOps.nextAt), asc(trackerOps.id))
+    .limit(limit)
+    .all();
+}
+
+export function opsOf(db: Db, followUpId: number): TrackerOp[] {
+  return db
+    .select()
+    .from(trackerOps)
+    .where(eq(trackerOps.followUpId, followUpId))
+    .orderBy(desc(trackerOps.id))
+    .all();
+}
+
+export function followUpWithIncident(db: Db, id: number): { f: FollowUp; i: Incident } | undefined {
+  return db
+    .select({ f: followUps, i: incidents })
+    .from(followUps)
+    .innerJoin(incidents, eq(incidents.id, followUps.incidentId))
+    .where(eq(followUps.id, id))
+    .get();
+}
+
+/** The ticket exists: store it with the follow-up, finish the op, tell the timeline. */
+export function recordCreated(
+  db: Db,
+  now: Date,
+  op: TrackerOp,
+  t: {
+    tracker: TrackerName;
+    label: string;
+    ref: string;
+    key: string;
+    url: string;
+    assignee: string | null;
+    due: string | null;
+  },
+): FollowUp {
+  return db.transaction((tx) => {
+    const f = tx
+      .update(followUps)
+      .set({
+        ticketTracker: t.tracker,
+        ticketRef: t.ref,
+        ticketKey: t.key,
+        ticketUrl: t.url,
+        ticketState: 'open',
+        ticketAssignee: t.assignee,
+        ticketDue: t.due,
+      })
+      .where(eq(followUps.id, op.followUpId))
+      .returning()
+      .get();
+    if (!f) throw new Error('follow-up vanished while its ticket was created');
+    finishOp(tx, now, op.id, 'done', null);
+    addTimelineEvent(tx, {
+      incidentId: f.incidentId,
+      kind: 'follow_up',
+      text: `Follow-up #${f.id} is ${t.label} ${t.key}`,
+      data: { action: 'ticket', followUpId: f.id, tracker: t.tracker, key: t.key, url: t.url },
+      occurredAt: now,
+      recordedAt: now,
+      capturedVia: 'auto',
+    });
+    // Done in Slack before the ticket existed (say, while the tracker was down): close it too.
+    if (f.status !== 'open')
+      enqueueOp(tx, now, { followUpId: f.id, action: 'close', requestedBy: op.requestedBy });
+    return f;
+  });
+}
+
+export function recordClosed(db: Db, now: Date, op: TrackerOp): void {
+  db.transaction((tx) => {
+    tx.update(followUps).set({ ticketState: 'closed' }).where(eq(followUps.id, op.followUpId)).run();
+    finishOp(tx, now, op.id, 'done', null);
+  });
+}
+
+export function recordUpdated(
+  db: Db,
+  now: Date,
+  op: TrackerOp,
+  assignee: string | null,
+  due: string | null,
+): void {
+  db.transaction((tx) => {
+    tx.update(followUps)
+      .set({ ticketAssignee: assignee, ticketDue: due })
+      .where(eq(followUps.id, op.followUpId))
+      .run();
+    finishOp(tx, now, op.id, 'done', null);
+  });
+}
+
+/** Nothing to do after all (no ticket to close yet; the create closes it). */
+export function skipOp(db: Db, now: Date, op: TrackerOp): void {
+  finishOp(db, now, op.id, 'done', null);
+}
+
+function finishOp(tx: Tx, now: Date, id: number, status: 'done' | 'gave_up', error: string | null): void {
+  tx.update(trackerOps)
+    .set({ status, updatedAt: now, ...(error !== null ? { lastError: error } : {}) })
+    .where(eq(trackerOps.id, id))
+    .run();
+}
+
+/** A failed attempt: retried at `nextAt`, or given up. Returns the op as stored. */
+export function recordFailure(
+  db: Db,
+  now: Date,
+  op: TrackerOp,
+  error: string,
+  retry: { giveUp: boolean; waitMs: number },
+): TrackerOp {
+  const attempts = op.attempts + 1;
+  const giveUp = retry.giveUp || attempts >= MAX_ATTEMPTS;
+  const row = db
+    .update(trackerOps)
+    .set({
+      attempts,
+      lastError: error.slice(0, 500),
+      status: giveUp ? 'gave_up' : 'pending',
+      nextAt: new Date(now.getTime() + retry.waitMs),
+      failureNoticed: true,
+      updatedAt: now,
+    })
+    .where(eq(trackerOps.id, op.id))
+    .returning()
+    .get();
+  if (!row) throw new Error('tracker op vanished');
+  return row;
+}
+
+export function openTickets(db: Db, tracker: TrackerName, limit: number): FollowUp[] {
+  return db
+    .select()
+    .from(followUps)
+    .where(
+      and(eq(followUps.ticketTracker, tracker), isNotNull(followUps.ticketRef), eq(followUps.status, 'open')),
+    )
+    .orderBy(asc(followUps.id))
+    .limit(limit)
+    .all();
+}
+
+export function markPolled(db: Db, now: Date): void {
+  db.update(trackerCursor).set({ polledAt: now }).where(eq(trackerCursor.id, 1)).run();
+}
+
+export interface RemoteApplied {
+  followUp: FollowUp;
+  incident: Incident;
+  closed: boolean;
+  ownerChanged: boolean;
+  dueChanged: boolean;
+}
+
+/**
+ * What the tracker says about a ticket (webhook or poll) applied to its follow-up: closed there
+ * marks it done (reminders only go to open follow-ups, so they stop), and an assignee or due date
+ * changed there moves the follow-up's owner or due date. Each change goes on the timeline, marked
+ * as coming from the tracker. The ticket's last-known values are stored too, so the outbox does
+ * not send the same change back.
+ */
+export function applyRemote(
+  db: Db,
+  now: Date,
+  tracker: { name: TrackerName; label: string },
+  remote: RemoteTicket,
+  users: UserMap,
+): RemoteApplied | null {
+  return db.transaction((tx) => {
+    const row = tx
+      .select({ f: followUps, i: incidents })
+      .from(followUps)
+      .innerJoin(incidents, eq(incidents.id, followUps.incidentId))
+      .where(and(eq(followUps.ticketTracker, tracker.name), eq(followUps.ticketRef, remote.ref)))
+      .get();
+    if (!row) return null;
+    const { f, i } = row;
+    const set: Partial<typeof followUps.$inferInsert> = {};
+    const changes: Record<string, unknown> = {};
+    const closed = remote.closed && f.status === 'open';
+    if (remote.closed !== (f.ticketState === 'closed')) set.ticketState = remote.closed ? 'closed' : 'open';
+    if (closed) Object.assign(set, { status: 'done', doneAt: now, doneBy: null });
+
+    let ownerChanged = false;
+    if (remote.assignee !== f.ticketAssignee) {
+      set.ticketAssignee = remote.assignee;
+      const owner = users.toSlack(remote.assignee);
+      // An assignee Firebreak cannot map to a person leaves the owner alone rather than clearing it.
+      if ((owner !== null || remote.assignee === null) && owner !== f.ownerId && f.status === 'open') {
+        set.ownerId = owner;
+        changes.ownerId = { from: f.ownerId, to: owner };
+        ownerChanged = true;
+      }
+    }
+    let dueChanged = false;
+    if (remote.dueDate !== undefined && remote.dueDate !== f.ticketDue) {
+      set.ticketDue = remote.dueDate;
+      if (remote.dueDate !== f.dueDate && f.status === 'open') {
+        set.dueDate = remote.dueDate;
+        changes.dueDate = { from: f.dueDate, to: remote.dueDate };
+        dueChanged = true;
+      }
+    }
+    if ((ownerChanged || dueChanged) && f.snoozedUntil !== null) set.snoozedUntil = null;
+    if (Object.keys(set).length === 0)
+      return { followUp: f, incident: i, closed: false, ownerChanged, dueChanged };
+    const updated = tx.update(followUps).set(set).where(eq(followUps.id, f.id)).returning().get();
+    if (!updated) throw new Error('follow-up vanished during update');
+    const base = {
+      incidentId: f.incidentId,
+      kind: 'follow_up',
+      occurredAt: now,
+      recordedAt: now,
+      capturedVia: 'auto',
+    };
+    if (ownerChanged || dueChanged)
+      addTimelineEvent(tx, {
+        ...base,
+        text: `Follow-up #${f.id} changed in ${tracker.label} ${f.ticketKey ?? ''}: ${describe(changes)}`,
+        data: { action: 'edited', followUpId: f.id, via: tracker.name, ...changes },
+      });
+    if (closed)
+      addTimelineEvent(tx, {
+        ...base,
+        text: `Follow-up #${f.id} done: ${tracker.label} ${f.ticketKey ?? ''} was closed`,
+        data: { action: 'done', followUpId: f.id, via: tracker.name, key: f.ticketKey },
+      });
+    return { followUp: updated, incident: i, closed, ownerChanged, dueChanged };
+  });
+}
+
+function describe(changes: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const c = changes as {
+    ownerId?: { from: string | null; to: string | null };
+    dueDate?: { from: string | null; to: string | null };
+  };
+  if (c.ownerId) parts.push(`owner ${c.ownerId.from ?? 'none'} → ${c.ownerId.to ?? 'none'}`);
+  if (c.dueDate) parts.push(`due ${c.dueDate.from ?? 'none'} → ${c.dueDate.to ?? 'none'}`);
+  return parts.join('; ');
+}
+
+export function followUpsByTicket(db: Db, ids: number[]): FollowUp[] {
+  return ids.length === 0 ? [] : db.select().from(followUps).where(inArray(followUps.id, ids)).all();
+}

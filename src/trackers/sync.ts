@@ -1,0 +1,235 @@
+import { eq } from 'drizzle-orm';
+import type { Config } from '../config.js';
+import type { Db } from '../db/client.js';
+import { slackUsers } from '../db/schema.js';
+import { type Incident, incidentRef } from '../incidents/model.js';
+import type { AppLogger } from '../log.js';
+import type { Clock } from '../runtime/clock.js';
+import type { FetchFn } from './http.js';
+import { trackerFromConfig } from './index.js';
+import {
+  applyRemote,
+  backoffMs,
+  dueOps,
+  followUpWithIncident,
+  markPolled,
+  openTickets,
+  type RemoteApplied,
+  recordClosed,
+  recordCreated,
+  recordFailure,
+  recordUpdated,
+  requestTicket,
+  scanOutbox,
+  skipOp,
+  type TrackerOp,
+  type UserMap,
+  userMap,
+} from './store.js';
+import { type TicketDraft, type Tracker, TrackerError } from './types.js';
+
+/** Something to tell a person (the glue sends it as a DM). */
+export interface TrackerNotice {
+  userId: string;
+  text: string;
+}
+
+/** How many tickets one poll reads; the rest wait for the next run (oldest first). */
+export const POLL_BATCH = 200;
+
+/**
+ * The tracker sync of one app: the outbox scan, the retry queue, polling and webhooks. One run of
+ * the queue at a time in this process (the database lock keeps other processes out), so no op is
+ * sent twice by two overlapping runs.
+ */
+export interface TrackerSync {
+  readonly tracker: Tracker;
+  readonly users: UserMap;
+  /** Scans the outbox and runs every op that is due; returns what people should be told. */
+  run(): Promise<TrackerNotice[]>;
+  /** The Create ticket button. */
+  request(followUpId: number, userId: string): { created: boolean };
+  /** Reads open tickets back from the tracker (for trackers without webhooks, and missed deliveries). */
+  poll(): Promise<RemoteApplied[]>;
+  /** A webhook delivery: null = bad signature; otherwise the follow-ups it changed. */
+  webhook(raw: string, headers: Record<string, string | undefined>): RemoteApplied[] | null;
+}
+
+export function createTrackerSync(deps: {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: AppLogger;
+  fetch?: FetchFn;
+}): TrackerSync | undefined {
+  const tracker = trackerFromConfig(deps.config, deps.fetch);
+  if (!tracker) return undefined;
+  const { db, clock, logger } = deps;
+  const users = userMap(deps.config.TRACKER_USERS);
+  let running: Promise<TrackerNotice[]> | undefined;
+
+  const nameOf = (userId: string | null): string | null =>
+    userId
+      ? (db.select({ name: slackUsers.name }).from(slackUsers).where(eq(slackUsers.id, userId)).get()?.name ??
+        null)
+      : null;
+
+  const draftFor = (
+    f: { text: string; ownerId: string | null; dueDate: string | null },
+    i: Incident,
+  ): TicketDraft => {
+    const ref = incidentRef(i);
+    const url = i.channelId
+      ? `https://slack.com/app_redirect?channel=${encodeURIComponent(i.channelId)}`
+      : null;
+    const owner = nameOf(f.ownerId);
+    const body = [
+      i.isPrivate ? `A follow-up from ${ref}, a private incident.` : `A follow-up from ${ref}: ${i.title}`,
+      owner ? `Owner in Slack: ${owner}` : null,
+      'Created by Firebreak. Closing this ticket marks the follow-up done in Slack.',
+    ]
+      .filter((s): s is string => s !== null)
+      .join('\n\n');
+    return {
+      title: Array.from(f.text.replace(/\s+/g, ' ').trim()).slice(0, 200).join(''),
+      body,
+      link: { text: `${ref} in Slack`, url },
+      assignee: users.toTracker(f.ownerId),
+      dueDate: f.dueDate,
+    };
+  };
+
+  const what = (op: TrackerOp, key: string | null): string =>
+    op.action === 'create'
+      ? `create a ${tracker.label} ticket for`
+      : op.action === 'close'
+        ? `close ${tracker.label} ${key ?? 'ticket'} for`
+        : `update ${tracker.label} ${key ?? 'ticket'} for`;
+
+  const runOp = async (op: TrackerOp, notices: TrackerNotice[]): Promise<void> => {
+    const now = () => clock.now();
+    const row = followUpWithIncident(db, op.followUpId);
+    if (!row) return skipOp(db, now(), op);
+    const { f, i } = row;
+    const label = `follow-up #${f.id} “${Array.from(f.text).slice(0, 80).join('')}” (${incidentRef(i)})`;
+    try {
+      if (op.action === 'create') {
+        if (f.ticketRef !== null) return skipOp(db, now(), op);
+        const draft = draftFor(f, i);
+        const t = await tracker.create(draft);
+        const stored = recordCreated(db, now(), op, {
+          tracker: tracker.name,
+          label: tracker.label,
+          ...t,
+          assignee: draft.assignee,
+          due: tracker.hasDueDates ? draft.dueDate : null,
+        });
+        if (op.requestedBy && (op.announce || op.failureNoticed))
+          notices.push({
+            userId: op.requestedBy,
+            text: `:ticket: ${cap(label)} is now ${tracker.label} <${t.url}|${t.key}>${op.failureNoticed ? ` (after ${op.attempts + 1} attempts)` : ''}.`,
+          });
+        void stored;
+      } else if (op.action === 'close') {
+        // No ticket yet: the pending create closes it once it exists (recordCreated).
+        if (f.ticketRef === null || f.ticketState === 'closed') return skipOp(db, now(), op);
+        await tracker.close(f.ticketRef);
+        recordClosed(db, now(), op);
+        if (op.failureNoticed && op.requestedBy)
+          notices.push({
+            userId: op.requestedBy,
+            text: `:white_check_mark: ${tracker.label} ${f.ticketKey} is closed now, as ${label} is done.`,
+          });
+      } else {
+        if (f.ticketRef === null || f.status !== 'open') return skipOp(db, now(), op);
+        const assignee = users.toTracker(f.ownerId);
+        const due = tracker.hasDueDates ? f.dueDate : null;
+        await tracker.update(f.ticketRef, {
+          ...(assignee !== f.ticketAssignee ? { assignee } : {}),
+          ...(tracker.hasDueDates && due !== f.ticketDue ? { dueDate: due } : {}),
+        });
+        recordUpdated(db, now(), op, assignee, due);
+      }
+    } catch (e) {
+      const err = e instanceof TrackerError ? e : new TrackerError((e as Error).message ?? String(e), true);
+      const wait = Math.max(backoffMs(op.attempts + 1), err.retryAfterMs ?? 0);
+      const stored = recordFailure(db, now(), op, err.message, { giveUp: !err.retryable, waitMs: wait });
+      logger.warn(
+        `tracker: could not ${what(op, f.ticketKey)} follow-up ${f.id} (attempt ${stored.attempts}): ${err.message}`,
+      );
+      if (!op.requestedBy) return;
+      if (stored.status === 'gave_up')
+        notices.push({
+          userId: op.requestedBy,
+          text: `:x: I gave up trying to ${what(op, f.ticketKey)} ${label} after ${stored.attempts} attempt${stored.attempts === 1 ? '' : 's'}: ${err.message}. The follow-up is kept in Firebreak${op.action === 'create' ? '; press *Create ticket* on it to try again' : ''}.`,
+        });
+      else if (!op.failureNoticed)
+        notices.push({
+          userId: op.requestedBy,
+          text: `:warning: I could not ${what(op, f.ticketKey)} ${label}: ${err.message}. The follow-up is kept; I will retry on my own (next try in ${Math.round(wait / 1000)} s) and tell you how it ends.`,
+        });
+    }
+  };
+
+  const runOnce = async (): Promise<TrackerNotice[]> => {
+    scanOutbox(db, clock.now(), users, tracker.hasDueDates);
+    const notices: TrackerNotice[] = [];
+    // Ops that fail are rescheduled into the future, so this loop ends.
+    for (let round = 0; round < 10; round++) {
+      const ops = dueOps(db, clock.now());
+      if (ops.length === 0) break;
+      for (const op of ops) await runOp(op, notices);
+    }
+    return notices;
+  };
+
+  const apply = (remote: Parameters<typeof applyRemote>[3]) =>
+    applyRemote(db, clock.now(), { name: tracker.name, label: tracker.label }, remote, users);
+
+  return {
+    tracker,
+    users,
+    run() {
+      if (running) return running.then(() => runOnce());
+      const p = runOnce().finally(() => {
+        if (running === p) running = undefined;
+      });
+      running = p;
+      return p;
+    },
+    request(followUpId, userId) {
+      return { created: requestTicket(db, clock.now(), followUpId, userId).created };
+    },
+    async poll() {
+      const changed: RemoteApplied[] = [];
+      for (const f of openTickets(db, tracker.name, POLL_BATCH)) {
+        if (!f.ticketRef) continue;
+        let remote: Awaited<ReturnType<Tracker['fetch']>>;
+        try {
+          remote = await tracker.fetch(f.ticketRef);
+        } catch (e) {
+          // A rate limit or an outage: stop here, the next poll starts again from the oldest.
+          logger.warn(`tracker: polling ${tracker.label} ${f.ticketKey} failed: ${(e as Error).message}`);
+          break;
+        }
+        if (!remote) continue;
+        const r = apply(remote);
+        if (r && (r.closed || r.ownerChanged || r.dueChanged)) changed.push(r);
+      }
+      markPolled(db, clock.now());
+      return changed;
+    },
+    webhook(raw, headers) {
+      const remotes = tracker.verifyWebhook(raw, headers, clock.now());
+      if (remotes === null) return null;
+      const out: RemoteApplied[] = [];
+      for (const r of remotes) {
+        const applied = apply(r);
+        if (applied) out.push(applied);
+      }
+      return out;
+    },
+  };
+}
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,0 +1,23 @@
+import { expect, it } from 'vitest';
+import { DEMO_API_TOKEN, demoContext } from '../../sim/demo/context.js';
+import { scene } from '../../sim/demo/scenes/10-api.js';
+import { startHarness } from '../helpers/harness.js';
+
+it('demo scene 10: a tool declares, raises the severity and notes over the API; Slack shows it', async () => {
+  const h = await startHarness({ env: { API_TOKEN: DEMO_API_TOKEN } });
+  const lines: string[] = [];
+  try {
+    await scene(demoContext(h, (t) => lines.push(t)));
+  } finally {
+    await h.close();
+  }
+  const out = lines.join('\n');
+  expect(out).toContain('without a token → 401');
+  expect(out).toContain('→ 201 INC-1 (investigating, declared_by API, channel_id null');
+  expect(out).toContain('→ channel inc-1-deploy-4411-broke-image-uploads');
+  expect(out).toContain('changed=true');
+  expect(out).toContain('author API, via api');
+  expect(out).toMatch(/\{"status":"fixed"\} → 400 bad body: status:/);
+  expect(out).toContain('API changed the severity: SEV3 → *SEV2*');
+  expect(out).toMatch(/note\s+API\s+Rollback of 4411 started/);
+});

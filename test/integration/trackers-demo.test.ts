@@ -1,0 +1,22 @@
+import { expect, it } from 'vitest';
+import { demoContext } from '../../sim/demo/context.js';
+import { scene } from '../../sim/demo/scenes/04c-tickets.js';
+import { startHarness } from '../helpers/harness.js';
+
+it('demo scene 04c shows a follow-up becoming a GitHub issue and closing from GitHub', async () => {
+  const h = await startHarness();
+  const lines: string[] = [];
+  try {
+    await scene(demoContext(h, (t) => lines.push(t)));
+  } finally {
+    await h.close();
+  }
+  const out = lines.join('\n');
+  expect(out).toContain(
+    'GitHub now has issue #1 in acme/checkout: “Validate config keys in CI”, assigned to bob-gh',
+  );
+  expect(out).toContain('GitHub #1');
+  expect(out).toContain('The webhook was answered 200');
+  expect(out).toContain('No open follow-ups');
+  expect(out).toMatch(/done: GitHub #1 was closed/);
+});

@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config.js';
+import { editFollowUp } from '../../../src/resolution/edit-follow-up.js';
+import { addFollowUp, completeFollowUp } from '../../../src/resolution/follow-ups.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
+import { hmacHexMatches } from '../../../src/trackers/http.js';
+import { toAdf } from '../../../src/trackers/jira.js';
+import {
+  applyRemote,
+  backoffMs,
+  dueOps,
+  MAX_ATTEMPTS,
+  recordCreated,
+  recordFailure,
+  scanOutbox,
+  userMap,
+} from '../../../src/trackers/store.js';
+import { makeIncident, testDb } from '../../helpers/db.js';
+
+const now = new Date('2026-11-23T14:00:00Z');
+const users = userMap({ U0BOB: 'bob-gh', U0CAROL: 'carol-gh' });
+const GH = { name: 'github' as const, label: 'GitHub' };
+
+describe('tracker configuration', () => {
+  const base = { SLACK_BOT_TOKEN: 'xoxb-x', SLACK_SIGNING_SECRET: 's' };
+  it('needs a token and a project with TRACKER, an email and a site for Jira', () => {
+    expect(() => loadConfig({ ...base, TRACKER: 'github', TRACKER_PROJECT: 'acme/ops' })).toThrow(
+      /TRACKER_TOKEN is missing: expected the github API token/,
+    );
+    expect(() =>
+      loadConfig({ ...base, TRACKER: 'github', TRACKER_TOKEN: 't', TRACKER_PROJECT: 'ops' }),
+    ).toThrow(/TRACKER_PROJECT is malformed: expected the repository as owner\/name/);
+    expect(() =>
+      loadConfig({ ...base, TRACKER: 'jira', TRACKER_TOKEN: 't', TRACKER_PROJECT: 'OPS' }),
+    ).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, TRACKER: 'asana' })).toThrow(
+      /TRACKER is malformed: expected one of github, jira, linear/,
+    );
+    expect(() => loadConfig({ ...base, TRACKER_USERS: 'alice' })).toThrow(/TRACKER_USERS is malformed/);
+    const c = loadConfig({
+      ...base,
+      TRACKER: 'linear',
+      TRACKER_TOKEN: 'k',
+      TRACKER_PROJECT: 'team',
+      TRACKER_USERS: 'U0BOB=b1, U0CAROL=c1',
+    });
+    expect(c.TRACKER_USERS).toEqual({ U0BOB: 'b1', U0CAROL: 'c1' });
+    expect(c.TRACKER_POLL_MINUTES).toBe(5);
+  });
+});
+
+describe('tracker store', () => {
+  it('backs off 30 s, 1, 2, 4 … minutes, at most an hour', () => {
+    expect([1, 2, 3, 4, 8, 9].map(backoffMs)).toEqual([
+      30_000, 60_000, 120_000, 240_000, 3_600_000, 3_600_000,
+    ]);
+    expect(MAX_ATTEMPTS).toBe(10);
+  });
+
+  it('maps users both ways, case-insensitively from the tracker', () => {
+    expect(users.toTracker('U0BOB')).toBe('bob-gh');
+    expect(users.toTracker('U0DAVE')).toBeNull();
+    expect(users.toSlack('Bob-GH')).toBe('U0BOB');
+  });
+
+  it('the outbox starts at the end, then queues a create per new follow-up and never for a private incident', () => {
+    const db = testDb();
+    const inc = makeIncident(db);
+    const priv = makeIncident(db, { number: 2, isPrivate: true });
+    addFollowUp(db, now, { incidentId: inc.id, text: 'before the tracker', createdBy: 'U0ALICE' });
+    expect(scanOutbox(db, now, users, false)).toBe(0);
+    addFollowUp(db, now, { incidentId: inc.id, text: 'after', createdBy: 'U0ALICE' });
+    addFollowUp(db, now, { incidentId: priv.id, text: 'secret work', createdBy: 'U0ALICE' });
+    expect(scanOutbox(db, now, users, false)).toBe(1);
+    expect(scanOutbox(db, now, users, false)).toBe(0);
+    const ops = dueOps(db, now);
+    expect(ops.map((o) => [o.action, o.requestedBy])).toEqual([['create', 'U0ALICE']]);
+  });
+
+  it('a done follow-up whose ticket exists queues a close; one done before its ticket closes it after the create', () => {
+    const db = testDb();
+    const inc = makeIncident(db);
+    scanOutbox(db, now, users, false);
+    const { followUp } = addFollowUp(db, now, { incidentId: inc.id, text: 'canary', createdBy: 'U0ALICE' });
+    scanOutbox(db, now, users, false);
+    const [create] = dueOps(db, now);
+    if (!create) throw new Error('no create');
+    completeFollowUp(db, now, { followUpId: followUp.id, userId: 'U0BOB' });
+    expect(scanOutbox(db, now, users, false)).toBe(0); // no ticket yet: nothing to close
+    recordCreated(db, now, create, {
+      tracker: 'github',
+      label: 'GitHub',
+      ref: '7',
+      key: '#7',
+      url: 'https://x/7',
+      assignee: null,
+      due: null,
+    });
+    expect(dueOps(db, now).map((o) => o.action)).toEqual(['close']);
+  });
+
+  it('an edit queues an update only when the owner or due date differ from what the ticket has', () => {
+    const db = testDb();
+    const inc = makeIncident(db);
+    scanOutbox(db, now, users, true);
+    const { followUp } = addFollowUp(db, now, {
+      incidentId: inc.id,
+      text: 'canary',
+      createdBy: 'U0ALICE',
+      ownerId: 'U0BOB',
+    });
+    scanOutbox(db, now, users, true);
+    const [create] = dueOps(db, now);
+    if (!create) throw new Error('no create');
+    recordCreated(db, now, create, {
+      tracker: 'jira',
+      label: 'Jira',
+      ref: '1',
+      key: 'OPS-1',
+      url: 'https://x',
+      assignee: 'bob-gh',
+      due: null,
+    });
+    const clock = new FakeClock(now);
+    editFollowUp(db, clock, { followUpId: followUp.id, by: 'U0ALICE', text: 'canary stage' });
+    expect(scanOutbox(db, now, users, true)).toBe(0);
+    editFollowUp(db, clock, { followUpId: followUp.id, by: 'U0ALICE', ownerId: 'U0CAROL' });
+    expect(scanOutbox(db, now, users, true)).toBe(1);
+  });
+
+  it('failures are kept and rescheduled; a refusal that will not pass gives up at once', () => {
+    const db = testDb();
+    const inc = makeIncident(db);
+    scanOutbox(db, now, users, false);
+    addFollowUp(db, now, { incidentId: inc.id, text: 'canary', createdBy: 'U0ALICE' });
+    scanOutbox(db, now, users, false);
+    const [op] = dueOps(db, now);
+    if (!op) throw new Error('no op');
+    const again = recordFailure(db, now, op, 'HTTP 502', { giveUp: false, waitMs: 30_000 });
+    expect(again).toMatchObject({ status: 'pending', attempts: 1, failureNoticed: true });
+    expect(dueOps(db, now)).toHaveLength(0);
+    expect(dueOps(db, new Date(now.getTime() + 30_000))).toHaveLength(1);
+    expect(recordFailure(db, now, again, 'HTTP 401', { giveUp: true, waitMs: 0 }).status).toBe('gave_up');
+  });
+
+  it('applies what the tracker reports: closed marks done once, assignee maps back, unknown assignees leave the owner', () => {
+    const db = testDb();
+    const inc = makeIncident(db);
+    scanOutbox(db, now, users, false);
+    const { followUp } = addFollowUp(db, now, {
+      incidentId: inc.id,
+      text: 'canary',
+      createdBy: 'U0ALICE',
+      ownerId: 'U0BOB',
+    });
+    scanOutbox(db, now, users, false);
+    const [create] = dueOps(db, now);
+    if (!create) throw new Error('no create');
+    recordCreated(db, now, create, {
+      tracker: 'github',
+      label: 'GitHub',
+      ref: '3',
+      key: '#3',
+      url: 'https://x',
+      assignee: 'bob-gh',
+      due: null,
+    });
+    expect(
+      applyRemote(db, now, GH, { ref: '3', closed: false, assignee: 'stranger' }, users)?.ownerChanged,
+    ).toBe(false);
+    expect(
+      applyRemote(db, now, GH, { ref: '3', closed: false, assignee: 'carol-gh' }, users)?.followUp.ownerId,
+    ).toBe('U0CAROL');
+    const r = applyRemote(db, now, GH, { ref: '3', closed: true, assignee: 'carol-gh' }, users);
+    expect(r?.closed).toBe(true);
+    expect(r?.followUp).toMatchObject({ status: 'done', ticketState: 'closed', doneBy: null });
+    expect(applyRemote(db, now, GH, { ref: '3', closed: true, assignee: 'carol-gh' }, users)?.closed).toBe(
+      false,
+    );
+    expect(applyRemote(db, now, GH, { ref: '999', closed: true, assignee: null }, users)).toBeNull();
+    // The tracker's own change is not sent back.
+    expect(scanOutbox(db, now, users, false)).toBe(0);
+    void followUp;
+  });
+});
+
+describe('tracker helpers', () => {
+  it('checks a hex HMAC in constant time and refuses malformed signatures', () => {
+    const sig = '0'.repeat(64);
+    expect(hmacHexMatches('secret', 'body', sig)).toBe(false);
+    expect(hmacHexMatches('secret', 'body', 'zz')).toBe(false);
+    expect(hmacHexMatches('secret', 'body', undefined)).toBe(false);
+  });
+
+  it('writes a Jira description as an ADF document with the backlink as a link mark', () => {
+    const adf = toAdf('one\n\ntwo', {
+      text: 'INC-1 in Slack',
+      url: 'https://slack.com/app_redirect?channel=C1',
+    }) as {
+      type: string;
+      version: number;
+      content: { content: { marks?: unknown[] }[] }[];
+    };
+    expect(adf.type).toBe('doc');
+    expect(adf.version).toBe(1);
+    expect(adf.content).toHaveLength(3);
+    expect(adf.content[0]?.content[0]?.marks).toEqual([
+      { type: 'link', attrs: { href: 'https://slack.com/app_redirect?channel=C1' } },
+    ]);
+  });
+});
