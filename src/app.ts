@@ -1,8 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type BufferedIncomingMessage, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { createAlertsFeature } from './alerts/slack/register.js';
+import { alertJobs, createAlertsFeature } from './alerts/slack/register.js';
 import { apiRoute } from './api/routes.js';
 import { slackApiEffects } from './api/slack/effects.js';
 import type { Config } from './config.js';
@@ -14,7 +14,7 @@ import { setupJobs } from './lifecycle/slack/setup-jobs.js';
 import type { AppLogger } from './log.js';
 import { createMetrics, type Metrics, measureRequests, measuringFetch, surfaceOf } from './ops/metrics.js';
 import { createReadiness, type ReadinessProbe, TOKEN_ERRORS } from './ops/readiness.js';
-import { metricsRoute, readyzRoute } from './ops/routes.js';
+import { metricsRoute, readyzRoute, refuseMalformedPaths } from './ops/routes.js';
 import { recurrenceJobs } from './recurrence/jobs.js';
 import * as recurrence from './recurrence/slack/register.js';
 import * as resolution from './resolution/slack/register.js';
@@ -138,6 +138,7 @@ export function allJobs(deps: Deps, client: WebClient): Job[] {
     ...recurrenceJobs(deps),
     ...inboxJobs(deps),
     ...trackerJobs(deps, client),
+    ...alertJobs(deps),
   ];
 }
 
@@ -252,6 +253,20 @@ export function createApp(opts: AppOptions): FirebreakApp {
     });
     // Outermost, so refused requests are counted too and the latency is what Slack waits.
     receiver.requestListener = measureRequests(receiver.requestListener, '/slack/events', metrics);
+    receiver.requestListener = refuseMalformedPaths(receiver.requestListener);
+  }
+  if (receiver instanceof SocketModeReceiver) {
+    // Socket Mode's HTTP server (for the custom routes) is private to Bolt; its one request listener
+    // gets the same guard (see refuseMalformedPaths: there a bad path stopped the process).
+    const server = (receiver as unknown as { httpServer?: Server }).httpServer;
+    const [listener] = server?.listeners('request') ?? [];
+    if (server && typeof listener === 'function') {
+      server.removeListener('request', listener as (...args: unknown[]) => void);
+      server.on(
+        'request',
+        refuseMalformedPaths(listener as (req: IncomingMessage, res: ServerResponse) => unknown),
+      );
+    }
   }
   if (receiver instanceof SocketModeReceiver) {
     const client = receiver.client;

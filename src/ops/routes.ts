@@ -93,3 +93,25 @@ export function metricsRoute(metrics: Metrics, token: string | undefined): Route
     },
   };
 }
+
+/**
+ * Refuses (400) a request whose path has a broken percent-escape (`/api/v1/incidents/%E0`) before Bolt
+ * sees it: Bolt decodes custom-route params with decodeURIComponent and does not catch the URIError, so
+ * such a path was a 500 in HTTP mode and, in Socket Mode (whose HTTP server's handler is async), an
+ * unhandled rejection that stopped the process. Wraps a `(req, res)` request listener.
+ */
+export function refuseMalformedPaths(
+  listener: (req: IncomingMessage, res: ServerResponse) => unknown,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    try {
+      decodeURIComponent(path);
+    } catch {
+      req.resume();
+      sendJson(res, 400, { error: 'the request path has a malformed percent-escape' });
+      return;
+    }
+    void listener(req, res);
+  };
+}

@@ -167,6 +167,16 @@ const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(Z|[+
  * tokens, e.g. `dd/MMM/yy h:mm a`), read in `timeZone` when the text carries no offset.
  */
 export function parseTime(text: string, formats: string[], timeZone = 'UTC', now = new Date()): Date | null {
+  const d = readTime(text, formats, timeZone, now);
+  // A 4-digit-year format over "24" (year 24), or date-fns/tz's answer for an impossible day in a
+  // zone with an old local-mean-time offset, gives dates no incident can have: refuse them.
+  if (!d || d.getTime() < PLAUSIBLE_FROM || d.getTime() > now.getTime() + 366 * 86_400_000) return null;
+  return d;
+}
+
+const PLAUSIBLE_FROM = Date.UTC(1980, 0, 1);
+
+function readTime(text: string, formats: string[], timeZone: string, now: Date): Date | null {
   const t = text.trim();
   const iso = ISO.exec(t);
   if (iso) {

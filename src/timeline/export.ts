@@ -328,8 +328,22 @@ export function buildPostmortemDraft(
         : [
             {
               kind: 'table',
-              head: ['status', 'follow-up', 'owner', 'due'],
-              rows: fus.map((f) => [[f.status], md(f.text), who(f.ownerId), [f.dueDate ?? '—']]),
+              // The ticket column only once a tracker is in use (src/trackers), so the draft of a
+              // workspace without one keeps its four columns.
+              head: [
+                'status',
+                'follow-up',
+                'owner',
+                'due',
+                ...(fus.some((f) => f.ticketKey) ? ['ticket'] : []),
+              ],
+              rows: fus.map((f) => [
+                [f.status],
+                md(f.text),
+                who(f.ownerId),
+                [f.dueDate ?? '—'],
+                ...(fus.some((x) => x.ticketKey) ? [[ticketCell(f)]] : []),
+              ]),
             },
           ],
   });
@@ -344,6 +358,19 @@ export function buildPostmortemDraft(
     sections,
     names,
   };
+}
+
+const TRACKER_NAMES: Record<string, string> = { github: 'GitHub', jira: 'Jira', linear: 'Linear' };
+
+/** `[Jira OPS-12](https://…)`: the follow-up's ticket as a link, or `—`. */
+function ticketCell(f: {
+  ticketTracker: string | null;
+  ticketKey: string | null;
+  ticketUrl: string | null;
+}): string {
+  if (!f.ticketKey) return '—';
+  const label = `${TRACKER_NAMES[f.ticketTracker ?? ''] ?? 'ticket'} ${f.ticketKey}`.replace(/[[\]]/g, '');
+  return f.ticketUrl && /^https?:\/\/[^\s()<>]+$/.test(f.ticketUrl) ? `[${label}](${f.ticketUrl})` : label;
 }
 
 function timelineRow(

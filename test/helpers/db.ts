@@ -9,9 +9,11 @@ export function testDb(): Db {
   return openMigratedDb(':memory:');
 }
 
-/** Inserts an incident directly (for unit tests of later features); numbers follow on. */
+/** Inserts an incident directly (for unit tests of later features); numbers follow on (imported history is below zero). */
 export function makeIncident(db: Db, over: Partial<NewIncident> = {}): Incident {
-  const max = db.$client.prepare('select coalesce(max(number), 0) as n from incidents').get() as {
+  const max = db.$client
+    .prepare('select coalesce(max(number), 0) as n from incidents where number > 0')
+    .get() as {
     n: number;
   };
   const at = over.declaredAt ?? new Date('2026-11-23T09:00:00.000Z');

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeGitHub } from '../../sim/trackers/github.js';
 import { readManifest } from '../../sim/web-api.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { type Harness, type HarnessOptions, startHarness, WS } from '../helpers/harness.js';
@@ -236,5 +237,41 @@ describe('private incidents', () => {
     // Someone outside the channel cannot have it made or learn of it.
     const r = await h.person(carol).command('postmortem INC-1', WS.channels.general);
     expect(r.reply?.text).toContain('no such incident, or it is private');
+  });
+});
+
+describe('follow-ups with tickets', () => {
+  it('the canvas links each follow-up to its ticket (TRACKER=github)', async () => {
+    const gh = await FakeGitHub.start({
+      token: 'ghp_canvas_0123456789',
+      repo: 'acme/ops',
+      users: ['bob-gh'],
+    });
+    try {
+      await start({
+        env: {
+          TRACKER: 'github',
+          TRACKER_URL: gh.url,
+          TRACKER_TOKEN: 'ghp_canvas_0123456789',
+          TRACKER_PROJECT: 'acme/ops',
+          TRACKER_USERS: 'U0BOB=bob-gh',
+        },
+      });
+      const channel = await resolvedIncident();
+      await h.person(alice).command('followup Page on pool exhaustion', channel);
+      await h.idle();
+      await h.person(alice).command('postmortem', channel);
+      await h.idle();
+      const md = h.sim.channelCanvas(channel)?.markdown ?? '';
+      expect(md).toContain('| status | follow-up | owner | due | ticket |');
+      expect(md).toMatch(
+        /\| open \| Add a canary stage to checkout-api \| !\[\]\(@U0BOB\) \| 2026-11-25 \| \[GitHub #\d+\]\(https:\/\/github\.com\/acme\/ops\/issues\/\d+\) \|/,
+      );
+      expect(md).toMatch(
+        /\| Page on pool exhaustion \| — \| — \| \[GitHub #\d+\]\(https:\/\/github\.com\/acme\/ops\/issues\/\d+\) \|/,
+      );
+    } finally {
+      await gh.close();
+    }
   });
 });

@@ -19,4 +19,7 @@ it('demo scene 04c shows a follow-up becoming a GitHub issue and closing from Gi
   expect(out).toContain('The webhook was answered 200');
   expect(out).toContain('No open follow-ups');
   expect(out).toMatch(/done: GitHub #1 was closed/);
+  expect(out).toContain(
+    '| done | Validate config keys in CI | @bob | 2026-12-01 | [GitHub #1](https://github.com/acme/checkout/issues/1) |',
+  );
 });

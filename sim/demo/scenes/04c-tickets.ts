@@ -64,6 +64,16 @@ export async function scene(d: DemoContext): Promise<void> {
       .prepare("select text from timeline_events where kind = 'follow_up' order by id")
       .all() as { text: string }[];
     say(`The incident’s timeline:\n${timeline.map((t) => `  · ${t.text}`).join('\n')}`);
+
+    // The postmortem canvas links each follow-up to its ticket.
+    say(`alice types in #${ch.name}: /incident postmortem`);
+    await alice.command('postmortem', ch.id);
+    await stack.idle();
+    const canvas = stack.sim.channelCanvas(ch.id);
+    const followUpsPart = (canvas?.markdown ?? '').split('## Follow-ups')[1]?.trim() ?? '(no canvas)';
+    say(
+      `The channel's canvas "${canvas?.title ?? ''}" ends with its follow-ups:\n${followUpsPart.replace(/!\[\]\(@U0BOB\)/g, '@bob')}`,
+    );
   } finally {
     await stack.close();
     await gh.close();

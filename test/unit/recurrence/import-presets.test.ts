@@ -5,7 +5,13 @@ import { incidents } from '../../../src/db/schema.js';
 import { listRecentlyResolved } from '../../../src/incidents/list.js';
 import { incidentRef } from '../../../src/incidents/model.js';
 import { declareIncident } from '../../../src/lifecycle/declare.js';
-import { cleanKey, cleanUrl, type ImportRow, parseExport } from '../../../src/recurrence/import.js';
+import {
+  cleanKey,
+  cleanUrl,
+  type ImportRow,
+  parseExport,
+  parseTime,
+} from '../../../src/recurrence/import.js';
 import { genericSeverity, type ImportSource, PRESETS } from '../../../src/recurrence/import-presets.js';
 import { EXIT, type ImportIo, runImport } from '../../../src/recurrence/import-run.js';
 import { FakeClock } from '../../../src/runtime/clock.js';
@@ -189,6 +195,22 @@ describe('presets: each tool’s export', () => {
     expect(['P1', 'P2', 'P3', 'P4', 'P5'].map(PRESETS.opsgenie.severity)).toEqual([1, 2, 3, 4, 4]);
     expect(['Critical', 'Major', 'Minor', 'SEV0'].map(PRESETS['incident-io'].severity)).toEqual([1, 2, 3, 1]);
     expect(['Sev 2', 'sev-3', '4', 'whatever'].map(genericSeverity)).toEqual([2, 3, 4, null]);
+  });
+
+  it('an impossible date stays unreadable in any zone (no year-24 or year-23 dates)', () => {
+    for (const timeZone of ['UTC', 'Europe/Berlin', 'America/New_York']) {
+      const rows = parseExport('j.csv', fixture('jira.csv'), { source: 'jira', now: NOW, timeZone });
+      if (!rows.ok) throw new Error(rows.error);
+      expect(rows.rows.find((r) => r.line === 6)).toMatchObject({
+        ok: false,
+        reason: expect.stringMatching(/^unreadable date/),
+      });
+    }
+    expect(parseTime('2024-03-04T10:12:00Z', [], 'UTC', NOW)?.toISOString()).toBe('2024-03-04T10:12:00.000Z');
+    expect(
+      parseTime('04/Mar/24 10:12 AM', PRESETS.jira.dateFormats, 'Europe/Berlin', NOW)?.toISOString(),
+    ).toBe('2024-03-04T09:12:00.000Z');
+    expect(parseTime('1899-12-30', [], 'UTC', NOW)).toBeNull();
   });
 
   it('keys and links from a file cannot inject mrkdwn', () => {

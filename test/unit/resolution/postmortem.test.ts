@@ -87,6 +87,34 @@ describe('the postmortem canvas', () => {
     expect(file).toContain('errors \\| see @bob<br>#### second line <br>');
   });
 
+  it('adds a ticket column once a follow-up has a ticket, as a link in both renderings', () => {
+    const db = testDb();
+    const incident = makeIncident(db, {});
+    db.insert(followUps)
+      .values([
+        {
+          incidentId: incident.id,
+          text: 'Ticketed',
+          createdBy: 'U1',
+          createdAt: t('10:00'),
+          ticketTracker: 'jira',
+          ticketKey: 'OPS-12',
+          ticketUrl: 'https://acme.atlassian.net/browse/OPS-12',
+        },
+        { incidentId: incident.id, text: 'Not yet', createdBy: 'U1', createdAt: t('10:01') },
+      ])
+      .run();
+    const canvas = postmortemCanvasDoc(db, incident.id, { now: t('11:00') }).markdown;
+    const file = buildPostmortem(db, incident.id, { now: t('11:00') }).markdown;
+    for (const md of [canvas, file]) {
+      expect(md).toContain('| status | follow-up | owner | due | ticket |');
+      expect(md).toContain(
+        '| open | Ticketed | — | — | [Jira OPS-12](https://acme.atlassian.net/browse/OPS-12) |',
+      );
+      expect(md).toContain('| open | Not yet | — | — | — |');
+    }
+  });
+
   it('cuts a long title', () => {
     const db = testDb();
     const incident = makeIncident(db, { title: 'x'.repeat(300) });
