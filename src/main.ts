@@ -1,4 +1,5 @@
 import { webApi } from '@slack/bolt';
+import { loadAlertRoutes } from './alerts/routes.js';
 import { BOUNDED_RETRIES, createApp } from './app.js';
 import { CHANNEL_SETTINGS, type Config, ConfigError, isChannelId, loadConfig, loadDotEnv } from './config.js';
 import { closeDb, openDb } from './db/client.js';
@@ -14,6 +15,9 @@ async function main(): Promise<void> {
   try {
     loadDotEnv();
     config = loadConfig();
+    // The routes file is read again by createApp; checked here so a mistake stops start-up before
+    // the database is touched.
+    loadAlertRoutes(config.ALERT_ROUTES);
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
@@ -24,6 +28,8 @@ async function main(): Promise<void> {
     config.SLACK_SIGNING_SECRET,
     config.SLACK_APP_TOKEN,
     config.METRICS_TOKEN,
+    config.ALERTS_TOKEN,
+    config.PAGERDUTY_WEBHOOK_SECRET,
   );
 
   // One writer per database: taken before the file is opened, held until the process ends.

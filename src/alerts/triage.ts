@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { alertGroups, alerts } from '../db/schema.js';
 import { DomainError } from '../incidents/errors.js';
@@ -212,4 +212,16 @@ export function autoDeclareDue(db: Db): AlertGroup[] {
       ),
     )
     .all();
+}
+
+/**
+ * Dismissals that ran out: cleared, and the card due again (its buttons come back). Returns how
+ * many cards changed.
+ */
+export function expireDismissals(db: Db, now: Date): number {
+  return db
+    .update(alertGroups)
+    .set({ dismissedUntil: null, ...bump })
+    .where(and(isNotNull(alertGroups.dismissedUntil), lte(alertGroups.dismissedUntil, now)))
+    .run().changes;
 }

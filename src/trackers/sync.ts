@@ -11,6 +11,7 @@ import {
   applyRemote,
   backoffMs,
   dueOps,
+  ensureCursor,
   followUpWithIncident,
   markPolled,
   openTickets,
@@ -66,7 +67,9 @@ export function createTrackerSync(deps: {
   if (!tracker) return undefined;
   const { db, clock, logger } = deps;
   const users = userMap(deps.config.TRACKER_USERS);
-  let running: Promise<TrackerNotice[]> | undefined;
+  ensureCursor(db);
+  let tail: Promise<unknown> = Promise.resolve();
+  let queued: Promise<TrackerNotice[]> | undefined;
 
   const nameOf = (userId: string | null): string | null =>
     userId
@@ -190,12 +193,17 @@ export function createTrackerSync(deps: {
     tracker,
     users,
     run() {
-      if (running) return running.then(() => runOnce());
-      const p = runOnce().finally(() => {
-        if (running === p) running = undefined;
+      // Strictly one run at a time: a call while one runs queues one more run after it, and
+      // further calls join that queued run (their notices go to its first caller only, so nobody
+      // is told twice).
+      if (queued) return queued.then(() => []);
+      const next = tail.then(() => {
+        queued = undefined;
+        return runOnce();
       });
-      running = p;
-      return p;
+      queued = next;
+      tail = next.catch(() => []);
+      return next;
     },
     request(followUpId, userId) {
       return { created: requestTicket(db, clock.now(), followUpId, userId).created };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../sim/types.js';
 import { startSimulator } from '../../sim/web-api.js';
+import { ALERT_DISMISSALS_JOB } from '../../src/alerts/slack/register.js';
 import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { closeDb, openDb } from '../../src/db/client.js';
@@ -284,10 +285,19 @@ describe('Attach, Dismiss, auto-declare, and alerts inside an incident', () => {
     await start();
     const inc = await declareAndJoin(h, 'Checkout errors for card payments');
     makeIncident(h.db, { title: 'Secret payroll incident', isPrivate: true, status: 'investigating' });
+    // Declared later, so a plain newest-first list would offer it first.
+    const other = makeIncident(h.db, {
+      title: 'Search results stale for shoppers',
+      status: 'investigating',
+      declaredAt: new Date('2026-11-23T09:30:00Z'),
+    });
     await postAlert(h, 'generic', fixture('generic/firing.json'));
     await h.idle();
     const card = cards()[0] as SimMessage;
     const options = JSON.stringify(card.blocks);
+    const offered = [...options.matchAll(/"text":"(INC-\d+)[^"]*"/g)].map((m) => m[1]);
+    // The likely incident first (the memory ranks the open ones), the others after it.
+    expect(offered.slice(0, 2)).toEqual([`INC-${inc.number}`, `INC-${other.number}`]);
     expect(options).toContain(`INC-${inc.number} Checkout errors for card payments`);
     expect(options).not.toContain('payroll');
     await h.person(bob).choose('Attach to…', `INC-${inc.number} Checkout errors for card payments`, {
@@ -370,6 +380,12 @@ describe('Attach, Dismiss, auto-declare, and alerts inside an incident', () => {
     expect(cards()).toHaveLength(1);
     expect(shown(cards()[0])).toContain('2 alerts');
     expect(shown(cards()[0])).toContain('Dismissed');
+    // The hour is over: the card gets its buttons back.
+    h.clock.advance(61 * 60_000);
+    await h.bot.scheduler.run(ALERT_DISMISSALS_JOB);
+    await h.idle();
+    expect(shown(cards()[0])).not.toContain('Dismissed');
+    expect(shown(cards()[0])).toContain('Declare');
   });
 
   it('a route with auto_declare declares at once, with the route’s severity and channel', async () => {

@@ -495,6 +495,12 @@ describe('HTTP API: refusals', () => {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
     expect(nowhere.status).toBe(404);
+    // A broken percent-escape: 400 before Bolt's route matching (which would throw on decoding it).
+    const broken = await fetch(`${base(h)}/api/v1/incidents/%E0`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(broken.status).toBe(400);
+    expect(await broken.json()).toEqual({ error: 'the request path has a malformed percent-escape' });
     const del = await fetch(`${base(h)}/api/v1/incidents/1`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${TOKEN}` },
@@ -642,6 +648,10 @@ describe('HTTP API: Socket Mode', () => {
       expect(r?.status).toBe(200);
       expect(await r?.json()).toEqual({ incidents: [], next_cursor: null });
       expect((await fetch(`http://127.0.0.1:${port}/api/v1/incidents`)).status).toBe(401);
+      // Bolt's Socket Mode server decodes route params in an async handler: unguarded, this path was an
+      // unhandled rejection that stopped the process. Now 400, and the server still answers.
+      expect((await fetch(`http://127.0.0.1:${port}/api/v1/incidents/%E0`)).status).toBe(400);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     } finally {
       await bot.stop();
       closeDb(db);

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,25 @@ describe('start-up', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('SLACK_SIGNING_SECRET');
     expect(r.stdout).toBe('');
+  });
+
+  it('a mistake in the ALERT_ROUTES file: exit 1 naming the file, line and field, before the database exists', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'firebreak-start-'));
+    const routes = join(dir, 'routes.yml');
+    writeFileSync(routes, 'routes:\n  - name: payments\n    severity: 9\n');
+    const r = await run({
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_SIGNING_SECRET: 'start-test-signing-secret',
+      DATABASE_PATH: join(dir, 'db.sqlite'),
+      ALERTS_TOKEN: 'start-test-alerts-token-0123',
+      ALERT_CHANNEL: 'C0ALERTS',
+      ALERT_ROUTES: routes,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `firebreak: ALERT_ROUTES ${routes} line 3: routes[0].severity: 1 (critical) to 4 (low)`,
+    );
+    expect(existsSync(join(dir, 'db.sqlite'))).toBe(false);
   });
 
   it('with the contract’s variables it serves /healthz and answers signed requests, and stops on SIGTERM', async () => {

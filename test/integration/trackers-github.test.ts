@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hmacHex } from '../../sim/trackers/base.js';
 import { FakeGitHub } from '../../sim/trackers/github.js';
 import { followUps, timelineEvents, trackerOps } from '../../src/db/schema.js';
+import { addFollowUp } from '../../src/resolution/follow-ups.js';
 import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
+import { buildPostmortemDraft, fileFlavor, renderDraft } from '../../src/timeline/export.js';
 import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
 
@@ -120,6 +123,11 @@ describe('GitHub Issues', () => {
     expect(h.sim.renderBlocks(list.reply?.blocks as never)).toContain(
       '<https://github.com/acme/ops/issues/1|GitHub #1>',
     );
+    // The postmortem draft (file and canvas) lists the follow-up with its ticket.
+    const draft = buildPostmortemDraft(h.db, inc.id, { now: h.clock.now() });
+    expect(renderDraft(draft, fileFlavor(draft.names))).toContain(
+      '[GitHub #1](https://github.com/acme/ops/issues/1)',
+    );
   });
 
   it('Done in Slack closes the issue; owner changes go to the issue', async () => {
@@ -182,6 +190,22 @@ describe('GitHub Issues', () => {
     expect(dmTexts(h, bob).join('\n')).not.toContain('Add a canary stage');
   });
 
+  it('overlapping runs of the queue create one issue, and tell the person once', async () => {
+    h = await start();
+    const inc = await declareAndJoin(h, 'Checkout returns 502');
+    const sync = h.deps.trackers;
+    if (!sync) throw new Error('no tracker sync');
+    // A run is under way when a follow-up arrives and two more runs are asked for (a Slack request
+    // and the 30-second job, say): they must not both send it.
+    const first = sync.run();
+    addFollowUp(h.db, h.clock.now(), { incidentId: inc.id, text: 'Add a canary stage', createdBy: alice });
+    const results = await Promise.all([first, sync.run(), sync.run()]);
+    await h.idle();
+    expect(creates()).toHaveLength(1);
+    expect(gh.issues.size).toBe(1);
+    expect(results.flat()).toHaveLength(0);
+  });
+
   it('refuses a webhook with a bad or missing signature and changes nothing', async () => {
     h = await start();
     const inc = await declareAndJoin(h, 'Checkout returns 502');
@@ -197,6 +221,16 @@ describe('GitHub Issues', () => {
       headers: { 'x-github-event': 'issues' },
     });
     expect(bare.status).toBe(401);
+    // Signed but not JSON: 400; over 1 MB: 413, before anything is read.
+    const raw = 'not json';
+    const notJson = await fetch(url, {
+      method: 'POST',
+      body: raw,
+      headers: { 'x-github-event': 'issues', 'x-hub-signature-256': `sha256=${hmacHex(SECRET, raw)}` },
+    });
+    expect(notJson.status).toBe(400);
+    const huge = await fetch(url, { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) });
+    expect(huge.status).toBe(413);
     expect(followUp(h, id).status).toBe('open');
   });
 

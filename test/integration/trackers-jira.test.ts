@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeJira } from '../../sim/trackers/jira.js';
 import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
@@ -22,20 +25,27 @@ const TOKEN = 'ATATT3x-fake-jira-token';
 const SECRET = 'jira-webhook-secret-0123456789';
 const BOB = '5b10ac8d82e05b22cc7d4ef5';
 const CAROL = '5b10a2844c20165700ede21g';
+const dirs: string[] = [];
 let h: Harness | undefined;
+let h2: Harness | undefined;
 let jira: FakeJira | undefined;
 
 afterEach(async () => {
   await h?.close();
-  h = undefined;
+  await h2?.close();
+  h = h2 = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   await jira?.close();
   jira = undefined;
 });
 
-async function start(extra: Record<string, string> = {}): Promise<{ h: Harness; jira: FakeJira }> {
-  jira = await FakeJira.start({ email: EMAIL, token: TOKEN, project: 'OPS', accounts: [BOB, CAROL] });
+async function start(
+  extra: Record<string, string> = {},
+  now = '2026-11-23T14:00:00Z',
+): Promise<{ h: Harness; jira: FakeJira }> {
+  jira ??= await FakeJira.start({ email: EMAIL, token: TOKEN, project: 'OPS', accounts: [BOB, CAROL] });
   h = await startHarness({
-    now: '2026-11-23T14:00:00Z',
+    now,
     env: {
       TRACKER: 'jira',
       TRACKER_URL: jira.url,
@@ -177,5 +187,27 @@ describe('Jira', () => {
     expect(jira.issues.size).toBe(0);
     expect(dmTexts(h, alice).at(-1)).toMatch(/gave up .*Jira answered 400: issuetype: Specify an issue type/);
     expect(followUp(h, lastFollowUpId(h)).status).toBe('open');
+  });
+  it('a restart between the failure and the retry loses nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-trackers-'));
+    dirs.push(dir);
+    const DATABASE_PATH = join(dir, 'bot.db');
+    const first = await start({ DATABASE_PATH });
+    const inc = await declareAndJoin(first.h, 'Checkout returns 502');
+    first.jira.server.fail({ status: 503, body: { errorMessages: ['Service unavailable'] } });
+    await first.h.person(alice).command('followup Add a canary stage', inc.channelId);
+    const id = lastFollowUpId(first.h);
+    expect(first.jira.issues.size).toBe(0);
+    expect(opOf(first.h, id)[0]?.status).toBe('pending');
+    await first.h.close();
+    h = undefined;
+
+    const second = await start({ DATABASE_PATH }, '2026-11-23T14:10:00Z');
+    h2 = second.h;
+    h = undefined;
+    await h2.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h2.idle();
+    expect(followUp(h2, id).ticketKey).toBe('OPS-1');
+    expect(dmTexts(h2, alice).at(-1)).toContain('is now');
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeLinear } from '../../sim/trackers/linear.js';
 import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
@@ -22,20 +25,27 @@ const SECRET = 'lin_wh_secret_0123456789abcdef';
 const TEAM = '72b2a2dc-6f4f-4423-9d34-24b5bd10634a';
 const BOB = 'a0f1e6b2-bob0-4000-8000-000000000001';
 const CAROL = 'a0f1e6b2-car0-4000-8000-000000000002';
+const dirs: string[] = [];
 let h: Harness | undefined;
+let h2: Harness | undefined;
 let linear: FakeLinear | undefined;
 
 afterEach(async () => {
   await h?.close();
-  h = undefined;
+  await h2?.close();
+  h = h2 = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   await linear?.close();
   linear = undefined;
 });
 
-async function start(extra: Record<string, string> = {}): Promise<{ h: Harness; linear: FakeLinear }> {
-  linear = await FakeLinear.start({ apiKey: KEY, teamId: TEAM, teamKey: 'ENG', users: [BOB, CAROL] });
+async function start(
+  extra: Record<string, string> = {},
+  now = '2026-11-23T14:00:00Z',
+): Promise<{ h: Harness; linear: FakeLinear }> {
+  linear ??= await FakeLinear.start({ apiKey: KEY, teamId: TEAM, teamKey: 'ENG', users: [BOB, CAROL] });
   h = await startHarness({
-    now: '2026-11-23T14:00:00Z',
+    now,
     env: {
       TRACKER: 'linear',
       TRACKER_URL: linear.url,
@@ -173,5 +183,27 @@ describe('Linear', () => {
     expect(linear.issues.size).toBe(0);
     expect(dmTexts(h, alice).at(-1)).toMatch(/gave up .*AUTHENTICATION_ERROR/);
     expect(followUp(h, lastFollowUpId(h)).status).toBe('open');
+  });
+  it('a restart between the failure and the retry loses nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'firebreak-trackers-'));
+    dirs.push(dir);
+    const DATABASE_PATH = join(dir, 'bot.db');
+    const first = await start({ DATABASE_PATH });
+    const inc = await declareAndJoin(first.h, 'Checkout returns 502');
+    first.linear.rateLimitNext(first.h.clock.now().getTime() + 60_000);
+    await first.h.person(alice).command('followup Add a canary stage', inc.channelId);
+    const id = lastFollowUpId(first.h);
+    expect(first.linear.issues.size).toBe(0);
+    expect(opOf(first.h, id)[0]?.status).toBe('pending');
+    await first.h.close();
+    h = undefined;
+
+    const second = await start({ DATABASE_PATH }, '2026-11-23T14:10:00Z');
+    h2 = second.h;
+    h = undefined;
+    await h2.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h2.idle();
+    expect(followUp(h2, id).ticketKey).toBe('ENG-1');
+    expect(dmTexts(h2, alice).at(-1)).toContain('is now');
   });
 });

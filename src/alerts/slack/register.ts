@@ -17,6 +17,7 @@ import { setupIncident } from '../../lifecycle/slack/setup.js';
 import { refreshIncidentSurfaces } from '../../lifecycle/slack/surfaces.js';
 import { policyWithMinConfidence } from '../../recurrence/warn.js';
 import type { Deps } from '../../runtime/deps.js';
+import type { Job } from '../../runtime/schedule.js';
 import { describeError } from '../../slack/effects.js';
 import { mention, safe } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
@@ -25,7 +26,13 @@ import { type AlertEndpointOptions, type AlertRoute, alertEndpoints } from '../h
 import { alertMemory } from '../memory.js';
 import { createRouting, loadAlertRoutes } from '../routes.js';
 import { dueGroups, groupView, type IngestResult, markCardFailed, markRendered } from '../store.js';
-import { attachAlerts, autoDeclareDue, declareFromAlerts, dismissAlerts } from '../triage.js';
+import {
+  attachAlerts,
+  autoDeclareDue,
+  declareFromAlerts,
+  dismissAlerts,
+  expireDismissals,
+} from '../triage.js';
 import { alertCard, allAlertsResolvedMessage, MAX_OPTIONS, parseCardValue } from './card.js';
 
 /**
@@ -60,6 +67,25 @@ type ActionArgs<A extends ButtonAction | StaticSelectAction> = SlackActionMiddle
   AllMiddlewareArgs;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Each app's feature, for its scheduled job (the job is handed the app's Deps). */
+const features = new WeakMap<Deps, AlertsFeature>();
+
+export const ALERT_DISMISSALS_JOB = 'alert-dismissals';
+
+/** Every minute: cards whose "Dismiss for…" ran out get their buttons back. */
+export function alertJobs(deps: Deps): Job[] {
+  return [
+    {
+      name: ALERT_DISMISSALS_JOB,
+      cron: '0 * * * * *',
+      runOnStart: true,
+      async run() {
+        if (expireDismissals(deps.db, deps.clock.now()) > 0) features.get(deps)?.flush();
+      },
+    },
+  ];
+}
 
 export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeature {
   const { config, db, clock, logger, tasks } = deps;
@@ -238,7 +264,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
     }
   }
 
-  return {
+  const feature: AlertsFeature = {
     routes: alertEndpoints(endpointOptions),
     flush: schedule,
     register(app) {
@@ -288,4 +314,6 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
       });
     },
   };
+  features.set(deps, feature);
+  return feature;
 }

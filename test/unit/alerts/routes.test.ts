@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { IncomingAlert } from '../../../src/alerts/model.js';
 import { createRouting, parseAlertRoutes } from '../../../src/alerts/routes.js';
@@ -91,5 +92,16 @@ describe('alert routes', () => {
       'line 3: routes[1].name: "a" is used twice',
     );
     expect(() => parseAlertRoutes('routes: [\n', 'r.yml')).toThrow(/r\.yml line \d+: not valid YAML/);
+  });
+});
+
+describe('alert-routes.example.yml', () => {
+  it('is a valid routes file', () => {
+    const text = readFileSync(new URL('../../../alert-routes.example.yml', import.meta.url), 'utf8');
+    expect(parseAlertRoutes(text, 'alert-routes.example.yml').map((r) => r.name)).toEqual([
+      'payments-critical',
+      'checkout',
+      'warnings',
+    ]);
   });
 });
