@@ -60,7 +60,9 @@ export function trackerWebhookRoute(sync: TrackerSync, secretSet: boolean, logge
         }
         if (applied === null) {
           logger.warn(`refused a ${sync.tracker.label} webhook: bad or missing signature`);
-          json(res, 401, { error: `bad or missing ${sync.tracker.label} webhook signature` });
+          json(res, 401, {
+            error: `bad or missing ${sync.tracker.label} webhook signature${sync.tracker.name === 'linear' ? ', or a delivery older than a minute' : ''}`,
+          });
           return;
         }
         json(res, 200, { ok: true, followUps: applied.map((a) => a.followUp.id) });

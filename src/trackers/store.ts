@@ -78,6 +78,23 @@ export function enqueueOp(
 }
 
 /**
+ * Sets the outbox cursor to the end of the timeline if it has none (the first start with a tracker), so
+ * the follow-ups that already existed are not all turned into tickets, and the first one added after
+ * start-up is, whichever runs first: the scheduled sync or the run after a Slack request.
+ */
+export function ensureCursor(db: Db): void {
+  db.transaction((tx) => {
+    if (tx.select().from(trackerCursor).where(eq(trackerCursor.id, 1)).get()) return;
+    const last =
+      tx
+        .select({ id: max(timelineEvents.id) })
+        .from(timelineEvents)
+        .get()?.id ?? 0;
+    tx.insert(trackerCursor).values({ id: 1, timelineId: last }).run();
+  });
+}
+
+/**
  * Reads follow-up changes from the timeline past the cursor and queues their ticket work. The first
  * run starts at the end: follow-ups from before the tracker was configured get a ticket only when
  * someone presses Create ticket. Follow-ups of private incidents never become tickets on their own

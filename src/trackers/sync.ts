@@ -11,6 +11,7 @@ import {
   applyRemote,
   backoffMs,
   dueOps,
+  ensureCursor,
   followUpWithIncident,
   markPolled,
   openTickets,
@@ -66,6 +67,7 @@ export function createTrackerSync(deps: {
   if (!tracker) return undefined;
   const { db, clock, logger } = deps;
   const users = userMap(deps.config.TRACKER_USERS);
+  ensureCursor(db);
   let tail: Promise<unknown> = Promise.resolve();
   let queued: Promise<TrackerNotice[]> | undefined;
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hmacHex } from '../../sim/trackers/base.js';
 import { FakeGitHub } from '../../sim/trackers/github.js';
 import { followUps, timelineEvents, trackerOps } from '../../src/db/schema.js';
 import { addFollowUp } from '../../src/resolution/follow-ups.js';
@@ -220,6 +221,16 @@ describe('GitHub Issues', () => {
       headers: { 'x-github-event': 'issues' },
     });
     expect(bare.status).toBe(401);
+    // Signed but not JSON: 400; over 1 MB: 413, before anything is read.
+    const raw = 'not json';
+    const notJson = await fetch(url, {
+      method: 'POST',
+      body: raw,
+      headers: { 'x-github-event': 'issues', 'x-hub-signature-256': `sha256=${hmacHex(SECRET, raw)}` },
+    });
+    expect(notJson.status).toBe(400);
+    const huge = await fetch(url, { method: 'POST', body: 'x'.repeat(1024 * 1024 + 1) });
+    expect(huge.status).toBe(413);
     expect(followUp(h, id).status).toBe('open');
   });
 
