@@ -1,19 +1,24 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type BufferedIncomingMessage, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
-import { createAlertsFeature } from './alerts/slack/register.js';
+import type { WebClient } from '@slack/web-api';
+import { alertJobs, createAlertsFeature } from './alerts/slack/register.js';
 import { apiRoute } from './api/routes.js';
 import { slackApiEffects } from './api/slack/effects.js';
 import type { Config } from './config.js';
 import type { Db } from './db/client.js';
+import { digestJobs } from './digest/slack/jobs.js';
 import * as digest from './digest/slack/register.js';
 import * as lifecycle from './lifecycle/slack/register.js';
+import { setupJobs } from './lifecycle/slack/setup-jobs.js';
 import type { AppLogger } from './log.js';
 import { createMetrics, type Metrics, measureRequests, measuringFetch, surfaceOf } from './ops/metrics.js';
 import { createReadiness, type ReadinessProbe, TOKEN_ERRORS } from './ops/readiness.js';
 import { metricsRoute, readyzRoute, refuseMalformedPaths } from './ops/routes.js';
+import { recurrenceJobs } from './recurrence/jobs.js';
 import * as recurrence from './recurrence/slack/register.js';
 import * as resolution from './resolution/slack/register.js';
+import { reminderJobs } from './resolution/slack/reminder-jobs.js';
 import { type Clock, systemClock } from './runtime/clock.js';
 import { createDeps, type Deps } from './runtime/deps.js';
 import { createScheduler, type Job, type Scheduler } from './runtime/schedule.js';
@@ -25,6 +30,7 @@ import { createDispatch, type Listeners } from './slack/dispatch.js';
 import {
   type InboxVerdict,
   inboxCounts,
+  inboxJobs,
   isOwnEvent,
   markEvent,
   pendingEvents,
@@ -34,6 +40,7 @@ import { DIRECTORY_REFRESH_MS } from './slack/mentions.js';
 import { guardRequests } from './slack/request-guard.js';
 import * as timeline from './timeline/slack/register.js';
 import { trackerWebhookRoute } from './trackers/routes.js';
+import { trackerJobs } from './trackers/slack/jobs.js';
 import * as trackers from './trackers/slack/register.js';
 
 export interface AppOptions {
@@ -120,6 +127,20 @@ export function allSubcommands(deps: Deps): Subcommand[] {
 export function registerFeatures(app: Listeners, deps: Deps): void {
   registerCommand(app, deps, allSubcommands(deps));
   for (const f of FEATURES) f.register(app, deps);
+}
+
+/** Every scheduled job, each feature's, with the client it posts through. */
+export function allJobs(deps: Deps, client: WebClient): Job[] {
+  // recurrenceJobs: the recurrence index loads in the background at start-up (runOnStart).
+  return [
+    ...setupJobs(deps, client),
+    ...reminderJobs(deps, client),
+    ...digestJobs(deps, client),
+    ...recurrenceJobs(deps),
+    ...inboxJobs(deps),
+    ...trackerJobs(deps, client),
+    ...alertJobs(deps),
+  ];
 }
 
 /** Builds the Bolt app with all listeners; no side effects until start(). */
@@ -352,7 +373,9 @@ export function createApp(opts: AppOptions): FirebreakApp {
   const listeners = createDispatch(app);
   registerFeatures(listeners, deps);
   alerts.register(listeners);
-  const scheduler = createScheduler(deps, app.client, opts.jobs, (job, ok) => metrics.observeJob(job, ok));
+  const scheduler = createScheduler(deps, opts.jobs ?? allJobs(deps, app.client), (job, ok) =>
+    metrics.observeJob(job, ok),
+  );
 
   /** Events stored but not finished before a crash or stop are run again. */
   const replayPending = async () => {

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Db } from '../db/client.js';
-import { bearerMatches } from '../ops/routes.js';
+import { bearerMatches, sendJson } from '../ops/routes.js';
 import type { Clock } from '../runtime/clock.js';
 import { ALERT_SOURCES, type AlertSource, PayloadError } from './model.js';
 import { PARSERS } from './parse.js';
@@ -33,16 +33,6 @@ export interface AlertEndpointOptions {
   /** Called after the 2xx with what was stored (the Slack side edits cards from here). */
   onStored: (result: IngestResult) => void;
   onError: (message: string, error: unknown) => void;
-}
-
-function json(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
 }
 
 class TooLarge extends Error {}
@@ -99,7 +89,7 @@ export function alertEndpoints(opts: AlertEndpointOptions): AlertRoute[] {
       handle(opts, source, req, res).catch((e: unknown) => {
         opts.onError(`POST /alerts/${source} failed`, e);
         if (!res.headersSent)
-          json(res, 500, { error: 'the alerts could not be stored; nothing was kept, send them again' });
+          sendJson(res, 500, { error: 'the alerts could not be stored; nothing was kept, send them again' });
       });
     },
   }));
@@ -113,12 +103,12 @@ async function handle(
 ) {
   if (opts.token === undefined) {
     req.resume();
-    json(res, 404, { error: 'alert webhooks are off: set ALERTS_TOKEN to enable POST /alerts/*' });
+    sendJson(res, 404, { error: 'alert webhooks are off: set ALERTS_TOKEN to enable POST /alerts/*' });
     return;
   }
   if (!bearerMatches(req.headers.authorization, opts.token)) {
     req.resume();
-    json(
+    sendJson(
       res,
       401,
       { error: 'Authorization: Bearer <ALERTS_TOKEN> required' },
@@ -131,7 +121,7 @@ async function handle(
     body = await readBody(req, opts.bodyLimit);
   } catch (e) {
     if (e instanceof TooLarge) {
-      json(
+      sendJson(
         res,
         413,
         { error: `the payload is larger than ${opts.bodyLimit} bytes; send fewer alerts per request` },
@@ -143,7 +133,7 @@ async function handle(
   }
   if (source === 'pagerduty' && opts.pagerDutySecret !== undefined) {
     if (!pagerDutySignatureValid(req.headers['x-pagerduty-signature'], body, opts.pagerDutySecret)) {
-      json(res, 401, { error: 'X-PagerDuty-Signature does not match PAGERDUTY_WEBHOOK_SECRET' });
+      sendJson(res, 401, { error: 'X-PagerDuty-Signature does not match PAGERDUTY_WEBHOOK_SECRET' });
       return;
     }
   }
@@ -151,7 +141,7 @@ async function handle(
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (e) {
-    json(res, 400, { error: `the body is not JSON: ${(e as Error).message}` });
+    sendJson(res, 400, { error: `the body is not JSON: ${(e as Error).message}` });
     return;
   }
   let payload: ReturnType<(typeof PARSERS)[AlertSource]>;
@@ -159,17 +149,17 @@ async function handle(
     payload = PARSERS[source](parsed);
   } catch (e) {
     if (e instanceof PayloadError) {
-      json(res, 400, { error: `not a ${source} payload: ${e.message}` });
+      sendJson(res, 400, { error: `not a valid ${source} payload: ${e.message}` });
       return;
     }
     throw e;
   }
   if (payload.alerts.length === 0) {
-    json(res, 200, { stored: 0, ignored: payload.ignored ?? 'no alerts in the payload' });
+    sendJson(res, 200, { stored: 0, ignored: payload.ignored ?? 'no alerts in the payload' });
     return;
   }
   const result = ingestAlerts(opts.db, opts.clock.now(), payload.alerts, (a) => opts.routing.route(a));
-  json(res, 200, {
+  sendJson(res, 200, {
     stored: result.received - result.unrouted,
     new: result.changes.new,
     resolved: result.changes.resolved,

@@ -1,20 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { ApiError } from './service.js';
 
 /** Largest request body the API reads: a declare with every field at its limit is under 10 KiB. */
 export const API_BODY_LIMIT = 64 * 1024;
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify(body));
-}
+export { sendJson } from '../ops/routes.js';
 
 /** zod's issues as `field: message` lines a person can act on. */
 export function issuesOf(error: z.ZodError): { path: string; message: string }[] {

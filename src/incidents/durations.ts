@@ -35,3 +35,15 @@ export function incidentDurations(
     impact: span(i.startedAt, i.resolvedAt, 'impact started', 'resolved'),
   };
 }
+
+/** "2h 5m", "3d 4h", "45s": durations for people. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+}

@@ -10,12 +10,14 @@ interface Route {
   handler: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
-function json(
+/** A JSON answer no proxy may cache; the one way every HTTP route (ops, alerts, API) answers. */
+export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
+  if (res.headersSent) return;
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -37,11 +39,11 @@ export function readyzRoute(readiness: ReadinessProbe): Route {
           const summary = Object.fromEntries(
             Object.entries(checks).map(([k, c]) => [k, c.ok ? 'ok' : 'failing']),
           );
-          if (ready) json(res, 200, { status: 'ready', checks: summary });
-          else json(res, 503, { status: 'not ready', reasons, checks: summary });
+          if (ready) sendJson(res, 200, { status: 'ready', checks: summary });
+          else sendJson(res, 503, { status: 'not ready', reasons, checks: summary });
         },
         (e: unknown) =>
-          json(res, 503, { status: 'not ready', reasons: [`check failed: ${(e as Error).message}`] }),
+          sendJson(res, 503, { status: 'not ready', reasons: [`check failed: ${(e as Error).message}`] }),
       );
     },
   };
@@ -67,11 +69,11 @@ export function metricsRoute(metrics: Metrics, token: string | undefined): Route
     method: ['GET'],
     handler: (req, res) => {
       if (token === undefined) {
-        json(res, 404, { error: 'metrics are off: set METRICS_TOKEN to enable GET /metrics' });
+        sendJson(res, 404, { error: 'metrics are off: set METRICS_TOKEN to enable GET /metrics' });
         return;
       }
       if (!bearerMatches(req.headers.authorization, token)) {
-        json(
+        sendJson(
           res,
           401,
           { error: 'Authorization: Bearer <METRICS_TOKEN> required' },
@@ -86,7 +88,7 @@ export function metricsRoute(metrics: Metrics, token: string | undefined): Route
           res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
           res.end(text);
         },
-        (e: unknown) => json(res, 500, { error: `metrics failed: ${(e as Error).message}` }),
+        (e: unknown) => sendJson(res, 500, { error: `metrics failed: ${(e as Error).message}` }),
       );
     },
   };
@@ -107,7 +109,7 @@ export function refuseMalformedPaths(
       decodeURIComponent(path);
     } catch {
       req.resume();
-      json(res, 400, { error: 'the request path has a malformed percent-escape' });
+      sendJson(res, 400, { error: 'the request path has a malformed percent-escape' });
       return;
     }
     void listener(req, res);

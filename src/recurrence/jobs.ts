@@ -10,13 +10,13 @@ import { warmRecurrence } from './store.js';
  */
 export const RECURRENCE_WARM_JOB = 'recurrence-warm';
 
-export function recurrenceJobs(_deps: Deps): Job[] {
+export function recurrenceJobs(deps: Deps): Job[] {
   return [
     {
       name: RECURRENCE_WARM_JOB,
       cron: '0 41 3 * * *',
       runOnStart: true,
-      async run(deps) {
+      async run() {
         await warmRecurrence(deps.db);
       },
     },

@@ -7,6 +7,7 @@ import { createPeopleDirectory, type PeopleDirectory } from '../slack/mentions.j
 import { createTrackerSync, type TrackerSync } from '../trackers/sync.js';
 import type { Clock } from './clock.js';
 import { createIncidentHooks, type IncidentHooks } from './hooks.js';
+import { createInProcess, type InProcess } from './in-process.js';
 import type { Tasks } from './tasks.js';
 
 /** What every listener, job and effect is handed: nothing reads globals. */
@@ -24,6 +25,8 @@ export interface Deps {
   people: PeopleDirectory;
   /** Channel members confirmed in the last minute (src/slack/access.ts). */
   members: MemberCache;
+  /** Calls running in this app right now, to join or queue behind (src/runtime/in-process.ts). */
+  inProcess: InProcess;
   /** Follow-ups as tickets (src/trackers); undefined when TRACKER is unset. */
   trackers: TrackerSync | undefined;
 }
@@ -36,9 +39,10 @@ export function createDeps(base: Pick<Deps, 'config' | 'db' | 'clock' | 'logger'
   const { db, clock, logger, tasks } = base;
   return {
     ...base,
-    hooks: createIncidentHooks(),
+    hooks: createIncidentHooks(tasks),
     people: createPeopleDirectory({ db, clock, logger, tasks }),
     members: createMemberCache(),
+    inProcess: createInProcess(),
     trackers: createTrackerSync({ config: base.config, db, clock, logger }),
   };
 }

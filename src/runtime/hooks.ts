@@ -1,5 +1,4 @@
-import type { WebClient } from '@slack/web-api';
-import type { Deps } from './deps.js';
+import type { Tasks } from './tasks.js';
 
 /**
  * After-commit notifications between features, so a verb need not know who cares:
@@ -14,22 +13,23 @@ export type IncidentChange =
   | { kind: 'reopened'; incidentId: number }
   | { kind: 'root_cause_set'; incidentId: number };
 
-export type IncidentChangeHandler = (change: IncidentChange, deps: Deps, client: WebClient) => Promise<void>;
+/** A subscriber gets the change only: what it needs (deps, a Web API client) it took when it subscribed. */
+export type IncidentChangeHandler = (change: IncidentChange) => Promise<void>;
 
 export interface IncidentHooks {
   subscribe(handler: IncidentChangeHandler): void;
-  emit(change: IncidentChange, deps: Deps, client: WebClient): void;
+  emit(change: IncidentChange): void;
 }
 
 /** One per app (created in createApp), so tests never share subscribers. */
-export function createIncidentHooks(): IncidentHooks {
+export function createIncidentHooks(tasks: Pick<Tasks, 'defer'>): IncidentHooks {
   const handlers: IncidentChangeHandler[] = [];
   return {
     subscribe(h) {
       handlers.push(h);
     },
-    emit(change, deps, client) {
-      for (const h of handlers) deps.tasks.defer(`hook:${change.kind}`, () => h(change, deps, client));
+    emit(change) {
+      for (const h of handlers) tasks.defer(`hook:${change.kind}`, () => h(change));
     },
   };
 }

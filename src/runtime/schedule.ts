@@ -1,12 +1,4 @@
-import type { WebClient } from '@slack/web-api';
 import { Cron } from 'croner';
-import { alertJobs } from '../alerts/slack/register.js';
-import { digestJobs } from '../digest/slack/jobs.js';
-import { setupJobs } from '../lifecycle/slack/setup-jobs.js';
-import { recurrenceJobs } from '../recurrence/jobs.js';
-import { reminderJobs } from '../resolution/slack/reminder-jobs.js';
-import { inboxJobs } from '../slack/inbox.js';
-import { trackerJobs } from '../trackers/slack/jobs.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -22,7 +14,8 @@ export interface Job {
   tz?: string;
   /** Also run once right after start-up (catch-up for what was due while the bot was down). */
   runOnStart?: boolean;
-  run(deps: Deps, client: WebClient): Promise<void>;
+  /** What the job needs (deps, a Web API client) it was given when its feature built it. */
+  run(): Promise<void>;
 }
 
 export interface Scheduler {
@@ -33,23 +26,10 @@ export interface Scheduler {
   readonly jobs: readonly Job[];
 }
 
-export function allJobs(deps: Deps): Job[] {
-  // recurrenceJobs: the recurrence index loads in the background at start-up (runOnStart).
-  return [
-    ...setupJobs(deps),
-    ...reminderJobs(deps),
-    ...digestJobs(deps),
-    ...recurrenceJobs(deps),
-    ...inboxJobs(),
-    ...trackerJobs(deps),
-    ...alertJobs(deps),
-  ];
-}
-
+/** Runs the jobs it is given (app.ts gathers each feature's); it knows no feature itself. */
 export function createScheduler(
-  deps: Deps,
-  client: WebClient,
-  jobs: Job[] = allJobs(deps),
+  deps: Pick<Deps, 'tasks' | 'logger'>,
+  jobs: readonly Job[],
   /** Told each run's outcome (metrics). */
   observe?: (job: string, ok: boolean) => void,
 ): Scheduler {
@@ -60,7 +40,7 @@ export function createScheduler(
     const current = running.get(job.name);
     if (current !== undefined) return current;
     const p = job
-      .run(deps, client)
+      .run()
       .then(
         () => observe?.(job.name, true),
         (e: unknown) => {

@@ -1,8 +1,9 @@
+import { LIMITS } from './limits.js';
 /**
  * Incident channel names: `inc-<number>-<slug>`, at most 80 characters of `[a-z0-9-]`
  * (Slack allows `_` too; we keep to hyphens so names read the same everywhere).
  */
-export const CHANNEL_NAME_MAX = 80;
+export const CHANNEL_NAME_MAX = LIMITS.channelName;
 
 // Letters NFKD does not decompose into ASCII plus a combining mark.
 const SPECIAL: Record<string, string> = {

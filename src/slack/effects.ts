@@ -29,26 +29,17 @@ export interface EffectContext {
 
 export type EffectRow = typeof effects.$inferSelect;
 
-const inFlight = new Map<string, Promise<EffectResult>>();
-
 export function getEffect(deps: Pick<Deps, 'db'>, key: string): EffectRow | undefined {
   return deps.db.select().from(effects).where(eq(effects.key, key)).get();
 }
 
 export async function runEffect<T extends EffectResult>(
-  deps: Pick<Deps, 'db' | 'clock'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'inProcess'>,
   spec: EffectSpec,
   fn: (ctx: EffectContext) => Promise<T>,
 ): Promise<T> {
-  const running = inFlight.get(spec.key);
-  if (running !== undefined) return (await running) as T;
-  const p = attemptEffect(deps, spec, fn);
-  inFlight.set(spec.key, p);
-  try {
-    return await p;
-  } finally {
-    inFlight.delete(spec.key);
-  }
+  // A second call for the same key while the first runs (a retry click, the resume job) joins it.
+  return (await deps.inProcess.join('effect', spec.key, () => attemptEffect(deps, spec, fn))) as T;
 }
 
 async function attemptEffect<T extends EffectResult>(

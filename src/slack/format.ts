@@ -1,4 +1,5 @@
 import { type IncidentRefFields, incidentRef } from '../incidents/model.js';
+import { LIMITS } from './limits.js';
 
 /**
  * Safe mrkdwn. User text goes through `escapeText` before it reaches any message, so nobody
@@ -23,7 +24,7 @@ export function truncate(text: string, max: number): string {
 }
 
 /** Escaped and cut: the usual path for user text into a mrkdwn field of at most `max` chars. */
-export function safe(text: string, max = 3000): string {
+export function safe(text: string, max: number = LIMITS.sectionText): string {
   // Cut before escaping would let "&amp;" push past the limit; cut after, and never mid-entity.
   const escaped = escapeText(plain(text));
   if (escaped.length <= max) return escaped;
@@ -56,16 +57,4 @@ export function incidentRefLink(i: IncidentRefFields & { externalUrl?: string | 
 export function slackDate(at: Date, format = '{date_short_pretty} {time}', fallback?: string): string {
   const epoch = Math.floor(at.getTime() / 1000);
   return `<!date^${epoch}^${format}|${escapeText(fallback ?? at.toISOString().replace('T', ' ').slice(0, 16))} UTC>`;
-}
-
-/** "2h 5m", "3d 4h", "45s": durations for people. */
-export function humanDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
 }

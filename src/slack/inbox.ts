@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Db } from '../db/client.js';
 import type { Clock } from '../runtime/clock.js';
+import type { Deps } from '../runtime/deps.js';
 import type { Job } from '../runtime/schedule.js';
 
 /**
@@ -132,13 +133,13 @@ export function inboxCounts(db: Db): { unfinished: number; failed: number } {
 export const PRUNE_INBOX_JOB = 'prune-inbox';
 
 /** Daily, and once at start-up: the inbox keeps a week of finished events, not all of them. */
-export function inboxJobs(): Job[] {
+export function inboxJobs(deps: Pick<Deps, 'db' | 'clock' | 'logger'>): Job[] {
   return [
     {
       name: PRUNE_INBOX_JOB,
       cron: '23 3 * * *',
       runOnStart: true,
-      async run(deps) {
+      async run() {
         const removed = pruneEvents(deps.db, deps.clock.now());
         if (removed > 0) deps.logger.debug(`event inbox: removed ${removed} events finished over a week ago`);
       },

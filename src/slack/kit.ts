@@ -1,11 +1,18 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { View } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
 import { DomainError } from '../incidents/errors.js';
+import type { AppLogger } from '../log.js';
 import type { Deps } from '../runtime/deps.js';
 import { describeError } from './effects.js';
 import { safe } from './format.js';
 import type { ViewStateValues } from './view-state.js';
 
-/** How every modal submission is acknowledged in time, whatever it waits on (lifecycle, resolution …). */
+/**
+ * The one way each feature's glue does the things every feature does with Slack: submit a modal
+ * (acknowledged in time, a DomainError shown inline), open a modal, tell one person something
+ * privately, and run work after the commit.
+ */
 
 export type ViewArgs = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 type AckArg = Parameters<ViewArgs['ack']>[0];
@@ -32,7 +39,9 @@ export async function submit(
   args: ViewArgs,
   fallbackBlock: string,
   lateIntro: string,
-  fn: (s: Submission) => Promise<void>,
+  /** Checks and commits; may return the Slack work to run after the acknowledgement (afterCommit). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a submission that defers nothing is an async fn returning nothing.
+  fn: (s: Submission) => Promise<AfterCommit | undefined | void>,
   /** Maps a DomainError's field to the block that shows it (default: the field itself). */
   blockFor: (field?: string) => string | undefined = (f) => f,
 ): Promise<void> {
@@ -47,7 +56,9 @@ export async function submit(
     ackOnce().catch((e: unknown) => deps.logger.warn(`late ack of ${args.view.callback_id} failed`, e));
   }, VIEW_ACK_DEADLINE_MS);
   try {
-    await fn({ ack: ackOnce });
+    const after = await fn({ ack: ackOnce });
+    await ackOnce();
+    if (after) afterCommit(deps, `view:${args.view.callback_id}`, after);
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
     if (!acked) {
@@ -57,18 +68,66 @@ export async function submit(
       });
       return;
     }
-    await dm(deps, args, `:warning: ${lateIntro}: ${e.message}${typedText(valuesOf(args))}`);
+    await tellPrivately(
+      args.client,
+      args.body.user.id,
+      null,
+      `:warning: ${lateIntro}: ${e.message}${typedText(valuesOf(args))}`,
+      deps.logger,
+    );
   } finally {
     clearTimeout(deadline);
     if (!acked) await ackOnce();
   }
 }
 
-export async function dm(deps: Deps, args: ViewArgs, text: string): Promise<void> {
+/** Slack work that runs after the change committed and the person was answered. */
+export type AfterCommit = () => Promise<unknown>;
+
+/** Runs `work` after the answer to Slack, tracked (stop() waits for it; a failure is logged). */
+export function afterCommit(deps: Pick<Deps, 'tasks'>, label: string, work: AfterCommit): void {
+  deps.tasks.defer(label, work);
+}
+
+/**
+ * Opens a modal with a trigger_id (valid 3 s) through the person-facing client, never one background
+ * work queues on; a refusal becomes a DomainError the caller tells the person, not a lost click.
+ */
+export async function openModal(deps: Pick<Deps, 'slack'>, triggerId: string, view: View): Promise<void> {
   try {
-    await args.client.chat.postMessage({ channel: args.body.user.id, text });
+    await deps.slack.interactive.views.open({ trigger_id: triggerId, view });
   } catch (e) {
-    deps.logger.error(`could not tell ${args.body.user.id}: ${text}: ${describeError(e)}`);
+    throw new DomainError(
+      'slack_failed',
+      `Slack did not open the form (${describeError(e)}). Please try again.`,
+    );
+  }
+}
+
+/**
+ * Tells one person something privately: ephemeral in `channel` if we can, else by DM. With a
+ * logger, a DM that fails too is logged instead of thrown (a late answer nobody waits on).
+ */
+export async function tellPrivately(
+  client: WebClient,
+  userId: string,
+  channel: string | null | undefined,
+  text: string,
+  logger?: AppLogger,
+): Promise<void> {
+  if (channel) {
+    try {
+      await client.chat.postEphemeral({ channel, user: userId, text });
+      return;
+    } catch {
+      // Not a channel the bot can post in (or the person left it): fall back to a DM.
+    }
+  }
+  try {
+    await client.chat.postMessage({ channel: userId, text });
+  } catch (e) {
+    if (!logger) throw e;
+    logger.error(`could not tell ${userId}: ${text}: ${describeError(e)}`);
   }
 }
 

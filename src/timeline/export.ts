@@ -3,7 +3,7 @@ import { format } from 'date-fns';
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { followUps, incidentRoles } from '../db/schema.js';
-import { incidentDurations, type Span } from '../incidents/durations.js';
+import { humanDuration, incidentDurations, type Span } from '../incidents/durations.js';
 import { DomainError } from '../incidents/errors.js';
 import {
   type Incident,
@@ -13,7 +13,7 @@ import {
   type TimelineEvent,
 } from '../incidents/model.js';
 import { getIncidentById } from '../incidents/queries.js';
-import { humanDuration } from '../slack/format.js';
+
 import { fullTimeline, isPresence, knownNames } from './page.js';
 
 /**

@@ -226,7 +226,7 @@ describe('recurrence warnings', () => {
       })
       .where(eq(incidents.id, inc.id))
       .run();
-    h.deps.hooks.emit({ kind: 'root_cause_set', incidentId: inc.id }, h.deps, h.bot.app.client);
+    h.deps.hooks.emit({ kind: 'root_cause_set', incidentId: inc.id });
     await h.idle();
     const text = botMessages(channelOf(n)).map(shown).join('\n');
     expect(text).toContain(`This root cause also caused *INC-${a.number}* (<#C0OLDA>) and *INC-${b.number}*`);

@@ -3,6 +3,7 @@ import { type Incident, incidentRef, isOpen, severityLabel } from '../../inciden
 import { ago, explanationText, overdueText } from '../../recurrence/slack/views.js';
 import { channelLink, escapeText, link, mention, safe, slackDate, truncate } from '../../slack/format.js';
 import { ACTION, BLOCK } from '../../slack/ids.js';
+import { LIMITS } from '../../slack/limits.js';
 import type { AlertMatch, AlertMemory } from '../memory.js';
 import type { Alert, AlertGroup } from '../model.js';
 import { DISMISS_CHOICES_MIN } from '../triage.js';
@@ -75,7 +76,7 @@ function matchBlocks(w: AlertMatch, first: boolean, now: Date): KnownBlock[] {
     lines.push(`*Still open from ${incidentRef(r)}:*\n${shown.join('\n')}`);
   }
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) } },
   ];
   if (first)
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: explanationText(w.explanation) }] });

@@ -74,13 +74,13 @@ const features = new WeakMap<Deps, AlertsFeature>();
 export const ALERT_DISMISSALS_JOB = 'alert-dismissals';
 
 /** Every minute: cards whose "Dismiss for…" ran out get their buttons back. */
-export function alertJobs(_deps: Deps): Job[] {
+export function alertJobs(deps: Deps): Job[] {
   return [
     {
       name: ALERT_DISMISSALS_JOB,
       cron: '0 * * * * *',
       runOnStart: true,
-      async run(deps) {
+      async run() {
         if (expireDismissals(deps.db, deps.clock.now()) > 0) features.get(deps)?.flush();
       },
     },

@@ -6,6 +6,7 @@ import { setupIncident } from '../../lifecycle/slack/setup.js';
 import { severityChangeNotice } from '../../lifecycle/slack/views/severity-modal.js';
 import { statusChangeNotice } from '../../lifecycle/slack/views/status-modal.js';
 import type { Deps } from '../../runtime/deps.js';
+import { afterCommit } from '../../slack/kit.js';
 import type { ApiEffects } from '../effects.js';
 import { API_ACTOR } from '../service.js';
 
@@ -21,7 +22,7 @@ export function slackApiEffects(deps: Deps, client: () => WebClient): ApiEffects
       const ref = incidentRef(getIncidentById(deps.db, incidentId) ?? { number: incidentId });
       // On failure setupIncident stores setup_error (shown by GET) and the resume job does not retry
       // it; a crash before it finishes is resumed by the resume-setup job, as for a Slack declare.
-      deps.tasks.defer(`set up ${ref} (declared through the API)`, async () => {
+      afterCommit(deps, `set up ${ref} (declared through the API)`, async () => {
         await setupIncident(deps, client(), incidentId);
       });
     },
@@ -32,7 +33,7 @@ export function slackApiEffects(deps: Deps, client: () => WebClient): ApiEffects
       afterChange(deps, client(), incidentId, severityChangeNotice(API_ACTOR, from, to));
     },
     noteAdded(incidentId) {
-      deps.hooks.emit({ kind: 'note_added', incidentId }, deps, client());
+      deps.hooks.emit({ kind: 'note_added', incidentId });
     },
   };
 }

@@ -135,11 +135,11 @@ export async function runDigest(deps: Deps, client: WebClient): Promise<Record<s
 }
 
 /** The scheduler's digest jobs; none when DIGEST_CHANNEL is unset. */
-export function digestJobs(deps: Deps): Job[] {
+export function digestJobs(deps: Deps, client: WebClient): Job[] {
   const { DIGEST_CHANNEL, DIGEST_CRON, DIGEST_TZ } = deps.config;
   if (!DIGEST_CHANNEL) return [];
-  const run = async (d: Deps, c: WebClient) => {
-    await runDigest(d, c);
+  const run = async () => {
+    await runDigest(deps, client);
   };
   return [
     { name: DIGEST_JOB, cron: DIGEST_CRON, tz: DIGEST_TZ, runOnStart: true, run },

@@ -1,14 +1,7 @@
 import type { KnownBlock } from '@slack/types';
+import { humanDuration } from '../../incidents/durations.js';
 import { severityLabel } from '../../incidents/model.js';
-import {
-  channelLink,
-  escapeText,
-  humanDuration,
-  incidentRefLink,
-  mention,
-  safe,
-  slackDate,
-} from '../../slack/format.js';
+import { channelLink, escapeText, incidentRefLink, mention, safe, slackDate } from '../../slack/format.js';
 import type { Compared, Digest, Listed, NamedIncident } from '../build.js';
 import type { DurationStat, RepeatRate } from '../metrics.js';
 import { weekLabel } from '../week.js';

@@ -7,6 +7,7 @@ import { assertCanChange } from '../../slack/access.js';
 import type { Listeners } from '../../slack/dispatch.js';
 import { mention } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
+import { afterCommit, openModal } from '../../slack/kit.js';
 import { acknowledgeIncident } from '../acknowledge.js';
 import { afterChange } from './changes.js';
 import { openDeclareModal } from './declare-flow.js';
@@ -64,7 +65,7 @@ export function register(app: Listeners, deps: Deps): void {
     await tell(args, deps, async () => {
       const incident = incidentOf(deps, action);
       await assertCanChange(deps, client, incident, body.user.id);
-      await deps.slack.interactive.views.open({ trigger_id: body.trigger_id, view: statusModal(incident) });
+      await openModal(deps, body.trigger_id, statusModal(incident));
     });
   });
 
@@ -74,7 +75,7 @@ export function register(app: Listeners, deps: Deps): void {
     await tell(args, deps, async () => {
       const incident = incidentOf(deps, action);
       await assertCanChange(deps, client, incident, body.user.id);
-      await deps.slack.interactive.views.open({ trigger_id: body.trigger_id, view: severityModal(incident) });
+      await openModal(deps, body.trigger_id, severityModal(incident));
     });
   });
 
@@ -84,7 +85,7 @@ export function register(app: Listeners, deps: Deps): void {
     await tell(args, deps, async () => {
       const incident = incidentOf(deps, action);
       await assertCanChange(deps, client, incident, body.user.id);
-      await deps.slack.interactive.views.open({ trigger_id: body.trigger_id, view: detailsModal(incident) });
+      await openModal(deps, body.trigger_id, detailsModal(incident));
     });
   });
 
@@ -96,7 +97,7 @@ export function register(app: Listeners, deps: Deps): void {
       if (body.user.id !== incident.declaredBy && body.user.id !== incident.leadId) {
         await assertCanChange(deps, client, incident, body.user.id);
       }
-      deps.tasks.defer(`retry setup of ${incidentRef(incident)}`, async () => {
+      afterCommit(deps, `retry setup of ${incidentRef(incident)}`, async () => {
         const r = await setupIncident(deps, client, incident.id);
         if (r.ok && body.channel?.id && body.message?.ts) {
           // The DM with the Retry button now says it worked, so nobody clicks it again.

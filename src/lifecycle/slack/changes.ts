@@ -3,6 +3,7 @@ import type { Incident } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { IncidentChange } from '../../runtime/hooks.js';
+import { afterCommit } from '../../slack/kit.js';
 import { refreshIncidentSurfaces } from './surfaces.js';
 import { changeNotice, statusUpdateMessage } from './views/announcement.js';
 
@@ -18,13 +19,13 @@ export function afterChange(
   notice: string | null,
   hook?: IncidentChange,
 ): void {
-  deps.tasks.defer(`incident ${incidentId} changed`, async () => {
+  afterCommit(deps, `incident ${incidentId} changed`, async () => {
     const i = getIncidentById(deps.db, incidentId);
     if (notice && i?.channelId)
       await client.chat.postMessage({ channel: i.channelId, ...changeNotice(notice) });
     await refreshIncidentSurfaces(deps, client, incidentId);
   });
-  if (hook) deps.hooks.emit(hook, deps, client);
+  if (hook) deps.hooks.emit(hook);
 }
 
 /** A status update: in the incident channel, and in the announcement's thread for public incidents. */

@@ -6,6 +6,7 @@ import type { Deps } from '../../runtime/deps.js';
 import { assertCanChange, canView, isIncidentMember } from '../../slack/access.js';
 import { type Subcommand, type SubcommandCall, whoIsNamed } from '../../slack/command/router.js';
 import { mention, safe } from '../../slack/format.js';
+import { afterCommit } from '../../slack/kit.js';
 import { acknowledgeIncident } from '../acknowledge.js';
 import { assignRole, parseRole } from '../assign-role.js';
 import { declareIncident } from '../declare.js';
@@ -58,7 +59,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         await call.reply(
           `:rotating_light: Declared *${incidentRef(incident)}* (${severityLabel(incident.severity)}): ${safe(incident.title, 300)}. Setting up its channel…`,
         );
-        deps.tasks.defer(`set up ${incidentRef(incident)}`, () =>
+        afterCommit(deps, `set up ${incidentRef(incident)}`, () =>
           setupIncident(deps, client, incident.id, {
             respond: (text) => call.bolt.respond({ response_type: 'ephemeral', text }),
           }),
@@ -242,7 +243,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
         const { incident, rest, userId, client } = await target(call);
         const r = postUpdate(db, clock, { incidentId: incident.id, text: rest, userId });
         await call.reply(`:mega: Update posted for ${incidentRef(incident)}.`);
-        deps.tasks.defer(`update ${incidentRef(incident)}`, () =>
+        afterCommit(deps, `update ${incidentRef(incident)}`, () =>
           publishStatusUpdate(client, r.incident, userId, r.event.text),
         );
       },
@@ -317,7 +318,7 @@ function inviteIfMissing(
 ) {
   const channel = incident.channelId;
   if (!channel) return;
-  deps.tasks.defer(`invite ${user}`, async () => {
+  afterCommit(deps, `invite ${user}`, async () => {
     try {
       await client.conversations.invite({ channel, users: user });
     } catch (e) {

@@ -4,6 +4,7 @@ import { slackUsers } from '../../db/schema.js';
 import { knownServices } from '../../incidents/list.js';
 import type { Deps } from '../../runtime/deps.js';
 import { truncate } from '../../slack/format.js';
+import { afterCommit, openModal } from '../../slack/kit.js';
 import { getPerson } from '../../slack/users.js';
 import { type DeclareMetadata, declareModal } from './views/declare-modal.js';
 
@@ -16,18 +17,18 @@ export async function openDeclareModal(
   metadata: DeclareMetadata = {},
   prefill?: { title?: string; description?: string },
 ): Promise<void> {
-  // The person-facing client: never queued behind background calls (clients.ts).
-  await deps.slack.interactive.views.open({
-    trigger_id: triggerId,
-    view: declareModal({
+  await openModal(
+    deps,
+    triggerId,
+    declareModal({
       declarerId: userId,
       knownServices: knownServices(deps.db),
       metadata,
       ...(prefill ? { prefill } : {}),
     }),
-  });
+  );
   // Fetch the declarer's time zone while they type, so the submission rarely waits on users.info.
-  deps.tasks.defer(`time zone of ${userId}`, async () => {
+  afterCommit(deps, `time zone of ${userId}`, async () => {
     await getPerson(client, deps.db, deps.clock, userId);
   });
 }

@@ -66,14 +66,14 @@ export async function resumeInterruptedSetups(deps: Deps, client: WebClient): Pr
 }
 
 /** At start-up (what a crash interrupted) and every 5 minutes (a setup that died mid-way since). */
-export function setupJobs(_deps: Deps): Job[] {
+export function setupJobs(deps: Deps, client: WebClient): Job[] {
   return [
     {
       name: RESUME_SETUP_JOB,
       cron: '*/5 * * * *',
       runOnStart: true,
-      run: async (d, client) => {
-        await resumeInterruptedSetups(d, client);
+      run: async () => {
+        await resumeInterruptedSetups(deps, client);
       },
     },
   ];

@@ -9,6 +9,7 @@ import { joinConfiguredChannel } from '../../slack/channel-membership.js';
 import { incidentChannelName } from '../../slack/channel-name.js';
 import { describeError, type EffectContext, runEffect, slackErrorCode } from '../../slack/effects.js';
 import { safe } from '../../slack/format.js';
+import { LIMITS } from '../../slack/limits.js';
 import { botIdentity, callOnce, LOOKBACK_MARGIN_MS, postOnce } from '../../slack/post-once.js';
 import { getRoles } from '../roles.js';
 import { refreshIncidentSurfaces } from './surfaces.js';
@@ -40,9 +41,6 @@ const isUserId = (id: string): boolean => /^[UW][A-Z0-9]{2,}$/.test(id);
 /** The kind of the last setup step's effect: once it is done, the incident's setup finished. */
 export const SETUP_DONE_KIND = 'hook.declared';
 
-/** Setups running in this process, per database: a second call (Retry, the resume job) joins the first. */
-const running = new WeakMap<object, Map<number, Promise<SetupOutcome>>>();
-
 /**
  * Everything Slack-side after an incident is stored: channel (name_taken → suffix), purpose,
  * invites, pinned summary, announcement, topic; then the `declared` hook. Each step is a keyed
@@ -56,21 +54,15 @@ export async function setupIncident(
   incidentId: number,
   notify: SetupNotify = {},
 ): Promise<SetupOutcome> {
-  let mine = running.get(deps.db);
-  if (!mine) {
-    mine = new Map();
-    running.set(deps.db, mine);
-  }
-  const current = mine.get(incidentId);
+  // A second call (Retry, the resume job) while a setup runs in this app joins the first.
+  const current = deps.inProcess.current<SetupOutcome>('setup', incidentId);
   if (current !== undefined) {
     // Joined (e.g. the resume sweep got there first): the declarer still hears that it is ready.
     const outcome = await current;
     if (outcome.ok && notify.respond) await confirm(deps, outcome.incident, notify.respond);
     return outcome;
   }
-  const p = setupOnce(deps, client, incidentId, notify).finally(() => mine.delete(incidentId));
-  mine.set(incidentId, p);
-  return p;
+  return deps.inProcess.join('setup', incidentId, () => setupOnce(deps, client, incidentId, notify));
 }
 
 async function setupOnce(
@@ -134,7 +126,7 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     deps,
     { key: effectKey(start, 'purpose'), kind: 'channel.purpose', incidentId: start.id },
     async () => {
-      await client.conversations.setPurpose({ channel, purpose: safe(reload().title, 250) });
+      await client.conversations.setPurpose({ channel, purpose: safe(reload().title, LIMITS.purpose) });
       return {};
     },
   );
@@ -250,7 +242,7 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     deps,
     { key: effectKey(start, 'declared-hook'), kind: SETUP_DONE_KIND, incidentId: start.id },
     async () => {
-      deps.hooks.emit({ kind: 'declared', incidentId: start.id }, deps, client);
+      deps.hooks.emit({ kind: 'declared', incidentId: start.id });
       return {};
     },
   );

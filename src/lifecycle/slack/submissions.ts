@@ -9,7 +9,7 @@ import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { safe } from '../../slack/format.js';
 import { BLOCK, VIEW } from '../../slack/ids.js';
-import { dm, submit, type ViewArgs, valuesOf } from '../../slack/kit.js';
+import { afterCommit, submit, tellPrivately, type ViewArgs, valuesOf } from '../../slack/kit.js';
 import { declareIncident } from '../declare.js';
 import { editIncidentDetails } from '../edit-details.js';
 import { postUpdate } from '../post-update.js';
@@ -73,14 +73,16 @@ export function register(app: Listeners, deps: Deps): void {
       });
       await s.ack();
       if (zone?.note) {
-        await dm(
-          deps,
-          args,
+        await tellPrivately(
+          client,
+          userId,
+          null,
           `:information_source: ${incidentRef(incident)}: ${zone.note} I took “${safe(form.startedAtText, 40)}” as <!date^${Math.floor(startedAt.getTime() / 1000)}^{date_short_pretty} {time}|${startedAt.toISOString()}>.`,
+          deps.logger,
         );
       }
       const origin = form.metadata.origin;
-      deps.tasks.defer(`set up ${incidentRef(incident)}`, () =>
+      afterCommit(deps, `set up ${incidentRef(incident)}`, () =>
         setupIncident(deps, client, incident.id, {
           ...(origin
             ? {
@@ -122,7 +124,7 @@ export function register(app: Listeners, deps: Deps): void {
         afterChange(deps, client, incident.id, statusChangeNotice(userId, r.from, r.to));
       }
       if (update) {
-        deps.tasks.defer(`update ${incidentRef(incident)}`, () =>
+        afterCommit(deps, `update ${incidentRef(incident)}`, () =>
           publishStatusUpdate(
             client,
             getIncidentById(deps.db, incident.id) ?? update.incident,

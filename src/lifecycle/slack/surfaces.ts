@@ -7,21 +7,20 @@ import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import { describeError } from '../../slack/effects.js';
 import { plain, truncate } from '../../slack/format.js';
+import { LIMITS } from '../../slack/limits.js';
 import { getPerson } from '../../slack/users.js';
 import { getRoles } from '../roles.js';
 import { announcementMessage } from './views/announcement.js';
 import { summaryBlocks, summaryText } from './views/summary.js';
 
 /** Slack refuses a longer topic (`too_long`). */
-export const TOPIC_MAX = 250;
+export const TOPIC_MAX = LIMITS.topic;
 
 /** `SEV2 · Investigating · Lead: @alice`, cut to Slack's 250 characters. */
 export function topicText(i: Pick<Incident, 'severity' | 'status'>, leadName: string | null): string {
   const lead = leadName ? `@${plain(leadName)}` : 'nobody yet';
   return truncate(`${severityLabel(i.severity)} · ${statusLabel(i.status)} · Lead: ${lead}`, TOPIC_MAX);
 }
-
-const queues = new Map<number, Promise<void>>();
 
 /**
  * Re-renders what people see of an incident: the pinned summary (edited in place), the channel
@@ -31,14 +30,7 @@ const queues = new Map<number, Promise<void>>();
  * Throws (after trying every surface) if Slack refused any of them.
  */
 export function refreshIncidentSurfaces(deps: Deps, client: WebClient, incidentId: number): Promise<void> {
-  const prev = queues.get(incidentId) ?? Promise.resolve();
-  const next = prev.catch(() => {}).then(() => refreshNow(deps, client, incidentId));
-  const tail = next.catch(() => {});
-  queues.set(incidentId, tail);
-  void tail.then(() => {
-    if (queues.get(incidentId) === tail) queues.delete(incidentId);
-  });
-  return next;
+  return deps.inProcess.serial('surfaces', incidentId, () => refreshNow(deps, client, incidentId));
 }
 
 async function refreshNow(deps: Deps, client: WebClient, incidentId: number): Promise<void> {

@@ -78,12 +78,14 @@ export const MAX_QUIET_WAIT_MS = 3000;
  * a declaration, an edit of what the incident is about, or a new note may reveal a match; a
  * resolution with a root cause may echo earlier ones.
  */
-export function register(_app: Listeners, deps: Deps): void {
+export function register(app: Listeners, deps: Deps): void {
   const look = coalescing<WebClient>((incidentId, client) => {
     recheckStats.runs++;
     return speakAboutIncident(deps, client, incidentId);
   });
-  deps.hooks.subscribe(async (change, d, c) => {
+  const d = deps;
+  const c = app.client;
+  deps.hooks.subscribe(async (change) => {
     switch (change.kind) {
       case 'declared':
       case 'updated':

@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Incident } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
+import { afterCommit } from '../../slack/kit.js';
 import {
   checkRecurrence,
   type Finding,
@@ -150,7 +151,7 @@ export function reindex(deps: Deps, incidentId: number): void {
     return;
   }
   // Still loading: the load may already have read the old version, so re-read it once it is done.
-  deps.tasks.defer('recurrence: reindex after load', async () => {
+  afterCommit(deps, 'recurrence: reindex after load', async () => {
     await warmRecurrence(deps.db);
     indexIncident(deps.db, incidentId);
   });

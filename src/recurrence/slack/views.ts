@@ -10,6 +10,7 @@ import {
   truncate,
 } from '../../slack/format.js';
 import { ACTION, BLOCK } from '../../slack/ids.js';
+import { LIMITS } from '../../slack/limits.js';
 import type { Explanation, Finding } from '../check.js';
 import type { LinkRow } from '../feedback.js';
 
@@ -236,7 +237,10 @@ export function rootCauseEcho(related: Incident[]): Message | null {
   const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(', ')} and ${named.at(-1)}`;
   const text = `:link: This root cause also caused ${list}. Worth a look at what was done last time.`;
   // Only numbers and channel links: nothing a person typed.
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } }] };
+  return {
+    text,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } }],
+  };
 }
 
 /** Parses a feedback button value (the recurrence_links id). */

@@ -5,13 +5,13 @@ import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import { assertCanChange } from '../../slack/access.js';
 import type { Listeners } from '../../slack/dispatch.js';
-import { describeError } from '../../slack/effects.js';
 import { ACTION } from '../../slack/ids.js';
+import { openModal, tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { completeFollowUp, requireFollowUp } from '../follow-ups.js';
 import { addDays, localTime } from '../reminders.js';
 import { renderFollowUpList } from './commands.js';
-import { tellPrivately } from './effects.js';
+
 import { assertMayTouchFollowUp } from './follow-up-edit.js';
 import { followUpDoneText, followUpEditModal, parseButtonValue, snoozeModal } from './views/follow-ups.js';
 import { followUpReminderDone } from './views/reminder-messages.js';
@@ -48,22 +48,6 @@ const incidentIdOf = (value: string | undefined): number => {
   return id;
 };
 
-/** Opens a modal through the person-facing client, never queued behind background calls (clients.ts). */
-async function openView(
-  deps: Deps,
-  args: ActionArgs,
-  view: Parameters<ActionArgs['client']['views']['open']>[0]['view'],
-) {
-  try {
-    await deps.slack.interactive.views.open({ trigger_id: args.body.trigger_id, view });
-  } catch (e) {
-    throw new DomainError(
-      'slack_failed',
-      `Slack did not open the form (${describeError(e)}). Please try again.`,
-    );
-  }
-}
-
 const assertMayTouch = (deps: Deps, args: ActionArgs, f: FollowUp) =>
   assertMayTouchFollowUp(deps.db, deps.members, args.client, f, args.body.user.id);
 
@@ -79,7 +63,11 @@ export function register(app: Listeners, deps: Deps): void {
       if (!isOpen(incident))
         throw new DomainError('invalid_state', `${incidentRef(incident)} is already ${incident.status}.`);
       await assertCanChange(deps, args.client, incident, args.body.user.id);
-      await openView(deps, args, resolveModal(incident, config.ROOT_CAUSE_CATEGORIES, clock.now()));
+      await openModal(
+        deps,
+        args.body.trigger_id,
+        resolveModal(incident, config.ROOT_CAUSE_CATEGORIES, clock.now()),
+      );
     });
   });
 
@@ -90,7 +78,7 @@ export function register(app: Listeners, deps: Deps): void {
       const incident = getIncidentById(db, incidentIdOf(action.value));
       if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
       await assertCanChange(deps, args.client, incident, args.body.user.id);
-      await openView(deps, args, rootCauseModal(incident, config.ROOT_CAUSE_CATEGORIES));
+      await openModal(deps, args.body.trigger_id, rootCauseModal(incident, config.ROOT_CAUSE_CATEGORIES));
     });
   });
 
@@ -136,7 +124,7 @@ export function register(app: Listeners, deps: Deps): void {
       const today = localTime(clock.now(), tz).date;
       const initial =
         followUp.snoozedUntil && followUp.snoozedUntil > today ? followUp.snoozedUntil : addDays(today, 7);
-      await openView(deps, args, snoozeModal(followUp, from, initial));
+      await openModal(deps, args.body.trigger_id, snoozeModal(followUp, from, initial));
     });
   });
 
@@ -144,7 +132,7 @@ export function register(app: Listeners, deps: Deps): void {
     await args.ack();
     await guarded(args, async () => {
       const { followUp, incident, from } = await openFollowUpFor(args);
-      await openView(deps, args, followUpEditModal(followUp, incident, from));
+      await openModal(deps, args.body.trigger_id, followUpEditModal(followUp, incident, from));
     });
   });
 }

@@ -1,4 +1,3 @@
-import type { View } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { DomainError } from '../../incidents/errors.js';
 import { type Incident, incidentRef, isOpen } from '../../incidents/model.js';
@@ -8,6 +7,7 @@ import { assertCanChange, canView, type MemberCache } from '../../slack/access.j
 import { type Subcommand, type SubcommandCall, whoIsNamed } from '../../slack/command/router.js';
 import { describeError } from '../../slack/effects.js';
 import { channelLink, mention, safe, slackDate } from '../../slack/format.js';
+import { afterCommit, openModal, tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { closeIncident } from '../close.js';
 import { editFollowUp, isFollowUpEdit, parseFollowUpEditCommand } from '../edit-follow-up.js';
@@ -21,7 +21,7 @@ import {
 } from '../follow-ups.js';
 import { localTime } from '../reminders.js';
 import { reopenIncident } from '../reopen.js';
-import { archiveIncidentChannel, ownerText, refreshQuietly, tellPrivately } from './effects.js';
+import { archiveIncidentChannel, ownerText, refreshQuietly } from './effects.js';
 import { announceFollowUpEdit, assertMayOwn, assertMayTouchFollowUp } from './follow-up-edit.js';
 import { editSummary, followUpListMessage, followUpModal, type ListScope } from './views/follow-ups.js';
 import { resolveModal } from './views/resolve-modal.js';
@@ -32,21 +32,6 @@ import { rootCauseModal } from './views/root-cause-modal.js';
  * checks who may do it, calls one verb, and renders; Slack work after the reply is deferred.
  */
 const GROUP = 'Resolution and follow-ups';
-
-/**
- * Opens a modal with the command's trigger_id; a refusal is told to the person, not swallowed.
- * Pass the person-facing client (deps.slack.interactive), never one that background work queues on.
- */
-export async function openModal(client: WebClient, triggerId: string, view: View): Promise<void> {
-  try {
-    await client.views.open({ trigger_id: triggerId, view });
-  } catch (e) {
-    throw new DomainError(
-      'slack_failed',
-      `Slack did not open the form (${describeError(e)}). Please try again.`,
-    );
-  }
-}
 
 async function target(call: SubcommandCall): Promise<Incident> {
   const { incident } = resolveTargetIncident(call.deps.db, call.rest, call.bolt.command.channel_id);
@@ -178,7 +163,7 @@ async function editFromCommand(deps: Deps, call: SubcommandCall): Promise<void> 
       : `Follow-up #${f.id} already reads like that; nothing changed.`,
   );
   if (result.changed)
-    deps.tasks.defer('followup:edit', () => announceFollowUpEdit(deps, client, result, user));
+    afterCommit(deps, 'followup:edit', () => announceFollowUpEdit(deps, client, result, user));
 }
 
 export function resolutionSubcommands(deps: Deps): Subcommand[] {
@@ -198,7 +183,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
           );
         await assertCanChange(deps, call.bolt.client, incident, call.bolt.command.user_id);
         await openModal(
-          call.deps.slack.interactive,
+          call.deps,
           call.bolt.command.trigger_id,
           resolveModal(incident, config.ROOT_CAUSE_CATEGORIES, clock.now()),
         );
@@ -214,7 +199,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
         const incident = await target(call);
         await assertCanChange(deps, call.bolt.client, incident, call.bolt.command.user_id);
         await openModal(
-          call.deps.slack.interactive,
+          call.deps,
           call.bolt.command.trigger_id,
           rootCauseModal(incident, config.ROOT_CAUSE_CATEGORIES),
         );
@@ -238,7 +223,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
         if (call.bolt.command.channel_id !== incident.channelId)
           await call.reply(`Reopened ${incidentRef(incident)}.`);
         const client = call.bolt.client;
-        deps.tasks.defer('reopen:announce', async () => {
+        afterCommit(deps, 'reopen:announce', async () => {
           if (incident.channelId) {
             try {
               await client.chat.postMessage({
@@ -255,7 +240,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
             }
           }
           await refreshQuietly(deps, client, incident.id);
-          deps.hooks.emit({ kind: 'reopened', incidentId: incident.id }, deps, client);
+          deps.hooks.emit({ kind: 'reopened', incidentId: incident.id });
         });
       },
     },
@@ -282,7 +267,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
         await call.reply(
           `Closed ${incidentRef(incident)}.${result.archiveNow ? ' Archiving its channel.' : ''}`,
         );
-        deps.tasks.defer('close:announce', async () => {
+        afterCommit(deps, 'close:announce', async () => {
           if (incident.channelId && !incident.archivedAt) {
             try {
               await client.chat.postMessage({
@@ -294,7 +279,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
             }
           }
           await refreshQuietly(deps, client, incident.id);
-          deps.hooks.emit({ kind: 'updated', incidentId: incident.id, fields: ['status'] }, deps, client);
+          deps.hooks.emit({ kind: 'updated', incidentId: incident.id, fields: ['status'] });
           if (result.archiveNow) {
             try {
               await archiveIncidentChannel(deps, client, incident);
@@ -332,7 +317,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
             incidentId: incident.id,
             channel: call.bolt.command.channel_id,
           });
-          await openModal(call.deps.slack.interactive, call.bolt.command.trigger_id, view);
+          await openModal(call.deps, call.bolt.command.trigger_id, view);
           return;
         }
         const { ownerRef, ...parsed } = parseFollowUpCommand(rest, await todayFor(call));

@@ -5,6 +5,7 @@ import { refreshIncidentSurfaces } from '../../lifecycle/slack/surfaces.js';
 import type { Deps } from '../../runtime/deps.js';
 import { describeError, slackErrorCode } from '../../slack/effects.js';
 import { mention } from '../../slack/format.js';
+import { tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { closeForArchive, incidentsDueForArchive, markArchived } from '../close.js';
 import { followUpsForReminders, followUpsOfIncident } from '../follow-ups.js';
@@ -35,24 +36,6 @@ export async function refreshQuietly(deps: Deps, client: WebClient, incidentId: 
   }
 }
 
-/** Tells one person something privately: in the channel if we can, else by DM. */
-export async function tellPrivately(
-  client: WebClient,
-  userId: string,
-  channel: string | null | undefined,
-  text: string,
-): Promise<void> {
-  if (channel) {
-    try {
-      await client.chat.postEphemeral({ channel, user: userId, text });
-      return;
-    } catch {
-      // Not a channel the bot can post in (or the person left it): fall back to a DM.
-    }
-  }
-  await client.chat.postMessage({ channel: userId, text });
-}
-
 export async function announceResolution(
   deps: Deps,
   client: WebClient,
@@ -75,9 +58,9 @@ export async function announceResolution(
     }
   }
   await refreshQuietly(deps, client, incident.id);
-  deps.hooks.emit({ kind: 'resolved', incidentId: incident.id }, deps, client);
+  deps.hooks.emit({ kind: 'resolved', incidentId: incident.id });
   if (incident.rootCauseSummary && !incident.rootCausePending)
-    deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id }, deps, client);
+    deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id });
 }
 
 /**

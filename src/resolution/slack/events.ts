@@ -4,9 +4,9 @@ import { findIncidentByChannel } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { Listeners } from '../../slack/dispatch.js';
 import { truncate } from '../../slack/format.js';
+import { tellPrivately } from '../../slack/kit.js';
 import { fetchMessage } from '../../timeline/slack/capture.js';
 import { addFollowUp, FOLLOW_UP_MAX } from '../follow-ups.js';
-import { tellPrivately } from './effects.js';
 
 /**
  * A FOLLOWUP_EMOJI reaction (default :fast_forward:) on a message in an incident channel makes the

@@ -7,10 +7,11 @@ import type { Deps } from '../../runtime/deps.js';
 import { isIncidentMember, type MemberCache } from '../../slack/access.js';
 import { describeError } from '../../slack/effects.js';
 import { mention } from '../../slack/format.js';
+import { tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import type { FollowUpEdited } from '../edit-follow-up.js';
 import { localTime } from '../reminders.js';
-import { tellPrivately } from './effects.js';
+
 import { followUpAssignedMessage } from './views/follow-ups.js';
 
 /**

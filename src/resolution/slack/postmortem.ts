@@ -11,6 +11,7 @@ import type { Listeners } from '../../slack/dispatch.js';
 import { describeError, slackErrorCode } from '../../slack/effects.js';
 import { channelLink, link as mrkdwnLink } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
+import { afterCommit, tellPrivately } from '../../slack/kit.js';
 import { getPerson } from '../../slack/users.js';
 import { postmortemPeople } from '../../timeline/export.js';
 import { uploadPostmortemFile } from '../../timeline/slack/export.js';
@@ -23,7 +24,6 @@ import {
   recordPostmortemCanvas,
   touchPostmortemCanvas,
 } from '../postmortem.js';
-import { tellPrivately } from './effects.js';
 import { canvasRefusedMessage } from './views/postmortem.js';
 
 /**
@@ -242,7 +242,7 @@ export function postmortemSubcommand(deps: Deps): Subcommand {
       if (!incident.channelId)
         throw new DomainError('invalid_state', `${incidentRef(incident)} has no channel to hold a canvas.`);
       await call.reply(`:hourglass_flowing_sand: Writing the ${incidentRef(incident)} postmortem canvas…`);
-      deps.tasks.defer(`postmortem canvas ${incidentRef(incident)}`, () =>
+      afterCommit(deps, `postmortem canvas ${incidentRef(incident)}`, () =>
         postmortemCanvasFor(deps, client, incident, command.user_id, (m) => call.reply(m)),
       );
     },

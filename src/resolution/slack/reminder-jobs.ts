@@ -1,3 +1,4 @@
+import type { WebClient } from '@slack/web-api';
 import { archiveAfterDays } from '../../config.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { Job } from '../../runtime/schedule.js';
@@ -11,14 +12,14 @@ export const ARCHIVE_JOB = 'archive-channels';
  * only makes them punctual), and, under ARCHIVE_POLICY=after-<N>d, the channel archiver.
  * Both also run at start-up to catch up on what fell due while the bot was down.
  */
-export function reminderJobs(deps: Deps): Job[] {
+export function reminderJobs(deps: Deps, client: WebClient): Job[] {
   const jobs: Job[] = [
     {
       name: REMINDER_JOB,
       cron: '*/5 * * * *',
       runOnStart: true,
-      run: async (d, client) => {
-        await sendDueReminders(d, client);
+      run: async () => {
+        await sendDueReminders(deps, client);
       },
     },
   ];
@@ -27,8 +28,8 @@ export function reminderJobs(deps: Deps): Job[] {
       name: ARCHIVE_JOB,
       cron: '7 * * * *',
       runOnStart: true,
-      run: async (d, client) => {
-        await archiveDueChannels(d, client);
+      run: async () => {
+        await archiveDueChannels(deps, client);
       },
     });
   }

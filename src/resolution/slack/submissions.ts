@@ -8,7 +8,7 @@ import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { mention, safe } from '../../slack/format.js';
 import { BLOCK, VIEW } from '../../slack/ids.js';
-import { submit, type ViewArgs } from '../../slack/kit.js';
+import { submit, tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { editFollowUp } from '../edit-follow-up.js';
 import { addFollowUp, requireFollowUp, snoozeFollowUp } from '../follow-ups.js';
@@ -16,7 +16,7 @@ import { localTime } from '../reminders.js';
 import { resolveIncident } from '../resolve.js';
 import { setRootCause } from '../set-root-cause.js';
 import { renderFollowUpList } from './commands.js';
-import { announceResolution, ownerText, refreshQuietly, tellPrivately } from './effects.js';
+import { announceResolution, ownerText, refreshQuietly } from './effects.js';
 import { announceFollowUpEdit, assertMayOwn, assertMayTouchFollowUp } from './follow-up-edit.js';
 import {
   editBlockFor,
@@ -38,29 +38,6 @@ import { parseRootCauseSubmission } from './views/root-cause-modal.js';
  * (./submission.ts), and a refusal found after that reaches the person by DM.
  */
 
-/** Runs `fn` (checks and the commit), acknowledges, then defers what it returns (the Slack work). */
-async function submitThen(
-  deps: Deps,
-  args: ViewArgs,
-  fallbackBlock: string,
-  blockFor: (f?: string) => string | undefined,
-  lateIntro: string,
-  fn: () => Promise<(() => Promise<void>) | undefined>,
-) {
-  await submit(
-    deps,
-    args,
-    fallbackBlock,
-    lateIntro,
-    async (s) => {
-      const after = await fn();
-      await s.ack();
-      if (after) deps.tasks.defer(`view:${args.view.callback_id}`, after);
-    },
-    blockFor,
-  );
-}
-
 /** Redraws the message a Snooze was clicked in, through the click's response_url. */
 async function postToResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
   const res = await fetch(url, {
@@ -76,11 +53,10 @@ export function register(app: Listeners, deps: Deps): void {
 
   app.view<ViewSubmitAction>(VIEW.resolve, async (args) => {
     const user = args.body.user.id;
-    await submitThen(
+    await submit(
       deps,
       args,
       BLOCK.resolution,
-      resolveBlockFor,
       'The incident was not resolved',
       async () => {
         const meta = parseMetadata(args.view.private_metadata);
@@ -91,16 +67,16 @@ export function register(app: Listeners, deps: Deps): void {
         const result = resolveIncident(db, clock.now(), config.ROOT_CAUSE_CATEGORIES, input);
         return () => announceResolution(deps, args.client, result.incident.id, user);
       },
+      resolveBlockFor,
     );
   });
 
   app.view<ViewSubmitAction>(VIEW.rootCause, async (args) => {
     const user = args.body.user.id;
-    await submitThen(
+    await submit(
       deps,
       args,
       BLOCK.rootCause,
-      resolveBlockFor,
       'The root cause was not saved',
       async () => {
         const input = parseRootCauseSubmission(args.view.state.values, args.view.private_metadata, user);
@@ -127,19 +103,19 @@ export function register(app: Listeners, deps: Deps): void {
             );
           }
           await refreshQuietly(deps, args.client, incident.id);
-          deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id }, deps, args.client);
+          deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id });
         };
       },
+      resolveBlockFor,
     );
   });
 
   app.view<ViewSubmitAction>(VIEW.snooze, async (args) => {
     const user = args.body.user.id;
-    await submitThen(
+    await submit(
       deps,
       args,
       BLOCK.snoozeUntil,
-      () => BLOCK.snoozeUntil,
       'The follow-up was not snoozed',
       async () => {
         const { meta, until } = parseSnoozeSubmission(args.view.state.values, args.view.private_metadata);
@@ -174,16 +150,16 @@ export function register(app: Listeners, deps: Deps): void {
           }
         };
       },
+      () => BLOCK.snoozeUntil,
     );
   });
 
   app.view<ViewSubmitAction>(VIEW.followUp, async (args) => {
     const user = args.body.user.id;
-    await submitThen(
+    await submit(
       deps,
       args,
       BLOCK.followUpText,
-      (f) => (f === undefined ? undefined : BLOCK.followUpText),
       'The follow-up was not added',
       async () => {
         const meta = JSON.parse(args.view.private_metadata) as { incidentId?: number; channel?: string };
@@ -210,16 +186,16 @@ export function register(app: Listeners, deps: Deps): void {
             `:fast_forward: Follow-up added to ${incidentRef(incident)}: *${safe(followUp.text, 500)}* — owner ${ownerText(followUp.ownerId)}, ${followUp.dueDate ? `due ${followUp.dueDate}` : 'no due date'}.`,
           );
       },
+      (f) => (f === undefined ? undefined : BLOCK.followUpText),
     );
   });
 
   app.view<ViewSubmitAction>(VIEW.followUpEdit, async (args) => {
     const user = args.body.user.id;
-    await submitThen(
+    await submit(
       deps,
       args,
       BLOCK.followUpText,
-      editBlockFor,
       'The follow-up was not changed',
       async () => {
         const meta = parseEditMetadata(args.view.private_metadata);
@@ -252,6 +228,7 @@ export function register(app: Listeners, deps: Deps): void {
           if (result.changed) await announceFollowUpEdit(deps, args.client, result, user);
         };
       },
+      editBlockFor,
     );
   });
 }

@@ -5,6 +5,7 @@ import type { Deps } from '../../runtime/deps.js';
 import { assertCanChange, canView } from '../../slack/access.js';
 import type { Subcommand } from '../../slack/command/router.js';
 import { channelLink } from '../../slack/format.js';
+import { afterCommit } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { addNote } from '../add-note.js';
 import { relativeTime } from '../export.js';
@@ -34,7 +35,7 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
           input: rest,
           tz,
         });
-        deps.hooks.emit({ kind: 'note_added', incidentId: incident.id }, deps, client);
+        deps.hooks.emit({ kind: 'note_added', incidentId: incident.id });
         const when = backdated
           ? ` at ${absoluteTime(event.occurredAt, tz)} (${tz}), ${relativeTime(event.occurredAt, incident.startedAt)}`
           : '';
@@ -79,7 +80,7 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
         await call.reply(
           `:hourglass_flowing_sand: Uploading the ${incidentRef(incident)} postmortem draft to ${channelLink(channelId)}…`,
         );
-        deps.tasks.defer(`export ${incidentRef(incident)}`, () =>
+        afterCommit(deps, `export ${incidentRef(incident)}`, () =>
           uploadPostmortemFile(deps, client, incident, command.user_id, (text) => call.reply(text)),
         );
       },

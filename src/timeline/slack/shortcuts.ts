@@ -4,6 +4,7 @@ import type { Deps } from '../../runtime/deps.js';
 import { canView } from '../../slack/access.js';
 import type { Listeners } from '../../slack/dispatch.js';
 import { SHORTCUT } from '../../slack/ids.js';
+import { afterCommit, openModal } from '../../slack/kit.js';
 import { captureMessage } from '../capture-message.js';
 import { openIncidents } from '../page.js';
 import { captureConfirmation, ensurePermalink, messageFromSlack } from './capture.js';
@@ -42,7 +43,7 @@ export function register(app: Listeners, deps: Deps): void {
         });
         await ack();
         await respond({ response_type: 'ephemeral', text: captureConfirmation(incident, result) });
-        deps.tasks.defer('timeline permalink', () => ensurePermalink(deps, client, result));
+        afterCommit(deps, 'timeline permalink', () => ensurePermalink(deps, client, result));
         return;
       }
       await ack();
@@ -50,9 +51,10 @@ export function register(app: Listeners, deps: Deps): void {
       const open = openIncidents(deps.db);
       const visible = await Promise.all(open.map((i) => canView(deps.members, client, i, shortcut.user.id)));
       const choices = open.filter((_, k) => visible[k]);
-      await deps.slack.interactive.views.open({
-        trigger_id: shortcut.trigger_id,
-        view: pickIncidentModal(choices, {
+      await openModal(
+        deps,
+        shortcut.trigger_id,
+        pickIncidentModal(choices, {
           channel: message.channel,
           ts: message.ts,
           authorId: message.authorId,
@@ -61,7 +63,7 @@ export function register(app: Listeners, deps: Deps): void {
           ...(message.threadTs ? { threadTs: message.threadTs } : {}),
           responseUrl: shortcut.response_url,
         }),
-      });
+      );
     },
   );
 }

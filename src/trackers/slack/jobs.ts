@@ -1,3 +1,4 @@
+import type { WebClient } from '@slack/web-api';
 import type { Deps } from '../../runtime/deps.js';
 import type { Job } from '../../runtime/schedule.js';
 import { sendNotices } from './register.js';
@@ -15,15 +16,16 @@ export function pollCron(minutes: number): string {
  * only makes retries punctual; it also picks up follow-ups added outside a Slack request), and the
  * poll of open tickets every TRACKER_POLL_MINUTES (0 = webhooks only).
  */
-export function trackerJobs(deps: Deps): Job[] {
-  if (!deps.trackers) return [];
+export function trackerJobs(deps: Deps, client: WebClient): Job[] {
+  const { trackers } = deps;
+  if (!trackers) return [];
   const jobs: Job[] = [
     {
       name: TRACKER_SYNC_JOB,
       cron: '*/30 * * * * *',
       runOnStart: true,
-      run: async (d, client) => {
-        if (d.trackers) await sendNotices(d, client, await d.trackers.run());
+      run: async () => {
+        await sendNotices(deps, client, await trackers.run());
       },
     },
   ];
@@ -32,8 +34,8 @@ export function trackerJobs(deps: Deps): Job[] {
       name: TRACKER_POLL_JOB,
       cron: pollCron(deps.config.TRACKER_POLL_MINUTES),
       runOnStart: true,
-      run: async (d) => {
-        await d.trackers?.poll();
+      run: async () => {
+        await trackers.poll();
       },
     });
   return jobs;

@@ -2,6 +2,7 @@ import type { InputBlock, KnownBlock, ModalView, Option, PlainTextOption } from 
 import { DEFAULT_SEVERITY, SEVERITIES, SEVERITY_MEANING, severityLabel } from '../../../incidents/model.js';
 import { plain, truncate } from '../../../slack/format.js';
 import { BLOCK, VIEW } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 import {
   readMetadata,
   selectedUser,
@@ -32,15 +33,15 @@ export interface DeclareModalOptions {
 const METADATA_MAX = 3000;
 
 const opt = (text: string, value: string): PlainTextOption => ({
-  text: { type: 'plain_text', text: truncate(plain(text), 75) },
-  value: value.slice(0, 150),
+  text: { type: 'plain_text', text: truncate(plain(text), LIMITS.optionText) },
+  value: value.slice(0, LIMITS.optionValue),
 });
 
 export function severityOptions(): Option[] {
   return SEVERITIES.map((s) => ({
     text: { type: 'plain_text', text: severityLabel(s) },
     value: String(s),
-    description: { type: 'plain_text', text: truncate(SEVERITY_MEANING[s], 75) },
+    description: { type: 'plain_text', text: truncate(SEVERITY_MEANING[s], LIMITS.optionText) },
   }));
 }
 
@@ -93,21 +94,26 @@ export function encodeDeclareMetadata(meta: DeclareMetadata): string {
   }
 }
 
-export function declareModal(o: DeclareModalOptions): ModalView {
-  const known = [...new Set(o.knownServices ?? [])].slice(0, 100);
-  const blocks: KnownBlock[] = [
-    {
-      type: 'input',
-      block_id: BLOCK.title,
-      label: { type: 'plain_text', text: 'Title' },
-      element: {
-        type: 'plain_text_input',
-        action_id: BLOCK.title,
-        max_length: TITLE_MAX,
-        placeholder: { type: 'plain_text', text: 'What is broken, for whom? e.g. Checkout returns 502' },
-        ...(o.prefill?.title ? { initial_value: truncate(plain(o.prefill.title), TITLE_MAX) } : {}),
-      },
+/** The title field of the declare and edit-details modals, cut to what a title may hold. */
+export function titleInput(initial: string | undefined, placeholder?: string): InputBlock {
+  return {
+    type: 'input',
+    block_id: BLOCK.title,
+    label: { type: 'plain_text', text: 'Title' },
+    element: {
+      type: 'plain_text_input',
+      action_id: BLOCK.title,
+      max_length: TITLE_MAX,
+      ...(placeholder ? { placeholder: { type: 'plain_text', text: placeholder } } : {}),
+      ...(initial ? { initial_value: truncate(plain(initial), TITLE_MAX) } : {}),
     },
+  };
+}
+
+export function declareModal(o: DeclareModalOptions): ModalView {
+  const known = [...new Set(o.knownServices ?? [])].slice(0, LIMITS.selectOptions);
+  const blocks: KnownBlock[] = [
+    titleInput(o.prefill?.title, 'What is broken, for whom? e.g. Checkout returns 502'),
     severityInput(DEFAULT_SEVERITY),
   ];
   if (known.length) {

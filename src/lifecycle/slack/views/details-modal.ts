@@ -2,10 +2,10 @@ import type { ModalView } from '@slack/types';
 import { type Incident, incidentRef } from '../../../incidents/model.js';
 import { mention, plain, safe, truncate } from '../../../slack/format.js';
 import { BLOCK, VIEW } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 import { readMetadata, textValue, type ViewStateValues } from '../../../slack/view-state.js';
-import { TITLE_MAX } from '../../declare.js';
 import { type DetailChange, parseServicesText } from '../../edit-details.js';
-import { descriptionInput } from './declare-modal.js';
+import { descriptionInput, titleInput } from './declare-modal.js';
 
 /** Typed services as one line; the declare modal allows 1,000 characters for them too. */
 const SERVICES_INPUT_MAX = 1000;
@@ -16,22 +16,12 @@ export function detailsModal(i: Incident): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW.editDetails,
-    title: { type: 'plain_text', text: `Edit ${incidentRef(i)}`.slice(0, 24) },
+    title: { type: 'plain_text', text: `Edit ${incidentRef(i)}`.slice(0, LIMITS.modalTitle) },
     submit: { type: 'plain_text', text: 'Save' },
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: JSON.stringify({ incidentId: i.id }),
     blocks: [
-      {
-        type: 'input',
-        block_id: BLOCK.title,
-        label: { type: 'plain_text', text: 'Title' },
-        element: {
-          type: 'plain_text_input',
-          action_id: BLOCK.title,
-          max_length: TITLE_MAX,
-          initial_value: truncate(plain(i.title), TITLE_MAX),
-        },
-      },
+      titleInput(i.title),
       {
         type: 'input',
         block_id: BLOCK.services,

@@ -1,6 +1,7 @@
 import type { HomeView, KnownBlock } from '@slack/types';
+import { humanDuration } from '../../../incidents/durations.js';
 import { type Incident, incidentRef } from '../../../incidents/model.js';
-import { humanDuration, safe, slackDate } from '../../../slack/format.js';
+import { safe, slackDate } from '../../../slack/format.js';
 import { ACTION } from '../../../slack/ids.js';
 import { incidentLine } from './incident-list.js';
 

@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
+import { humanDuration } from '../../../incidents/durations.js';
 import { type Incident, incidentRef, severityLabel, statusLabel } from '../../../incidents/model.js';
-import { channelLink, humanDuration, mention, safe } from '../../../slack/format.js';
+import { channelLink, mention, safe } from '../../../slack/format.js';
 import { severityEmoji, statusEmoji } from './summary.js';
 
 /** One line about an incident: severity, number, title, status, lead, age. */

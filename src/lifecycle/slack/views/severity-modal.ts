@@ -2,6 +2,7 @@ import type { ModalView } from '@slack/types';
 import { type Incident, incidentRef, severityLabel } from '../../../incidents/model.js';
 import { mention } from '../../../slack/format.js';
 import { BLOCK, VIEW } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 import { readMetadata, selectedValue, type ViewStateValues } from '../../../slack/view-state.js';
 import { severityInput } from './declare-modal.js';
 
@@ -9,7 +10,7 @@ export function severityModal(i: Incident): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW.severity,
-    title: { type: 'plain_text', text: `Severity of ${incidentRef(i)}`.slice(0, 24) },
+    title: { type: 'plain_text', text: `Severity of ${incidentRef(i)}`.slice(0, LIMITS.modalTitle) },
     submit: { type: 'plain_text', text: 'Change' },
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: JSON.stringify({ incidentId: i.id }),

@@ -2,6 +2,7 @@ import type { ModalView, Option } from '@slack/types';
 import { type Incident, incidentRef, OPEN_STATUSES, statusLabel } from '../../../incidents/model.js';
 import { mention } from '../../../slack/format.js';
 import { BLOCK, VIEW } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 import { readMetadata, selectedValue, textValue, type ViewStateValues } from '../../../slack/view-state.js';
 import { UPDATE_MAX } from '../../post-update.js';
 
@@ -26,7 +27,7 @@ export function statusModal(i: Incident): ModalView {
   return {
     type: 'modal',
     callback_id: VIEW.update,
-    title: { type: 'plain_text', text: `Update ${incidentRef(i)}`.slice(0, 24) },
+    title: { type: 'plain_text', text: `Update ${incidentRef(i)}`.slice(0, LIMITS.modalTitle) },
     submit: { type: 'plain_text', text: 'Update' },
     close: { type: 'plain_text', text: 'Cancel' },
     private_metadata: JSON.stringify({ incidentId: i.id }),

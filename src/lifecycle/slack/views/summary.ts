@@ -10,6 +10,7 @@ import {
 } from '../../../incidents/model.js';
 import { escapeText, link, mention, plain, safe, slackDate, truncate } from '../../../slack/format.js';
 import { ACTION, BLOCK } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 
 /** The people in an incident's roles besides the lead. */
 export interface RoleHolders {
@@ -92,7 +93,10 @@ export function summaryBlocks(i: Incident, roles: RoleHolders = {}, firing?: Fir
   if (i.resolvedAt) fields.push(`*Resolved*\n${slackDate(i.resolvedAt)}`);
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: incidentHeader(i), emoji: false } },
-    { type: 'section', fields: fields.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) },
+    {
+      type: 'section',
+      fields: fields.slice(0, LIMITS.sectionFields).map((text) => ({ type: 'mrkdwn', text })),
+    },
   ];
   if (i.description.trim()) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: safe(i.description, 2900) } });

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
-import { incidentDurations, type Span } from '../../../incidents/durations.js';
+import { humanDuration, incidentDurations, type Span } from '../../../incidents/durations.js';
 import { type FollowUp, type Incident, incidentRef } from '../../../incidents/model.js';
-import { humanDuration, mention, plain, safe, slackDate, truncate } from '../../../slack/format.js';
+import { mention, plain, safe, slackDate, truncate } from '../../../slack/format.js';
 import { ACTION } from '../../../slack/ids.js';
 
 /**

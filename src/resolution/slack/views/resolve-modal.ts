@@ -3,6 +3,7 @@ import type { InputBlock, KnownBlock, ModalView, Option, PlainTextOption } from 
 import { type Incident, incidentRef } from '../../../incidents/model.js';
 import { plain, truncate } from '../../../slack/format.js';
 import { BLOCK, VIEW } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 import { MAX_FOLLOW_UPS_IN_RESOLVE } from '../../follow-ups.js';
 import { RESOLVE_FIELD, type ResolveInput } from '../../resolve.js';
 
@@ -32,7 +33,9 @@ export const pt = (text: string, max = 150) => ({
 });
 
 export function categoryOptions(categories: readonly string[]): PlainTextOption[] {
-  return categories.slice(0, 100).map((c) => ({ text: pt(c, 75), value: c.slice(0, 150) }));
+  return categories
+    .slice(0, LIMITS.selectOptions)
+    .map((c) => ({ text: pt(c, LIMITS.optionText), value: c.slice(0, LIMITS.optionValue) }));
 }
 
 const textInput = (

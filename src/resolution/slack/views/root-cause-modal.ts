@@ -2,6 +2,7 @@ import type { KnownBlock, ModalView } from '@slack/types';
 import { type Incident, incidentRef } from '../../../incidents/model.js';
 import { safe } from '../../../slack/format.js';
 import { BLOCK, VIEW } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 import type { RootCauseInput } from '../../set-root-cause.js';
 import {
   categoryBlock,
@@ -33,9 +34,9 @@ export function rootCauseModal(i: Incident, categories: readonly string[]): Moda
         type: 'plain_text_input',
         action_id: BLOCK.rootCause,
         multiline: true,
-        max_length: 3000,
+        max_length: LIMITS.plainTextInput,
         placeholder: pt('Why did it happen?'),
-        ...(i.rootCauseSummary ? { initial_value: i.rootCauseSummary.slice(0, 3000) } : {}),
+        ...(i.rootCauseSummary ? { initial_value: i.rootCauseSummary.slice(0, LIMITS.plainTextInput) } : {}),
       },
     },
     categoryBlock(categories, i.rootCauseCategory),
@@ -48,9 +49,9 @@ export function rootCauseModal(i: Incident, categories: readonly string[]): Moda
         type: 'plain_text_input',
         action_id: BLOCK.factors,
         multiline: true,
-        max_length: 3000,
+        max_length: LIMITS.plainTextInput,
         ...(i.contributingFactors.length
-          ? { initial_value: i.contributingFactors.join('\n').slice(0, 3000) }
+          ? { initial_value: i.contributingFactors.join('\n').slice(0, LIMITS.plainTextInput) }
           : {}),
       },
     },

@@ -2,6 +2,7 @@ import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import { type Incident, incidentRef, severityLabel } from '../../../incidents/model.js';
 import { plain, truncate } from '../../../slack/format.js';
 import { BLOCK, VIEW } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 
 /**
  * "Which open incident?" for the "Add to incident timeline" shortcut used outside an incident
@@ -134,6 +135,6 @@ export function pickIncidentDone(text: string): ModalView {
     type: 'modal',
     title: { type: 'plain_text', text: 'Add to timeline' },
     close: { type: 'plain_text', text: 'Done' },
-    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } }],
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } }],
   };
 }

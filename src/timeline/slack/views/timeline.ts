@@ -4,6 +4,7 @@ import { format } from 'date-fns';
 import { type Incident, incidentRef, type TimelineEvent } from '../../../incidents/model.js';
 import { escapeText, link, mention, plain, safe, truncate } from '../../../slack/format.js';
 import { ACTION } from '../../../slack/ids.js';
+import { LIMITS } from '../../../slack/limits.js';
 import { relativeTime } from '../../export.js';
 
 /**
@@ -100,7 +101,7 @@ function entryBlock(e: TimelineEvent, incident: Incident, tz: string): KnownBloc
     body = e.text ? entryText(e.text) : '_(no text)_';
   }
   const text = [head, body, flags.join('  ')].filter((s) => s.length > 0).join('\n');
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } };
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
 }
 
 const button = (text: string, actionId: string, value: string): Button => ({

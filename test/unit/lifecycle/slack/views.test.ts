@@ -10,6 +10,7 @@ import {
 import { homeView } from '../../../../src/lifecycle/slack/views/home.js';
 import { summaryBlocks } from '../../../../src/lifecycle/slack/views/summary.js';
 import { FakeClock } from '../../../../src/runtime/clock.js';
+import { createInProcess } from '../../../../src/runtime/in-process.js';
 import { incidentChannelName, slugify } from '../../../../src/slack/channel-name.js';
 import { getEffect, runEffect } from '../../../../src/slack/effects.js';
 import { makeIncident, testDb } from '../../../helpers/db.js';
@@ -135,7 +136,7 @@ describe('views', () => {
 describe('effects', () => {
   it('runs once, records the outcome, and resumes saved progress after a failure', async () => {
     const db = testDb();
-    const deps = { db, clock: new FakeClock() };
+    const deps = { db, clock: new FakeClock(), inProcess: createInProcess() };
     let calls = 0;
     await expect(
       runEffect(deps, { key: 'k', kind: 't' }, async (ctx) => {
@@ -159,7 +160,7 @@ describe('effects', () => {
   });
 
   it('concurrent runs of one key share a single attempt', async () => {
-    const deps = { db: testDb(), clock: new FakeClock() };
+    const deps = { db: testDb(), clock: new FakeClock(), inProcess: createInProcess() };
     let calls = 0;
     const fn = async () => {
       calls++;
