@@ -1,3 +1,5 @@
+import type { IncidentChange } from '../runtime/hooks.js';
+
 /**
  * The Slack side of a change made through the API, as a port: src/api stays free of Slack, and the
  * app wires in the implementation (src/api/slack/effects.ts) that runs the very same after-commit
@@ -10,8 +12,8 @@ export interface ApiEffects {
   /** A notice in the incident channel; summary, topic and announcement re-rendered. */
   statusChanged(incidentId: number, from: string, to: string): void;
   severityChanged(incidentId: number, from: number, to: number): void;
-  /** The `note_added` hook (the recurrence engine reads the note). */
-  noteAdded(incidentId: number): void;
+  /** The hooks for what a verb changed (`note_added`: the recurrence engine reads the note). */
+  publish(changes: readonly IncidentChange[]): void;
 }
 
 /** For tools and tests that run the API without Slack. */
@@ -19,5 +21,5 @@ export const noEffects: ApiEffects = {
   declared() {},
   statusChanged() {},
   severityChanged() {},
-  noteAdded() {},
+  publish() {},
 };

@@ -266,6 +266,6 @@ export function addNoteViaApi(
     recordedAt: now,
     capturedVia: API_VIA,
   });
-  deps.effects.noteAdded(incident.id);
+  deps.effects.publish([{ kind: 'note_added', incidentId: incident.id }]);
   return event;
 }

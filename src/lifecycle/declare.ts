@@ -11,6 +11,7 @@ import {
   severityLabel,
 } from '../incidents/model.js';
 import type { Clock } from '../runtime/clock.js';
+import type { IncidentChange } from '../runtime/hooks.js';
 
 export const TITLE_MAX = 150;
 export const DESCRIPTION_MAX = 3000;
@@ -86,6 +87,15 @@ export function validateTitle(raw: string, field: string = DECLARE_FIELDS.title)
 
 /** A Slack message ts ("1700000000.000100") as a Date. */
 export const tsToDate = (ts: string): Date => new Date(Math.round(Number(ts) * 1000));
+
+/**
+ * What a declare changed, for the hooks. Published by the Slack setup once the channel exists, not
+ * right after declareIncident: the setup may finish much later (Retry, the resume job), without
+ * the verb's result at hand, so it is rebuilt from the incident.
+ */
+export function declaredChanges(incident: Pick<Incident, 'id'>): IncidentChange[] {
+  return [{ kind: 'declared', incidentId: incident.id }];
+}
 
 /**
  * Stores a new incident with the next INC number and its first timeline entries ("declared", and

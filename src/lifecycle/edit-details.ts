@@ -6,6 +6,7 @@ import { invalid } from '../incidents/errors.js';
 import type { Incident } from '../incidents/model.js';
 import { loadIncident } from '../incidents/verb-helpers.js';
 import type { Clock } from '../runtime/clock.js';
+import type { IncidentChange } from '../runtime/hooks.js';
 import { DECLARE_FIELDS, DESCRIPTION_MAX, normalizeServices, validateTitle } from './declare.js';
 
 /** What an incident is about; the recurrence engine re-checks when any of these change. */
@@ -30,6 +31,8 @@ export interface EditDetails {
   incident: Incident;
   /** Empty when nothing differed. */
   changes: DetailChange[];
+  /** For the hooks: `updated` with the changed fields, none when nothing changed. */
+  incidentChanges: IncidentChange[];
 }
 
 export function validateDescription(raw: string): string {
@@ -73,7 +76,7 @@ export function editIncidentDetails(db: Db, clock: Clock, input: EditDetailsInpu
     if (description !== undefined && description !== before.description) {
       changes.push({ field: 'description', from: before.description, to: description });
     }
-    if (changes.length === 0) return { incident: before, changes };
+    if (changes.length === 0) return { incident: before, changes, incidentChanges: [] };
     const incident =
       tx
         .update(incidents)
@@ -104,7 +107,11 @@ export function editIncidentDetails(db: Db, clock: Clock, input: EditDetailsInpu
         capturedVia: via,
       });
     }
-    return { incident, changes };
+    return {
+      incident,
+      changes,
+      incidentChanges: [{ kind: 'updated', incidentId: incident.id, fields: changes.map((c) => c.field) }],
+    };
   });
 }
 

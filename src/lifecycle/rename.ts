@@ -5,6 +5,7 @@ import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import type { Incident } from '../incidents/model.js';
 import { loadIncident } from '../incidents/verb-helpers.js';
 import type { Clock } from '../runtime/clock.js';
+import type { IncidentChange } from '../runtime/hooks.js';
 import { validateTitle } from './declare.js';
 
 export interface Rename {
@@ -12,6 +13,8 @@ export interface Rename {
   from: string;
   to: string;
   changed: boolean;
+  /** For the hooks: `updated` (title) when the title changed. */
+  incidentChanges: IncidentChange[];
 }
 
 /** Renames an incident (open or not: a better title helps the postmortem and recurrence search). */
@@ -24,7 +27,8 @@ export function renameIncident(
   const now = clock.now();
   return db.transaction((tx) => {
     const before = loadIncident(tx, input.incidentId);
-    if (before.title === to) return { incident: before, from: before.title, to, changed: false };
+    if (before.title === to)
+      return { incident: before, from: before.title, to, changed: false, incidentChanges: [] };
     const incident =
       tx
         .update(incidents)
@@ -42,6 +46,12 @@ export function renameIncident(
       recordedAt: now,
       capturedVia: 'command',
     });
-    return { incident, from: before.title, to, changed: true };
+    return {
+      incident,
+      from: before.title,
+      to,
+      changed: true,
+      incidentChanges: [{ kind: 'updated', incidentId: incident.id, fields: ['title'] }],
+    };
   });
 }

@@ -6,6 +6,7 @@ import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { DomainError } from '../incidents/errors.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
 import { loadIncident } from '../incidents/verb-helpers.js';
+import type { IncidentChange } from '../runtime/hooks.js';
 
 /**
  * Closing ends an incident's life after resolution. Whether its channel is archived follows
@@ -17,6 +18,8 @@ export interface CloseResult {
   archiveNow: boolean;
   /** When the archive job will archive it (after-<N>d), if not now. */
   archiveDueAt: Date | null;
+  /** For the hooks: `updated` (status). */
+  incidentChanges: IncidentChange[];
 }
 
 export function archiveDueAt(policy: string, resolvedAt: Date | null): Date | null {
@@ -59,7 +62,12 @@ export function closeIncident(
     const hasChannel = incident.channelId !== null && incident.archivedAt === null;
     const dueAt = archiveDueAt(policy, incident.resolvedAt);
     const archiveNow = hasChannel && (policy === 'on-close' || (dueAt !== null && dueAt <= now));
-    return { incident, archiveNow, archiveDueAt: hasChannel && !archiveNow ? dueAt : null };
+    return {
+      incident,
+      archiveNow,
+      archiveDueAt: hasChannel && !archiveNow ? dueAt : null,
+      incidentChanges: [{ kind: 'updated', incidentId: incident.id, fields: ['status'] }],
+    };
   });
 }
 

@@ -5,6 +5,7 @@ import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { DomainError, invalid } from '../incidents/errors.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
 import { loadIncident } from '../incidents/verb-helpers.js';
+import type { IncidentChange } from '../runtime/hooks.js';
 
 /**
  * Reopens a resolved incident: back to investigating, the resolution time cleared so the next
@@ -15,7 +16,7 @@ export function reopenIncident(
   db: Db,
   now: Date,
   input: { incidentId: number; userId: string; reason?: string },
-): { incident: Incident; before: Incident } {
+): { incident: Incident; before: Incident; incidentChanges: IncidentChange[] } {
   const reason = input.reason?.trim() ?? '';
   if (reason.length > 3000) throw invalid('Keep the reason under 3,000 characters.');
   return db.transaction((tx) => {
@@ -47,6 +48,6 @@ export function reopenIncident(
       recordedAt: now,
       capturedVia: 'command',
     });
-    return { incident, before };
+    return { incident, before, incidentChanges: [{ kind: 'reopened', incidentId: incident.id }] };
   });
 }

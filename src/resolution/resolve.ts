@@ -5,6 +5,7 @@ import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { DomainError, invalid } from '../incidents/errors.js';
 import { type FollowUp, type Incident, incidentRef, isOpen } from '../incidents/model.js';
 import { loadIncident } from '../incidents/verb-helpers.js';
+import type { IncidentChange } from '../runtime/hooks.js';
 import {
   insertFollowUp,
   MAX_FOLLOW_UPS_IN_RESOLVE,
@@ -51,6 +52,8 @@ export interface ResolveResult {
   before: Incident;
   followUps: FollowUp[];
   rootCauseSet: boolean;
+  /** For the hooks: `resolved`, and `root_cause_set` when the incident now has a root cause. */
+  incidentChanges: IncidentChange[];
 }
 
 const clean = (list: string[], max: number, field: string, what: string): string[] => {
@@ -165,6 +168,9 @@ export function resolveIncident(
       });
     }
     const created = followUps.map((f) => insertFollowUp(tx, incident.id, f, input.userId, now).followUp);
-    return { incident, before, followUps: created, rootCauseSet: !pending };
+    const incidentChanges: IncidentChange[] = [{ kind: 'resolved', incidentId: incident.id }];
+    if (incident.rootCauseSummary && !incident.rootCausePending)
+      incidentChanges.push({ kind: 'root_cause_set', incidentId: incident.id });
+    return { incident, before, followUps: created, rootCauseSet: !pending, incidentChanges };
   });
 }

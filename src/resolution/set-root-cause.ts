@@ -5,6 +5,7 @@ import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { invalid } from '../incidents/errors.js';
 import type { Incident } from '../incidents/model.js';
 import { loadIncident } from '../incidents/verb-helpers.js';
+import type { IncidentChange } from '../runtime/hooks.js';
 import { MAX_FACTORS, RESOLVE_FIELD, TEXT_MAX, validateCategory } from './resolve.js';
 
 /**
@@ -24,7 +25,7 @@ export function setRootCause(
   now: Date,
   categories: readonly string[],
   input: RootCauseInput,
-): { incident: Incident; before: Incident } {
+): { incident: Incident; before: Incident; incidentChanges: IncidentChange[] } {
   const rootCause = input.rootCause.trim();
   if (rootCause.length === 0) throw invalid('Write down the root cause.', RESOLVE_FIELD.rootCause);
   if (rootCause.length > TEXT_MAX) throw invalid('Keep it under 3,000 characters.', RESOLVE_FIELD.rootCause);
@@ -57,7 +58,7 @@ export function setRootCause(
       recordedAt: now,
       capturedVia: 'command',
     });
-    return { incident, before };
+    return { incident, before, incidentChanges: [{ kind: 'root_cause_set', incidentId: incident.id }] };
   });
 }
 

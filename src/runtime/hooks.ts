@@ -1,9 +1,10 @@
 import type { Tasks } from './tasks.js';
 
 /**
- * After-commit notifications between features, so a verb need not know who cares:
- * the lifecycle, timeline and resolution verbs emit; the recurrence engine (and others) subscribe.
- * Emitters call `emitIncidentChange` after their transaction committed, from deferred work.
+ * After-commit notifications between features, so a verb need not know who cares: the lifecycle,
+ * timeline and resolution verbs return the changes they made (`incidentChanges`), the glue hands
+ * them to `publish` (src/slack/kit.ts) after the transaction committed; the recurrence engine (and
+ * others) subscribe.
  */
 export type IncidentChange =
   | { kind: 'declared'; incidentId: number }

@@ -4,6 +4,7 @@ import type { WebClient } from '@slack/web-api';
 import { DomainError } from '../incidents/errors.js';
 import type { AppLogger } from '../log.js';
 import type { Deps } from '../runtime/deps.js';
+import type { IncidentChange } from '../runtime/hooks.js';
 import { describeError } from './effects.js';
 import { safe } from './format.js';
 import type { ViewStateValues } from './view-state.js';
@@ -87,6 +88,14 @@ export type AfterCommit = () => Promise<unknown>;
 /** Runs `work` after the answer to Slack, tracked (stop() waits for it; a failure is logged). */
 export function afterCommit(deps: Pick<Deps, 'tasks'>, label: string, work: AfterCommit): void {
   deps.tasks.defer(label, work);
+}
+
+/**
+ * Tells other features (the recurrence engine, …) about the changes a verb returned. The one place
+ * glue emits hooks: call it after the verb's transaction committed, once per verb call.
+ */
+export function publish(deps: Pick<Deps, 'hooks'>, changes: readonly IncidentChange[]): void {
+  for (const change of changes) deps.hooks.emit(change);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { invalid } from '../incidents/errors.js';
 import type { Incident, TimelineEvent } from '../incidents/model.js';
+import type { IncidentChange } from '../runtime/hooks.js';
 
 /** Longest note we keep; Slack's own command text is far shorter in practice. */
 export const NOTE_MAX = 3000;
@@ -64,6 +65,8 @@ const show = (at: Date, tz: string) => `${format(new TZDate(at.getTime(), tz), '
 export interface AddNoteResult {
   event: TimelineEvent;
   backdated: boolean;
+  /** For the hooks: `note_added`. */
+  incidentChanges: IncidentChange[];
 }
 
 /**
@@ -113,5 +116,9 @@ export function addNote(
     recordedAt: now,
     capturedVia: 'command',
   });
-  return { event, backdated: at !== null };
+  return {
+    event,
+    backdated: at !== null,
+    incidentChanges: [{ kind: 'note_added', incidentId: input.incident.id }],
+  };
 }

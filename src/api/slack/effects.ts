@@ -6,7 +6,7 @@ import { setupIncident } from '../../lifecycle/slack/setup.js';
 import { severityChangeNotice } from '../../lifecycle/slack/views/severity-modal.js';
 import { statusChangeNotice } from '../../lifecycle/slack/views/status-modal.js';
 import type { Deps } from '../../runtime/deps.js';
-import { afterCommit } from '../../slack/kit.js';
+import { afterCommit, publish } from '../../slack/kit.js';
 import type { ApiEffects } from '../effects.js';
 import { API_ACTOR } from '../service.js';
 
@@ -32,8 +32,8 @@ export function slackApiEffects(deps: Deps, client: () => WebClient): ApiEffects
     severityChanged(incidentId, from, to) {
       afterChange(deps, client(), incidentId, severityChangeNotice(API_ACTOR, from, to));
     },
-    noteAdded(incidentId) {
-      deps.hooks.emit({ kind: 'note_added', incidentId });
+    publish(changes) {
+      publish(deps, changes);
     },
   };
 }

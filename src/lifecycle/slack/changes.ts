@@ -3,13 +3,13 @@ import type { Incident } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { IncidentChange } from '../../runtime/hooks.js';
-import { afterCommit } from '../../slack/kit.js';
+import { afterCommit, publish } from '../../slack/kit.js';
 import { refreshIncidentSurfaces } from './surfaces.js';
 import { changeNotice, statusUpdateMessage } from './views/announcement.js';
 
 /**
  * After a committed change: a one-line notice in the incident channel, the summary, topic and
- * announcement re-rendered, and the hook for other features. Runs after the answer to Slack;
+ * announcement re-rendered, and the verb's changes published to other features. Runs after the answer to Slack;
  * failures reach the logger through `tasks`.
  */
 export function afterChange(
@@ -17,7 +17,8 @@ export function afterChange(
   client: WebClient,
   incidentId: number,
   notice: string | null,
-  hook?: IncidentChange,
+  /** What the verb returned for the hooks. */
+  changes: readonly IncidentChange[] = [],
 ): void {
   afterCommit(deps, `incident ${incidentId} changed`, async () => {
     const i = getIncidentById(deps.db, incidentId);
@@ -25,7 +26,7 @@ export function afterChange(
       await client.chat.postMessage({ channel: i.channelId, ...changeNotice(notice) });
     await refreshIncidentSurfaces(deps, client, incidentId);
   });
-  if (hook) deps.hooks.emit(hook);
+  publish(deps, changes);
 }
 
 /** A status update: in the incident channel, and in the announcement's thread for public incidents. */

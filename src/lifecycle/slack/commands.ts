@@ -187,11 +187,7 @@ export function lifecycleSubcommands(deps: Deps): Subcommand[] {
             client,
             incident.id,
             `${mention(userId)} renamed the incident: ${safe(r.to, 300)}`,
-            {
-              kind: 'updated',
-              incidentId: incident.id,
-              fields: ['title'],
-            },
+            r.incidentChanges,
           );
         }
       },
@@ -297,11 +293,7 @@ async function replyDetails(
     return;
   }
   await call.reply(`:pencil2: Updated ${ref}: ${r.changes.map((c) => c.field).join(', ')}.`);
-  afterChange(deps, client, r.incident.id, detailsChangeNotice(userId, r.changes), {
-    kind: 'updated',
-    incidentId: r.incident.id,
-    fields: r.changes.map((c) => c.field),
-  });
+  afterChange(deps, client, r.incident.id, detailsChangeNotice(userId, r.changes), r.incidentChanges);
 }
 
 /**

@@ -9,8 +9,10 @@ import { joinConfiguredChannel } from '../../slack/channel-membership.js';
 import { incidentChannelName } from '../../slack/channel-name.js';
 import { describeError, type EffectContext, runEffect, slackErrorCode } from '../../slack/effects.js';
 import { safe } from '../../slack/format.js';
+import { publish } from '../../slack/kit.js';
 import { LIMITS } from '../../slack/limits.js';
 import { botIdentity, callOnce, LOOKBACK_MARGIN_MS, postOnce } from '../../slack/post-once.js';
+import { declaredChanges } from '../declare.js';
 import { getRoles } from '../roles.js';
 import { refreshIncidentSurfaces } from './surfaces.js';
 import { announcementMessage } from './views/announcement.js';
@@ -242,7 +244,7 @@ async function runSteps(deps: Deps, client: WebClient, start: Incident): Promise
     deps,
     { key: effectKey(start, 'declared-hook'), kind: SETUP_DONE_KIND, incidentId: start.id },
     async () => {
-      deps.hooks.emit({ kind: 'declared', incidentId: start.id });
+      publish(deps, declaredChanges(start));
       return {};
     },
   );

@@ -170,11 +170,7 @@ export function register(app: Listeners, deps: Deps): void {
       });
       await s.ack();
       if (r.changes.length) {
-        afterChange(deps, client, incident.id, detailsChangeNotice(userId, r.changes), {
-          kind: 'updated',
-          incidentId: incident.id,
-          fields: r.changes.map((c) => c.field),
-        });
+        afterChange(deps, client, incident.id, detailsChangeNotice(userId, r.changes), r.incidentChanges);
       }
     });
   });

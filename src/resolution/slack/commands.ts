@@ -7,7 +7,7 @@ import { assertCanChange, canView, type MemberCache } from '../../slack/access.j
 import { type Subcommand, type SubcommandCall, whoIsNamed } from '../../slack/command/router.js';
 import { describeError } from '../../slack/effects.js';
 import { channelLink, mention, safe, slackDate } from '../../slack/format.js';
-import { afterCommit, openModal, tellPrivately } from '../../slack/kit.js';
+import { afterCommit, openModal, publish, tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { closeIncident } from '../close.js';
 import { editFollowUp, isFollowUpEdit, parseFollowUpEditCommand } from '../edit-follow-up.js';
@@ -214,11 +214,12 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
         const { incident: found, rest } = resolveTargetIncident(db, call.rest, call.bolt.command.channel_id);
         const user = call.bolt.command.user_id;
         await assertCanChange(deps, call.bolt.client, found, user);
-        const { incident } = reopenIncident(db, clock.now(), {
+        const reopened = reopenIncident(db, clock.now(), {
           incidentId: found.id,
           userId: user,
           reason: rest,
         });
+        const { incident } = reopened;
         // In its own channel the announcement below says it; elsewhere the caller needs an answer.
         if (call.bolt.command.channel_id !== incident.channelId)
           await call.reply(`Reopened ${incidentRef(incident)}.`);
@@ -240,7 +241,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
             }
           }
           await refreshQuietly(deps, client, incident.id);
-          deps.hooks.emit({ kind: 'reopened', incidentId: incident.id });
+          publish(deps, reopened.incidentChanges);
         });
       },
     },
@@ -279,7 +280,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
             }
           }
           await refreshQuietly(deps, client, incident.id);
-          deps.hooks.emit({ kind: 'updated', incidentId: incident.id, fields: ['status'] });
+          publish(deps, result.incidentChanges);
           if (result.archiveNow) {
             try {
               await archiveIncidentChannel(deps, client, incident);

@@ -3,9 +3,10 @@ import { type Incident, incidentRef } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import { refreshIncidentSurfaces } from '../../lifecycle/slack/surfaces.js';
 import type { Deps } from '../../runtime/deps.js';
+import type { IncidentChange } from '../../runtime/hooks.js';
 import { describeError, slackErrorCode } from '../../slack/effects.js';
 import { mention } from '../../slack/format.js';
-import { tellPrivately } from '../../slack/kit.js';
+import { publish, tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { closeForArchive, incidentsDueForArchive, markArchived } from '../close.js';
 import { followUpsForReminders, followUpsOfIncident } from '../follow-ups.js';
@@ -41,6 +42,8 @@ export async function announceResolution(
   client: WebClient,
   incidentId: number,
   resolvedBy: string,
+  /** What resolveIncident returned for the hooks, published once the channel was told. */
+  changes: readonly IncidentChange[],
 ): Promise<void> {
   const incident = getIncidentById(deps.db, incidentId);
   if (!incident) return;
@@ -58,9 +61,7 @@ export async function announceResolution(
     }
   }
   await refreshQuietly(deps, client, incident.id);
-  deps.hooks.emit({ kind: 'resolved', incidentId: incident.id });
-  if (incident.rootCauseSummary && !incident.rootCausePending)
-    deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id });
+  publish(deps, changes);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { mention, safe } from '../../slack/format.js';
 import { BLOCK, VIEW } from '../../slack/ids.js';
-import { submit, tellPrivately } from '../../slack/kit.js';
+import { publish, submit, tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { editFollowUp } from '../edit-follow-up.js';
 import { addFollowUp, requireFollowUp, snoozeFollowUp } from '../follow-ups.js';
@@ -65,7 +65,7 @@ export function register(app: Listeners, deps: Deps): void {
         await assertCanChange(deps, args.client, incident, user);
         const input = parseResolveSubmission(args.view.state.values, meta, user, clock.now());
         const result = resolveIncident(db, clock.now(), config.ROOT_CAUSE_CATEGORIES, input);
-        return () => announceResolution(deps, args.client, result.incident.id, user);
+        return () => announceResolution(deps, args.client, result.incident.id, user, result.incidentChanges);
       },
       resolveBlockFor,
     );
@@ -83,7 +83,12 @@ export function register(app: Listeners, deps: Deps): void {
         const found = getIncidentById(db, input.incidentId);
         if (!found) throw new DomainError('not_found', 'That incident no longer exists.');
         await assertCanChange(deps, args.client, found, user);
-        const { incident, before } = setRootCause(db, clock.now(), config.ROOT_CAUSE_CATEGORIES, input);
+        const { incident, before, incidentChanges } = setRootCause(
+          db,
+          clock.now(),
+          config.ROOT_CAUSE_CATEGORIES,
+          input,
+        );
         return async () => {
           if (incident.channelId && !incident.archivedAt) {
             try {
@@ -103,7 +108,7 @@ export function register(app: Listeners, deps: Deps): void {
             );
           }
           await refreshQuietly(deps, args.client, incident.id);
-          deps.hooks.emit({ kind: 'root_cause_set', incidentId: incident.id });
+          publish(deps, incidentChanges);
         };
       },
       resolveBlockFor,

@@ -5,7 +5,7 @@ import type { Deps } from '../../runtime/deps.js';
 import { assertCanChange, canView } from '../../slack/access.js';
 import type { Subcommand } from '../../slack/command/router.js';
 import { channelLink } from '../../slack/format.js';
-import { afterCommit } from '../../slack/kit.js';
+import { afterCommit, publish } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { addNote } from '../add-note.js';
 import { relativeTime } from '../export.js';
@@ -29,13 +29,13 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
         await assertCanChange(deps, client, incident, command.user_id);
         const tz = await getUserTz(client, deps.db, deps.clock, command.user_id);
         // Stored before the answer goes out: the note is safe even if Slack never shows the reply.
-        const { event, backdated } = addNote(deps.db, deps.clock.now(), {
+        const { event, backdated, incidentChanges } = addNote(deps.db, deps.clock.now(), {
           incident,
           authorId: command.user_id,
           input: rest,
           tz,
         });
-        deps.hooks.emit({ kind: 'note_added', incidentId: incident.id });
+        publish(deps, incidentChanges);
         const when = backdated
           ? ` at ${absoluteTime(event.occurredAt, tz)} (${tz}), ${relativeTime(event.occurredAt, incident.startedAt)}`
           : '';

@@ -14,6 +14,7 @@ import {
 } from '../../../src/api/service.js';
 import { loadConfig } from '../../../src/config.js';
 import { FakeClock } from '../../../src/runtime/clock.js';
+import type { IncidentChange } from '../../../src/runtime/hooks.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 const config = (env: Record<string, string>) =>
@@ -172,14 +173,15 @@ describe('API operations', () => {
     const effects = {
       ...noEffects,
       statusChanged: (_id: number, from: string, to: string) => calls.push(`${from}>${to}`),
-      noteAdded: () => calls.push('note'),
+      publish: (changes: readonly IncidentChange[]) =>
+        calls.push(...changes.map((c) => `${c.kind} ${c.incidentId}`)),
     };
     const deps = { db, clock, effects };
     expect(changeStatusViaApi(deps, inc, { status: 'identified' }).changed).toBe(true);
     expect(changeStatusViaApi(deps, inc, { status: 'identified' }).changed).toBe(false);
     const note = addNoteViaApi(deps, inc, { text: 'token xoxb-123456789012-abcdefabcdef leaked' });
     expect(note).toMatchObject({ authorId: 'API', capturedVia: 'api', redacted: true });
-    expect(calls).toEqual(['investigating>identified', 'note']);
+    expect(calls).toEqual(['investigating>identified', `note_added ${inc.id}`]);
     const rows = db.$client
       .prepare('select kind, author_id, captured_via from timeline_events order by id')
       .all();

@@ -52,6 +52,9 @@ describe('editIncidentDetails', () => {
       { field: 'services', from: ['search'], to: ['search', 'autocomplete'] },
       { field: 'description', from: '', to: 'p99 4s' },
     ]);
+    expect(r.incidentChanges).toEqual([
+      { kind: 'updated', incidentId: i.id, fields: ['services', 'description'] },
+    ]);
     expect(r.incident.updatedAt.toISOString()).toBe('2026-11-23T09:01:00.000Z');
     const evs = db
       .select()
@@ -63,13 +66,13 @@ describe('editIncidentDetails', () => {
       ['services', 'Services: search → search, autocomplete', 'U0BOB'],
       ['description', 'Description: (none) → “p99 4s”', 'U0BOB'],
     ]);
-    expect(
-      editIncidentDetails(db, clock, {
-        incidentId: i.id,
-        userId: 'U0BOB',
-        services: ['search', 'autocomplete'],
-      }).changes,
-    ).toEqual([]);
+    const same = editIncidentDetails(db, clock, {
+      incidentId: i.id,
+      userId: 'U0BOB',
+      services: ['search', 'autocomplete'],
+    });
+    expect(same.changes).toEqual([]);
+    expect(same.incidentChanges).toEqual([]);
   });
 
   it('validates everything before writing anything; errors name the modal field', () => {

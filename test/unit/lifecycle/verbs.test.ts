@@ -156,9 +156,13 @@ describe('working an incident', () => {
     expect(() =>
       assignRole(db, clock, { incidentId: i.id, role: 'lead', userId: 'alice', by: 'U0ALICE' }),
     ).toThrow(/mention/);
+    const renamed = renameIncident(db, clock, { incidentId: i.id, title: 'new', userId: 'U0ALICE' });
+    expect(renamed.incident.title).toBe('new');
+    expect(renamed.incidentChanges).toEqual([{ kind: 'updated', incidentId: i.id, fields: ['title'] }]);
+    // The same title again changes nothing, so no hook fires.
     expect(
-      renameIncident(db, clock, { incidentId: i.id, title: 'new', userId: 'U0ALICE' }).incident.title,
-    ).toBe('new');
+      renameIncident(db, clock, { incidentId: i.id, title: 'new', userId: 'U0ALICE' }).incidentChanges,
+    ).toEqual([]);
     expect(() => postUpdate(db, clock, { incidentId: i.id, text: '  ', userId: 'U0ALICE' })).toThrow(
       DomainError,
     );

@@ -190,3 +190,37 @@ describe('reopen and close', () => {
     expect(incidentsDueForArchive(db, new Date('2026-12-30T00:00:00Z'), 'after-7d')).toEqual([]);
   });
 });
+
+describe('the changes each verb returns for the hooks', () => {
+  it('resolve says resolved, and root_cause_set only when a root cause stands; reopen, close and setRootCause say theirs', () => {
+    const db = testDb();
+    const known = makeIncident(db, { startedAt: started });
+    expect(resolveIncident(db, now, CATS, input(known.id)).incidentChanges).toEqual([
+      { kind: 'resolved', incidentId: known.id },
+      { kind: 'root_cause_set', incidentId: known.id },
+    ]);
+    const unknown = makeIncident(db, { startedAt: started });
+    const pending = resolveIncident(
+      db,
+      now,
+      CATS,
+      input(unknown.id, { rootCause: null, rootCauseUnknown: true, category: null }),
+    );
+    expect(pending.incidentChanges).toEqual([{ kind: 'resolved', incidentId: unknown.id }]);
+    expect(
+      setRootCause(db, now, CATS, {
+        incidentId: unknown.id,
+        userId: 'U0ALICE',
+        rootCause: 'Pool size 0',
+        category: null,
+        contributingFactors: [],
+      }).incidentChanges,
+    ).toEqual([{ kind: 'root_cause_set', incidentId: unknown.id }]);
+    expect(reopenIncident(db, now, { incidentId: unknown.id, userId: 'U0ALICE' }).incidentChanges).toEqual([
+      { kind: 'reopened', incidentId: unknown.id },
+    ]);
+    expect(
+      closeIncident(db, now, 'never', { incidentId: known.id, userId: 'U0ALICE' }).incidentChanges,
+    ).toEqual([{ kind: 'updated', incidentId: known.id, fields: ['status'] }]);
+  });
+});
