@@ -158,7 +158,7 @@ async function botFigures(dbPath: string): Promise<BotFigures> {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
     // As npm start runs it: glibc's per-thread arenas otherwise keep tens of MB of freed memory.
-    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+    env: { ...process.env, MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' },
   });
   const line = out.trim().split('\n').pop() ?? '{}';
   return JSON.parse(line) as BotFigures;
