@@ -6,6 +6,7 @@ import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { DomainError } from '../incidents/errors.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
 import { loadIncident } from '../incidents/verb-helpers.js';
+import type { Clock } from '../runtime/clock.js';
 import type { IncidentChange } from '../runtime/hooks.js';
 
 /**
@@ -30,10 +31,11 @@ export function archiveDueAt(policy: string, resolvedAt: Date | null): Date | nu
 
 export function closeIncident(
   db: Db,
-  now: Date,
+  clock: Clock,
   policy: string,
   input: { incidentId: number; userId: string },
 ): CloseResult {
+  const now = clock.now();
   return db.transaction((tx) => {
     const before = loadIncident(tx, input.incidentId);
     if (before.status === 'closed')
@@ -72,7 +74,8 @@ export function closeIncident(
 }
 
 /** Resolved or closed incidents whose channel is due for archiving under after-<N>d. */
-export function incidentsDueForArchive(db: Db, now: Date, policy: string): Incident[] {
+export function incidentsDueForArchive(db: Db, clock: Clock, policy: string): Incident[] {
+  const now = clock.now();
   const days = archiveAfterDays(policy);
   if (days === null) return [];
   return db
@@ -93,7 +96,8 @@ export function incidentsDueForArchive(db: Db, now: Date, policy: string): Incid
  * The archive job closes a still-resolved incident before archiving its channel, so the summary
  * and announcement can say "closed" while the channel still accepts edits.
  */
-export function closeForArchive(db: Db, now: Date, incidentId: number): Incident | undefined {
+export function closeForArchive(db: Db, clock: Clock, incidentId: number): Incident | undefined {
+  const now = clock.now();
   return db.transaction((tx) => {
     const before = tx.select().from(incidents).where(eq(incidents.id, incidentId)).get();
     if (before?.status !== 'resolved') return before;
@@ -116,7 +120,8 @@ export function closeForArchive(db: Db, now: Date, incidentId: number): Incident
 }
 
 /** Records a successful archive (first time only). */
-export function markArchived(db: Db, now: Date, incidentId: number): Incident | undefined {
+export function markArchived(db: Db, clock: Clock, incidentId: number): Incident | undefined {
+  const now = clock.now();
   return db
     .update(incidents)
     .set({ archivedAt: now, updatedAt: now })

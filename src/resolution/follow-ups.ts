@@ -4,6 +4,7 @@ import { followUps, incidents } from '../db/schema.js';
 import { addTimelineEvent, type Tx } from '../incidents/add-timeline-event.js';
 import { DomainError, invalid } from '../incidents/errors.js';
 import type { FollowUp, Incident } from '../incidents/model.js';
+import type { Clock } from '../runtime/clock.js';
 import { addDays, isCalendarDate, weekdayOf } from './reminders.js';
 
 /** Follow-ups: the work that makes sure the same incident does not happen again. */
@@ -91,9 +92,10 @@ export function insertFollowUp(
 
 export function addFollowUp(
   db: Db,
-  now: Date,
+  clock: Clock,
   input: NewFollowUp & { incidentId: number; createdBy: string; source?: FollowUpSource },
 ): { followUp: FollowUp; created: boolean } {
+  const now = clock.now();
   const f = validateFollowUp(input);
   return db.transaction((tx) => insertFollowUp(tx, input.incidentId, f, input.createdBy, now, input.source));
 }
@@ -111,9 +113,10 @@ export function requireFollowUp(db: Db, id: number): FollowUp {
 /** Marks a follow-up done; done twice is not an error (two people clicking the same button). */
 export function completeFollowUp(
   db: Db,
-  now: Date,
+  clock: Clock,
   input: { followUpId: number; userId: string },
 ): { followUp: FollowUp; changed: boolean } {
+  const now = clock.now();
   return db.transaction((tx) => {
     const f = tx.select().from(followUps).where(eq(followUps.id, input.followUpId)).get();
     if (!f) throw new DomainError('not_found', 'That follow-up no longer exists.');

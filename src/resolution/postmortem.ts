@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { postmortemCanvases } from '../db/schema.js';
+import type { Clock } from '../runtime/clock.js';
 import {
   buildPostmortemDraft,
   type MarkdownFlavor,
@@ -70,9 +71,10 @@ export function getPostmortemCanvas(db: Db, incidentId: number): PostmortemCanva
 /** Stored as soon as Slack made the canvas, so no later failure can lead to a second one. */
 export function recordPostmortemCanvas(
   db: Db,
-  now: Date,
+  clock: Clock,
   rec: { incidentId: number; canvasId: string; channelId: string; kind: CanvasKind; createdBy: string },
 ): void {
+  const now = clock.now();
   db.insert(postmortemCanvases)
     .values({ ...rec, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({
@@ -82,7 +84,8 @@ export function recordPostmortemCanvas(
     .run();
 }
 
-export function touchPostmortemCanvas(db: Db, now: Date, incidentId: number): void {
+export function touchPostmortemCanvas(db: Db, clock: Clock, incidentId: number): void {
+  const now = clock.now();
   db.update(postmortemCanvases)
     .set({ updatedAt: now })
     .where(eq(postmortemCanvases.incidentId, incidentId))

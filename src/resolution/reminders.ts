@@ -2,6 +2,7 @@ import { TZDate } from '@date-fns/tz';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { reminders } from '../db/schema.js';
+import type { Clock } from '../runtime/clock.js';
 
 /**
  * When reminders are due, and the claim that makes each one go out at most once.
@@ -120,9 +121,10 @@ export interface ReminderClaim {
  */
 export function claimReminder(
   db: Db,
-  now: Date,
+  clock: Clock,
   r: { kind: ReminderKind; subjectId: number; slot: string; userId: string },
 ): ReminderClaim | null {
+  const now = clock.now();
   return db.transaction((tx) => {
     const inserted = tx
       .insert(reminders)
@@ -150,7 +152,8 @@ export function claimReminder(
   });
 }
 
-export function markReminderSent(db: Db, id: number, now: Date, messageTs: string | null): void {
+export function markReminderSent(db: Db, id: number, clock: Clock, messageTs: string | null): void {
+  const now = clock.now();
   db.update(reminders)
     .set({ status: 'sent', sentAt: now, messageTs, lastError: null })
     .where(eq(reminders.id, id))

@@ -5,6 +5,7 @@ import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { DomainError, invalid } from '../incidents/errors.js';
 import { type Incident, incidentRef } from '../incidents/model.js';
 import { loadIncident } from '../incidents/verb-helpers.js';
+import type { Clock } from '../runtime/clock.js';
 import type { IncidentChange } from '../runtime/hooks.js';
 
 /**
@@ -14,9 +15,10 @@ import type { IncidentChange } from '../runtime/hooks.js';
  */
 export function reopenIncident(
   db: Db,
-  now: Date,
+  clock: Clock,
   input: { incidentId: number; userId: string; reason?: string },
 ): { incident: Incident; before: Incident; incidentChanges: IncidentChange[] } {
+  const now = clock.now();
   const reason = input.reason?.trim() ?? '';
   if (reason.length > 3000) throw invalid('Keep the reason under 3,000 characters.');
   return db.transaction((tx) => {

@@ -5,6 +5,7 @@ import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { DomainError, invalid } from '../incidents/errors.js';
 import { type FollowUp, type Incident, incidentRef, isOpen } from '../incidents/model.js';
 import { loadIncident } from '../incidents/verb-helpers.js';
+import type { Clock } from '../runtime/clock.js';
 import type { IncidentChange } from '../runtime/hooks.js';
 import {
   insertFollowUp,
@@ -71,10 +72,11 @@ export function validateCategory(category: string | null, categories: readonly s
 
 export function resolveIncident(
   db: Db,
-  now: Date,
+  clock: Clock,
   categories: readonly string[],
   input: ResolveInput,
 ): ResolveResult {
+  const now = clock.now();
   const resolution = input.resolutionSummary.trim();
   if (resolution.length === 0)
     throw invalid('Say what fixed it, in a sentence or two.', RESOLVE_FIELD.resolution);

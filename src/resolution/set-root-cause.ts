@@ -5,6 +5,7 @@ import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { invalid } from '../incidents/errors.js';
 import type { Incident } from '../incidents/model.js';
 import { loadIncident } from '../incidents/verb-helpers.js';
+import type { Clock } from '../runtime/clock.js';
 import type { IncidentChange } from '../runtime/hooks.js';
 import { MAX_FACTORS, RESOLVE_FIELD, TEXT_MAX, validateCategory } from './resolve.js';
 
@@ -22,10 +23,11 @@ export interface RootCauseInput {
 
 export function setRootCause(
   db: Db,
-  now: Date,
+  clock: Clock,
   categories: readonly string[],
   input: RootCauseInput,
 ): { incident: Incident; before: Incident; incidentChanges: IncidentChange[] } {
+  const now = clock.now();
   const rootCause = input.rootCause.trim();
   if (rootCause.length === 0) throw invalid('Write down the root cause.', RESOLVE_FIELD.rootCause);
   if (rootCause.length > TEXT_MAX) throw invalid('Keep it under 3,000 characters.', RESOLVE_FIELD.rootCause);

@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { invalid } from '../incidents/errors.js';
 import type { Incident, TimelineEvent } from '../incidents/model.js';
+import type { Clock } from '../runtime/clock.js';
 import type { IncidentChange } from '../runtime/hooks.js';
 
 /** Longest note we keep; Slack's own command text is far shorter in practice. */
@@ -76,9 +77,10 @@ export interface AddNoteResult {
  */
 export function addNote(
   db: Db,
-  now: Date,
+  clock: Clock,
   input: { incident: Incident; authorId: string; input: string; tz: string },
 ): AddNoteResult {
+  const now = clock.now();
   const { at, text } = parseNote(input.input);
   if (text.length === 0) {
     throw invalid(

@@ -4,6 +4,7 @@ import { timelineEvents } from '../db/schema.js';
 import { addTimelineEvent, messageSourceKey } from '../incidents/add-timeline-event.js';
 import { invalid } from '../incidents/errors.js';
 import type { TimelineEvent } from '../incidents/model.js';
+import type { Clock } from '../runtime/clock.js';
 import { redactSecrets } from './redact.js';
 
 /** A Slack message as the timeline keeps it. */
@@ -57,9 +58,10 @@ export interface CaptureResult {
  */
 export function captureMessage(
   db: Db,
-  now: Date,
+  clock: Clock,
   input: { incidentId: number; message: CapturedMessage; via: CaptureVia; by: string; emoji?: string },
 ): CaptureResult {
+  const now = clock.now();
   const { message: msg } = input;
   const holder = captureHolder(input.via, input.by, input.emoji);
   return db.transaction((tx) => {

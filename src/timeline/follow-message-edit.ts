@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { timelineEdits, timelineEvents } from '../db/schema.js';
 import type { TimelineEvent } from '../incidents/model.js';
+import type { Clock } from '../runtime/clock.js';
 import { redactSecrets } from './redact.js';
 
 /**
@@ -64,9 +65,10 @@ function followMessage(
  */
 export function followMessageEdit(
   db: Db,
-  now: Date,
+  clock: Clock,
   input: { channel: string; ts: string; text: string; files?: string[]; editedBy?: string | null },
 ): TimelineEvent[] {
+  const now = clock.now();
   const clean = redactSecrets(input.text);
   return followMessage(db, now, input, (ev) => {
     const sameFiles = input.files === undefined || input.files.join('\n') === ev.files.join('\n');
@@ -90,9 +92,10 @@ export function followMessageEdit(
  */
 export function followMessageDelete(
   db: Db,
-  now: Date,
+  clock: Clock,
   input: { channel: string; ts: string; deletedBy?: string | null },
 ): TimelineEvent[] {
+  const now = clock.now();
   return followMessage(db, now, input, () => ({
     change: 'deleted',
     by: input.deletedBy ?? null,

@@ -2,6 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { timelineEdits, timelineEvents } from '../db/schema.js';
 import type { TimelineEvent } from '../incidents/model.js';
+import type { Clock } from '../runtime/clock.js';
 import { type CaptureVia, captureHolder, holdsOf } from './capture-message.js';
 
 /**
@@ -11,9 +12,10 @@ import { type CaptureVia, captureHolder, holdsOf } from './capture-message.js';
  */
 export function removeCapture(
   db: Db,
-  now: Date,
+  clock: Clock,
   input: { channel: string; ts: string; via: Exclude<CaptureVia, 'shortcut'>; by: string; emoji?: string },
 ): TimelineEvent[] {
+  const now = clock.now();
   const holder = captureHolder(input.via, input.by, input.emoji);
   return db.transaction((tx) => {
     const entries = tx

@@ -198,7 +198,7 @@ describe('GitHub Issues', () => {
     // A run is under way when a follow-up arrives and two more runs are asked for (a Slack request
     // and the 30-second job, say): they must not both send it.
     const first = sync.run();
-    addFollowUp(h.db, h.clock.now(), { incidentId: inc.id, text: 'Add a canary stage', createdBy: alice });
+    addFollowUp(h.db, h.clock, { incidentId: inc.id, text: 'Add a canary stage', createdBy: alice });
     const results = await Promise.all([first, sync.run(), sync.run()]);
     await h.idle();
     expect(creates()).toHaveLength(1);

@@ -88,7 +88,7 @@ export function register(app: Listeners, deps: Deps): void {
       const { f, s } = parseButtonValue((args.action as { value?: string }).value);
       const user = args.body.user.id;
       await assertMayTouch(deps, args, requireFollowUp(db, f));
-      const { followUp } = completeFollowUp(db, clock.now(), { followUpId: f, userId: user });
+      const { followUp } = completeFollowUp(db, clock, { followUpId: f, userId: user });
       const incident = getIncidentById(db, followUp.incidentId);
       if (!incident) return;
       const message =

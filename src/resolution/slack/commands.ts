@@ -214,7 +214,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
         const { incident: found, rest } = resolveTargetIncident(db, call.rest, call.bolt.command.channel_id);
         const user = call.bolt.command.user_id;
         await assertCanChange(deps, call.bolt.client, found, user);
-        const reopened = reopenIncident(db, clock.now(), {
+        const reopened = reopenIncident(db, clock, {
           incidentId: found.id,
           userId: user,
           reason: rest,
@@ -255,7 +255,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
         const user = call.bolt.command.user_id;
         const client = call.bolt.client;
         await assertCanChange(deps, client, found, user);
-        const result = closeIncident(db, clock.now(), config.ARCHIVE_POLICY, {
+        const result = closeIncident(db, clock, config.ARCHIVE_POLICY, {
           incidentId: found.id,
           userId: user,
         });
@@ -323,7 +323,7 @@ export function resolutionSubcommands(deps: Deps): Subcommand[] {
         }
         const { ownerRef, ...parsed } = parseFollowUpCommand(rest, await todayFor(call));
         if (ownerRef !== undefined) parsed.ownerId = whoIsNamed(deps, call, call.bolt.client, ownerRef);
-        const { followUp } = addFollowUp(db, clock.now(), {
+        const { followUp } = addFollowUp(db, clock, {
           ...parsed,
           incidentId: incident.id,
           createdBy: user,

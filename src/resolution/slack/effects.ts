@@ -79,15 +79,15 @@ export async function archiveIncidentChannel(
   } catch (e) {
     if (slackErrorCode(e) !== 'already_archived') throw e;
   }
-  markArchived(deps.db, deps.clock.now(), incident.id);
+  markArchived(deps.db, deps.clock, incident.id);
 }
 
 /** The after-<N>d policy: archive channels whose incident was resolved N days ago. */
 export async function archiveDueChannels(deps: Deps, client: WebClient): Promise<{ archived: number }> {
   let archived = 0;
-  for (const incident of incidentsDueForArchive(deps.db, deps.clock.now(), deps.config.ARCHIVE_POLICY)) {
+  for (const incident of incidentsDueForArchive(deps.db, deps.clock, deps.config.ARCHIVE_POLICY)) {
     try {
-      closeForArchive(deps.db, deps.clock.now(), incident.id);
+      closeForArchive(deps.db, deps.clock, incident.id);
       await refreshQuietly(deps, client, incident.id);
       if (incident.channelId) {
         await client.chat.postMessage({
@@ -131,7 +131,7 @@ export async function sendDueReminders(deps: Deps, client: WebClient): Promise<R
     claim: { kind: 'root_cause' | 'follow_up'; subjectId: number; slot: string; userId: string },
     message: { text: string; blocks: unknown[] },
   ) => {
-    const claimed = claimReminder(deps.db, now, claim);
+    const claimed = claimReminder(deps.db, deps.clock, claim);
     if (!claimed) return;
     try {
       const res = await client.chat.postMessage({
@@ -139,7 +139,7 @@ export async function sendDueReminders(deps: Deps, client: WebClient): Promise<R
         text: message.text,
         blocks: message.blocks as never,
       });
-      markReminderSent(deps.db, claimed.id, deps.clock.now(), res.ts ?? null);
+      markReminderSent(deps.db, claimed.id, deps.clock, res.ts ?? null);
       run.sent++;
     } catch (e) {
       markReminderFailed(deps.db, claimed.id, describeError(e));

@@ -36,7 +36,7 @@ export function register(app: Listeners, deps: Deps): void {
     }
     // fetchMessage decoded it already (text.ts): it reads as the message did.
     const text = truncate(message.text.trim() || '(a message without text)', FOLLOW_UP_MAX);
-    const { followUp, created } = addFollowUp(deps.db, deps.clock.now(), {
+    const { followUp, created } = addFollowUp(deps.db, deps.clock, {
       incidentId: incident.id,
       text,
       ownerId: e.user,

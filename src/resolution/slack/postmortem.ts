@@ -119,7 +119,7 @@ export async function publishPostmortemCanvas(
         canvas_id: canvasId,
         changes: [{ operation: 'replace', document_content: content }],
       });
-      touchPostmortemCanvas(deps.db, deps.clock.now(), incident.id);
+      touchPostmortemCanvas(deps.db, deps.clock, incident.id);
       return true;
     } catch (e) {
       // Deleted in Slack since: make a new one below.
@@ -176,7 +176,7 @@ export async function publishPostmortemCanvas(
       throw refused(e2);
     }
   }
-  recordPostmortemCanvas(deps.db, deps.clock.now(), {
+  recordPostmortemCanvas(deps.db, deps.clock, {
     incidentId: incident.id,
     canvasId,
     channelId,

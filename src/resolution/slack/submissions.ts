@@ -64,7 +64,7 @@ export function register(app: Listeners, deps: Deps): void {
         if (!incident) throw new DomainError('not_found', 'That incident no longer exists.');
         await assertCanChange(deps, args.client, incident, user);
         const input = parseResolveSubmission(args.view.state.values, meta, user, clock.now());
-        const result = resolveIncident(db, clock.now(), config.ROOT_CAUSE_CATEGORIES, input);
+        const result = resolveIncident(db, clock, config.ROOT_CAUSE_CATEGORIES, input);
         return () => announceResolution(deps, args.client, result.incident.id, user, result.incidentChanges);
       },
       resolveBlockFor,
@@ -85,7 +85,7 @@ export function register(app: Listeners, deps: Deps): void {
         await assertCanChange(deps, args.client, found, user);
         const { incident, before, incidentChanges } = setRootCause(
           db,
-          clock.now(),
+          clock,
           config.ROOT_CAUSE_CATEGORIES,
           input,
         );
@@ -177,7 +177,7 @@ export function register(app: Listeners, deps: Deps): void {
           );
         // Keyed on the view: a form submitted again (its first answer late or lost, the person
         // pressing Submit once more) finds the follow-up it made instead of adding a second one.
-        const { followUp } = addFollowUp(db, clock.now(), {
+        const { followUp } = addFollowUp(db, clock, {
           ...parseFollowUpSubmission(args.view.state.values),
           incidentId: incident.id,
           createdBy: user,

@@ -29,7 +29,7 @@ export function timelineSubcommands(deps: Deps): Subcommand[] {
         await assertCanChange(deps, client, incident, command.user_id);
         const tz = await getUserTz(client, deps.db, deps.clock, command.user_id);
         // Stored before the answer goes out: the note is safe even if Slack never shows the reply.
-        const { event, backdated, incidentChanges } = addNote(deps.db, deps.clock.now(), {
+        const { event, backdated, incidentChanges } = addNote(deps.db, deps.clock, {
           incident,
           authorId: command.user_id,
           input: rest,

@@ -66,7 +66,7 @@ async function captureFromEvent(
     );
     return;
   }
-  const result = captureMessage(deps.db, deps.clock.now(), {
+  const result = captureMessage(deps.db, deps.clock, {
     incidentId: incident.id,
     message,
     via: input.via,
@@ -97,7 +97,7 @@ export function register(app: Listeners, deps: Deps): void {
     const e = event as ItemEvent;
     if (e.item?.type !== 'message' || !e.item.channel || !e.item.ts || !e.user) return;
     if (!isCaptureEmoji(e.reaction)) return;
-    removeCapture(deps.db, deps.clock.now(), {
+    removeCapture(deps.db, deps.clock, {
       channel: e.item.channel,
       ts: e.item.ts,
       via: 'reaction',
@@ -120,7 +120,7 @@ export function register(app: Listeners, deps: Deps): void {
     const channel = e.item?.channel || e.channel_id;
     const ts = e.item?.message?.ts || e.item?.ts;
     if (e.item?.type !== 'message' || !channel || !ts || !e.user) return;
-    removeCapture(deps.db, deps.clock.now(), { channel, ts, via: 'pin', by: e.user });
+    removeCapture(deps.db, deps.clock, { channel, ts, via: 'pin', by: e.user });
   });
 
   app.event('message', async ({ event }) => {
@@ -129,11 +129,11 @@ export function register(app: Listeners, deps: Deps): void {
     if (e.subtype === 'message_changed' && e.message?.ts) {
       // A thread parent deleted while it has replies becomes a tombstone: for the timeline, deleted.
       if (e.message.subtype === 'tombstone') {
-        followMessageDelete(deps.db, deps.clock.now(), { channel: e.channel, ts: e.message.ts });
+        followMessageDelete(deps.db, deps.clock, { channel: e.channel, ts: e.message.ts });
         return;
       }
       const files = e.message.files?.map((f) => f.name || f.title || '').filter((n) => n.length > 0);
-      followMessageEdit(deps.db, deps.clock.now(), {
+      followMessageEdit(deps.db, deps.clock, {
         channel: e.channel,
         ts: e.message.ts,
         // Decoded like the capture it replaces (text.ts).
@@ -147,7 +147,7 @@ export function register(app: Listeners, deps: Deps): void {
       const ts = e.deleted_ts || e.previous_message?.ts;
       if (!ts) return;
       // Slack does not say who deleted a message (it may be an admin), so no one is named.
-      followMessageDelete(deps.db, deps.clock.now(), { channel: e.channel, ts });
+      followMessageDelete(deps.db, deps.clock, { channel: e.channel, ts });
     }
   });
 }

@@ -35,7 +35,7 @@ export function register(app: Listeners, deps: Deps): void {
       }
       const incident = findIncidentByChannel(deps.db, channel);
       if (incident) {
-        const result = captureMessage(deps.db, deps.clock.now(), {
+        const result = captureMessage(deps.db, deps.clock, {
           incidentId: incident.id,
           message,
           via: 'shortcut',

@@ -29,7 +29,7 @@ export function register(app: Listeners, deps: Deps): void {
         const incident = getIncidentById(deps.db, incidentId);
         if (!incident || !isOpen(incident)) throw invalid('That incident is no longer open; choose another.');
         await assertCanChange(deps, client, incident, userId);
-        const result = captureMessage(deps.db, deps.clock.now(), {
+        const result = captureMessage(deps.db, deps.clock, {
           incidentId: incident.id,
           message: {
             channel: meta.channel,

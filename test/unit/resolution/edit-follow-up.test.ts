@@ -11,7 +11,7 @@ function setup() {
   const db = testDb();
   const clock = new FakeClock('2026-11-23T14:00:00Z');
   const inc = makeIncident(db);
-  const { followUp } = addFollowUp(db, clock.now(), {
+  const { followUp } = addFollowUp(db, clock, {
     incidentId: inc.id,
     text: 'Add a canary stage',
     ownerId: 'U0BOB',
@@ -87,7 +87,7 @@ describe('editFollowUp', () => {
     expect(() => editFollowUp(db, clock, { followUpId: 999, by: 'U0BOB', text: 'x' })).toThrow(
       /no follow-up #999/,
     );
-    completeFollowUp(db, clock.now(), { followUpId: f.id, userId: 'U0BOB' });
+    completeFollowUp(db, clock, { followUpId: f.id, userId: 'U0BOB' });
     expect(edit({ text: 'later' })).toThrow(/already done/);
   });
 
@@ -133,14 +133,14 @@ describe('editFollowUp', () => {
     const wed = new Date('2026-11-25T09:00:00Z');
     const slot = followUpSlot(wed, 'Europe/Berlin', 10, f);
     expect(slot).toBe('2026-11-25');
-    const claim = claimReminder(db, wed, {
+    const claim = claimReminder(db, new FakeClock(wed), {
       kind: 'follow_up',
       subjectId: f.id,
       slot: slot ?? '',
       userId: 'U0BOB',
     });
     if (!claim) throw new Error('not claimed');
-    markReminderSent(db, claim.id, wed, '1.1');
+    markReminderSent(db, claim.id, new FakeClock(wed), '1.1');
     clock.set('2026-11-25T12:00:00Z');
     const r = editFollowUp(db, clock, {
       followUpId: f.id,
@@ -152,7 +152,7 @@ describe('editFollowUp', () => {
     const daveSlot = followUpSlot(clock.now(), 'UTC', 10, r.followUp);
     expect(daveSlot).toBe('2026-11-25');
     expect(
-      claimReminder(db, clock.now(), {
+      claimReminder(db, clock, {
         kind: 'follow_up',
         subjectId: f.id,
         slot: daveSlot ?? '',

@@ -7,6 +7,7 @@ import {
   parseFollowUpCommand,
   snoozeFollowUp,
 } from '../../../src/resolution/follow-ups.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 const MON = '2026-11-23';
@@ -74,21 +75,21 @@ describe('parseFollowUpCommand', () => {
 });
 
 describe('follow-ups', () => {
-  const now = new Date('2026-11-23T10:00:00Z');
+  const clock = new FakeClock('2026-11-23T10:00:00Z');
 
   it('adds once per source message, lists open ones soonest first, completes and snoozes', () => {
     const db = testDb();
     const inc = makeIncident(db);
     const other = makeIncident(db, { title: 'Search slow' });
     const source = { sourceKey: 'msg:C1:1.1', sourceChannel: 'C1', sourceTs: '1.1' };
-    const a = addFollowUp(db, now, {
+    const a = addFollowUp(db, clock, {
       incidentId: inc.id,
       text: 'From a message',
       ownerId: 'U0BOB',
       createdBy: 'U0BOB',
       source,
     });
-    const again = addFollowUp(db, now, {
+    const again = addFollowUp(db, clock, {
       incidentId: inc.id,
       text: 'From a message',
       ownerId: 'U0BOB',
@@ -97,30 +98,35 @@ describe('follow-ups', () => {
     });
     expect(again.created).toBe(false);
     expect(again.followUp.id).toBe(a.followUp.id);
-    addFollowUp(db, now, {
+    addFollowUp(db, clock, {
       incidentId: inc.id,
       text: 'Later',
       ownerId: 'U0BOB',
       dueDate: '2026-12-10',
       createdBy: 'U0ALICE',
     });
-    addFollowUp(db, now, {
+    addFollowUp(db, clock, {
       incidentId: other.id,
       text: 'Sooner',
       ownerId: 'U0BOB',
       dueDate: '2026-11-30',
       createdBy: 'U0ALICE',
     });
-    addFollowUp(db, now, { incidentId: other.id, text: 'Carol’s', ownerId: 'U0CAROL', createdBy: 'U0ALICE' });
+    addFollowUp(db, clock, {
+      incidentId: other.id,
+      text: 'Carol’s',
+      ownerId: 'U0CAROL',
+      createdBy: 'U0ALICE',
+    });
 
     const mine = listOpenFollowUps(db, { kind: 'mine', userId: 'U0BOB' }).map((x) => x.followUp.text);
     expect(mine).toEqual(['Sooner', 'Later', 'From a message']);
     expect(listOpenFollowUps(db, { kind: 'incident', incidentId: other.id })).toHaveLength(2);
     expect(listOpenFollowUps(db, { kind: 'all' })).toHaveLength(4);
 
-    const done = completeFollowUp(db, now, { followUpId: a.followUp.id, userId: 'U0ALICE' });
+    const done = completeFollowUp(db, clock, { followUpId: a.followUp.id, userId: 'U0ALICE' });
     expect(done).toMatchObject({ changed: true, followUp: { status: 'done', doneBy: 'U0ALICE' } });
-    expect(completeFollowUp(db, now, { followUpId: a.followUp.id, userId: 'U0BOB' }).changed).toBe(false);
+    expect(completeFollowUp(db, clock, { followUpId: a.followUp.id, userId: 'U0BOB' }).changed).toBe(false);
     expect(listOpenFollowUps(db, { kind: 'mine', userId: 'U0BOB' })).toHaveLength(2);
 
     const sooner = listOpenFollowUps(db, { kind: 'mine', userId: 'U0BOB' })[0]?.followUp;

@@ -9,6 +9,7 @@ import {
   postmortemCanvasDoc,
   recordPostmortemCanvas,
 } from '../../../src/resolution/postmortem.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { buildPostmortem, buildPostmortemDraft } from '../../../src/timeline/export.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
@@ -134,8 +135,8 @@ describe('the postmortem canvas', () => {
       kind: 'channel' as const,
       createdBy: 'U1',
     };
-    recordPostmortemCanvas(db, t('10:00'), rec);
-    recordPostmortemCanvas(db, t('10:05'), { ...rec, canvasId: 'F2', kind: 'tabbed' });
+    recordPostmortemCanvas(db, new FakeClock(t('10:00')), rec);
+    recordPostmortemCanvas(db, new FakeClock(t('10:05')), { ...rec, canvasId: 'F2', kind: 'tabbed' });
     expect(getPostmortemCanvas(db, incident.id)).toMatchObject({
       canvasId: 'F2',
       kind: 'tabbed',

@@ -11,6 +11,7 @@ import {
   rootCauseSlot,
   slotOpensAt,
 } from '../../../src/resolution/reminders.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { testDb } from '../../helpers/db.js';
 
 // 2026-11-23 is a Monday.
@@ -74,29 +75,29 @@ describe('reminder slots', () => {
 
 describe('claimReminder', () => {
   const r = { kind: 'follow_up' as const, subjectId: 7, slot: '2026-11-23', userId: 'U0BOB' };
-  const now = new Date('2026-11-23T10:00:00Z');
+  const clock = new FakeClock('2026-11-23T10:00:00Z');
 
   it('claims a slot once, even when asked again after it was sent', () => {
     const db = testDb();
-    const first = claimReminder(db, now, r);
+    const first = claimReminder(db, clock, r);
     expect(first).toEqual({ id: expect.any(Number), attempt: 1 });
-    expect(claimReminder(db, now, r)).toBeNull(); // claimed, not yet sent
-    markReminderSent(db, first?.id ?? 0, now, '1.0001');
-    expect(claimReminder(db, now, r)).toBeNull();
-    expect(claimReminder(db, now, { ...r, slot: '2026-11-24' })).not.toBeNull();
-    expect(claimReminder(db, now, { ...r, kind: 'root_cause' })).not.toBeNull();
+    expect(claimReminder(db, clock, r)).toBeNull(); // claimed, not yet sent
+    markReminderSent(db, first?.id ?? 0, clock, '1.0001');
+    expect(claimReminder(db, clock, r)).toBeNull();
+    expect(claimReminder(db, clock, { ...r, slot: '2026-11-24' })).not.toBeNull();
+    expect(claimReminder(db, clock, { ...r, kind: 'root_cause' })).not.toBeNull();
   });
 
   it('retakes a failed slot until the attempts run out', () => {
     const db = testDb();
-    let claim = claimReminder(db, now, r);
+    let claim = claimReminder(db, clock, r);
     for (let n = 2; n <= MAX_REMINDER_ATTEMPTS; n++) {
       markReminderFailed(db, claim?.id ?? 0, new Error('ratelimited'));
-      claim = claimReminder(db, now, r);
+      claim = claimReminder(db, clock, r);
       expect(claim?.attempt).toBe(n);
     }
     markReminderFailed(db, claim?.id ?? 0, new Error('ratelimited'));
-    expect(claimReminder(db, now, r)).toBeNull();
+    expect(claimReminder(db, clock, r)).toBeNull();
     const row = db.$client.prepare('select status, attempts, last_error from reminders').get();
     expect(row).toEqual({ status: 'failed', attempts: MAX_REMINDER_ATTEMPTS, last_error: 'ratelimited' });
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../../src/incidents/errors.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { addNote, parseNote, resolveNoteTime } from '../../../src/timeline/add-note.js';
 import { makeIncident, testDb } from '../../helpers/db.js';
 
@@ -54,7 +55,7 @@ describe('addNote', () => {
     const db = testDb();
     const incident = makeIncident(db, { startedAt: started, declaredAt: started });
     const now = new Date('2026-10-25T20:00:00Z');
-    const r = addNote(db, now, {
+    const r = addNote(db, new FakeClock(now), {
       incident,
       authorId: 'U0BOB',
       input: 'at 14:05 cache flushed',
@@ -70,7 +71,7 @@ describe('addNote', () => {
     const incident = makeIncident(db, { startedAt: started, declaredAt: started });
     const now = new Date('2026-10-25T10:00:00Z');
     const note = (input: string) =>
-      addNote(db, now, { incident, authorId: 'U0BOB', input, tz: 'Europe/Berlin' });
+      addNote(db, new FakeClock(now), { incident, authorId: 'U0BOB', input, tz: 'Europe/Berlin' });
     expect(() => note('at 14:05 x')).toThrow(/in the future/);
     expect(() => note('at 2026-10-24 23:00 x')).toThrow(/before this incident started/);
     expect(() => note('at 14:05')).toThrow(DomainError);
@@ -80,7 +81,12 @@ describe('addNote', () => {
     const db = testDb();
     const incident = makeIncident(db, { startedAt: started, declaredAt: started });
     const now = new Date('2026-10-25T10:00:00Z');
-    const r = addNote(db, now, { incident, authorId: 'U0BOB', input: 'restarting pods', tz: 'UTC' });
+    const r = addNote(db, new FakeClock(now), {
+      incident,
+      authorId: 'U0BOB',
+      input: 'restarting pods',
+      tz: 'UTC',
+    });
     expect(r).toMatchObject({ backdated: false });
     expect(r.event.occurredAt).toEqual(now);
   });
@@ -90,8 +96,18 @@ describe('addNote', () => {
     const db = testDb();
     const incident = makeIncident(db, { startedAt: started, declaredAt: started });
     const now = new Date('2026-10-25T20:00:00Z');
-    const plain = addNote(db, now, { incident, authorId: 'U0BOB', input: 'restarting pods', tz: 'UTC' });
-    const back = addNote(db, now, { incident, authorId: 'U0BOB', input: 'at 14:05 flushed', tz: 'UTC' });
+    const plain = addNote(db, new FakeClock(now), {
+      incident,
+      authorId: 'U0BOB',
+      input: 'restarting pods',
+      tz: 'UTC',
+    });
+    const back = addNote(db, new FakeClock(now), {
+      incident,
+      authorId: 'U0BOB',
+      input: 'at 14:05 flushed',
+      tz: 'UTC',
+    });
     const raw = (id: number) =>
       db.$client
         .prepare('select data, files, occurred_at, redacted, source_key from timeline_events where id = ?')

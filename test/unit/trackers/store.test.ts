@@ -18,6 +18,7 @@ import {
 import { makeIncident, testDb } from '../../helpers/db.js';
 
 const now = new Date('2026-11-23T14:00:00Z');
+const clock = new FakeClock(now);
 const users = userMap({ U0BOB: 'bob-gh', U0CAROL: 'carol-gh' });
 const GH = { name: 'github' as const, label: 'GitHub' };
 
@@ -67,10 +68,10 @@ describe('tracker store', () => {
     const db = testDb();
     const inc = makeIncident(db);
     const priv = makeIncident(db, { number: 2, isPrivate: true });
-    addFollowUp(db, now, { incidentId: inc.id, text: 'before the tracker', createdBy: 'U0ALICE' });
+    addFollowUp(db, clock, { incidentId: inc.id, text: 'before the tracker', createdBy: 'U0ALICE' });
     expect(scanOutbox(db, now, users, false)).toBe(0);
-    addFollowUp(db, now, { incidentId: inc.id, text: 'after', createdBy: 'U0ALICE' });
-    addFollowUp(db, now, { incidentId: priv.id, text: 'secret work', createdBy: 'U0ALICE' });
+    addFollowUp(db, clock, { incidentId: inc.id, text: 'after', createdBy: 'U0ALICE' });
+    addFollowUp(db, clock, { incidentId: priv.id, text: 'secret work', createdBy: 'U0ALICE' });
     expect(scanOutbox(db, now, users, false)).toBe(1);
     expect(scanOutbox(db, now, users, false)).toBe(0);
     const ops = dueOps(db, now);
@@ -81,11 +82,11 @@ describe('tracker store', () => {
     const db = testDb();
     const inc = makeIncident(db);
     scanOutbox(db, now, users, false);
-    const { followUp } = addFollowUp(db, now, { incidentId: inc.id, text: 'canary', createdBy: 'U0ALICE' });
+    const { followUp } = addFollowUp(db, clock, { incidentId: inc.id, text: 'canary', createdBy: 'U0ALICE' });
     scanOutbox(db, now, users, false);
     const [create] = dueOps(db, now);
     if (!create) throw new Error('no create');
-    completeFollowUp(db, now, { followUpId: followUp.id, userId: 'U0BOB' });
+    completeFollowUp(db, clock, { followUpId: followUp.id, userId: 'U0BOB' });
     expect(scanOutbox(db, now, users, false)).toBe(0); // no ticket yet: nothing to close
     recordCreated(db, now, create, {
       tracker: 'github',
@@ -103,7 +104,7 @@ describe('tracker store', () => {
     const db = testDb();
     const inc = makeIncident(db);
     scanOutbox(db, now, users, true);
-    const { followUp } = addFollowUp(db, now, {
+    const { followUp } = addFollowUp(db, clock, {
       incidentId: inc.id,
       text: 'canary',
       createdBy: 'U0ALICE',
@@ -121,7 +122,6 @@ describe('tracker store', () => {
       assignee: 'bob-gh',
       due: null,
     });
-    const clock = new FakeClock(now);
     editFollowUp(db, clock, { followUpId: followUp.id, by: 'U0ALICE', text: 'canary stage' });
     expect(scanOutbox(db, now, users, true)).toBe(0);
     editFollowUp(db, clock, { followUpId: followUp.id, by: 'U0ALICE', ownerId: 'U0CAROL' });
@@ -132,7 +132,7 @@ describe('tracker store', () => {
     const db = testDb();
     const inc = makeIncident(db);
     scanOutbox(db, now, users, false);
-    addFollowUp(db, now, { incidentId: inc.id, text: 'canary', createdBy: 'U0ALICE' });
+    addFollowUp(db, clock, { incidentId: inc.id, text: 'canary', createdBy: 'U0ALICE' });
     scanOutbox(db, now, users, false);
     const [op] = dueOps(db, now);
     if (!op) throw new Error('no op');
@@ -147,7 +147,7 @@ describe('tracker store', () => {
     const db = testDb();
     const inc = makeIncident(db);
     scanOutbox(db, now, users, false);
-    const { followUp } = addFollowUp(db, now, {
+    const { followUp } = addFollowUp(db, clock, {
       incidentId: inc.id,
       text: 'canary',
       createdBy: 'U0ALICE',

@@ -16,6 +16,7 @@ import {
   resolveModal,
 } from '../../../../src/resolution/slack/views/resolve-modal.js';
 import { rootCauseModal } from '../../../../src/resolution/slack/views/root-cause-modal.js';
+import { FakeClock } from '../../../../src/runtime/clock.js';
 import { BLOCK } from '../../../../src/slack/ids.js';
 import { makeIncident, testDb } from '../../../helpers/db.js';
 
@@ -103,7 +104,7 @@ describe('resolution message', () => {
       declaredAt: new Date('2026-11-23T09:00:00Z'),
       acknowledgedAt: new Date('2026-11-23T09:04:00Z'),
     });
-    const { incident } = resolveIncident(db, now, CATS, {
+    const { incident } = resolveIncident(db, new FakeClock(now), CATS, {
       incidentId: inc.id,
       userId: 'U0ALICE',
       resolutionSummary: 'Rolled back',
