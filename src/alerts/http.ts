@@ -158,7 +158,7 @@ async function handle(
     sendJson(res, 200, { stored: 0, ignored: payload.ignored ?? 'no alerts in the payload' });
     return;
   }
-  const result = ingestAlerts(opts.db, opts.clock.now(), payload.alerts, (a) => opts.routing.route(a));
+  const result = ingestAlerts(opts.db, opts.clock, payload.alerts, (a) => opts.routing.route(a));
   sendJson(res, 200, {
     stored: result.received - result.unrouted,
     new: result.changes.new,

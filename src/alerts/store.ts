@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { alertGroups, alerts, incidents } from '../db/schema.js';
 import { addTimelineEvent, type Tx } from '../incidents/add-timeline-event.js';
 import { isOpen } from '../incidents/model.js';
+import type { Clock } from '../runtime/clock.js';
 import type { Alert, AlertGroup, IncomingAlert } from './model.js';
 import type { RouteDecision } from './routes.js';
 
@@ -132,10 +133,11 @@ interface GroupRef {
 
 export function ingestAlerts(
   db: Db,
-  now: Date,
+  clock: Clock,
   incoming: readonly IncomingAlert[],
   route: (a: IncomingAlert) => RouteDecision | null,
 ): IngestResult {
+  const now = clock.now();
   const changes: Record<AlertChange, number> = { new: 0, resolved: 0, refired: 0, duplicate: 0, updated: 0 };
   const groupIds = new Set<number>();
   const incidentIds = new Set<number>();

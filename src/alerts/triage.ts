@@ -218,7 +218,8 @@ export function autoDeclareDue(db: Db): AlertGroup[] {
  * Dismissals that ran out: cleared, and the card due again (its buttons come back). Returns how
  * many cards changed.
  */
-export function expireDismissals(db: Db, now: Date): number {
+export function expireDismissals(db: Db, clock: Clock): number {
+  const now = clock.now();
   return db
     .update(alertGroups)
     .set({ dismissedUntil: null, ...bump })

@@ -1,6 +1,7 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { digestRuns, effects } from '../db/schema.js';
+import type { Clock } from '../runtime/clock.js';
 
 /**
  * The once-per-week guarantee. A week is claimed in `digest_runs` (with a lease) before anything
@@ -24,7 +25,8 @@ export interface Claim {
 }
 
 /** Claims the week unless it is posted or someone holds an unexpired lease on it. */
-export function claimWeek(db: Db, weekStart: string, now: Date, leaseMs = LEASE_MS): Claim | null {
+export function claimWeek(db: Db, weekStart: string, clock: Clock, leaseMs = LEASE_MS): Claim | null {
+  const now = clock.now();
   return db.transaction((tx) => {
     const row = tx.select().from(digestRuns).where(eq(digestRuns.weekStart, weekStart)).get();
     const leaseUntil = new Date(now.getTime() + leaseMs);
@@ -67,14 +69,14 @@ function fenced(db: Db, c: Claim, set: Partial<DigestRun>): boolean {
 export const recordSummary = (db: Db, c: Claim, channel: string, ts: string): boolean =>
   fenced(db, c, { channel, ts });
 
-export const markPosted = (db: Db, c: Claim, now: Date): boolean =>
-  fenced(db, c, { status: 'posted', postedAt: now, lastError: null });
+export const markPosted = (db: Db, c: Claim, clock: Clock): boolean =>
+  fenced(db, c, { status: 'posted', postedAt: clock.now(), lastError: null });
 
-export const markFailed = (db: Db, c: Claim, now: Date, error: string): boolean =>
+export const markFailed = (db: Db, c: Claim, clock: Clock, error: string): boolean =>
   fenced(db, c, {
     status: 'failed',
     lastError: error.slice(0, 1000),
-    leaseUntil: new Date(now.getTime() + retryDelayMs(c.attempt)),
+    leaseUntil: new Date(clock.now().getTime() + retryDelayMs(c.attempt)),
   });
 
 /** Weeks claimed earlier and not posted yet (failed, or their claimer died), oldest first. */
@@ -95,7 +97,8 @@ export function stepDone(db: Db, key: string): boolean {
   return db.select({ s: effects.status }).from(effects).where(eq(effects.key, key)).get()?.s === 'done';
 }
 
-export function markStepDone(db: Db, key: string, now: Date, result: Record<string, unknown>): void {
+export function markStepDone(db: Db, key: string, clock: Clock, result: Record<string, unknown>): void {
+  const now = clock.now();
   db.insert(effects)
     .values({ key, kind: 'digest', status: 'done', attempts: 1, result, createdAt: now, updatedAt: now })
     .onConflictDoUpdate({ target: effects.key, set: { status: 'done', result, updatedAt: now } })
@@ -110,7 +113,8 @@ export interface StepStart {
 }
 
 /** Records an attempt at a step before it calls Slack, so a retry knows whether to look first. */
-export function beginStep(db: Db, key: string, now: Date): StepStart {
+export function beginStep(db: Db, key: string, clock: Clock): StepStart {
+  const now = clock.now();
   const row = db
     .insert(effects)
     .values({ key, kind: 'digest', status: 'pending', attempts: 1, createdAt: now, updatedAt: now })

@@ -4,6 +4,7 @@ import { followUps, incidents, timelineEvents, trackerCursor, trackerOps } from 
 import { addTimelineEvent, type Tx } from '../incidents/add-timeline-event.js';
 import { DomainError } from '../incidents/errors.js';
 import type { FollowUp, Incident } from '../incidents/model.js';
+import type { Clock } from '../runtime/clock.js';
 import type { RemoteTicket, TrackerName } from './types.js';
 
 /**
@@ -100,7 +101,8 @@ export function ensureCursor(db: Db): void {
  * someone presses Create ticket. Follow-ups of private incidents never become tickets on their own
  * (the tracker is seen by people outside the incident); the button still works for them.
  */
-export function scanOutbox(db: Db, now: Date, users: UserMap, hasDueDates: boolean): number {
+export function scanOutbox(db: Db, clock: Clock, users: UserMap, hasDueDates: boolean): number {
+  const now = clock.now();
   return db.transaction((tx) => {
     const cursor = tx.select().from(trackerCursor).where(eq(trackerCursor.id, 1)).get();
     const last =
@@ -167,10 +169,11 @@ function needsUpdate(f: FollowUp, users: UserMap, hasDueDates: boolean): boolean
 /** The Create ticket button: queues a ticket for one follow-up, and says why not when it cannot. */
 export function requestTicket(
   db: Db,
-  now: Date,
+  clock: Clock,
   followUpId: number,
   userId: string,
 ): { op: TrackerOp; created: boolean } {
+  const now = clock.now();
   return db.transaction((tx) => {
     const f = tx.select().from(followUps).where(eq(followUps.id, followUpId)).get();
     if (!f) throw new DomainError('not_found', 'That follow-up no longer exists.');
@@ -183,7 +186,8 @@ export function requestTicket(
   });
 }
 
-export function dueOps(db: Db, now: Date, limit = 20): TrackerOp[] {
+export function dueOps(db: Db, clock: Clock, limit = 20): TrackerOp[] {
+  const now = clock.now();
   return db
     .select()
     .from(trackerOps)
@@ -214,7 +218,7 @@ export function followUpWithIncident(db: Db, id: number): { f: FollowUp; i: Inci
 /** The ticket exists: store it with the follow-up, finish the op, tell the timeline. */
 export function recordCreated(
   db: Db,
-  now: Date,
+  clock: Clock,
   op: TrackerOp,
   t: {
     tracker: TrackerName;
@@ -226,6 +230,7 @@ export function recordCreated(
     due: string | null;
   },
 ): FollowUp {
+  const now = clock.now();
   return db.transaction((tx) => {
     const f = tx
       .update(followUps)
@@ -259,7 +264,8 @@ export function recordCreated(
   });
 }
 
-export function recordClosed(db: Db, now: Date, op: TrackerOp): void {
+export function recordClosed(db: Db, clock: Clock, op: TrackerOp): void {
+  const now = clock.now();
   db.transaction((tx) => {
     tx.update(followUps).set({ ticketState: 'closed' }).where(eq(followUps.id, op.followUpId)).run();
     finishOp(tx, now, op.id, 'done', null);
@@ -268,11 +274,12 @@ export function recordClosed(db: Db, now: Date, op: TrackerOp): void {
 
 export function recordUpdated(
   db: Db,
-  now: Date,
+  clock: Clock,
   op: TrackerOp,
   assignee: string | null,
   due: string | null,
 ): void {
+  const now = clock.now();
   db.transaction((tx) => {
     tx.update(followUps)
       .set({ ticketAssignee: assignee, ticketDue: due })
@@ -283,7 +290,8 @@ export function recordUpdated(
 }
 
 /** Nothing to do after all (no ticket to close yet; the create closes it). */
-export function skipOp(db: Db, now: Date, op: TrackerOp): void {
+export function skipOp(db: Db, clock: Clock, op: TrackerOp): void {
+  const now = clock.now();
   finishOp(db, now, op.id, 'done', null);
 }
 
@@ -297,11 +305,12 @@ function finishOp(tx: Tx, now: Date, id: number, status: 'done' | 'gave_up', err
 /** A failed attempt: retried at `nextAt`, or given up. Returns the op as stored. */
 export function recordFailure(
   db: Db,
-  now: Date,
+  clock: Clock,
   op: TrackerOp,
   error: string,
   retry: { giveUp: boolean; waitMs: number },
 ): TrackerOp {
+  const now = clock.now();
   const attempts = op.attempts + 1;
   const giveUp = retry.giveUp || attempts >= MAX_ATTEMPTS;
   const row = db
@@ -333,7 +342,8 @@ export function openTickets(db: Db, tracker: TrackerName, limit: number): Follow
     .all();
 }
 
-export function markPolled(db: Db, now: Date): void {
+export function markPolled(db: Db, clock: Clock): void {
+  const now = clock.now();
   db.update(trackerCursor).set({ polledAt: now }).where(eq(trackerCursor.id, 1)).run();
 }
 
@@ -354,11 +364,12 @@ export interface RemoteApplied {
  */
 export function applyRemote(
   db: Db,
-  now: Date,
+  clock: Clock,
   tracker: { name: TrackerName; label: string },
   remote: RemoteTicket,
   users: UserMap,
 ): RemoteApplied | null {
+  const now = clock.now();
   return db.transaction((tx) => {
     const row = tx
       .select({ f: followUps, i: incidents })

@@ -110,17 +110,16 @@ export function createTrackerSync(deps: {
         : `update ${tracker.label} ${key ?? 'ticket'} for`;
 
   const runOp = async (op: TrackerOp, notices: TrackerNotice[]): Promise<void> => {
-    const now = () => clock.now();
     const row = followUpWithIncident(db, op.followUpId);
-    if (!row) return skipOp(db, now(), op);
+    if (!row) return skipOp(db, clock, op);
     const { f, i } = row;
     const label = `follow-up #${f.id} “${Array.from(f.text).slice(0, 80).join('')}” (${incidentRef(i)})`;
     try {
       if (op.action === 'create') {
-        if (f.ticketRef !== null) return skipOp(db, now(), op);
+        if (f.ticketRef !== null) return skipOp(db, clock, op);
         const draft = draftFor(f, i);
         const t = await tracker.create(draft);
-        const stored = recordCreated(db, now(), op, {
+        const stored = recordCreated(db, clock, op, {
           tracker: tracker.name,
           label: tracker.label,
           ...t,
@@ -135,28 +134,28 @@ export function createTrackerSync(deps: {
         void stored;
       } else if (op.action === 'close') {
         // No ticket yet: the pending create closes it once it exists (recordCreated).
-        if (f.ticketRef === null || f.ticketState === 'closed') return skipOp(db, now(), op);
+        if (f.ticketRef === null || f.ticketState === 'closed') return skipOp(db, clock, op);
         await tracker.close(f.ticketRef);
-        recordClosed(db, now(), op);
+        recordClosed(db, clock, op);
         if (op.failureNoticed && op.requestedBy)
           notices.push({
             userId: op.requestedBy,
             text: `:white_check_mark: ${tracker.label} ${f.ticketKey} is closed now, as ${label} is done.`,
           });
       } else {
-        if (f.ticketRef === null || f.status !== 'open') return skipOp(db, now(), op);
+        if (f.ticketRef === null || f.status !== 'open') return skipOp(db, clock, op);
         const assignee = users.toTracker(f.ownerId);
         const due = tracker.hasDueDates ? f.dueDate : null;
         await tracker.update(f.ticketRef, {
           ...(assignee !== f.ticketAssignee ? { assignee } : {}),
           ...(tracker.hasDueDates && due !== f.ticketDue ? { dueDate: due } : {}),
         });
-        recordUpdated(db, now(), op, assignee, due);
+        recordUpdated(db, clock, op, assignee, due);
       }
     } catch (e) {
       const err = e instanceof TrackerError ? e : new TrackerError((e as Error).message ?? String(e), true);
       const wait = Math.max(backoffMs(op.attempts + 1), err.retryAfterMs ?? 0);
-      const stored = recordFailure(db, now(), op, err.message, { giveUp: !err.retryable, waitMs: wait });
+      const stored = recordFailure(db, clock, op, err.message, { giveUp: !err.retryable, waitMs: wait });
       logger.warn(
         `tracker: could not ${what(op, f.ticketKey)} follow-up ${f.id} (attempt ${stored.attempts}): ${err.message}`,
       );
@@ -175,11 +174,11 @@ export function createTrackerSync(deps: {
   };
 
   const runOnce = async (): Promise<TrackerNotice[]> => {
-    scanOutbox(db, clock.now(), users, tracker.hasDueDates);
+    scanOutbox(db, clock, users, tracker.hasDueDates);
     const notices: TrackerNotice[] = [];
     // Ops that fail are rescheduled into the future, so this loop ends.
     for (let round = 0; round < 10; round++) {
-      const ops = dueOps(db, clock.now());
+      const ops = dueOps(db, clock);
       if (ops.length === 0) break;
       for (const op of ops) await runOp(op, notices);
     }
@@ -187,7 +186,7 @@ export function createTrackerSync(deps: {
   };
 
   const apply = (remote: Parameters<typeof applyRemote>[3]) =>
-    applyRemote(db, clock.now(), { name: tracker.name, label: tracker.label }, remote, users);
+    applyRemote(db, clock, { name: tracker.name, label: tracker.label }, remote, users);
 
   return {
     tracker,
@@ -206,7 +205,7 @@ export function createTrackerSync(deps: {
       return next;
     },
     request(followUpId, userId) {
-      return { created: requestTicket(db, clock.now(), followUpId, userId).created };
+      return { created: requestTicket(db, clock, followUpId, userId).created };
     },
     async poll() {
       const changed: RemoteApplied[] = [];
@@ -224,7 +223,7 @@ export function createTrackerSync(deps: {
         const r = apply(remote);
         if (r && (r.closed || r.ownerChanged || r.dueChanged)) changed.push(r);
       }
-      markPolled(db, clock.now());
+      markPolled(db, clock);
       return changed;
     },
     webhook(raw, headers) {

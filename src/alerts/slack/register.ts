@@ -81,7 +81,7 @@ export function alertJobs(deps: Deps): Job[] {
       cron: '0 * * * * *',
       runOnStart: true,
       async run() {
-        if (expireDismissals(deps.db, deps.clock.now()) > 0) features.get(deps)?.flush();
+        if (expireDismissals(deps.db, deps.clock) > 0) features.get(deps)?.flush();
       },
     },
   ];

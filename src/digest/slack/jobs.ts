@@ -50,7 +50,7 @@ export async function postDigestWeek(
   channel: string,
 ): Promise<WeekOutcome> {
   const { db, clock, logger } = deps;
-  const claim = claimWeek(db, week.key, clock.now());
+  const claim = claimWeek(db, week.key, clock);
   if (!claim) return 'skipped';
   try {
     // Sharing the chart and finding a post after a lost answer need membership; chat:write.public
@@ -64,7 +64,7 @@ export async function postDigestWeek(
       const key = `digest:${week.key}:summary`;
       const res = await postOnce(client, {
         key,
-        ...beginStep(db, key, clock.now()),
+        ...beginStep(db, key, clock),
         channel,
         text: summary.text,
         blocks: summary.blocks,
@@ -74,7 +74,7 @@ export async function postDigestWeek(
       where = { channel: res.channel, ts: res.ts };
       if (!recordSummary(db, claim, where.channel, where.ts))
         throw new Error(`lost the claim on digest ${week.key} while posting`);
-      markStepDone(db, key, clock.now(), { ts: res.ts });
+      markStepDone(db, key, clock, { ts: res.ts });
     }
     if (!isQuietWeek(digest)) {
       const detailsKey = `digest:${week.key}:details`;
@@ -82,7 +82,7 @@ export async function postDigestWeek(
         const details = renderDetails(digest);
         const res = await postOnce(client, {
           key: detailsKey,
-          ...beginStep(db, detailsKey, clock.now()),
+          ...beginStep(db, detailsKey, clock),
           channel: where.channel,
           thread_ts: where.ts,
           text: details.text,
@@ -90,12 +90,12 @@ export async function postDigestWeek(
           unfurl_links: false,
           unfurl_media: false,
         });
-        markStepDone(db, detailsKey, clock.now(), { ts: res.ts });
+        markStepDone(db, detailsKey, clock, { ts: res.ts });
       }
       const chartKey = `digest:${week.key}:chart`;
       if (!stepDone(db, chartKey)) {
         const res = await uploadOnce(client, {
-          ...beginStep(db, chartKey, clock.now()),
+          ...beginStep(db, chartKey, clock),
           channel: where.channel,
           threadTs: where.ts,
           file: await renderChart(digest.chart),
@@ -104,14 +104,14 @@ export async function postDigestWeek(
           title: `Incidents per week by severity, with repeat rate (12 weeks to ${weekLabel(week)})`,
           altText: `Stacked bars of incidents per week by severity for the 12 weeks to ${weekLabel(week)}, with the repeat rate as a line. ${describeChart(digest.chart)}`,
         });
-        markStepDone(db, chartKey, clock.now(), { fileId: res.fileId, adopted: res.adopted });
+        markStepDone(db, chartKey, clock, { fileId: res.fileId, adopted: res.adopted });
       }
     }
-    if (!markPosted(db, claim, clock.now())) throw new Error(`lost the claim on digest ${week.key}`);
+    if (!markPosted(db, claim, clock)) throw new Error(`lost the claim on digest ${week.key}`);
     return 'posted';
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    markFailed(db, claim, clock.now(), message);
+    markFailed(db, claim, clock, message);
     logger.error(`digest for week ${week.key} not posted (attempt ${claim.attempt}); will retry`, e);
     return 'failed';
   }

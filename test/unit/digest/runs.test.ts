@@ -8,10 +8,12 @@ import {
   recordSummary,
   unpostedWeeks,
 } from '../../../src/digest/runs.js';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { testDb } from '../../helpers/db.js';
 
-const t0 = new Date('2026-11-23T09:00:00Z');
-const at = (ms: number) => new Date(t0.getTime() + ms);
+const T0 = Date.parse('2026-11-23T09:00:00Z');
+const t0 = new FakeClock(T0);
+const at = (ms: number) => new FakeClock(T0 + ms);
 
 /** The claim a test expects to get; fails the test (not with a TypeError later) when there is none. */
 function claimed<T>(claim: T | null | undefined): T {

@@ -69,26 +69,26 @@ describe('tracker store', () => {
     const inc = makeIncident(db);
     const priv = makeIncident(db, { number: 2, isPrivate: true });
     addFollowUp(db, clock, { incidentId: inc.id, text: 'before the tracker', createdBy: 'U0ALICE' });
-    expect(scanOutbox(db, now, users, false)).toBe(0);
+    expect(scanOutbox(db, clock, users, false)).toBe(0);
     addFollowUp(db, clock, { incidentId: inc.id, text: 'after', createdBy: 'U0ALICE' });
     addFollowUp(db, clock, { incidentId: priv.id, text: 'secret work', createdBy: 'U0ALICE' });
-    expect(scanOutbox(db, now, users, false)).toBe(1);
-    expect(scanOutbox(db, now, users, false)).toBe(0);
-    const ops = dueOps(db, now);
+    expect(scanOutbox(db, clock, users, false)).toBe(1);
+    expect(scanOutbox(db, clock, users, false)).toBe(0);
+    const ops = dueOps(db, clock);
     expect(ops.map((o) => [o.action, o.requestedBy])).toEqual([['create', 'U0ALICE']]);
   });
 
   it('a done follow-up whose ticket exists queues a close; one done before its ticket closes it after the create', () => {
     const db = testDb();
     const inc = makeIncident(db);
-    scanOutbox(db, now, users, false);
+    scanOutbox(db, clock, users, false);
     const { followUp } = addFollowUp(db, clock, { incidentId: inc.id, text: 'canary', createdBy: 'U0ALICE' });
-    scanOutbox(db, now, users, false);
-    const [create] = dueOps(db, now);
+    scanOutbox(db, clock, users, false);
+    const [create] = dueOps(db, clock);
     if (!create) throw new Error('no create');
     completeFollowUp(db, clock, { followUpId: followUp.id, userId: 'U0BOB' });
-    expect(scanOutbox(db, now, users, false)).toBe(0); // no ticket yet: nothing to close
-    recordCreated(db, now, create, {
+    expect(scanOutbox(db, clock, users, false)).toBe(0); // no ticket yet: nothing to close
+    recordCreated(db, clock, create, {
       tracker: 'github',
       label: 'GitHub',
       ref: '7',
@@ -97,23 +97,23 @@ describe('tracker store', () => {
       assignee: null,
       due: null,
     });
-    expect(dueOps(db, now).map((o) => o.action)).toEqual(['close']);
+    expect(dueOps(db, clock).map((o) => o.action)).toEqual(['close']);
   });
 
   it('an edit queues an update only when the owner or due date differ from what the ticket has', () => {
     const db = testDb();
     const inc = makeIncident(db);
-    scanOutbox(db, now, users, true);
+    scanOutbox(db, clock, users, true);
     const { followUp } = addFollowUp(db, clock, {
       incidentId: inc.id,
       text: 'canary',
       createdBy: 'U0ALICE',
       ownerId: 'U0BOB',
     });
-    scanOutbox(db, now, users, true);
-    const [create] = dueOps(db, now);
+    scanOutbox(db, clock, users, true);
+    const [create] = dueOps(db, clock);
     if (!create) throw new Error('no create');
-    recordCreated(db, now, create, {
+    recordCreated(db, clock, create, {
       tracker: 'jira',
       label: 'Jira',
       ref: '1',
@@ -123,40 +123,40 @@ describe('tracker store', () => {
       due: null,
     });
     editFollowUp(db, clock, { followUpId: followUp.id, by: 'U0ALICE', text: 'canary stage' });
-    expect(scanOutbox(db, now, users, true)).toBe(0);
+    expect(scanOutbox(db, clock, users, true)).toBe(0);
     editFollowUp(db, clock, { followUpId: followUp.id, by: 'U0ALICE', ownerId: 'U0CAROL' });
-    expect(scanOutbox(db, now, users, true)).toBe(1);
+    expect(scanOutbox(db, clock, users, true)).toBe(1);
   });
 
   it('failures are kept and rescheduled; a refusal that will not pass gives up at once', () => {
     const db = testDb();
     const inc = makeIncident(db);
-    scanOutbox(db, now, users, false);
+    scanOutbox(db, clock, users, false);
     addFollowUp(db, clock, { incidentId: inc.id, text: 'canary', createdBy: 'U0ALICE' });
-    scanOutbox(db, now, users, false);
-    const [op] = dueOps(db, now);
+    scanOutbox(db, clock, users, false);
+    const [op] = dueOps(db, clock);
     if (!op) throw new Error('no op');
-    const again = recordFailure(db, now, op, 'HTTP 502', { giveUp: false, waitMs: 30_000 });
+    const again = recordFailure(db, clock, op, 'HTTP 502', { giveUp: false, waitMs: 30_000 });
     expect(again).toMatchObject({ status: 'pending', attempts: 1, failureNoticed: true });
-    expect(dueOps(db, now)).toHaveLength(0);
-    expect(dueOps(db, new Date(now.getTime() + 30_000))).toHaveLength(1);
-    expect(recordFailure(db, now, again, 'HTTP 401', { giveUp: true, waitMs: 0 }).status).toBe('gave_up');
+    expect(dueOps(db, clock)).toHaveLength(0);
+    expect(dueOps(db, new FakeClock(now.getTime() + 30_000))).toHaveLength(1);
+    expect(recordFailure(db, clock, again, 'HTTP 401', { giveUp: true, waitMs: 0 }).status).toBe('gave_up');
   });
 
   it('applies what the tracker reports: closed marks done once, assignee maps back, unknown assignees leave the owner', () => {
     const db = testDb();
     const inc = makeIncident(db);
-    scanOutbox(db, now, users, false);
+    scanOutbox(db, clock, users, false);
     const { followUp } = addFollowUp(db, clock, {
       incidentId: inc.id,
       text: 'canary',
       createdBy: 'U0ALICE',
       ownerId: 'U0BOB',
     });
-    scanOutbox(db, now, users, false);
-    const [create] = dueOps(db, now);
+    scanOutbox(db, clock, users, false);
+    const [create] = dueOps(db, clock);
     if (!create) throw new Error('no create');
-    recordCreated(db, now, create, {
+    recordCreated(db, clock, create, {
       tracker: 'github',
       label: 'GitHub',
       ref: '3',
@@ -166,20 +166,20 @@ describe('tracker store', () => {
       due: null,
     });
     expect(
-      applyRemote(db, now, GH, { ref: '3', closed: false, assignee: 'stranger' }, users)?.ownerChanged,
+      applyRemote(db, clock, GH, { ref: '3', closed: false, assignee: 'stranger' }, users)?.ownerChanged,
     ).toBe(false);
     expect(
-      applyRemote(db, now, GH, { ref: '3', closed: false, assignee: 'carol-gh' }, users)?.followUp.ownerId,
+      applyRemote(db, clock, GH, { ref: '3', closed: false, assignee: 'carol-gh' }, users)?.followUp.ownerId,
     ).toBe('U0CAROL');
-    const r = applyRemote(db, now, GH, { ref: '3', closed: true, assignee: 'carol-gh' }, users);
+    const r = applyRemote(db, clock, GH, { ref: '3', closed: true, assignee: 'carol-gh' }, users);
     expect(r?.closed).toBe(true);
     expect(r?.followUp).toMatchObject({ status: 'done', ticketState: 'closed', doneBy: null });
-    expect(applyRemote(db, now, GH, { ref: '3', closed: true, assignee: 'carol-gh' }, users)?.closed).toBe(
+    expect(applyRemote(db, clock, GH, { ref: '3', closed: true, assignee: 'carol-gh' }, users)?.closed).toBe(
       false,
     );
-    expect(applyRemote(db, now, GH, { ref: '999', closed: true, assignee: null }, users)).toBeNull();
+    expect(applyRemote(db, clock, GH, { ref: '999', closed: true, assignee: null }, users)).toBeNull();
     // The tracker's own change is not sent back.
-    expect(scanOutbox(db, now, users, false)).toBe(0);
+    expect(scanOutbox(db, clock, users, false)).toBe(0);
     void followUp;
   });
 });
