@@ -47,4 +47,7 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is PID 1's child-free target of SIGTERM, so shutdown finishes in-flight work.
-CMD ["node", "--max-semi-space-size=1", "dist/src/main.mjs"]
+# The flags and environment are npm start's (package.json; the README's `startup` bench says why):
+# --liftoff-only keeps fetch's HTTP parser (WebAssembly) from a re-optimisation that took ~35 MB of
+# compiler memory the C heap then often kept; --expose-gc lets the index load collect its garbage once.
+CMD ["node", "--max-semi-space-size=1", "--liftoff-only", "--expose-gc", "dist/src/main.mjs"]

@@ -76,8 +76,8 @@ export SLACK_BOT_TOKEN="$bot_token" SLACK_SIGNING_SECRET=image-steps-secret SLAC
   PORT="$port" DATABASE_PATH="$tmp/data/firebreak.db" METRICS_TOKEN=image-steps-metrics-token NODE_ENV=production \
   MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 LOG_LEVEL=info
 
-step "CMD node --max-semi-space-size=1 dist/src/main.mjs (read-only app folder)"
-(cd "$app" && exec node --max-semi-space-size=1 dist/src/main.mjs) 2>"$tmp/bot.log" &
+step "CMD node --max-semi-space-size=1 --liftoff-only --expose-gc dist/src/main.mjs (read-only app folder)"
+(cd "$app" && exec node --max-semi-space-size=1 --liftoff-only --expose-gc dist/src/main.mjs) 2>"$tmp/bot.log" &
 bot_pid=$!
 for _ in $(seq 300); do grep -q "listening on port" "$tmp/bot.log" && break; sleep 0.1; done
 grep -q "listening on port" "$tmp/bot.log" || { cat "$tmp/bot.log"; exit 1; }

@@ -12,6 +12,7 @@ import {
   termWeights,
 } from '../src/recurrence/engine.js';
 import { LOAD_CHUNK } from '../src/recurrence/store.js';
+import { startCommand } from './lib/start-command.js';
 
 /**
  * Rank one new incident against 100,000 earlier ones (goal: p99 ≤ 10 ms on 2 cores), the time to
@@ -154,11 +155,13 @@ async function botFigures(dbPath: string): Promise<BotFigures> {
     outfile: bundle,
     logLevel: 'warning',
   });
-  const out = execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1', bundle, dbPath], {
+  // As npm start runs it (its flags and environment); --expose-gc, which it sets too, for the reading after a GC.
+  const start = startCommand();
+  const flags = [...new Set([...start.flags, '--expose-gc'])];
+  const out = execFileSync(process.execPath, [...flags, bundle, dbPath], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
-    // As npm start runs it: glibc's per-thread arenas otherwise keep tens of MB of freed memory.
-    env: { ...process.env, MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' },
+    env: { ...process.env, ...start.env },
   });
   const line = out.trim().split('\n').pop() ?? '{}';
   return JSON.parse(line) as BotFigures;

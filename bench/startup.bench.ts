@@ -8,6 +8,7 @@ import { startSimulator } from '../sim/web-api.js';
 import { closeDb } from '../src/db/client.js';
 import { openMigratedDb } from '../src/db/migrate.js';
 import { seedIncidents } from './lib/seed.js';
+import { startCommand } from './lib/start-command.js';
 import { fmt } from './lib/stats.js';
 
 /**
@@ -33,9 +34,9 @@ interface Variant {
 }
 
 /**
- * The same bot two ways: as `npm run dev` runs it (TypeScript through tsx's loader, which costs a
- * loader thread and ~30 MB), and compiled to one ESM file (esbuild, dependencies external) run by
- * plain node with a small young generation, which is what `npm start` runs (the bundle npm ci's prepare step built).
+ * The same bot as `npm run dev` runs it (TypeScript through tsx's loader, which costs a loader thread
+ * and ~30 MB), and compiled to one ESM file (esbuild, dependencies external) run by plain node with
+ * the flags and environment of package.json's `start` script, which is what `npm start` runs.
  */
 async function variants(): Promise<Variant[]> {
   const out: Variant[] = [
@@ -58,16 +59,20 @@ async function variants(): Promise<Variant[]> {
       outfile: file,
       logLevel: 'warning',
     });
+    const start = startCommand();
     out.push({
-      name: 'npm start: compiled bundle (esbuild, node --max-semi-space-size=1, MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_=131072)',
-      args: ['--max-semi-space-size=1', file],
-      env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' },
+      name: `npm start: compiled bundle (esbuild; ${Object.entries(start.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')} node ${start.flags.join(' ')})`,
+      args: [...start.flags, file],
+      env: start.env,
     });
-    // The same without the fixed mmap threshold (as before issue 16's memory work), for comparison.
+    // The same without --liftoff-only, for comparison: fetch's parser (undici's llhttp, WebAssembly)
+    // optimised by TurboFan took ~35 MB of compiler memory that the C heap often kept.
     out.push({
-      name: 'compiled bundle without MALLOC_MMAP_THRESHOLD_ (glibc moves its threshold up as large blocks are freed)',
-      args: ['--max-semi-space-size=1', file],
-      env: { MALLOC_ARENA_MAX: '2' },
+      name: 'the same without --liftoff-only',
+      args: [...start.flags.filter((f) => f !== '--liftoff-only'), file],
+      env: start.env,
     });
   } catch (e) {
     console.log(`  (compiled variant skipped: ${e instanceof Error ? e.message : String(e)})`);

@@ -4,6 +4,9 @@ import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import * as schema from './schema.js';
 
+/** Page cache per connection, in KiB. */
+export const PAGE_CACHE_KIB = 2000;
+
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 /**
@@ -18,6 +21,10 @@ export function openDb(path: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // SQLite's own default page cache (2 MB) instead of better-sqlite3's 16 MB: the file sits in the
+  // OS page cache anyway, and at 100,000 incidents the larger cache held up to 16 MB of the bot's
+  // RSS (plus the holes it left in the C heap when shrunk); no bench figure moved with it smaller.
+  sqlite.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   cacheStatements(sqlite);
   retryBusyTransactions(sqlite);
   return drizzle(sqlite, { schema }) as Db;

@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import { alertStarts } from '../alerts/store.js';
 import type { Db } from '../db/client.js';
 import {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parse as parseWithFormat } from 'date-fns';
+import { parse as parseWithFormat } from 'date-fns/parse';
 import type { Db } from '../db/client.js';
 import { incidentRef, severityLabel } from '../incidents/model.js';
 import {

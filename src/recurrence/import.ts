@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { tz } from '@date-fns/tz';
-import { parse as parseWithFormat } from 'date-fns';
+import { parse as parseWithFormat } from 'date-fns/parse';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { incidents } from '../db/schema.js';

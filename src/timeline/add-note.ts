@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import type { Db } from '../db/client.js';
 import { addTimelineEvent } from '../incidents/add-timeline-event.js';
 import { invalid } from '../incidents/errors.js';

@@ -1,5 +1,5 @@
 import { TZDate } from '@date-fns/tz';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { followUps, incidentRoles } from '../db/schema.js';

@@ -122,4 +122,18 @@ describe('warmRecurrence', () => {
     );
     expect(rootCauseEchoes(db, d.id, now)?.related.map((r) => r.id)).toEqual([10, c.id]);
   });
+
+  it('openDb keeps a 2 MB page cache; a larger one is lowered for the load and restored after', async () => {
+    db = seed(600);
+    const cache = () => db?.$client.pragma('cache_size', { simple: true });
+    // better-sqlite3 opens with 16 MB; openDb sets SQLite's own 2 MB (held in the bot's RSS otherwise).
+    expect(cache()).toBe(-2000);
+    db.$client.pragma('cache_size = -16000');
+    const warming = warmRecurrence(db, 100);
+    expect(recurrenceReady(db)).toBe(false);
+    expect(cache()).toBe(-2000);
+    const engine = await warming;
+    expect(engine.size).toBe(600);
+    expect(cache()).toBe(-16000);
+  });
 });

@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
-import { format } from 'date-fns';
+import { format } from 'date-fns/format';
 import { type Incident, incidentRef, type TimelineEvent } from '../../../incidents/model.js';
 import { escapeText, link, mention, plain, safe, truncate } from '../../../slack/format.js';
 import { ACTION } from '../../../slack/ids.js';
