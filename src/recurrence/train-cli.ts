@@ -44,7 +44,10 @@ export function precisionAtRecall(
   for (let k = 0; k < sorted.length; k++) {
     if ((sorted[k] as { correct: boolean }).correct) correct++;
     // Ties with the next row are one threshold: they warn together.
-    if (correct >= need && (sorted[k + 1]?.confidence ?? -1) < (sorted[k] as { confidence: number }).confidence)
+    if (
+      correct >= need &&
+      (sorted[k + 1]?.confidence ?? -1) < (sorted[k] as { confidence: number }).confidence
+    )
       return { precision: correct / (k + 1), warnings: k + 1 };
   }
   return null;

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Match, RecurrenceEngine } from './engine.js';
 import { type EvalRecord, readEvalFile } from './evaluate.js';
-import { GOAL_RECALL, precisionAtRecall, replayCandidates } from './train-cli.js';
-import { fitConditionalLogit, fitLogistic, foldOf } from './train.js';
 import { words } from './tokenize.js';
+import { fitConditionalLogit, fitLogistic, foldOf } from './train.js';
+import { GOAL_RECALL, precisionAtRecall, replayCandidates } from './train-cli.js';
 import { warnFeatures } from './warn.js';
 
 /**
@@ -67,14 +67,18 @@ export function studyPrecision(
     );
     for (const r of rows)
       if (fold(r.i) === f)
-        scored.push({ confidence: [1, ...r.x].reduce((a, v, q) => a + v * (w[q] as number), 0), correct: r.y === 1 });
+        scored.push({
+          confidence: [1, ...r.x].reduce((a, v, q) => a + v * (w[q] as number), 0),
+          correct: r.y === 1,
+        });
   }
   return precisionAtRecall(scored, records.filter((r) => r.is_query).length, GOAL_RECALL);
 }
 
 /** Code identifiers (camelCase, snake_case, dotted names): lower-cased, whole. */
 const IDENT = /\b(?:[a-z]+[A-Z]\w*|[A-Z][a-z]+[A-Z]\w*|[A-Za-z]+_\w+|[A-Za-z]\w*(?:\.[A-Za-z]\w*){2,})\b/g;
-const identifiers = (text: string): Set<string> => new Set((text.match(IDENT) ?? []).map((s) => s.toLowerCase()));
+const identifiers = (text: string): Set<string> =>
+  new Set((text.match(IDENT) ?? []).map((s) => s.toLowerCase()));
 
 /** The candidate features, by name, as the README's "tried" list names them. */
 export function candidateFeatures(records: EvalRecord[], cands: Candidates): Record<string, Extra> {
@@ -101,23 +105,27 @@ export function candidateFeatures(records: EvalRecord[], cands: Candidates): Rec
   cands.forEach((c, k) => {
     for (const x of c) {
       const j = x.match.id - 1;
-      let l = toEarlier.get(j);
-      if (!l) toEarlier.set(j, (l = []));
+      const l = toEarlier.get(j) ?? [];
+      toEarlier.set(j, l);
       l.push({ k, text: x.match.text });
     }
   });
   const closerLater = (i: number, top: Match) =>
     (toEarlier.get(top.id - 1) ?? []).filter((x) => x.k < i && x.text > top.text).length;
   // The other direction: the earlier incident as the query, against everything filed after it.
-  let engine: RecurrenceEngine | null = null;
+  let full: RecurrenceEngine | null = null;
   const fromEarlier = new Map<number, number[]>();
   const laterRanked = (j: number): number[] => {
     let l = fromEarlier.get(j);
     if (!l) {
-      if (!engine) {
-        engine = new RecurrenceEngine();
-        records.forEach((r, k) => engine?.upsert(docOf(r, k)));
+      if (!full) {
+        const engine = new RecurrenceEngine();
+        records.forEach((r, k) => {
+          engine.upsert(docOf(r, k));
+        });
+        full = engine;
       }
+      const engine = full;
       const r = records[j] as EvalRecord;
       l = engine
         .rank(docOf(r, j), { limit: 400 })
@@ -155,7 +163,11 @@ export function candidateFeatures(records: EvalRecord[], cands: Candidates): Rec
     ],
     'rare terms (df ≤ 3) in both descriptions': (i, ms) => {
       const b = descTerms[top(ms).id - 1] as Set<string>;
-      return [Math.log1p([...(descTerms[i] as Set<string>)].filter((t) => b.has(t) && (dfAt[i]?.get(t) ?? 0) <= 3).length)];
+      return [
+        Math.log1p(
+          [...(descTerms[i] as Set<string>)].filter((t) => b.has(t) && (dfAt[i]?.get(t) ?? 0) <= 3).length,
+        ),
+      ];
     },
     'code identifiers in both': (i, ms) => {
       const b = ids[top(ms).id - 1] as Set<string>;
@@ -189,10 +201,16 @@ function main(): number {
   process.stdout.write(
     `precision at recall ≥ ${GOAL_RECALL} (warnings), out-of-fold: over groups | one project out\n`,
   );
-  const all: [string, Extra][] = [['shipped three features', () => []], ...Object.entries(candidateFeatures(records, cands))];
+  const all: [string, Extra][] = [
+    ['shipped three features', () => []],
+    ...Object.entries(candidateFeatures(records, cands)),
+  ];
   for (const [name, extra] of all) {
     const g = studyPrecision(records, cands, (i) => groups[i] as number, 5, extra);
-    const p = sources.length > 1 ? studyPrecision(records, cands, (i) => src[i] as number, sources.length, extra) : null;
+    const p =
+      sources.length > 1
+        ? studyPrecision(records, cands, (i) => src[i] as number, sources.length, extra)
+        : null;
     process.stdout.write(`  ${name.padEnd(58)} ${fmt(g).padEnd(12)} | ${fmt(p)}\n`);
   }
   // Why a higher precision collides with "near-copies warn": how often a top match with a near-copy
