@@ -27,6 +27,11 @@ function file(): EvalRecord[] {
       add(`${s} ${y}`, `${s.toLowerCase()}Service ${y} after deploy ${a * 5 + b}`, `G:${s}${b}`, false),
     ),
   );
+  // Look-alikes filed as problems of their own (like the dev set's unlinked double filings).
+  SUBJECTS.forEach((s, a) => {
+    const y = SYMPTOMS[(a + 2) % SYMPTOMS.length] as string;
+    add(`${s} ${y} again`, `${s.toLowerCase()}Service ${y} seen again`, `S:${s}-twin`, false);
+  });
   SUBJECTS.forEach((s, a) => {
     const y = SYMPTOMS[a % SYMPTOMS.length] as string;
     add(
@@ -50,6 +55,16 @@ describe('study:warn (candidate warning features, out-of-fold)', () => {
     const train = crossValidate(records, cands, fold, 5).figures.atGoal;
     expect(study).not.toBeNull();
     expect(study).toEqual(train);
+  });
+
+  it('reads an extra feature: one that knows the answer warns only correctly', () => {
+    const fold = (i: number) => groups[i] as number;
+    const knows = (i: number, ms: readonly { id: number }[]) => [
+      records[(ms[0]?.id ?? 0) - 1]?.group === records[i]?.group ? 1 : 0,
+    ];
+    const shipped = studyPrecision(records, cands, fold, 5, () => []);
+    expect(studyPrecision(records, cands, fold, 5, knows)?.precision).toBe(1);
+    expect(shipped?.precision).toBeLessThan(1);
   });
 
   it('computes every candidate feature as finite numbers for each record’s top match', () => {
