@@ -11,7 +11,7 @@ const SYMPTOMS = ['returns 502', 'times out', 'shows stale data', 'drops events'
 function file(): EvalRecord[] {
   const out: EvalRecord[] = [];
   let day = 1;
-  const add = (title: string, description: string, group: string, isQuery: boolean) =>
+  const add = (title: string, description: string, group: string, isQuery: boolean): void => {
     out.push({
       id: `p${out.length % 2}-${out.length}`,
       title,
@@ -22,11 +22,12 @@ function file(): EvalRecord[] {
       group,
       is_query: isQuery,
     });
-  SUBJECTS.forEach((s, a) =>
-    SYMPTOMS.forEach((y, b) =>
-      add(`${s} ${y}`, `${s.toLowerCase()}Service ${y} after deploy ${a * 5 + b}`, `G:${s}${b}`, false),
-    ),
-  );
+  };
+  SUBJECTS.forEach((s, a) => {
+    SYMPTOMS.forEach((y, b) => {
+      add(`${s} ${y}`, `${s.toLowerCase()}Service ${y} after deploy ${a * 5 + b}`, `G:${s}${b}`, false);
+    });
+  });
   // Look-alikes filed as problems of their own (like the dev set's unlinked double filings).
   SUBJECTS.forEach((s, a) => {
     const y = SYMPTOMS[(a + 2) % SYMPTOMS.length] as string;
