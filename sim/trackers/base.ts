@@ -105,3 +105,31 @@ export async function deliver(url: string, raw: string, headers: Record<string, 
     return 0;
   }
 }
+
+/**
+ * A tracker fake: its loopback server, started and closed the same way for all three. Each fake
+ * answers through its own `handle`, written from its tracker's documentation.
+ */
+export abstract class FakeTracker {
+  readonly server = new FakeServer();
+
+  constructor() {
+    this.server.setHandler((c) => this.handle(c));
+  }
+
+  protected abstract handle(call: FakeCall): FakeReply;
+
+  /** Starts listening on a free loopback port; resolves to the fake itself. */
+  async listen(): Promise<this> {
+    await this.server.listen();
+    return this;
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  close(): Promise<void> {
+    return this.server.close();
+  }
+}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { deliver, type FakeCall, type FakeReply, FakeServer, hmacHex } from './base.js';
+import { deliver, type FakeCall, type FakeReply, FakeTracker, hmacHex } from './base.js';
 
 /**
  * A local GitHub Issues API, written from GitHub's REST and webhook documentation (not from what
@@ -31,8 +31,7 @@ export interface FakeGitHubOptions {
 
 const DOCS = 'https://docs.github.com/rest';
 
-export class FakeGitHub {
-  readonly server = new FakeServer();
+export class FakeGitHub extends FakeTracker {
   readonly issues = new Map<number, FakeIssue>();
   private next = 1;
   private sample: Record<string, unknown> = JSON.parse(readFileSync(SAMPLE, 'utf8')) as Record<
@@ -41,21 +40,11 @@ export class FakeGitHub {
   >;
 
   constructor(readonly opts: FakeGitHubOptions) {
-    this.server.setHandler((c) => this.handle(c));
+    super();
   }
 
-  static async start(opts: FakeGitHubOptions): Promise<FakeGitHub> {
-    const f = new FakeGitHub(opts);
-    await f.server.listen();
-    return f;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
+  static start(opts: FakeGitHubOptions): Promise<FakeGitHub> {
+    return new FakeGitHub(opts).listen();
   }
 
   private htmlUrl(n: number): string {
@@ -78,7 +67,7 @@ export class FakeGitHub {
     };
   }
 
-  private handle(c: FakeCall): FakeReply {
+  protected handle(c: FakeCall): FakeReply {
     // https://docs.github.com/en/rest/authentication/authenticating-to-the-rest-api#failed-login-limit
     const auth = c.headers.authorization ?? '';
     if (auth !== `Bearer ${this.opts.token}` && auth !== `token ${this.opts.token}`)

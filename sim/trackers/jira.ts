@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { deliver, type FakeCall, type FakeReply, FakeServer, hmacHex } from './base.js';
+import { deliver, type FakeCall, type FakeReply, FakeTracker, hmacHex } from './base.js';
 
 /**
  * A local Jira Cloud (REST API v3), written from Atlassian's documentation, not from what
@@ -52,28 +52,17 @@ const errors = (fields: Record<string, string>, messages: string[] = []): FakeRe
   body: { errorMessages: messages, errors: fields },
 });
 
-export class FakeJira {
-  readonly server = new FakeServer();
+export class FakeJira extends FakeTracker {
   readonly issues = new Map<string, FakeJiraIssue>();
   private next = 1;
   private nextId = 10001;
 
   constructor(readonly opts: FakeJiraOptions) {
-    this.server.setHandler((c) => this.handle(c));
+    super();
   }
 
-  static async start(opts: FakeJiraOptions): Promise<FakeJira> {
-    const f = new FakeJira(opts);
-    await f.server.listen();
-    return f;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
+  static start(opts: FakeJiraOptions): Promise<FakeJira> {
+    return new FakeJira(opts).listen();
   }
 
   byKey(key: string): FakeJiraIssue | undefined {
@@ -101,7 +90,7 @@ export class FakeJira {
     };
   }
 
-  private handle(c: FakeCall): FakeReply {
+  protected handle(c: FakeCall): FakeReply {
     // https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/
     const expected = `Basic ${Buffer.from(`${this.opts.email}:${this.opts.token}`).toString('base64')}`;
     if (c.headers.authorization !== expected)

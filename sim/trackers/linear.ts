@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { deliver, type FakeCall, type FakeReply, FakeServer, hmacHex } from './base.js';
+import { deliver, type FakeCall, type FakeReply, FakeTracker, hmacHex } from './base.js';
 
 /**
  * A local Linear GraphQL API (POST /graphql), written from Linear's developer documentation, not
@@ -58,27 +58,16 @@ const gqlError = (
   },
 });
 
-export class FakeLinear {
-  readonly server = new FakeServer();
+export class FakeLinear extends FakeTracker {
   readonly issues = new Map<string, FakeLinearIssue>();
   private next = 1;
 
   constructor(readonly opts: FakeLinearOptions) {
-    this.server.setHandler((c) => this.handle(c));
+    super();
   }
 
-  static async start(opts: FakeLinearOptions): Promise<FakeLinear> {
-    const f = new FakeLinear(opts);
-    await f.server.listen();
-    return f;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
+  static start(opts: FakeLinearOptions): Promise<FakeLinear> {
+    return new FakeLinear(opts).listen();
   }
 
   byIdentifier(identifier: string): FakeLinearIssue | undefined {
@@ -129,7 +118,7 @@ export class FakeLinear {
     };
   }
 
-  private handle(c: FakeCall): FakeReply {
+  protected handle(c: FakeCall): FakeReply {
     if (c.method !== 'POST' || c.path.split('?')[0] !== '/graphql')
       return { status: 404, body: { errors: [{ message: 'Not found' }] } };
     // Personal API keys go in Authorization as they are; OAuth tokens as "Bearer <token>"

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { alertGroups, alerts, incidents } from '../db/schema.js';
 import { addTimelineEvent, type Tx } from '../incidents/add-timeline-event.js';
@@ -357,6 +357,24 @@ export function markRendered(
     })
     .where(eq(alertGroups.id, groupId))
     .run();
+}
+
+/**
+ * Records that the card's first post is about to be attempted, before Slack is called, and returns
+ * when that first attempt began (an earlier one's time if there was one): everything an attempt may
+ * have posted is younger than this.
+ */
+export function startCardPost(db: Db, groupId: number, now: Date): Date {
+  db.update(alertGroups)
+    .set({ cardPostStartedAt: now })
+    .where(and(eq(alertGroups.id, groupId), isNull(alertGroups.cardPostStartedAt)))
+    .run();
+  const row = db
+    .select({ at: alertGroups.cardPostStartedAt })
+    .from(alertGroups)
+    .where(eq(alertGroups.id, groupId))
+    .get();
+  return row?.at ?? now;
 }
 
 export function markCardFailed(db: Db, groupId: number, error: string): void {

@@ -340,6 +340,12 @@ export const alertGroups = sqliteTable(
     /** The triage card, once posted; edited in place after. */
     cardChannel: text('card_channel'),
     cardTs: text('card_ts'),
+    /**
+     * When the first attempt to post the card began, written before it called Slack. Set while
+     * `cardTs` is not: an attempt may have posted (its answer lost, or the process died before the
+     * ts was saved), so the next one looks for that card before posting.
+     */
+    cardPostStartedAt: ms('card_post_started_at'),
     /** Bumped on every change; the card shows `renderedVersion`, and is due while the two differ. */
     version: integer('version').notNull().default(1),
     renderedVersion: integer('rendered_version').notNull().default(0),

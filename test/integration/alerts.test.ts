@@ -489,6 +489,109 @@ describe('alerts in the digest', () => {
   });
 });
 
+describe('a card whose answer is lost is posted once', () => {
+  const toCards = (a: Record<string, unknown>) => a.channel === ALERT_CHANNEL;
+  const group = () =>
+    h.db.$client.prepare('select card_ts, card_error, card_post_started_at from alert_groups').get() as {
+      card_ts: string | null;
+      card_error: string | null;
+      card_post_started_at: number | null;
+    };
+  const keyOf = (m: SimMessage | undefined) =>
+    (m?.metadata as { event_payload?: { key?: string } } | undefined)?.event_payload?.key;
+
+  it('a 500 after Slack posted the card: one card, found by its key, and later alerts edit it', async () => {
+    await start();
+    h.sim.fault('chat.postMessage', { status: 500, afterEffect: true }, { when: toCards });
+    await postAlert(h, 'generic', genericAlert('lost-1', { group: 'checkout' }));
+    await h.idle();
+    expect(cards()).toHaveLength(1);
+    expect(keyOf(cards()[0])).toMatch(/^alert-card:\d+$/);
+    // Not posted again: the retry looked the card up first.
+    expect(
+      h.sim
+        .calls('chat.postMessage')
+        .filter((c) => toCards(c.args))
+        .map((c) => c.error ?? 'ok'),
+    ).toEqual(['http_500']);
+    expect(group()).toMatchObject({ card_ts: cards()[0]?.ts, card_error: null });
+
+    await postAlert(h, 'generic', genericAlert('lost-2', { group: 'checkout' }));
+    await h.idle();
+    expect(cards()).toHaveLength(1);
+    expect(shown(cards()[0])).toContain('2 alerts');
+  });
+
+  it('a dropped answer and a failed lookup: the next alert adopts the card instead of posting another', async () => {
+    await start();
+    h.sim.fault('chat.postMessage', { dropAfterEffect: true }, { when: toCards });
+    // The in-attempt lookup fails too, so this attempt gives up with the card already in Slack.
+    h.sim.fault('conversations.history', { error: 'internal_error' }, { when: toCards });
+    await postAlert(h, 'generic', genericAlert('lost-1', { group: 'checkout' }));
+    await h.idle();
+    expect(cards()).toHaveLength(1);
+    expect(group()).toMatchObject({ card_ts: null });
+    expect(group().card_error).toBeTruthy();
+
+    await postAlert(h, 'generic', genericAlert('lost-2', { group: 'checkout' }));
+    await h.idle();
+    expect(cards()).toHaveLength(1);
+    expect(group()).toMatchObject({ card_ts: cards()[0]?.ts, card_error: null });
+    // The adopted card shows both alerts, not what the lost attempt rendered.
+    expect(shown(cards()[0])).toContain('2 alerts');
+    await postAlert(h, 'generic', genericAlert('lost-3', { group: 'checkout' }));
+    await h.idle();
+    expect(cards()).toHaveLength(1);
+    expect(shown(cards()[0])).toContain('3 alerts');
+  });
+
+  it('the bot dies after Slack posted the card: the restarted bot adopts it', async () => {
+    await start();
+    h.sim.fault('chat.postMessage', { dropAfterEffect: true }, { when: toCards });
+    h.sim.fault('conversations.history', { error: 'internal_error' }, { when: toCards });
+    await postAlert(h, 'generic', genericAlert('lost-1', { group: 'checkout' }));
+    await h.idle();
+    expect(cards()).toHaveLength(1);
+    expect(group().card_ts).toBeNull();
+    // What a crash between the post and saving its ts leaves: the attempt recorded, no ts.
+    expect(group().card_post_started_at).not.toBeNull();
+    await h.bot.stop();
+
+    const again = createApp({
+      config: h.config,
+      db: h.db,
+      logger: createLogger('error'),
+      clock: h.clock,
+      retryConfig: { retries: 0 },
+      schedules: false,
+      jobs: [],
+      alertCoalesceMs: 20,
+    });
+    try {
+      await again.start(0); // start-up renders the cards left behind
+      await again.deps.tasks.idle();
+      await h.idle();
+      expect(cards()).toHaveLength(1);
+      expect(group()).toMatchObject({ card_ts: cards()[0]?.ts, card_error: null });
+      expect(h.sim.calls('chat.postMessage').filter((c) => toCards(c.args) && c.ok)).toHaveLength(0);
+    } finally {
+      await again.stop();
+      // The harness stops its own bot on close; it is already stopped.
+      h.bot.stop = async () => {};
+    }
+  });
+
+  it('the normal path posts the card with its key and looks nothing up', async () => {
+    await start();
+    await postAlert(h, 'generic', genericAlert('ok-1', { group: 'checkout' }));
+    await h.idle();
+    expect(cards()).toHaveLength(1);
+    expect(keyOf(cards()[0])).toMatch(/^alert-card:\d+$/);
+    expect(h.sim.calls('conversations.history')).toEqual([]);
+    expect(group()).toMatchObject({ card_ts: cards()[0]?.ts });
+  });
+});
+
 describe('private incidents never reach an alert card', () => {
   it('the memory does not name a private incident, however alike', async () => {
     await start();

@@ -17,15 +17,23 @@ import { refreshIncidentSurfaces } from '../../lifecycle/slack/surfaces.js';
 import { policyWithMinConfidence } from '../../recurrence/warn.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { Job } from '../../runtime/schedule.js';
+import { joinConfiguredChannel } from '../../slack/channel-membership.js';
 import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { mention, safe } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
-import { botIdentity } from '../../slack/post-once.js';
+import { botIdentity, postOnce } from '../../slack/post-once.js';
 import { type AlertEndpointOptions, type AlertRoute, alertEndpoints } from '../http.js';
 import { alertMemory } from '../memory.js';
 import { createRouting, loadAlertRoutes } from '../routes.js';
-import { dueGroups, groupView, type IngestResult, markCardFailed, markRendered } from '../store.js';
+import {
+  dueGroups,
+  groupView,
+  type IngestResult,
+  markCardFailed,
+  markRendered,
+  startCardPost,
+} from '../store.js';
 import {
   attachAlerts,
   autoDeclareDue,
@@ -53,6 +61,8 @@ export const DEFAULT_COALESCE_MS = 2000;
 const MAX_WAIT_FACTOR = 15;
 /** A card that failed to post is tried again after this long (and on the next alert). */
 const RETRY_MS = 60_000;
+/** The post-once key of a group's card: a retry finds the card an earlier attempt posted by it. */
+export const cardKey = (groupId: number): string => `alert-card:${groupId}`;
 
 export interface AlertsFeature {
   /** POST /alerts/* for the receiver's customRoutes. */
@@ -100,6 +110,8 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
   let running = false;
   let dirty = false;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** Card channels joined by this process (see joinOnce). */
+  const joined = new Set<string>();
 
   const attachable = (lead: Parameters<typeof alertMemory>[1], ranked: number[]): Incident[] => {
     const open = db
@@ -138,14 +150,44 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
       });
       markRendered(db, group.id, group.version, null);
     } else {
-      const r = await c.chat.postMessage({
+      // Slack has no idempotency keys: the first attempt's start is saved before it calls Slack, and
+      // a later attempt (a retry, a restart) looks for the card that attempt may have posted.
+      const resume = group.cardPostStartedAt !== null;
+      const since = group.cardPostStartedAt ?? startCardPost(db, group.id, clock.now());
+      const member = await joinOnce(c, group.channel);
+      const r = await postOnce(c, {
         channel: group.channel,
+        key: cardKey(group.id),
+        since,
+        resume: resume && member,
         text: msg.text,
         blocks: msg.blocks,
         unfurl_links: false,
       });
-      markRendered(db, group.id, group.version, { channel: r.channel ?? group.channel, ts: r.ts ?? '' });
+      const card = { channel: r.channel, ts: r.ts };
+      if (r.adopted) {
+        // An adopted card shows what the earlier attempt rendered: keep its ts (still due) whatever
+        // the edit bringing it up to date does.
+        markRendered(db, group.id, group.renderedVersion, card);
+        await c.chat.update({ ...card, text: msg.text, blocks: msg.blocks });
+      }
+      markRendered(db, group.id, group.version, card);
     }
+  }
+
+  /**
+   * Joins a card channel once per process, before its first card. chat:write.public lets the bot
+   * post where it is not a member but not read the history, and finding a card whose answer was
+   * lost needs the history (the announcement channel is joined for the same reason). When Slack
+   * refuses the join (see joinConfiguredChannel), cards are still posted, without that lookup: a
+   * card posted twice is better than alerts nobody sees.
+   */
+  async function joinOnce(c: WebClient, channel: string): Promise<boolean> {
+    if (joined.has(channel)) return true;
+    // Any other failure (Slack down) fails this attempt; the card is tried again later.
+    const ok = await joinConfiguredChannel(c, logger, channel, 'alert card channel');
+    if (ok) joined.add(channel);
+    return ok;
   }
 
   async function autoDeclare(c: WebClient): Promise<void> {

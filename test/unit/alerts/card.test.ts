@@ -22,6 +22,7 @@ const group = (over: Partial<AlertGroup> = {}): AlertGroup => ({
   autoDeclare: false,
   cardChannel: null,
   cardTs: null,
+  cardPostStartedAt: null,
   version: 1,
   renderedVersion: 0,
   incidentId: null,

@@ -1,0 +1,1 @@
+ALTER TABLE `alert_groups` ADD `card_post_started_at` integer;
