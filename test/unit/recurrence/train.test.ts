@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvalRecord } from '../../../src/recurrence/evaluate.js';
-import { candidateReach, replayCandidates } from '../../../src/recurrence/train-cli.js';
+import { candidateReach, precisionAtRecall, replayCandidates } from '../../../src/recurrence/train-cli.js';
 
 const rec = (id: string, title: string, group: string, isQuery: boolean, day: number): EvalRecord => ({
   id,
@@ -28,5 +28,25 @@ describe('candidateReach (the first stage’s ceiling, printed by train:recurren
     expect(reach.queries).toBe(2);
     expect(reach.reached).toBe(1);
     expect(reach.byCosineTop[5]).toBe(1);
+  });
+});
+
+describe('precisionAtRecall (printed by train:recurrence at the issue’s recall goal)', () => {
+  const row = (confidence: number, correct: boolean) => ({ confidence, correct });
+
+  it('stops at the first prefix of warnings, by confidence, holding the needed correct ones', () => {
+    // 10 queries, recall 0.2 → 2 correct needed; sorted: .9 ✓, .8 ✗, .7 ✗, .6 ✓, .5 ✓.
+    const rows = [row(0.5, true), row(0.9, true), row(0.7, false), row(0.6, true), row(0.8, false)];
+    expect(precisionAtRecall(rows, 10, 0.2)).toEqual({ precision: 0.5, warnings: 4 });
+  });
+
+  it('counts rows tied at the cut-off confidence as warned together', () => {
+    // A threshold cannot split a tie: the false row tied with the second correct one warns too.
+    const rows = [row(0.9, true), row(0.6, true), row(0.6, false), row(0.1, false)];
+    expect(precisionAtRecall(rows, 10, 0.2)).toEqual({ precision: 2 / 3, warnings: 3 });
+  });
+
+  it('is null when no threshold reaches the recall', () => {
+    expect(precisionAtRecall([row(0.9, true), row(0.2, false)], 10, 0.2)).toBeNull();
   });
 });
