@@ -27,6 +27,10 @@ export interface FakeGitHubOptions {
   /** Logins that may be assigned (collaborators). */
   users?: string[];
   webhook?: { url: string; secret: string };
+  /** The token's user's role on the repository, as `permissions` reports it (default: write). */
+  permissions?: { admin: boolean; maintain: boolean; push: boolean; triage: boolean; pull: boolean };
+  /** Issues turned off in the repository's settings (default: on). */
+  issuesOff?: boolean;
 }
 
 const DOCS = 'https://docs.github.com/rest';
@@ -74,6 +78,15 @@ export class FakeGitHub extends FakeTracker {
       return { status: 401, body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' } };
     const base = `/repos/${this.opts.repo}/issues`;
     const path = c.path.split('?')[0] ?? '';
+    // https://docs.github.com/en/rest/repos/repos#get-a-repository: with an authenticated request
+    // the answer carries `permissions` (https://github.com/orgs/community/discussions/24571).
+    // Owner and name are not case-sensitive.
+    if (c.method === 'GET' && path.toLowerCase() === `/repos/${this.opts.repo}`.toLowerCase())
+      return { status: 200, body: this.repoJson() };
+    // Any other repository: 404, also for a private one the token cannot see
+    // (https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api#404-not-found-for-an-existing-resource).
+    if (c.method === 'GET' && /^\/repos\/[^/]+\/[^/]+$/.test(path))
+      return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
     // https://docs.github.com/en/rest/issues/issues#create-an-issue
     if (c.method === 'POST' && path === base) {
       const b = (c.body ?? {}) as { title?: unknown; body?: unknown; assignees?: unknown; labels?: unknown };
@@ -136,6 +149,26 @@ export class FakeGitHub extends FakeTracker {
       }
     }
     return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
+  }
+
+  private repoJson() {
+    const [owner, name] = this.opts.repo.split('/');
+    return {
+      id: 1296269,
+      name,
+      full_name: this.opts.repo,
+      owner: { login: owner, type: 'Organization' },
+      private: true,
+      html_url: `https://github.com/${this.opts.repo}`,
+      has_issues: !this.opts.issuesOff,
+      permissions: this.opts.permissions ?? {
+        admin: false,
+        maintain: false,
+        push: true,
+        triage: true,
+        pull: true,
+      },
+    };
   }
 
   /** Assignees must be people who can be assigned in the repository, else 422 (update-an-issue). */

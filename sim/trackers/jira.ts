@@ -46,6 +46,9 @@ const TRANSITIONS: { id: string; name: string; to: Status }[] = [
   { id: '31', name: 'Done', to: STATUSES.done },
 ];
 
+/** The account the fake's token belongs to (the documented sample's user). */
+const ME = { accountId: '5b10a2844c20165700ede21g', displayName: 'Mia Krystof' };
+
 const errors = (fields: Record<string, string>, messages: string[] = []): FakeReply => ({
   status: 400,
   // https://developer.atlassian.com/cloud/jira/platform/rest/v3/intro/#status-codes : ErrorCollection
@@ -102,6 +105,46 @@ export class FakeJira extends FakeTracker {
         },
       };
     const [path = '', query = ''] = c.path.split('?');
+    // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get
+    if (c.method === 'GET' && path === '/rest/api/3/myself')
+      return {
+        status: 200,
+        body: {
+          self: `${this.url}/rest/api/3/user?accountId=${ME.accountId}`,
+          accountId: ME.accountId,
+          accountType: 'atlassian',
+          emailAddress: this.opts.email,
+          displayName: ME.displayName,
+          active: true,
+          timeZone: 'Australia/Sydney',
+        },
+      };
+    // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/#api-rest-api-3-project-projectidorkey-get
+    // The key is case-sensitive; a project the user may not browse is a 404 like a missing one.
+    const p = /^\/rest\/api\/3\/project\/([^/]+)$/.exec(path);
+    if (c.method === 'GET' && p?.[1]) {
+      const key = decodeURIComponent(p[1]);
+      if (key !== this.opts.project)
+        return {
+          status: 404,
+          body: { errorMessages: [`No project could be found with key '${key}'.`], errors: {} },
+        };
+      return {
+        status: 200,
+        body: {
+          self: `${this.url}/rest/api/3/project/10000`,
+          id: '10000',
+          key: this.opts.project,
+          name: 'Operations',
+          projectTypeKey: 'software',
+          issueTypes: (this.opts.issueTypes ?? ['Task', 'Bug', 'Story']).map((name, i) => ({
+            id: String(10001 + i),
+            name,
+            subtask: false,
+          })),
+        },
+      };
+    }
     if (c.method === 'POST' && path === '/rest/api/3/issue') return this.create(c.body);
     const t = /^\/rest\/api\/3\/issue\/([^/]+)\/transitions$/.exec(path);
     if (t?.[1]) {

@@ -160,6 +160,28 @@ export class FakeLinear extends FakeTracker {
         },
       };
     }
+    // The key's own user, https://linear.app/developers/graphql (query Me { viewer { id name email } }).
+    if (/\bviewer\s*\{/.test(query))
+      return {
+        status: 200,
+        body: {
+          data: { viewer: { id: 'user-firebreak', name: 'Firebreak Bot', email: 'firebreak@example.com' } },
+        },
+      };
+    // team(id:), https://developers.linear.app/docs/sdk/fetching-and-modifying-data: an unknown id
+    // is an "Entity not found" error, as for issues.
+    if (/\bteam\s*\(/.test(query)) {
+      if (vars.id !== this.opts.teamId)
+        return gqlError(
+          200,
+          'Entity not found: Team',
+          'INVALID_INPUT',
+          'invalid input',
+          'Could not find referenced Team.',
+        );
+      const key = this.opts.teamKey ?? 'ENG';
+      return { status: 200, body: { data: { team: { id: this.opts.teamId, key, name: 'Engineering' } } } };
+    }
     if (/\bissue\s*\(/.test(query)) {
       const i = this.issues.get(String(vars.id ?? '')) ?? this.byIdentifier(String(vars.id ?? ''));
       if (!i)

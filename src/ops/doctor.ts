@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { type Config, ConfigError, isChannelId, loadConfig } from '../config.js';
 import { lockHolder } from '../db/lock.js';
 import { newerSchemaMessage, schemaStatus } from '../db/migrate.js';
+import { DEFAULT_URLS, trackerFromConfig } from '../trackers/index.js';
 import { channelIdsByName } from './channels.js';
 
 /**
@@ -323,8 +324,27 @@ export async function runDoctor(
     },
   });
   checks.push(...(await checkSlack(config, client, manifestScopes(opts.manifestPath))));
+  if (config.TRACKER) checks.push(await checkTracker(config));
   checks.push(...checkDatabase(config.DATABASE_PATH));
   return checks;
+}
+
+/** The tracker's cheapest authenticated read (Tracker.check); the token is never part of the answer. */
+async function checkTracker(config: Config): Promise<Check> {
+  const tracker = trackerFromConfig(config);
+  if (!tracker) return { name: 'tracker', status: 'ok', detail: 'no tracker configured' };
+  try {
+    const r = await tracker.check();
+    return { name: 'tracker', status: r.status, detail: r.detail, ...(r.fix ? { fix: r.fix } : {}) };
+  } catch (e) {
+    const url = config.TRACKER_URL ?? DEFAULT_URLS[tracker.name as keyof typeof DEFAULT_URLS] ?? '';
+    return {
+      name: 'tracker',
+      status: 'fail',
+      detail: `could not reach ${tracker.label}${url ? ` at ${url}` : ''}: ${(e as Error).message}`,
+      fix: 'check TRACKER_URL, DNS, and the firewall or HTTPS proxy between this host and the tracker',
+    };
+  }
 }
 
 export function formatChecks(checks: Check[]): string {

@@ -1,6 +1,6 @@
 import { RANK_MODEL } from './model.js';
 import { Postings, quantize, WEIGHT } from './postings.js';
-import { categoryTerm, serviceTerm, signatures, tagTerm, words } from './tokenize.js';
+import { categoryTerm, serviceTerm, signatures, tagTerm, versions, words } from './tokenize.js';
 
 /**
  * The recurrence index: an in-memory inverted index over every incident's text with field weights,
@@ -40,6 +40,8 @@ export interface EngineWeights {
   resolution: number;
   timeline: number;
   signature: number;
+  /** Dotted version numbers (`ver:` terms) of the title and description. */
+  version: number;
   service: number;
   tag: number;
   category: number;
@@ -63,6 +65,7 @@ export const DEFAULT_WEIGHTS: EngineWeights = {
   resolution: 1,
   timeline: 0.5,
   signature: 2,
+  version: 2,
   service: 2,
   tag: 1,
   category: 1,
@@ -119,6 +122,10 @@ function eachField(
   if (doc.resolution) add(words(doc.resolution), w.resolution);
   if (doc.timeline) add(words(doc.timeline), w.timeline);
   add(docSignatures(doc), w.signature);
+  if (w.version > 0) {
+    add(versions(doc.title), w.version);
+    add(versions(doc.description), w.version);
+  }
   add(doc.services.map(serviceTerm), w.service);
   add(doc.tags.map(tagTerm), w.tag);
   if (doc.category) add([categoryTerm(doc.category)], w.category);
@@ -808,7 +815,8 @@ export class RecurrenceEngine {
     const q = termWeights(a, this.weights);
     const shared: { t: string; w: number }[] = [];
     for (const [name, f] of q) {
-      if (name.includes(':')) continue;
+      // Versions as written are words a person can check; services and signatures are explained apart.
+      if (name.includes(':') && !name.startsWith('ver:')) continue;
       const id = this.termId(name, false);
       const qw = this.text.weightAt(id, slot);
       if (qw < 0) continue;

@@ -27,9 +27,9 @@ export interface WarnModel {
   coverage: number;
 }
 
-export const RANK_MODEL: RankModel = { cos: 13.204, titleSim: 2.039, logAgeDays: 0.251, logAgeDays2: -0.131 };
+export const RANK_MODEL: RankModel = { cos: 14.995, titleSim: 2.824, logAgeDays: 0.462, logAgeDays2: -0.162 };
 
-export const WARN_MODEL: WarnModel = { bias: -5.855, score: 0.012, margin: 0.399, coverage: 2.149 };
+export const WARN_MODEL: WarnModel = { bias: -6.037, score: 0.03, margin: 0.426, coverage: 1.93 };
 
 /** The confidence at or above which a match is a warning (RECURRENCE_MIN_CONFIDENCE's default). */
-export const DEFAULT_MIN_CONFIDENCE = 0.06;
+export const DEFAULT_MIN_CONFIDENCE = 0.07;

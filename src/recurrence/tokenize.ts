@@ -131,3 +131,25 @@ export function signatures(text: string): string[] {
 export const serviceTerm = (s: string): string => `svc:${s.trim().toLowerCase()}`;
 export const tagTerm = (s: string): string => `tag:${s.trim().toLowerCase()}`;
 export const categoryTerm = (s: string): string => `cat:${s.trim().toLowerCase()}`;
+
+const VERSION = /(?<![\w.])[vV]?(\d{1,6}(?:\.\d{1,6}){1,4})(?![\w]|\.\d)/g;
+const VERSION_HINT = /\d\.\d/;
+
+/**
+ * Dotted version numbers ("2.53.7", "v4.1.89"; IP addresses look the same and count the same way),
+ * which the word scanner drops with every other token that starts with a digit: `ver:2.53.7`, and
+ * for three parts or more also its release line `line:2.53`, so "broken in 2.53.7" meets "2.53.7
+ * broke …" and "4.1.89" meets "4.1.86" more weakly. The line has its own prefix because it is
+ * derived: an explanation names only `ver:` terms, which a person finds written in both incidents.
+ */
+export function versions(text: string): string[] {
+  if (!VERSION_HINT.test(text)) return [];
+  const out: string[] = [];
+  for (const m of text.matchAll(VERSION)) {
+    const v = m[1] ?? '';
+    out.push(`ver:${v}`);
+    const parts = v.split('.');
+    if (parts.length >= 3) out.push(`line:${parts[0]}.${parts[1]}`);
+  }
+  return out;
+}

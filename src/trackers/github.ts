@@ -35,6 +35,13 @@ interface GitHubIssue {
   assignee?: { login: string } | null;
 }
 
+interface GitHubRepo {
+  full_name?: string;
+  has_issues?: boolean;
+  message?: string;
+  permissions?: { admin?: boolean; maintain?: boolean; push?: boolean; triage?: boolean; pull?: boolean };
+}
+
 export function githubTracker(opts: GitHubOptions): Tracker {
   const fetchFn = opts.fetch ?? fetch;
   const base = `${trimSlash(opts.baseUrl)}/repos/${opts.repo}/issues`;
@@ -113,6 +120,63 @@ export function githubTracker(opts: GitHubOptions): Tracker {
         if (e instanceof TrackerError && (e.status === 404 || e.status === 410)) return null;
         throw e;
       }
+    },
+    async check() {
+      // https://docs.github.com/en/rest/repos/repos#get-a-repository: `permissions` comes with
+      // authenticated requests; a repository the token cannot see answers 404, as a missing one does.
+      const res = await requestJson(fetchFn, `${trimSlash(opts.baseUrl)}/repos/${opts.repo}`, {
+        method: 'GET',
+        headers,
+      });
+      const body = res.body as GitHubRepo | null;
+      const tokenFix = `create a token that can read and write issues of ${opts.repo} (fine-grained: Issues read and write on that repository; classic: the repo scope) and put it in TRACKER_TOKEN`;
+      if (res.status === 401)
+        return {
+          status: 'fail',
+          detail: `GitHub refused TRACKER_TOKEN (401 ${body?.message ?? 'Unauthorized'})`,
+          fix: tokenFix,
+        };
+      if (res.status === 404)
+        return {
+          status: 'fail',
+          detail: `GitHub answers 404 for ${opts.repo}: no such repository, or the token cannot see it`,
+          fix: `check TRACKER_PROJECT (owner/name), and give the token access to ${opts.repo}`,
+        };
+      if (res.status < 200 || res.status >= 300)
+        return {
+          status: 'fail',
+          detail: `GitHub answered ${res.status} for ${opts.repo}: ${body?.message ?? 'no message'}`,
+          fix:
+            res.status === 403
+              ? `${tokenFix}; an organization with SAML SSO must authorize the token`
+              : undefined,
+        };
+      const name = body?.full_name ?? opts.repo;
+      if (body?.has_issues === false)
+        return {
+          status: 'fail',
+          detail: `${name} has issues turned off`,
+          fix: `turn them on in ${name}'s Settings → General → Features → Issues`,
+        };
+      const p = body?.permissions;
+      if (!p)
+        return {
+          status: 'warn',
+          detail: `GitHub accepted the token and shows ${name}, but did not say what the token may do there`,
+          fix: 'make sure its user can triage or write to the repository (closing and assigning issues needs it)',
+        };
+      // Closing and assigning issues needs triage or write (push); read alone can only open them.
+      // https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization
+      if (!(p.push || p.triage || p.maintain || p.admin))
+        return {
+          status: 'fail',
+          detail: `the token can read ${name} but not write to it (permissions.push is false): follow-ups could not be closed or assigned`,
+          fix: `give the token's user triage or write access to ${name}`,
+        };
+      return {
+        status: 'ok',
+        detail: `GitHub accepted the token; ${name} has issues, and the token may ${p.push ? 'write (push)' : 'triage'}`,
+      };
     },
     verifyWebhook(raw, h) {
       if (opts.webhookSecret === undefined) return null;

@@ -143,6 +143,46 @@ export function jiraTracker(opts: JiraOptions): Tracker {
         throw e;
       }
     },
+    async check() {
+      const get = (path: string) => requestJson(fetchFn, `${site}${path}`, { method: 'GET', headers });
+      const tokenFix =
+        'create an API token at https://id.atlassian.com/manage-profile/security/api-tokens while signed in as TRACKER_EMAIL, and put it in TRACKER_TOKEN';
+      // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get
+      const me = await get('/rest/api/3/myself');
+      if (me.status === 401 || me.status === 403)
+        return {
+          status: 'fail',
+          detail: `Jira at ${site} refused TRACKER_EMAIL ${opts.email} with TRACKER_TOKEN (${me.status})`,
+          fix: tokenFix,
+        };
+      if (me.status !== 200)
+        return {
+          status: 'fail',
+          detail: `Jira at ${site} answered ${me.status} to /rest/api/3/myself`,
+          fix: 'check TRACKER_URL: your site, such as https://your-domain.atlassian.net',
+        };
+      const who = (me.body as { displayName?: string } | null)?.displayName ?? opts.email;
+      // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/#api-rest-api-3-project-projectidorkey-get
+      const project = await get(`/rest/api/3/project/${encodeURIComponent(opts.project)}`);
+      if (project.status !== 200)
+        return {
+          status: 'fail',
+          detail: `Jira accepted the token (as ${who}) but answered ${project.status} for project ${opts.project}: no such project, or ${who} may not browse it`,
+          fix: `check TRACKER_PROJECT (the project key, such as OPS), and give ${who} the Browse projects and Create issues permissions in it`,
+        };
+      const p = project.body as { name?: string; issueTypes?: { name?: string }[] } | null;
+      const types = (p?.issueTypes ?? []).map((t) => t.name).filter((n): n is string => !!n);
+      if (types.length > 0 && !types.includes(opts.issueType))
+        return {
+          status: 'fail',
+          detail: `project ${opts.project} has no issue type "${opts.issueType}" (it has ${types.join(', ')})`,
+          fix: 'set TRACKER_ISSUE_TYPE to one of them',
+        };
+      return {
+        status: 'ok',
+        detail: `Jira accepted the token (as ${who}); project ${opts.project}${p?.name ? ` (${p.name})` : ''} is visible${types.length > 0 ? ` and has issue type ${opts.issueType}` : ''}`,
+      };
+    },
     verifyWebhook(raw, h) {
       if (opts.webhookSecret === undefined) return null;
       const sig = /^sha256=([0-9a-f]{64})$/i.exec(h['x-hub-signature'] ?? '')?.[1];

@@ -137,6 +137,42 @@ export function linearTracker(opts: LinearOptions): Tracker {
       });
       return data.issue ? toRemote(data.issue) : null;
     },
+    async check() {
+      // The viewer (the key's own user) and the team, read in two steps so each failure is named:
+      // https://linear.app/developers/graphql (the viewer query) and team(id:),
+      // https://developers.linear.app/docs/sdk/fetching-and-modifying-data
+      const keyFix =
+        'create a personal API key in Linear (Settings → Security & access) with read and write access to the team, and put it in TRACKER_TOKEN';
+      let who: string;
+      try {
+        const data = await gql<{ viewer: { name?: string; email?: string } }>(
+          'query Viewer { viewer { id name email } }',
+          {},
+        );
+        who = data.viewer.name ?? data.viewer.email ?? 'the key’s user';
+      } catch (e) {
+        if (!(e instanceof TrackerError) || e.retryable) throw e;
+        return { status: 'fail', detail: `Linear refused TRACKER_TOKEN: ${e.message}`, fix: keyFix };
+      }
+      try {
+        const data = await gql<{ team: { key?: string; name?: string } | null }>(
+          'query Team($id: String!) { team(id: $id) { id key name } }',
+          { id: opts.teamId },
+        );
+        if (!data.team) throw new TrackerError('Entity not found: Team', false);
+        return {
+          status: 'ok',
+          detail: `Linear accepted the key (as ${who}); team ${data.team.key ?? opts.teamId}${data.team.name ? ` (${data.team.name})` : ''} is visible`,
+        };
+      } catch (e) {
+        if (!(e instanceof TrackerError) || e.retryable) throw e;
+        return {
+          status: 'fail',
+          detail: `Linear accepted the key (as ${who}) but not team ${opts.teamId}: ${e.message}`,
+          fix: 'set TRACKER_PROJECT to the team’s ID (a UUID: in Linear, the command menu’s "Copy model UUID" on the team), and give the key access to that team',
+        };
+      }
+    },
     verifyWebhook(raw, h, now) {
       if (opts.webhookSecret === undefined) return null;
       if (!hmacHexMatches(opts.webhookSecret, raw, h['linear-signature'])) return null;

@@ -35,6 +35,14 @@ export interface RemoteTicket {
   dueDate?: string | null;
 }
 
+/** What `npm run doctor` reports about the tracker: its answer to the cheapest authenticated read. */
+export interface TrackerCheck {
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  /** What to change when it is not ok (never the token itself). */
+  fix?: string;
+}
+
 export interface Tracker {
   readonly name: TrackerName;
   /** Shown to people: "GitHub", "Jira", "Linear". */
@@ -49,6 +57,11 @@ export interface Tracker {
    * tickets it tells about (often none: an event this bot does not care about).
    */
   verifyWebhook(raw: string, headers: Record<string, string | undefined>, now: Date): RemoteTicket[] | null;
+  /**
+   * Reads, never writes: does the tracker accept the token, and can it see the configured
+   * repository, project or team? A refusal is a result; an unreachable tracker throws TrackerError.
+   */
+  check(): Promise<TrackerCheck>;
 }
 
 /**

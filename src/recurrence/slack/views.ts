@@ -60,7 +60,7 @@ export function explanationText(e: Explanation): string {
     parts.push(
       `shared words ${e.sharedTerms
         .slice(0, 8)
-        .map((t) => `\`${escapeText(t)}\``)
+        .map((t) => `\`${escapeText(t.startsWith('ver:') ? `version ${t.slice(4)}` : t)}\``)
         .join(', ')}`,
     );
   if (e.sharedServices.length)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type RecurrenceDoc, RecurrenceEngine } from '../../../src/recurrence/engine.js';
-import { signatures, words } from '../../../src/recurrence/tokenize.js';
+import { signatures, versions, words } from '../../../src/recurrence/tokenize.js';
 import { confidence, DEFAULT_POLICY, shouldWarn } from '../../../src/recurrence/warn.js';
 import { BACKGROUND_TITLES } from '../../helpers/fixtures.js';
 
@@ -51,6 +51,18 @@ describe('tokenize', () => {
       expect.arrayContaining(['sig:502', 'sig:nullpointerexception', 'sig:db-1.prod.internal']),
     );
     expect(signatures('version 2.53.1 and 8080')).toEqual([]);
+  });
+  it('finds dotted versions, with their release line when they have three parts or more', () => {
+    expect(versions('SeaMonkey 2.53.7 broke it; Netty v4.1.89.Final; bundle-2.23.19.jar')).toEqual([
+      'ver:2.53.7',
+      'line:2.53',
+      'ver:4.1.89',
+      'line:4.1',
+      'ver:2.23.19',
+      'line:2.23',
+    ]);
+    expect(versions('Hadoop 3.3 and port 8080, 2020-01-02, a.1, 1.2.3.4.5.6')).toEqual(['ver:3.3']);
+    expect(versions('no versions here')).toEqual([]);
   });
 });
 
@@ -106,6 +118,22 @@ describe('RecurrenceEngine', () => {
     e.remove(a.id);
     expect(e.has(a.id)).toBe(false);
     expect(e.rank(doc('Redis evictions spike'))).toHaveLength(0);
+  });
+
+  it('a shared version number is evidence, and the explanation names it', () => {
+    const e = new RecurrenceEngine();
+    corpus(e);
+    const a = doc('Add-on manager broken in 2.53.7');
+    const b = doc('Add-on manager broken in 2.49.4');
+    e.upsert(a);
+    e.upsert(b);
+    const q = doc('Since 2.53.7 the add-on manager is broken', { at: T0 + DAY });
+    const m = e.rank(q);
+    expect(m[0]?.id).toBe(a.id);
+    expect((m[0]?.text ?? 0) - (m[1]?.text ?? 0)).toBeGreaterThan(0.1);
+    expect(e.sharedTerms(q, a.id)).toContain('ver:2.53.7');
+    // The release line is derived, not written in either text: it counts but is not named.
+    expect(e.sharedTerms(q, a.id)).not.toContain('line:2.53');
   });
 
   it('learned term factors move scores (feedback)', () => {

@@ -23,12 +23,13 @@ function laterQuarters(r: EvalResult): number {
 }
 
 describe.skipIf(!present)('recurrence eval on the dev set', () => {
-  it('beats the engine before issue 16 (R@1 0.643, R@5 0.866, MRR 0.741; precision 0.082 at recall 0.241)', () => {
+  it('beats the engine before issue 16 (R@1 0.643, R@5 0.866, MRR 0.741; precision 0.082 at recall 0.241) and meets its ranking goals', () => {
     const r = evaluateOnTempDb(readEvalFile(DEV));
     expect(r.queries).toBe(112);
-    expect(r.recallAt[1]).toBeGreaterThan(0.643);
-    expect(r.recallAt[5]).toBeGreaterThanOrEqual(0.866);
-    expect(r.mrr).toBeGreaterThan(0.741);
+    // Ranking: the issue's goals (R@1 ≥ 0.70, R@5 ≥ 0.90, MRR ≥ 0.78), reached with version terms.
+    expect(r.recallAt[1]).toBeGreaterThanOrEqual(0.7);
+    expect(r.recallAt[5]).toBeGreaterThanOrEqual(0.9);
+    expect(r.mrr).toBeGreaterThanOrEqual(0.78);
     // At the default threshold: at least the same recall, more precise.
     expect(r.warnRecall).toBeGreaterThanOrEqual(0.241);
     expect(r.warnPrecision).toBeGreaterThan(0.082);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../../../src/incidents/model.js';
 import type { Finding } from '../../../../src/recurrence/check.js';
 import {
+  explanationText,
   openDuplicateNotice,
   overdueText,
   recurrenceWarning,
@@ -73,6 +74,12 @@ describe('recurrence views', () => {
       if (t) expect(t.length).toBeLessThanOrEqual(3000);
     }
     expect(blockText(msg)).not.toContain('<!channel>');
+  });
+
+  it('a shared version number reads as a version in the "why"', () => {
+    const e = finding({}).explanation;
+    const text = explanationText({ ...e, sharedTerms: ['ver:2.53.7', 'broken'] });
+    expect(text).toContain('shared words `version 2.53.7`, `broken`');
   });
 
   it('a private match shows only "ask its lead"', () => {
