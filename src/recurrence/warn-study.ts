@@ -149,8 +149,10 @@ export function candidateFeatures(records: EvalRecord[], cands: Candidates): Rec
     'no later incident closer to the match (flag)': (i, ms) => [closerLater(i, top(ms)) === 0 ? 1 : 0],
     'rank among the match’s later neighbours (match as query)': (i, ms) => {
       const l = laterRanked(top(ms).id - 1);
-      const pos = l.indexOf(i);
-      return [Math.log1p(pos >= 0 ? pos : l.filter((k) => k < i).length)];
+      // Only incidents filed before this one count: the bot cannot know later ones.
+      const earlier = l.filter((k) => k <= i);
+      const pos = earlier.indexOf(i);
+      return [Math.log1p(pos >= 0 ? pos : earlier.length)];
     },
     'sibling: each title holds a rare word the other lacks': (i, ms) => {
       const j = top(ms).id - 1;
