@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { sendDueReminders } from '../../resolution/slack/effects.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { Job } from '../../runtime/schedule.js';
 import { sendNotices } from './register.js';
@@ -13,8 +14,9 @@ export function pollCron(minutes: number): string {
 
 /**
  * The retry queue every 30 seconds (ops wait for their backoff in the database, so running often
- * only makes retries punctual; it also picks up follow-ups added outside a Slack request), and the
- * poll of open tickets every TRACKER_POLL_MINUTES (0 = webhooks only).
+ * only makes retries punctual; it also picks up follow-ups added outside a Slack request, and sends
+ * the DMs of follow-ups a webhook reopened), and the poll of open and recently done tickets every
+ * TRACKER_POLL_MINUTES (0 = webhooks only).
  */
 export function trackerJobs(deps: Deps, client: WebClient): Job[] {
   const { trackers } = deps;
@@ -26,6 +28,8 @@ export function trackerJobs(deps: Deps, client: WebClient): Job[] {
       runOnStart: true,
       run: async () => {
         await sendNotices(deps, client, await trackers.run());
+        // Follow-ups a webhook reopened since the last run: their owners hear it now.
+        await sendDueReminders(deps, client, { reopensOnly: true });
       },
     },
   ];
@@ -35,7 +39,8 @@ export function trackerJobs(deps: Deps, client: WebClient): Job[] {
       cron: pollCron(deps.config.TRACKER_POLL_MINUTES),
       runOnStart: true,
       run: async () => {
-        await trackers.poll();
+        if ((await trackers.poll()).some((r) => r.reopened))
+          await sendDueReminders(deps, client, { reopensOnly: true });
       },
     });
   return jobs;
