@@ -198,6 +198,20 @@ export class FakeGitHub extends FakeTracker {
     return this.sendIssues('closed', issue, by);
   }
 
+  /**
+   * Someone reopens the issue on GitHub: state open, state_reason reopened, and the issues event
+   * with action `reopened` (https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues;
+   * the kept sample is GitHub's own `reopened` payload).
+   */
+  reopenOnGitHub(n: number, by = 'octocat'): Promise<number> {
+    const issue = this.issues.get(n);
+    if (!issue) throw new Error(`no issue #${n}`);
+    if (issue.state === 'open') throw new Error(`issue #${n} is already open`);
+    issue.state = 'open';
+    issue.state_reason = 'reopened';
+    return this.sendIssues('reopened', issue, by);
+  }
+
   assignOnGitHub(n: number, login: string): Promise<number> {
     const issue = this.issues.get(n);
     if (!issue) throw new Error(`no issue #${n}`);

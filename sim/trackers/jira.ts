@@ -293,26 +293,58 @@ export class FakeJira extends FakeTracker {
   async transitionInJira(key: string, to: 'done' | 'doing' | 'todo'): Promise<number> {
     const issue = this.byKey(key);
     if (!issue) throw new Error(`no issue ${key}`);
+    const from = issue.status;
     issue.status = STATUSES[to];
-    return this.sendUpdated(issue);
+    // A transition is a change of `status`: the webhook's changelog item says from what to what
+    // (https://developer.atlassian.com/cloud/jira/platform/webhooks/#example-callback-for-an-issue-related-event).
+    return this.sendUpdated(issue, false, [
+      {
+        field: 'status',
+        fieldtype: 'jira',
+        from: from.id,
+        fromString: from.name,
+        to: issue.status.id,
+        toString: issue.status.name,
+      },
+    ]);
   }
 
   async editInJira(key: string, f: { assignee?: string | null; duedate?: string | null }): Promise<number> {
     const issue = this.byKey(key);
     if (!issue) throw new Error(`no issue ${key}`);
-    if (f.assignee !== undefined) issue.assignee = f.assignee;
-    if (f.duedate !== undefined) issue.duedate = f.duedate;
-    return this.sendUpdated(issue);
+    const items: Record<string, unknown>[] = [];
+    if (f.assignee !== undefined) {
+      items.push({ field: 'assignee', fieldtype: 'jira', from: issue.assignee, to: f.assignee });
+      issue.assignee = f.assignee;
+    }
+    if (f.duedate !== undefined) {
+      items.push({ field: 'duedate', fieldtype: 'jira', from: issue.duedate, to: f.duedate });
+      issue.duedate = f.duedate;
+    }
+    return this.sendUpdated(issue, false, items);
   }
 
   /**
    * jira:issue_updated from an admin webhook with a secret: X-Hub-Signature: sha256=<HMAC of the
    * body> (https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks).
    */
-  async sendUpdated(issue: FakeJiraIssue, tamper = false): Promise<number> {
+  async sendUpdated(
+    issue: FakeJiraIssue,
+    tamper = false,
+    /** The changelog's items (the fields this update changed); absent = the sample's own. */
+    changes?: Record<string, unknown>[],
+  ): Promise<number> {
     if (!this.opts.webhook) return 0;
-    const sample = JSON.parse(readFileSync(SAMPLE, 'utf8')) as { issue: Record<string, unknown> };
-    const payload = { ...sample, timestamp: Date.now(), issue: { ...sample.issue, ...this.json(issue) } };
+    const sample = JSON.parse(readFileSync(SAMPLE, 'utf8')) as {
+      issue: Record<string, unknown>;
+      changelog: Record<string, unknown>;
+    };
+    const payload = {
+      ...sample,
+      timestamp: Date.now(),
+      issue: { ...sample.issue, ...this.json(issue) },
+      ...(changes ? { changelog: { ...sample.changelog, items: changes } } : {}),
+    };
     const raw = JSON.stringify(payload);
     const secret = tamper ? `${this.opts.webhook.secret}-wrong` : this.opts.webhook.secret;
     return deliver(this.opts.webhook.url, raw, {

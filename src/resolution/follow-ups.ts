@@ -213,6 +213,15 @@ export function followUpsForReminders(db: Db, latestDue: string): FollowUpWithIn
     .all();
 }
 
+export function followUpWithIncidentById(db: Db, id: number): FollowUpWithIncident | undefined {
+  return db
+    .select({ followUp: followUps, incident: incidents })
+    .from(followUps)
+    .innerJoin(incidents, eq(incidents.id, followUps.incidentId))
+    .where(eq(followUps.id, id))
+    .get();
+}
+
 export function followUpsByIds(db: Db, ids: number[]): FollowUp[] {
   if (ids.length === 0) return [];
   return db.select().from(followUps).where(inArray(followUps.id, ids)).all();

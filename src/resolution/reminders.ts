@@ -13,7 +13,42 @@ import type { Clock } from '../runtime/clock.js';
  * sent late: reminders repeat daily, so the next slot carries the same news.
  */
 
-export type ReminderKind = 'root_cause' | 'follow_up';
+export type ReminderKind = 'root_cause' | 'follow_up' | 'follow_up_reopened';
+
+/**
+ * A follow-up reopened by its ticket (src/trackers/store.ts) stores its owner's DM as a reminders row
+ * of this kind, slot = the reopen instant, status failed with no attempt yet: the same claim and
+ * retry as a reminder, and the DM is not lost if the bot stops before sending it.
+ */
+export const REOPEN_NOTICE_KIND = 'follow_up_reopened';
+
+/** Reopen DMs not sent yet (and not given up). */
+export function pendingReopenNotices(db: Db): (typeof reminders.$inferSelect)[] {
+  return db
+    .select()
+    .from(reminders)
+    .where(
+      and(
+        eq(reminders.kind, REOPEN_NOTICE_KIND),
+        eq(reminders.status, 'failed'),
+        sql`${reminders.attempts} < ${MAX_REMINDER_ATTEMPTS}`,
+      ),
+    )
+    .all();
+}
+
+/** Marks a reminder slot as already sent (the reopen DM stands in for that day's reminder). */
+export function markSlotSent(
+  db: Db,
+  clock: Clock,
+  r: { kind: ReminderKind; subjectId: number; slot: string; userId: string; messageTs: string | null },
+): void {
+  const now = clock.now();
+  db.insert(reminders)
+    .values({ ...r, status: 'sent', attempts: 1, claimedAt: now, sentAt: now })
+    .onConflictDoNothing()
+    .run();
+}
 
 /** A failed send is retried on later runs within its slot, up to this many attempts. */
 export const MAX_REMINDER_ATTEMPTS = 10;

@@ -184,10 +184,16 @@ export function githubTracker(opts: GitHubOptions): Tracker {
       if (!hmacHexMatches(opts.webhookSecret, raw, sig)) return null;
       // https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues
       if (h['x-github-event'] !== 'issues') return [];
-      const payload = JSON.parse(raw) as { repository?: { full_name?: string }; issue?: GitHubIssue };
+      const payload = JSON.parse(raw) as {
+        action?: string;
+        repository?: { full_name?: string };
+        issue?: GitHubIssue;
+      };
       if (!payload.issue || payload.repository?.full_name?.toLowerCase() !== opts.repo.toLowerCase())
         return [];
-      return [toRemote(payload.issue)];
+      // The issues event's `action` names the change: `reopened` and `closed` are state changes.
+      const stateChanged = payload.action === 'reopened' || payload.action === 'closed';
+      return [{ ...toRemote(payload.issue), stateChanged }];
     },
   };
 }

@@ -191,9 +191,12 @@ export function jiraTracker(opts: JiraOptions): Tracker {
       const payload = JSON.parse(raw) as {
         webhookEvent?: string;
         issue?: { id?: string; fields?: JiraFields };
+        changelog?: { items?: { field?: string }[] };
       };
       if (payload.webhookEvent !== 'jira:issue_updated' || !payload.issue?.id) return [];
-      return [toRemote(String(payload.issue.id), payload.issue.fields ?? {})];
+      // The changelog lists the fields this update changed; a transition changes `status`.
+      const stateChanged = (payload.changelog?.items ?? []).some((i) => i?.field === 'status');
+      return [{ ...toRemote(String(payload.issue.id), payload.issue.fields ?? {}), stateChanged }];
     },
   };
 }

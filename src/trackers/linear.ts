@@ -180,6 +180,7 @@ export function linearTracker(opts: LinearOptions): Tracker {
         type?: string;
         action?: string;
         data?: LinearIssue;
+        updatedFrom?: Record<string, unknown>;
         webhookTimestamp?: number;
       };
       if (
@@ -188,7 +189,14 @@ export function linearTracker(opts: LinearOptions): Tracker {
       )
         return null;
       if (payload.type !== 'Issue' || !payload.data?.id) return [];
-      return [toRemote(payload.data)];
+      // An update's `updatedFrom` holds the previous values of the fields it changed
+      // (https://linear.app/developers/webhooks, data change payloads): `stateId` = moved.
+      const stateChanged =
+        payload.action === 'update' &&
+        typeof payload.updatedFrom === 'object' &&
+        payload.updatedFrom !== null &&
+        'stateId' in payload.updatedFrom;
+      return [{ ...toRemote(payload.data), stateChanged }];
     },
   };
 }

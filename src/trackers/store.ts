@@ -1,9 +1,10 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, lte, max } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, lte, max } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { followUps, incidents, timelineEvents, trackerCursor, trackerOps } from '../db/schema.js';
+import { followUps, incidents, reminders, timelineEvents, trackerCursor, trackerOps } from '../db/schema.js';
 import { addTimelineEvent, type Tx } from '../incidents/add-timeline-event.js';
 import { DomainError } from '../incidents/errors.js';
 import type { FollowUp, Incident } from '../incidents/model.js';
+import { REOPEN_NOTICE_KIND } from '../resolution/reminders.js';
 import type { Clock } from '../runtime/clock.js';
 import type { RemoteTicket, TrackerName } from './types.js';
 
@@ -142,7 +143,15 @@ export function scanOutbox(db: Db, clock: Clock, users: UserMap, hasDueDates: bo
       const { f, i } = row;
       let want: TrackerAction | null = null;
       if (action === 'added' && f.ticketRef === null && f.status === 'open' && !i.isPrivate) want = 'create';
-      else if (action === 'done' && f.ticketRef !== null && f.ticketState !== 'closed') want = 'close';
+      // Not a close the tracker itself reported (`via`), nor one undone since by a reopen there.
+      else if (
+        action === 'done' &&
+        ev.data?.via === undefined &&
+        f.status !== 'open' &&
+        f.ticketRef !== null &&
+        f.ticketState !== 'closed'
+      )
+        want = 'close';
       else if (
         action === 'edited' &&
         f.ticketRef !== null &&
@@ -342,6 +351,28 @@ export function openTickets(db: Db, tracker: TrackerName, limit: number): Follow
     .all();
 }
 
+/**
+ * Done follow-ups whose ticket may be reopened: done within `sinceDays` (in Slack or by the ticket's
+ * close), most recently done first, at most `limit` (each costs the poll one read of the tracker).
+ */
+export function recentlyDoneTickets(db: Db, tracker: TrackerName, since: Date, limit: number): FollowUp[] {
+  return db
+    .select()
+    .from(followUps)
+    .where(
+      and(
+        eq(followUps.ticketTracker, tracker),
+        isNotNull(followUps.ticketRef),
+        eq(followUps.status, 'done'),
+        eq(followUps.ticketState, 'closed'),
+        gte(followUps.doneAt, since),
+      ),
+    )
+    .orderBy(desc(followUps.doneAt), desc(followUps.id))
+    .limit(limit)
+    .all();
+}
+
 export function markPolled(db: Db, clock: Clock): void {
   const now = clock.now();
   db.update(trackerCursor).set({ polledAt: now }).where(eq(trackerCursor.id, 1)).run();
@@ -351,6 +382,8 @@ export interface RemoteApplied {
   followUp: FollowUp;
   incident: Incident;
   closed: boolean;
+  /** A done follow-up whose ticket is open again in the tracker: open again too. */
+  reopened: boolean;
   ownerChanged: boolean;
   dueChanged: boolean;
 }
@@ -382,15 +415,23 @@ export function applyRemote(
     const set: Partial<typeof followUps.$inferInsert> = {};
     const changes: Record<string, unknown> = {};
     const closed = remote.closed && f.status === 'open';
-    if (remote.closed !== (f.ticketState === 'closed')) set.ticketState = remote.closed ? 'closed' : 'open';
+    // Reopened only from a close we know of (ticketState closed, whoever closed it): a ticket read as
+    // open while Slack's Done is still on its way to the tracker is not a reopen, and the echo of that
+    // close only confirms ticketState. A webhook must itself be the state change (see stateChanged).
+    const reopened =
+      !remote.closed && f.status === 'done' && f.ticketState === 'closed' && remote.stateChanged !== false;
+    if (remote.closed !== (f.ticketState === 'closed') && (remote.closed || reopened || f.status === 'open'))
+      set.ticketState = remote.closed ? 'closed' : 'open';
     if (closed) Object.assign(set, { status: 'done', doneAt: now, doneBy: null });
+    if (reopened) Object.assign(set, { status: 'open', doneAt: null, doneBy: null, snoozedUntil: null });
+    const open = f.status === 'open' || reopened;
 
     let ownerChanged = false;
     if (remote.assignee !== f.ticketAssignee) {
       set.ticketAssignee = remote.assignee;
       const owner = users.toSlack(remote.assignee);
       // An assignee Firebreak cannot map to a person leaves the owner alone rather than clearing it.
-      if ((owner !== null || remote.assignee === null) && owner !== f.ownerId && f.status === 'open') {
+      if ((owner !== null || remote.assignee === null) && owner !== f.ownerId && open) {
         set.ownerId = owner;
         changes.ownerId = { from: f.ownerId, to: owner };
         ownerChanged = true;
@@ -399,7 +440,7 @@ export function applyRemote(
     let dueChanged = false;
     if (remote.dueDate !== undefined && remote.dueDate !== f.ticketDue) {
       set.ticketDue = remote.dueDate;
-      if (remote.dueDate !== f.dueDate && f.status === 'open') {
+      if (remote.dueDate !== f.dueDate && open) {
         set.dueDate = remote.dueDate;
         changes.dueDate = { from: f.dueDate, to: remote.dueDate };
         dueChanged = true;
@@ -407,7 +448,7 @@ export function applyRemote(
     }
     if ((ownerChanged || dueChanged) && f.snoozedUntil !== null) set.snoozedUntil = null;
     if (Object.keys(set).length === 0)
-      return { followUp: f, incident: i, closed: false, ownerChanged, dueChanged };
+      return { followUp: f, incident: i, closed: false, reopened: false, ownerChanged, dueChanged };
     const updated = tx.update(followUps).set(set).where(eq(followUps.id, f.id)).returning().get();
     if (!updated) throw new Error('follow-up vanished during update');
     const base = {
@@ -429,7 +470,31 @@ export function applyRemote(
         text: `Follow-up #${f.id} done: ${tracker.label} ${f.ticketKey ?? ''} was closed`,
         data: { action: 'done', followUpId: f.id, via: tracker.name, key: f.ticketKey },
       });
-    return { followUp: updated, incident: i, closed, ownerChanged, dueChanged };
+    if (reopened) {
+      // The outbox ignores `reopened` (nothing to send back: the tracker is where it happened).
+      addTimelineEvent(tx, {
+        ...base,
+        text: `Follow-up #${f.id} reopened: ${tracker.label} ${f.ticketKey ?? ''} was reopened`,
+        data: { action: 'reopened', followUpId: f.id, via: tracker.name, key: f.ticketKey },
+      });
+      // The owner's DM, stored with the change so it is not lost: a reminders row waiting to be
+      // claimed (status failed, no attempt yet), sent by the reminder job with the usual retries.
+      if (updated.ownerId)
+        tx.insert(reminders)
+          .values({
+            kind: REOPEN_NOTICE_KIND,
+            subjectId: f.id,
+            slot: now.toISOString(),
+            userId: updated.ownerId,
+            status: 'failed',
+            attempts: 0,
+            lastError: 'not sent yet',
+            claimedAt: now,
+          })
+          .onConflictDoNothing()
+          .run();
+    }
+    return { followUp: updated, incident: i, closed, reopened, ownerChanged, dueChanged };
   });
 }
 

@@ -16,6 +16,7 @@ import {
   markPolled,
   openTickets,
   type RemoteApplied,
+  recentlyDoneTickets,
   recordClosed,
   recordCreated,
   recordFailure,
@@ -37,6 +38,13 @@ export interface TrackerNotice {
 
 /** How many tickets one poll reads; the rest wait for the next run (oldest first). */
 export const POLL_BATCH = 200;
+/**
+ * Done follow-ups whose closed ticket each poll also reads, to see it reopened without a webhook:
+ * those done in the last REOPEN_WINDOW_DAYS, at most POLL_DONE_BATCH, most recently done first.
+ * Bounded so a poll's reads stay within the trackers' rate limits (GitHub: 5,000 an hour).
+ */
+export const POLL_DONE_BATCH = 50;
+export const REOPEN_WINDOW_DAYS = 30;
 
 /**
  * The tracker sync of one app: the outbox scan, the retry queue, polling and webhooks. One run of
@@ -50,7 +58,7 @@ export interface TrackerSync {
   run(): Promise<TrackerNotice[]>;
   /** The Create ticket button. */
   request(followUpId: number, userId: string): { created: boolean };
-  /** Reads open tickets back from the tracker (for trackers without webhooks, and missed deliveries). */
+  /** Reads open and recently done tickets back from the tracker (trackers without webhooks, missed deliveries). */
   poll(): Promise<RemoteApplied[]>;
   /** A webhook delivery: null = bad signature; otherwise the follow-ups it changed. */
   webhook(raw: string, headers: Record<string, string | undefined>): RemoteApplied[] | null;
@@ -209,7 +217,12 @@ export function createTrackerSync(deps: {
     },
     async poll() {
       const changed: RemoteApplied[] = [];
-      for (const f of openTickets(db, tracker.name, POLL_BATCH)) {
+      const since = new Date(clock.now().getTime() - REOPEN_WINDOW_DAYS * 86_400_000);
+      const tickets = [
+        ...openTickets(db, tracker.name, POLL_BATCH),
+        ...recentlyDoneTickets(db, tracker.name, since, POLL_DONE_BATCH),
+      ];
+      for (const f of tickets) {
         if (!f.ticketRef) continue;
         let remote: Awaited<ReturnType<Tracker['fetch']>>;
         try {
@@ -221,7 +234,7 @@ export function createTrackerSync(deps: {
         }
         if (!remote) continue;
         const r = apply(remote);
-        if (r && (r.closed || r.ownerChanged || r.dueChanged)) changed.push(r);
+        if (r && (r.closed || r.reopened || r.ownerChanged || r.dueChanged)) changed.push(r);
       }
       markPolled(db, clock);
       return changed;

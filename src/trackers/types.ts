@@ -33,6 +33,13 @@ export interface RemoteTicket {
   assignee: string | null;
   /** undefined: the tracker has no due dates. */
   dueDate?: string | null;
+  /**
+   * Webhooks only: whether this delivery reports a change of the ticket's state (GitHub `reopened` /
+   * `closed`, a Jira changelog item on `status`, Linear `updatedFrom.stateId`). A delivery about
+   * something else (an assignee set before the close, arriving late) must not reopen a follow-up.
+   * Undefined (a poll reads the ticket as it is now): the state is trusted as read.
+   */
+  stateChanged?: boolean;
 }
 
 /** What `npm run doctor` reports about the tracker: its answer to the cheapest authenticated read. */

@@ -9,7 +9,7 @@ import { mention } from '../../slack/format.js';
 import { publish, tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { closeForArchive, incidentsDueForArchive, markArchived } from '../close.js';
-import { followUpsForReminders, followUpsOfIncident } from '../follow-ups.js';
+import { followUpsForReminders, followUpsOfIncident, followUpWithIncidentById } from '../follow-ups.js';
 import {
   addDays,
   claimReminder,
@@ -17,10 +17,13 @@ import {
   localTime,
   markReminderFailed,
   markReminderSent,
+  markSlotSent,
+  pendingReopenNotices,
+  type ReminderKind,
   rootCauseSlot,
 } from '../reminders.js';
 import { incidentsAwaitingRootCause } from '../set-root-cause.js';
-import { followUpReminder, rootCauseReminder } from './views/reminder-messages.js';
+import { followUpReminder, followUpReopenedNotice, rootCauseReminder } from './views/reminder-messages.js';
 import { resolutionMessage } from './views/resolution-message.js';
 
 /**
@@ -114,7 +117,12 @@ export interface ReminderRun {
  * Sends every reminder whose slot is open now and not yet claimed. Safe to run any number of times
  * and from several processes: each slot is claimed in the database before its DM is sent.
  */
-export async function sendDueReminders(deps: Deps, client: WebClient): Promise<ReminderRun> {
+export async function sendDueReminders(
+  deps: Deps,
+  client: WebClient,
+  /** reopensOnly: just the reopen DMs (the tracker jobs send them within seconds of the reopen). */
+  opts: { reopensOnly?: boolean } = {},
+): Promise<ReminderRun> {
   const now = deps.clock.now();
   const hour = deps.config.REMINDER_HOUR;
   const run: ReminderRun = { sent: 0, failed: 0 };
@@ -128,11 +136,11 @@ export async function sendDueReminders(deps: Deps, client: WebClient): Promise<R
     return tz;
   };
   const deliver = async (
-    claim: { kind: 'root_cause' | 'follow_up'; subjectId: number; slot: string; userId: string },
+    claim: { kind: ReminderKind; subjectId: number; slot: string; userId: string },
     message: { text: string; blocks: unknown[] },
   ) => {
     const claimed = claimReminder(deps.db, deps.clock, claim);
-    if (!claimed) return;
+    if (!claimed) return null;
     try {
       const res = await client.chat.postMessage({
         channel: claim.userId,
@@ -141,14 +149,48 @@ export async function sendDueReminders(deps: Deps, client: WebClient): Promise<R
       });
       markReminderSent(deps.db, claimed.id, deps.clock, res.ts ?? null);
       run.sent++;
+      return res.ts ?? '';
     } catch (e) {
       markReminderFailed(deps.db, claimed.id, describeError(e));
       run.failed++;
       deps.logger.warn(
         `${claim.kind} reminder ${claim.subjectId}/${claim.slot} to ${claim.userId} failed (attempt ${claimed.attempt}); retried on the next run: ${describeError(e)}`,
       );
+      return null;
     }
   };
+
+  // First the DMs of follow-ups reopened by their ticket, so each stands in for that day's
+  // reminder: an overdue follow-up is reminded again on the next working day, not twice today.
+  const unsentReopens = new Set<number>();
+  for (const notice of pendingReopenNotices(deps.db)) {
+    const row = followUpWithIncidentById(deps.db, notice.subjectId);
+    const f = row?.followUp;
+    if (!row || !f || f.status !== 'open' || f.ownerId !== notice.userId) {
+      // Done again, deleted or handed to someone else since: the news is stale, drop it.
+      markReminderSent(deps.db, notice.id, deps.clock, null);
+      continue;
+    }
+    const tz = await tzOf(notice.userId);
+    const today = localTime(now, tz).date;
+    const ts = await deliver(
+      { kind: notice.kind as ReminderKind, subjectId: f.id, slot: notice.slot, userId: notice.userId },
+      followUpReopenedNotice(f, row.incident, today),
+    );
+    if (ts === null) {
+      unsentReopens.add(f.id);
+      continue;
+    }
+    if (f.dueDate !== null && f.dueDate <= today)
+      markSlotSent(deps.db, deps.clock, {
+        kind: 'follow_up',
+        subjectId: f.id,
+        slot: today,
+        userId: notice.userId,
+        messageTs: ts || null,
+      });
+  }
+  if (opts.reopensOnly) return run;
 
   for (const incident of incidentsAwaitingRootCause(deps.db)) {
     const userId = incident.leadId ?? incident.declaredBy;
@@ -162,7 +204,8 @@ export async function sendDueReminders(deps: Deps, client: WebClient): Promise<R
   // Time zones run up to 14 h ahead of UTC: tomorrow's UTC date bounds every due date.
   const latestDue = addDays(now.toISOString().slice(0, 10), 1);
   for (const { followUp, incident } of followUpsForReminders(deps.db, latestDue)) {
-    if (!followUp.ownerId) continue;
+    // Its reopen DM is still to be sent (and retried): that DM comes first.
+    if (!followUp.ownerId || unsentReopens.has(followUp.id)) continue;
     const tz = await tzOf(followUp.ownerId);
     const slot = followUpSlot(now, tz, hour, followUp);
     if (slot === null) continue;

@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import { sendDueReminders } from '../../resolution/slack/effects.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { Job } from '../../runtime/schedule.js';
 import { sendNotices } from './register.js';
@@ -26,6 +27,8 @@ export function trackerJobs(deps: Deps, client: WebClient): Job[] {
       runOnStart: true,
       run: async () => {
         await sendNotices(deps, client, await trackers.run());
+        // Follow-ups a webhook reopened since the last run: their owners hear it now.
+        await sendDueReminders(deps, client, { reopensOnly: true });
       },
     },
   ];
@@ -35,7 +38,8 @@ export function trackerJobs(deps: Deps, client: WebClient): Job[] {
       cron: pollCron(deps.config.TRACKER_POLL_MINUTES),
       runOnStart: true,
       run: async () => {
-        await trackers.poll();
+        if ((await trackers.poll()).some((r) => r.reopened))
+          await sendDueReminders(deps, client, { reopensOnly: true });
       },
     });
   return jobs;

@@ -50,7 +50,7 @@ export function dueLabel(f: Pick<FollowUp, 'dueDate' | 'snoozedUntil'>, today: s
   return parts.join(' · ');
 }
 
-const TRACKER_LABELS: Record<string, string> = { github: 'GitHub', jira: 'Jira', linear: 'Linear' };
+export const TRACKER_LABELS: Record<string, string> = { github: 'GitHub', jira: 'Jira', linear: 'Linear' };
 
 /** " · <url|GitHub #12>" when the follow-up has a ticket (src/trackers), else "". */
 export function ticketLink(f: Pick<FollowUp, 'ticketTracker' | 'ticketKey' | 'ticketUrl'>): string {

@@ -3,7 +3,7 @@ import { type FollowUp, type Incident, incidentRef } from '../../../incidents/mo
 import { channelLink, safe, slackDate } from '../../../slack/format.js';
 import { ACTION } from '../../../slack/ids.js';
 import { daysBetween } from '../../reminders.js';
-import { followUpActions, followUpDoneText, ticketLink } from './follow-ups.js';
+import { followUpActions, followUpDoneText, TRACKER_LABELS, ticketLink } from './follow-ups.js';
 import { pt } from './resolve-modal.js';
 
 /** The DMs the reminder job sends: the lead's root-cause nudge and a follow-up owner's nudge. */
@@ -92,5 +92,45 @@ export function followUpReminderSnoozed(f: FollowUp, i: Incident): { text: strin
   return {
     text: `Snoozed until ${f.snoozedUntil ?? '?'}`,
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }, followUpActions(f, 'one')],
+  };
+}
+
+/** The owner's DM when the follow-up's ticket was reopened in the tracker (src/trackers/store.ts). */
+export function followUpReopenedNotice(
+  f: FollowUp,
+  i: Incident,
+  today: string,
+): { text: string; blocks: KnownBlock[] } {
+  const ticket = `${TRACKER_LABELS[f.ticketTracker ?? ''] ?? 'Its ticket'} ${f.ticketKey ?? ''}`.trim();
+  const late = f.dueDate ? daysBetween(f.dueDate, today) : null;
+  const when =
+    f.dueDate === null || late === null
+      ? 'It has no due date.'
+      : late > 0
+        ? `It was due ${f.dueDate} (*${late} day${late === 1 ? '' : 's'} overdue*): I remind you again on the next working day.`
+        : late === 0
+          ? 'It is due *today*.'
+          : `It is due ${f.dueDate}; I remind you then.`;
+  return {
+    text: `Follow-up #${f.id} from ${incidentRef(i)} is open again: ${ticket} was reopened.`,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:leftwards_arrow_with_hook: Your follow-up #${f.id} from *${incidentRef(i)}* · ${safe(i.title, 200)} is open again: ${safe(ticket, 100)} was reopened${ticketLink(f)}.\n>${safe(f.text, 1000).replace(/\n/g, '\n>')}\n${when}`,
+        },
+      },
+      followUpActions(f, 'one'),
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: 'The tracker is where the work is tracked: closing the ticket or pressing Done marks it done again.',
+          },
+        ],
+      },
+    ],
   };
 }

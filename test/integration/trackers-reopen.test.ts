@@ -1,0 +1,248 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeGitHub } from '../../sim/trackers/github.js';
+import { FakeJira } from '../../sim/trackers/jira.js';
+import { FakeLinear } from '../../sim/trackers/linear.js';
+import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
+import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
+import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
+import { dmTexts, followUp, followUpTimeline, lastFollowUpId, webhookUrl } from '../helpers/trackers.js';
+
+/**
+ * A ticket reopened in the tracker reopens its follow-up, for each tracker against its fake
+ * (sim/trackers/*, written from each API's docs): by webhook and by poll, with the timeline entry,
+ * the owner's DM and a reminder on the next working day; and no loop with Slack's own Done.
+ *
+ * Bob (Europe/Berlin, REMINDER_HOUR 10) owns a follow-up due Tuesday 2026-11-24. Monday 23rd it is
+ * closed; Thursday 26th at 15:00 Berlin the ticket is reopened: overdue, so he gets the reopen DM
+ * now and the next reminder on Friday 27th at 10:00, not a second DM on Thursday.
+ */
+const { alice, bob } = WS.users;
+const SECRET = 'reopen-webhook-secret-0123456789';
+const MONDAY = '2026-11-23T14:00:00Z';
+const THURSDAY_AFTERNOON = new Date('2026-11-26T14:00:00Z');
+const FRIDAY_0905_UTC = new Date('2026-11-27T09:05:00Z');
+
+/** What a test does in the tracker, the same way for all three. */
+interface Tracker {
+  label: string;
+  env(): Record<string, string>;
+  /** Points the fake's webhook at the bot (undefined = no webhook: only the poll sees changes). */
+  hook(h: Harness | undefined): void;
+  closeThere(): Promise<unknown>;
+  reopenThere(): Promise<unknown>;
+  /** The webhook the tracker sends for Firebreak's own close (the real ones all do). */
+  echoClose(): Promise<number>;
+  isClosed(): boolean;
+  /** Calls that change the ticket (close, transition, update), as the fake saw them. */
+  writes(): number;
+  close(): Promise<void>;
+}
+
+async function github(): Promise<Tracker> {
+  const gh = await FakeGitHub.start({ token: 'ghp_fake_0123456789', repo: 'acme/ops', users: ['bob-gh'] });
+  const issue = () => gh.issues.get(1) ?? (undefined as never);
+  return {
+    label: 'GitHub #1',
+    env: () => ({
+      TRACKER: 'github',
+      TRACKER_URL: gh.url,
+      TRACKER_TOKEN: 'ghp_fake_0123456789',
+      TRACKER_PROJECT: 'acme/ops',
+      TRACKER_USERS: 'U0BOB=bob-gh',
+    }),
+    hook: (h) => {
+      gh.opts.webhook = h ? { url: webhookUrl(h, 'github'), secret: SECRET } : undefined;
+    },
+    closeThere: () => gh.closeOnGitHub(1),
+    reopenThere: () => gh.reopenOnGitHub(1),
+    echoClose: () => gh.sendIssues('closed', issue(), 'firebreak[bot]'),
+    isClosed: () => issue().state === 'closed',
+    writes: () => gh.server.calls.filter((c) => c.method === 'PATCH').length,
+    close: () => gh.close(),
+  };
+}
+
+async function jira(): Promise<Tracker> {
+  const ACCOUNT = '5b10ac8d82e05b22cc7d4ef5';
+  const j = await FakeJira.start({
+    email: 'firebreak@example.com',
+    token: 'ATATT3x-fake',
+    project: 'OPS',
+    accounts: [ACCOUNT],
+  });
+  const issue = () => j.byKey('OPS-1') ?? (undefined as never);
+  return {
+    label: 'Jira OPS-1',
+    env: () => ({
+      TRACKER: 'jira',
+      TRACKER_URL: j.url,
+      TRACKER_EMAIL: 'firebreak@example.com',
+      TRACKER_TOKEN: 'ATATT3x-fake',
+      TRACKER_PROJECT: 'OPS',
+      TRACKER_USERS: `U0BOB=${ACCOUNT}`,
+    }),
+    hook: (h) => {
+      j.opts.webhook = h ? { url: webhookUrl(h, 'jira'), secret: SECRET } : undefined;
+    },
+    closeThere: () => j.transitionInJira('OPS-1', 'done'),
+    reopenThere: () => j.transitionInJira('OPS-1', 'doing'),
+    echoClose: () =>
+      j.sendUpdated(issue(), false, [
+        { field: 'status', fieldtype: 'jira', fromString: 'To Do', toString: issue().status.name },
+      ]),
+    isClosed: () => issue().status.category === 'done',
+    writes: () =>
+      j.server.calls.filter(
+        (c) => c.method === 'PUT' || (c.method === 'POST' && c.path.endsWith('/transitions')),
+      ).length,
+    close: () => j.close(),
+  };
+}
+
+async function linear(): Promise<Tracker> {
+  const TEAM = '72b2a2dc-6f4f-4423-9d34-24b5bd10634a';
+  const BOB = 'a0f1e6b2-bob0-4000-8000-000000000001';
+  const l = await FakeLinear.start({ apiKey: 'lin_api_fake', teamId: TEAM, teamKey: 'ENG', users: [BOB] });
+  const issue = () => l.byIdentifier('ENG-1') ?? (undefined as never);
+  return {
+    label: 'Linear ENG-1',
+    env: () => ({
+      TRACKER: 'linear',
+      TRACKER_URL: l.url,
+      TRACKER_TOKEN: 'lin_api_fake',
+      TRACKER_PROJECT: TEAM,
+      TRACKER_USERS: `U0BOB=${BOB}`,
+    }),
+    hook: (h) => {
+      l.opts.webhook = h ? { url: webhookUrl(h, 'linear'), secret: SECRET } : undefined;
+      if (h) {
+        const clock = h.clock;
+        l.opts.now = () => clock.now().getTime();
+      }
+    },
+    closeThere: () => l.moveInLinear('ENG-1', 'completed'),
+    reopenThere: () => l.moveInLinear('ENG-1', 'started'),
+    echoClose: () => l.sendIssueUpdate(issue(), { stateId: 'state-todo' }),
+    isClosed: () => l.stateOf(issue()).type === 'completed',
+    writes: () => l.server.calls.filter((c) => JSON.stringify(c.body ?? '').includes('issueUpdate')).length,
+    close: () => l.close(),
+  };
+}
+
+let h: Harness | undefined;
+let t: Tracker | undefined;
+afterEach(async () => {
+  await h?.close();
+  await t?.close();
+  h = t = undefined;
+});
+
+async function start(make: () => Promise<Tracker>): Promise<{ h: Harness; t: Tracker; id: number }> {
+  t = await make();
+  h = await startHarness({
+    now: MONDAY,
+    env: { ...t.env(), TRACKER_WEBHOOK_SECRET: SECRET, ARCHIVE_POLICY: 'never' },
+  });
+  t.hook(h);
+  const inc = await declareAndJoin(h, 'Checkout returns 502');
+  await h.person(alice).command('followup Add a canary stage <@U0BOB|bob> due 2026-11-24', inc.channelId);
+  await h.idle();
+  const id = lastFollowUpId(h);
+  expect(followUp(h, id).ticketState).toBe('open');
+  return { h, t, id };
+}
+
+const reopenDms = (hh: Harness) => dmTexts(hh, bob).filter((d) => d.includes('is open again'));
+const reminderDms = (hh: Harness) => dmTexts(hh, bob).filter((d) => d.includes('overdue* (due 2026-11-24)'));
+
+describe.each([
+  ['GitHub', github],
+  ['Jira', jira],
+  ['Linear', linear],
+])('%s: a reopened ticket reopens its follow-up', (_name, make) => {
+  it('by webhook: open again, on the timeline, the owner told with the buttons, reminded next working day', async () => {
+    const { h, t, id } = await start(make);
+    await t.closeThere();
+    expect(followUp(h, id).status).toBe('done');
+
+    h.clock.set(THURSDAY_AFTERNOON);
+    await t.reopenThere();
+    const f = followUp(h, id);
+    expect(f).toMatchObject({ status: 'open', ticketState: 'open', doneAt: null });
+    expect(followUpTimeline(h)).toContain(`Follow-up #${id} reopened: ${t.label} was reopened`);
+
+    await h.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h.idle();
+    const dm = reopenDms(h);
+    expect(dm).toHaveLength(1);
+    expect(dm[0]).toContain(`${t.label} was reopened`);
+    const last = h.sim.dms(bob).at(-1);
+    const buttons = JSON.stringify(last?.blocks ?? []);
+    for (const b of ['Done', 'Snooze', 'Edit']) expect(buttons).toContain(`"${b}"`);
+
+    // Listed as open again.
+    const list = await h.person(bob).command('followups', WS.channels.general);
+    expect(h.sim.renderBlocks(list.reply?.blocks as never)).toContain('Add a canary stage');
+
+    // The reopen DM stood in for Thursday's reminder: none more today, nothing re-sent to the tracker.
+    const writes = t.writes();
+    await h.bot.scheduler.run(REMINDER_JOB);
+    await h.idle();
+    expect(reminderDms(h)).toHaveLength(0);
+    expect(t.isClosed()).toBe(false);
+    expect(t.writes()).toBe(writes);
+
+    // Friday 10:05 Berlin: one reminder, not one per missed day.
+    h.clock.set(FRIDAY_0905_UTC);
+    await h.bot.scheduler.run(REMINDER_JOB);
+    await h.idle();
+    expect(reminderDms(h)).toHaveLength(1);
+    expect(reminderDms(h)[0]).toContain('3 days overdue');
+  });
+
+  it('by poll, without a webhook', async () => {
+    const { h, t, id } = await start(make);
+    t.hook(undefined);
+    await t.closeThere();
+    await h.bot.scheduler.run(TRACKER_POLL_JOB);
+    await h.idle();
+    expect(followUp(h, id).status).toBe('done');
+
+    h.clock.set(THURSDAY_AFTERNOON);
+    await t.reopenThere();
+    expect(followUp(h, id).status).toBe('done');
+    await h.bot.scheduler.run(TRACKER_POLL_JOB);
+    await h.idle();
+    expect(followUp(h, id).status).toBe('open');
+    expect(followUpTimeline(h)).toContain(`Follow-up #${id} reopened: ${t.label} was reopened`);
+    expect(reopenDms(h)).toHaveLength(1);
+  });
+
+  it('Done in Slack: the echo of its close changes nothing; a reopen after it reopens, and is not closed again', async () => {
+    const { h, t, id } = await start(make);
+    await h.person(bob).command('followups', WS.channels.general);
+    await h.person(bob).click('Done');
+    await h.idle();
+    expect(t.isClosed()).toBe(true);
+    expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed', doneBy: bob });
+
+    expect(await t.echoClose()).toBe(200);
+    await h.bot.scheduler.run(TRACKER_POLL_JOB);
+    await h.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h.idle();
+    expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed' });
+    expect(followUpTimeline(h).some((e) => e.includes('reopened'))).toBe(false);
+    expect(reopenDms(h)).toHaveLength(0);
+
+    // The tracker is where the work is tracked: reopened there, it is open in Slack too.
+    const writes = t.writes();
+    await t.reopenThere();
+    await h.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h.bot.scheduler.run(TRACKER_POLL_JOB);
+    await h.idle();
+    expect(followUp(h, id)).toMatchObject({ status: 'open', ticketState: 'open', doneBy: null });
+    expect(t.isClosed()).toBe(false);
+    expect(t.writes()).toBe(writes);
+    expect(reopenDms(h)).toHaveLength(1);
+  });
+});
