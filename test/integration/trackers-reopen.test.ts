@@ -32,6 +32,8 @@ interface Tracker {
   reopenThere(): Promise<unknown>;
   /** The webhook the tracker sends for Firebreak's own close (the real ones all do). */
   echoClose(): Promise<number>;
+  /** A delivery about another field, sent while the ticket was open, arriving after its close. */
+  lateOpenDelivery(): Promise<number>;
   isClosed(): boolean;
   /** Calls that change the ticket (close, transition, update), as the fake saw them. */
   writes(): number;
@@ -56,6 +58,8 @@ async function github(): Promise<Tracker> {
     closeThere: () => gh.closeOnGitHub(1),
     reopenThere: () => gh.reopenOnGitHub(1),
     echoClose: () => gh.sendIssues('closed', issue(), 'firebreak[bot]'),
+    lateOpenDelivery: () =>
+      gh.sendIssues('assigned', { ...issue(), state: 'open', state_reason: null }, 'bob-gh'),
     isClosed: () => issue().state === 'closed',
     writes: () => gh.server.calls.filter((c) => c.method === 'PATCH').length,
     close: () => gh.close(),
@@ -90,6 +94,10 @@ async function jira(): Promise<Tracker> {
       j.sendUpdated(issue(), false, [
         { field: 'status', fieldtype: 'jira', fromString: 'To Do', toString: issue().status.name },
       ]),
+    lateOpenDelivery: () =>
+      j.sendUpdated({ ...issue(), status: { id: '10000', name: 'To Do', category: 'new' } }, false, [
+        { field: 'assignee', fieldtype: 'jira', from: null, to: ACCOUNT },
+      ]),
     isClosed: () => issue().status.category === 'done',
     writes: () =>
       j.server.calls.filter(
@@ -123,6 +131,7 @@ async function linear(): Promise<Tracker> {
     closeThere: () => l.moveInLinear('ENG-1', 'completed'),
     reopenThere: () => l.moveInLinear('ENG-1', 'started'),
     echoClose: () => l.sendIssueUpdate(issue(), { stateId: 'state-todo' }),
+    lateOpenDelivery: () => l.sendIssueUpdate({ ...issue(), stateId: 'state-todo' }, { assigneeId: null }),
     isClosed: () => l.stateOf(issue()).type === 'completed',
     writes: () => l.server.calls.filter((c) => JSON.stringify(c.body ?? '').includes('issueUpdate')).length,
     close: () => l.close(),
@@ -198,6 +207,18 @@ describe.each([
     await h.idle();
     expect(reminderDms(h)).toHaveLength(1);
     expect(reminderDms(h)[0]).toContain('3 days overdue');
+  });
+
+  it('a late delivery about another field, showing the ticket still open, does not reopen', async () => {
+    const { h, t, id } = await start(make);
+    await t.closeThere();
+    expect(await t.lateOpenDelivery()).toBe(200);
+    expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed' });
+    expect(followUpTimeline(h).some((e) => e.includes('reopened'))).toBe(false);
+    // The poll reads the ticket as it is now: still closed.
+    await h.bot.scheduler.run(TRACKER_POLL_JOB);
+    await h.idle();
+    expect(followUp(h, id).status).toBe('done');
   });
 
   it('by poll, without a webhook', async () => {

@@ -14,8 +14,9 @@ export function pollCron(minutes: number): string {
 
 /**
  * The retry queue every 30 seconds (ops wait for their backoff in the database, so running often
- * only makes retries punctual; it also picks up follow-ups added outside a Slack request), and the
- * poll of open tickets every TRACKER_POLL_MINUTES (0 = webhooks only).
+ * only makes retries punctual; it also picks up follow-ups added outside a Slack request, and sends
+ * the DMs of follow-ups a webhook reopened), and the poll of open and recently done tickets every
+ * TRACKER_POLL_MINUTES (0 = webhooks only).
  */
 export function trackerJobs(deps: Deps, client: WebClient): Job[] {
   const { trackers } = deps;
