@@ -199,6 +199,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
       token: config.API_TOKEN,
       privateToken: config.API_PRIVATE_TOKEN,
       effects: slackApiEffects(deps, () => app.client),
+      categories: config.ROOT_CAUSE_CATEGORIES,
+      ...(config.API_RATE_LIMIT ? { rateLimit: config.API_RATE_LIMIT } : {}),
       observe: (route, status, seconds) => metrics.observeHttp(route, status, seconds),
     }),
   );
