@@ -187,6 +187,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
   const deps = createDeps({ config, db, clock, logger, tasks, slack });
   const alerts = createAlertsFeature(deps, {
     bodyLimit: BODY_LIMIT,
+    metrics,
     ...(opts.alertCoalesceMs !== undefined ? { coalesceMs: opts.alertCoalesceMs } : {}),
   });
   // /api/v1 (src/api): its Slack side runs through Bolt's client, which exists once the App does.

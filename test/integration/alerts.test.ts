@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../sim/types.js';
 import { startSimulator } from '../../sim/web-api.js';
@@ -262,10 +262,12 @@ describe('the memory answers on the card, and Declare starts the incident from i
     expect(card).toContain('Rolled back and raised the pool size');
     expect(card).toContain('Alert on pool saturation');
 
-    await h.person(alice).click('Declare (SEV3)', { channel: ALERT_CHANNEL, ts: cards()[0]?.ts ?? '' });
+    // The sample's `severity: critical` (no route): the card offers SEV1.
+    await h.person(alice).click('Declare (SEV1)', { channel: ALERT_CHANNEL, ts: cards()[0]?.ts ?? '' });
     await h.idle();
     const inc = getIncidentByNumber(h.db, 5);
     expect(inc?.title).toBe('Checkout returns 502 Bad Gateway');
+    expect(inc?.severity).toBe(1);
     expect(inc?.declaredBy).toBe(alice);
     expect(inc?.startedAt.toISOString()).toBe('2026-11-23T08:55:00.000Z');
     expect(inc?.channelId).toBeTruthy();
@@ -420,6 +422,57 @@ describe('Attach, Dismiss, auto-declare, and alerts inside an incident', () => {
     expect(h.sim.render(WS.channels.random)).toContain('Something else');
     expect(getIncidentByNumber(h.db, 2)).toBeUndefined();
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('severity: the sender’s own, unless a route sets one', () => {
+  const routesFile = (text: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'routes-'));
+    const file = join(dir, 'routes.yml');
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('a critical Alertmanager alert without a route: the card offers SEV1, says why, and Declare makes SEV1', async () => {
+    await start();
+    await postAlert(h, 'alertmanager', fixture('alertmanager/firing.json'));
+    await h.idle();
+    const card = shown(cards()[0]);
+    expect(card).toContain('Declare (SEV1)');
+    expect(card).toContain("SEV1 from the alert's severity `critical`");
+    await h.person(alice).click('Declare (SEV1)', { channel: ALERT_CHANNEL, ts: cards()[0]?.ts ?? '' });
+    await h.idle();
+    expect(getIncidentByNumber(h.db, 1)?.severity).toBe(1);
+  });
+
+  it('an unknown word keeps SEV3 and the card says so', async () => {
+    await start();
+    await postAlert(h, 'generic', genericAlert('odd-1', { severity: 'foo' }));
+    await h.idle();
+    const card = shown(cards()[0]);
+    expect(card).toContain('Declare (SEV3)');
+    expect(card).toContain("SEV3, the default: the alert's severity `foo` is not one I know");
+  });
+
+  it('a route’s severity overrides the sender’s; auto_declare without one uses the sender’s', async () => {
+    const file = routesFile(
+      `routes:\n  - name: probes\n    match:\n      labels: { alertname: ProbeFailure }\n    severity: 4\n  - name: payments\n    match:\n      labels: { team: payments }\n    auto_declare: true\n`,
+    );
+    await start({ ALERT_ROUTES: file });
+    await postAlert(h, 'alertmanager', fixture('alertmanager/firing.json'));
+    await h.idle();
+    const card = shown(cards()[0]);
+    expect(card).toContain('Declare (SEV4)');
+    expect(card).not.toContain('Declare (SEV1)');
+    expect(card).toContain('SEV4, set by route `probes`');
+    await postAlert(
+      h,
+      'generic',
+      genericAlert('pay-1', { title: 'Payments down', severity: 'sev2', labels: { team: 'payments' } }),
+    );
+    await h.idle();
+    expect(getIncidentByNumber(h.db, 1)).toMatchObject({ title: 'Payments down', severity: 2 });
+    rmSync(dirname(file), { recursive: true, force: true });
   });
 });
 
