@@ -10,12 +10,13 @@ import type { AlertSource } from './model.js';
 type Table = Readonly<Record<string, Severity>>;
 
 /**
- * Alertmanager and Grafana: `labels.severity`. Prometheus defines no severity; critical / warning /
- * info is a convention, not a standard: the monitoring mixins' "Guidelines for alert names, labels,
- * and annotations" (https://monitoring.mixins.dev/#guidelines-for-alert-names-labels-and-annotations:
- * critical pages a person now, warning is a ticket for working hours, info is not actionable), which
- * kube-prometheus and node_exporter's rules follow. Grafana's managed alerts carry whatever labels
- * the rule sets, and its docs use the same label in their examples.
+ * Alertmanager and Grafana: `labels.severity`. This is a convention, not a standard: "Prometheus
+ * alerts deliberately allow users to define their own schema for names, labels, and annotations".
+ * The values are the monitoring mixins' style guide, "Guidelines for alert names, labels, and
+ * annotations" (https://monitoring.mixins.dev/#guidelines-for-alert-names-labels-and-annotations):
+ * `critical` "require immediate action … will usually hit a pager", `warning` "require action
+ * eventually but not urgently enough to wake someone up", `info` "do not require any action by
+ * itself". Grafana-managed alerts carry whatever labels their rule sets; the same convention is read.
  */
 const LABEL_CONVENTION: Table = { critical: 1, warning: 3, info: 4 };
 
