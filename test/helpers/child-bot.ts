@@ -20,7 +20,15 @@ export interface ChildBot {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startChildBot(env: Record<string, string>, timeoutMs = 30_000): Promise<ChildBot> {
+/**
+ * How long a child bot may take to say it listens: tsx compiles on the fly, so a cold start is a few
+ * seconds on a quiet machine and many times that on a loaded 2-core CI runner. Tests that start one
+ * set their own timeout to CHILD_TEST_MS (above this, plus the test's own work).
+ */
+export const CHILD_START_MS = 60_000;
+export const CHILD_TEST_MS = 120_000;
+
+export function startChildBot(env: Record<string, string>, timeoutMs = CHILD_START_MS): Promise<ChildBot> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     // ENV_FILE: a developer's .env in the repository must not leak settings into the test bot.

@@ -2,12 +2,15 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WS } from '../../sim/api.js';
 import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
 import { closeDb } from '../../src/db/client.js';
 import { openMigratedDb } from '../../src/db/migrate.js';
-import { type ChildBot, ROOT, startChildBot } from '../helpers/child-bot.js';
+import { CHILD_TEST_MS, type ChildBot, ROOT, startChildBot } from '../helpers/child-bot.js';
+
+// Child bots start slowly on a loaded machine (see CHILD_START_MS); some tests start two.
+vi.setConfig({ testTimeout: CHILD_TEST_MS });
 
 /**
  * Start-up as an operator meets it, with the real process (src/main.ts): one writer per database,
