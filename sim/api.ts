@@ -57,9 +57,12 @@ export interface SimulatorOptions {
   /**
    * Enforce Slack's per-method rate tiers (sim/rate-limits.ts): over its limit a call gets
    * HTTP 429 with Retry-After. Off by default, so tests that replay hours of Slack traffic in seconds
-   * keep running; `{ timeScale: 10 }` plays Slack's minute ten times faster.
+   * keep running; `{ timeScale: 10 }` plays Slack's minute ten times faster. `onClock: true` measures
+   * Slack's minute on the simulator's `clock` (a test's FakeClock) instead of on real time, so whether
+   * a burst exceeds a tier does not depend on the machine's speed; Retry-After is then the Slack wait
+   * ÷ timeScale in real seconds (see RateLimitOptions.slackNow).
    */
-  rateLimits?: boolean | { timeScale?: number };
+  rateLimits?: boolean | { timeScale?: number; onClock?: boolean };
   /** Override a slash command's manifest `should_escape` (tests of both settings), e.g. `[['/incident', false]]`. */
   commandEscape?: [string, boolean][];
   /** Workspace preferences (what a Workspace Owner set in Settings & permissions). */

@@ -96,6 +96,15 @@ export interface RateLimitOptions {
   timeScale?: number;
   /** Real-time source in milliseconds (tests of the limiter pass their own). */
   now?: () => number;
+  /**
+   * Slack's time in milliseconds, e.g. the harness's FakeClock, which a scenario moves as its people
+   * act. When given, Slack's minute is measured on it instead of on real time × timeScale, so how many
+   * of the bot's calls fall into one Slack minute does not depend on how fast the machine runs them.
+   * Retry-After stays real seconds (the Slack wait ÷ timeScale): once that much real time has passed,
+   * Slack's time is taken to have moved on by the wait, so a call that waited as told gets through
+   * even when the scenario's clock stands still.
+   */
+  slackNow?: () => number;
 }
 
 /**
@@ -105,17 +114,53 @@ export interface RateLimitOptions {
 export class RateLimiter {
   private readonly scale: number;
   private readonly now: () => number;
+  private readonly slackNow: (() => number) | undefined;
+  /** Slack milliseconds added to `slackNow` for the Retry-After waits that have run out. */
+  private waitedMs = 0;
+  /** Refusals given on Slack's time: when (real ms) their wait ends, and Slack's time by then. */
+  private waits: { realDue: number; slackDue: number }[] = [];
   private readonly windows = new Map<string, number[]>();
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(opts: RateLimitOptions = {}) {
     this.scale = opts.timeScale ?? 1;
     this.now = opts.now ?? (() => performance.now());
+    this.slackNow = opts.slackNow;
+  }
+
+  /**
+   * The limiter's time in its own milliseconds: real time (the windows are then scaled), or Slack's
+   * time when `slackNow` is given (the windows are Slack's own minute and second).
+   */
+  time(): number {
+    if (!this.slackNow) return this.now();
+    const real = this.now();
+    const slack = this.slackNow();
+    this.waits = this.waits.filter((w) => {
+      if (real < w.realDue) return true;
+      this.waitedMs = Math.max(this.waitedMs, w.slackDue - slack);
+      return false;
+    });
+    return slack + this.waitedMs;
+  }
+
+  /** How many times faster than the limiter's time Slack's clock runs: timeScale on real time, 1 on Slack's. */
+  private get unit(): number {
+    return this.slackNow ? 1 : this.scale;
   }
 
   /** undefined: allowed (counted). A number: refused, retry after that many seconds. */
   take(method: string, args: Record<string, unknown>): number | undefined {
-    const now = this.now();
+    const now = this.time();
+    const wait = this.check(method, args, now);
+    if (wait === undefined || !this.slackNow) return wait === undefined ? undefined : seconds(wait);
+    // Slack's wait, told in real seconds; the window opens on Slack's time once they have passed.
+    this.waits.push({ realDue: this.now() + wait / this.scale, slackDue: now + wait });
+    return seconds(wait / this.scale);
+  }
+
+  /** undefined: allowed (counted). A number: refused, Slack's wait in limiter milliseconds. */
+  private check(method: string, args: Record<string, unknown>, now: number): number | undefined {
     if (method === 'chat.postMessage') {
       const channel = typeof args.channel === 'string' ? args.channel : '';
       const wait = this.bucketWait(`chat.postMessage:${channel}`, now);
@@ -136,22 +181,22 @@ export class RateLimiter {
   }
 
   private windowWait(key: string, limit: number, now: number): number | undefined {
-    const windowMs = 60_000 / this.scale;
+    const windowMs = 60_000 / this.unit;
     const calls = (this.windows.get(key) ?? []).filter((t) => now - t < windowMs);
     this.windows.set(key, calls);
     if (calls.length < limit) return undefined;
     const oldest = calls[calls.length - limit] ?? now;
-    return seconds(oldest + windowMs - now);
+    return oldest + windowMs - now;
   }
 
   private bucketWait(key: string, now: number): number | undefined {
-    const refillMs = 1000 / POST_MESSAGE_LIMIT.perChannelPerSecond / this.scale;
+    const refillMs = 1000 / POST_MESSAGE_LIMIT.perChannelPerSecond / this.unit;
     const b = this.buckets.get(key) ?? { tokens: POST_MESSAGE_LIMIT.burst, at: now };
     b.tokens = Math.min(POST_MESSAGE_LIMIT.burst, b.tokens + (now - b.at) / refillMs);
     b.at = now;
     this.buckets.set(key, b);
     if (b.tokens >= 1) return undefined;
-    return seconds((1 - b.tokens) * refillMs);
+    return (1 - b.tokens) * refillMs;
   }
 }
 

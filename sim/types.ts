@@ -176,6 +176,8 @@ export interface CallRecord {
   status: number;
   /** Milliseconds since the simulator started (real time). */
   at: number;
+  /** With rate limits on the simulator's clock: Slack's time of the call, in that clock's ms. */
+  slackAt?: number;
 }
 
 /** The answer the bot gave to one request the sender delivered. */

@@ -311,6 +311,7 @@ export class SimulatorImpl implements Simulator {
   private triggerSeq = 0;
   /** Slack's per-method rate limits, when the test switched them on (sim/rate-limits.ts). */
   private readonly limiter: RateLimiter | undefined;
+  private readonly limiterOnClock: boolean = false;
   /** Errors raised while delivering events in the background (e.g. a slow answer). */
   readonly deliveryErrors: Error[] = [];
 
@@ -332,7 +333,14 @@ export class SimulatorImpl implements Simulator {
     this.commandEscape = new Map([...manifest.commandEscape, ...(opts.commandEscape ?? [])]);
     this.triggerTtlMs = opts.triggerTtlMs ?? 3000;
     this.uploadShareDelayMs = opts.uploadShareDelayMs ?? 1;
-    if (opts.rateLimits) this.limiter = new RateLimiter(opts.rateLimits === true ? {} : opts.rateLimits);
+    if (opts.rateLimits) {
+      const { timeScale, onClock } = opts.rateLimits === true ? {} : opts.rateLimits;
+      this.limiter = new RateLimiter({
+        ...(timeScale !== undefined ? { timeScale } : {}),
+        ...(onClock ? { slackNow: () => this.clock.now().getTime() } : {}),
+      });
+      this.limiterOnClock = onClock === true;
+    }
     this.server = createServer((req, res) => {
       this.inflight++;
       this.route(req, res)
@@ -501,6 +509,7 @@ export class SimulatorImpl implements Simulator {
       ...(error !== undefined ? { error } : {}),
       status,
       at: Math.round(performance.now() - this.started),
+      ...(this.limiter && this.limiterOnClock ? { slackAt: this.limiter.time() } : {}),
     });
   }
 

@@ -187,6 +187,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
   const deps = createDeps({ config, db, clock, logger, tasks, slack });
   const alerts = createAlertsFeature(deps, {
     bodyLimit: BODY_LIMIT,
+    metrics,
     ...(opts.alertCoalesceMs !== undefined ? { coalesceMs: opts.alertCoalesceMs } : {}),
   });
   // /api/v1 (src/api): its Slack side runs through Bolt's client, which exists once the App does.
@@ -198,6 +199,8 @@ export function createApp(opts: AppOptions): FirebreakApp {
       token: config.API_TOKEN,
       privateToken: config.API_PRIVATE_TOKEN,
       effects: slackApiEffects(deps, () => app.client),
+      categories: config.ROOT_CAUSE_CATEGORIES,
+      ...(config.API_RATE_LIMIT ? { rateLimit: config.API_RATE_LIMIT } : {}),
       observe: (route, status, seconds) => metrics.observeHttp(route, status, seconds),
     }),
   );

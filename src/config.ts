@@ -134,6 +134,16 @@ export const envSchema = z
       .string()
       .min(16, 'a random string of at least 16 characters (openssl rand -hex 32)')
       .optional(),
+    // Requests a minute per API token, `:burst` optional (default a sixth: 10 s worth); 0 = no limit.
+    API_RATE_LIMIT: z
+      .string()
+      .regex(/^\d{1,7}(?::\d{1,7})?$/, 'requests a minute, optionally :burst, e.g. 600 or 600:100; 0 = off')
+      .default('600')
+      .transform((v) => {
+        const [rate, burst] = v.split(':').map(Number) as [number, number | undefined];
+        if (rate === 0) return undefined;
+        return { perMinute: rate, burst: burst || Math.max(1, Math.ceil(rate / 6)) };
+      }),
     // Follow-ups as tickets (src/trackers, README "Trackers"): at most one tracker per workspace.
     TRACKER: z.enum(['github', 'jira', 'linear'], { error: 'one of github, jira, linear' }).optional(),
     TRACKER_URL: z.url('an http(s) URL such as https://api.github.com').optional(),

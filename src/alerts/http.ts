@@ -33,6 +33,16 @@ export interface AlertEndpointOptions {
   /** Called after the 2xx with what was stored (the Slack side edits cards from here). */
   onStored: (result: IngestResult) => void;
   onError: (message: string, error: unknown) => void;
+  /** Counts each request once its answer is sent (metrics; fixed names only, see src/ops/metrics.ts). */
+  observe?: AlertObserver;
+}
+
+/** What a request came to, for /metrics. */
+export type AlertOutcome = 'stored' | 'duplicate' | 'unrouted' | 'ignored' | 'refused' | 'failed';
+
+export interface AlertObserver {
+  request(source: AlertSource, outcome: AlertOutcome, status: number): void;
+  stored(source: AlertSource, result: IngestResult): void;
 }
 
 class TooLarge extends Error {}
@@ -81,11 +91,23 @@ export function pagerDutySignatureValid(
   return false;
 }
 
+/** A 2xx's outcome, set by the handler before it answers (4xx/5xx are told by their status). */
+const outcomes = new WeakMap<ServerResponse, AlertOutcome>();
+
 export function alertEndpoints(opts: AlertEndpointOptions): AlertRoute[] {
   return ALERT_SOURCES.map((source) => ({
     path: `/alerts/${source}`,
     method: ['POST'],
     handler: (req, res) => {
+      const observe = opts.observe;
+      if (observe) {
+        res.once('finish', () => {
+          const status = res.statusCode;
+          const outcome: AlertOutcome =
+            status >= 500 ? 'failed' : status >= 400 ? 'refused' : (outcomes.get(res) ?? 'stored');
+          observe.request(source, outcome, status);
+        });
+      }
       handle(opts, source, req, res).catch((e: unknown) => {
         opts.onError(`POST /alerts/${source} failed`, e);
         if (!res.headersSent)
@@ -155,10 +177,21 @@ async function handle(
     throw e;
   }
   if (payload.alerts.length === 0) {
+    outcomes.set(res, 'ignored');
     sendJson(res, 200, { stored: 0, ignored: payload.ignored ?? 'no alerts in the payload' });
     return;
   }
   const result = ingestAlerts(opts.db, opts.clock, payload.alerts, (a) => opts.routing.route(a));
+  // Only repeats of what was already stored (the sender's resend), or nowhere to send any of it.
+  outcomes.set(
+    res,
+    result.changes.duplicate === result.received
+      ? 'duplicate'
+      : result.unrouted === result.received
+        ? 'unrouted'
+        : 'stored',
+  );
+  opts.observe?.stored(source, result);
   sendJson(res, 200, {
     stored: result.received - result.unrouted,
     new: result.changes.new,

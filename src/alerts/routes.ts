@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
-import { DEFAULT_SEVERITY, isSeverity } from '../incidents/model.js';
+import { isSeverity } from '../incidents/model.js';
 import { normalizeServices } from '../lifecycle/declare.js';
 import { ALERT_SOURCES, type IncomingAlert } from './model.js';
+import { decideSeverity, type SeverityDecision, type SeverityInput } from './severity.js';
 
 /**
  * Alert routing rules (ALERT_ROUTES, a YAML file; the README documents it and
@@ -36,11 +37,23 @@ const routeSchema = z.strictObject({
   name: z.string().trim().min(1).max(80),
   match: matchSchema.default({}),
   channel: z.string().regex(CHANNEL_ID, 'a Slack channel ID such as C0123ABCD').optional(),
+  // Unset: the sender's own severity decides (src/alerts/severity.ts), else SEV3.
   severity: z
     .number()
     .int()
     .refine((n) => isSeverity(n), '1 (critical) to 4 (low)')
-    .default(DEFAULT_SEVERITY),
+    .optional(),
+  /** The sender's words read this route's way (`{ warning: 2 }`), before the built-in table. */
+  severity_map: z
+    .record(
+      z.string().min(1).max(100),
+      z
+        .number()
+        .int()
+        .refine((n) => isSeverity(n), '1 (critical) to 4 (low)'),
+    )
+    .transform((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k.trim().toLowerCase(), v])))
+    .optional(),
   services: z.array(z.string()).max(20).default([]),
   auto_declare: z.boolean().default(false),
 });
@@ -55,6 +68,8 @@ export interface RouteDecision {
   name: string | null;
   channel: string;
   severity: number;
+  /** Why that severity (route, the sender's word, or the default), for the card. */
+  severityOrigin: SeverityDecision['origin'];
   services: string[];
   autoDeclare: boolean;
 }
@@ -63,6 +78,11 @@ export interface AlertRouting {
   routes: AlertRoute[];
   defaultChannel: string | null;
   route(alert: IncomingAlert): RouteDecision | null;
+  /**
+   * The severity an alert gets under the named route (null = no route), recomputed for the card's
+   * explanation from what is stored.
+   */
+  severityFor(alert: SeverityInput, routeName: string | null): SeverityDecision;
 }
 
 const lower = (s: string) => s.trim().toLowerCase();
@@ -105,13 +125,18 @@ export function createRouting(routes: AlertRoute[], defaultChannel: string | nul
       const r = routes.find((x) => routeMatches(x, a));
       const channel = r?.channel ?? defaultChannel;
       if (!channel) return null;
+      const sev = decideSeverity(a, r);
       return {
         name: r?.name ?? null,
         channel,
-        severity: r?.severity ?? DEFAULT_SEVERITY,
+        severity: sev.severity,
+        severityOrigin: sev.origin,
         services: r?.services.length ? r.services : alertServices(a),
         autoDeclare: r?.auto_declare ?? false,
       };
+    },
+    severityFor(a, routeName) {
+      return decideSeverity(a, routeName === null ? undefined : routes.find((x) => x.name === routeName));
     },
   };
 }

@@ -33,6 +33,8 @@ export interface IngestResult {
   allResolved: number[];
   /** Alerts that matched no route and had no channel: stored, but no card. */
   unrouted: number;
+  /** Groups opened by this payload (each gets a card). */
+  groupsCreated: number;
 }
 
 export const groupKeyOf = (a: IncomingAlert, r: RouteDecision | null): string =>
@@ -144,6 +146,7 @@ export function ingestAlerts(
   const st = stmts(db);
   const at = now.getTime();
   let unrouted = 0;
+  let groupsCreated = 0;
   const openIncident = (id: number | null): boolean => {
     if (id === null) return false;
     const row = st.incidentStatus.get(id);
@@ -165,8 +168,10 @@ export function ingestAlerts(
       const cached = current.get(key);
       if (cached) return cached;
       const last = st.lastGroup.get(key);
+      const reuse = last && isCurrent(tx, { ...last, updatedAt: new Date(last.updatedAt) }, now);
+      if (!reuse) groupsCreated++;
       const g: GroupRef =
-        last && isCurrent(tx, { ...last, updatedAt: new Date(last.updatedAt) }, now)
+        last && reuse
           ? last
           : tx
               .insert(alertGroups)
@@ -285,6 +290,7 @@ export function ingestAlerts(
     incidentIds: [...incidentIds],
     allResolved,
     unrouted,
+    groupsCreated,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { Incident } from '../incidents/model.js';
+import type { AssignableRole } from '../lifecycle/assign-role.js';
 import type { IncidentChange } from '../runtime/hooks.js';
 
 /**
@@ -14,6 +16,18 @@ export interface ApiEffects {
   severityChanged(incidentId: number, from: number, to: number): void;
   /** The hooks for what a verb changed (`note_added`: the recurrence engine reads the note). */
   publish(changes: readonly IncidentChange[]): void;
+  /** The resolution message in the channel, surfaces re-rendered, then the hooks (`changes`). */
+  resolved(incidentId: number, changes: readonly IncidentChange[]): void;
+  /** The reopen notice in the channel, surfaces re-rendered, then the hooks. */
+  reopened(incidentId: number, reason: string, changes: readonly IncidentChange[]): void;
+  /** The notice `/incident lead` / `role` posts, and the person invited to the channel. */
+  roleChanged(incidentId: number, role: AssignableRole, userId: string): void;
+  /**
+   * Before the change: may `userId` hold a role or a follow-up of `incident`? As in Slack, a person
+   * and not an app, and in a private incident a member of its channel. Refuses with a DomainError
+   * (`invalid_input`, on `field`).
+   */
+  checkPerson(incident: Incident, userId: string, field: string): Promise<void>;
 }
 
 /** For tools and tests that run the API without Slack. */
@@ -22,4 +36,8 @@ export const noEffects: ApiEffects = {
   statusChanged() {},
   severityChanged() {},
   publish() {},
+  resolved() {},
+  reopened() {},
+  roleChanged() {},
+  async checkPerson() {},
 };

@@ -11,6 +11,10 @@ import {
   IncidentSchema,
   ListQuerySchema,
   NoteRequestSchema,
+  ReopenRequestSchema,
+  ResolveRequestSchema,
+  RolesRequestSchema,
+  RolesResultSchema,
   SeverityRequestSchema,
   StatusRequestSchema,
   TimelineEntrySchema,
@@ -24,6 +28,9 @@ import {
   changeStatusViaApi,
   declareViaApi,
   listIncidents,
+  reopenViaApi,
+  resolveViaApi,
+  setRolesViaApi,
   timelineOf,
   visibleIncident,
 } from './service.js';
@@ -36,6 +43,8 @@ export interface ApiDeps {
   db: Db;
   clock: Clock;
   effects: ApiEffects;
+  /** ROOT_CAUSE_CATEGORIES: a resolve's category is one of them, as in the Slack form. */
+  categories: readonly string[];
 }
 
 export interface Call {
@@ -70,7 +79,7 @@ export interface Endpoint {
   alsoOk?: { status: number; schema: z.ZodType; description: string }[];
   /** Error statuses this endpoint can answer besides 400/401/413/415. */
   errors: number[];
-  handle(call: Call): Answer;
+  handle(call: Call): Answer | Promise<Answer>;
 }
 
 const incidentParam = (call: Call) => visibleIncident(call.deps.db, call.scope, call.params.number ?? '');
@@ -209,6 +218,65 @@ export const endpoints: Endpoint[] = [
         call.body as z.output<typeof NoteRequestSchema>,
       );
       return { status: 201, body: timelineEntryOut(e) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/incidents/{number}/resolve',
+    operationId: 'resolveIncident',
+    summary:
+      'Resolve an open incident: what fixed it, the root cause (or not known yet), follow-ups; as the Slack form does',
+    body: ResolveRequestSchema,
+    ok: { status: 200, schema: IncidentSchema, description: 'the resolved incident' },
+    errors: [404, 409, 422, 502],
+    async handle(call) {
+      const r = await resolveViaApi(
+        call.deps,
+        incidentParam(call),
+        call.body as z.output<typeof ResolveRequestSchema>,
+      );
+      return { status: 200, body: incidentOut(r.incident) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/incidents/{number}/reopen',
+    operationId: 'reopenIncident',
+    summary: 'Reopen a resolved incident (back to investigating); a closed one is not reopened',
+    body: ReopenRequestSchema,
+    ok: { status: 200, schema: IncidentSchema, description: 'the reopened incident' },
+    errors: [404, 409, 422],
+    handle(call) {
+      const r = reopenViaApi(
+        call.deps,
+        incidentParam(call),
+        call.body as z.output<typeof ReopenRequestSchema>,
+      );
+      return { status: 200, body: incidentOut(r.incident) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/incidents/{number}/roles',
+    operationId: 'setRoles',
+    summary: 'Set the lead, comms and/or scribe of an open incident',
+    body: RolesRequestSchema,
+    ok: {
+      status: 200,
+      schema: RolesResultSchema,
+      description: 'the incident and its roles after the change',
+    },
+    errors: [404, 409, 422, 502],
+    async handle(call) {
+      const r = await setRolesViaApi(
+        call.deps,
+        incidentParam(call),
+        call.body as z.output<typeof RolesRequestSchema>,
+      );
+      return {
+        status: 200,
+        body: { incident: incidentOut(r.incident), roles: r.roles, changed: r.changed },
+      };
     },
   },
 ];

@@ -30,11 +30,20 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'the incident is not in a state that allows this (e.g. resolved)',
   413: `the body is over ${API_BODY_LIMIT} bytes`,
   415: 'the body is not sent as application/json',
-  422: 'the request is well-formed but the value is refused (e.g. a start time in the future)',
+  422: 'the request is well-formed but the value is refused (e.g. a start time in the future); `issues` names the field',
+  502: 'Slack could not be asked (e.g. who is in a private channel); nothing was changed',
+  429: 'over this token’s rate limit (API_RATE_LIMIT); retry after `Retry-After` seconds',
 };
 
 const errorAnswer = (status: number): Json => ({
   description: ERROR_TEXT[status] ?? 'error',
+  ...(status === 429
+    ? {
+        headers: {
+          'Retry-After': { description: 'seconds until a request is allowed', schema: { type: 'integer' } },
+        },
+      }
+    : {}),
   content: { 'application/json': { schema: refTo(ErrorSchema) } },
 });
 
@@ -69,7 +78,7 @@ function operation(e: Endpoint): Json {
       schema: bare(z.toJSONSchema(spec.schema, { io: 'input', target: 'draft-2020-12' }) as Json),
     });
   }
-  const statuses = [...new Set([400, 401, ...(e.body ? [413, 415] : []), ...e.errors])].sort();
+  const statuses = [...new Set([400, 401, ...(e.body ? [413, 415] : []), 429, ...e.errors])].sort();
   return {
     operationId: e.operationId,
     summary: e.summary,
@@ -106,6 +115,7 @@ export function openApiDocument(): Json {
         responses: {
           '200': { description: 'the OpenAPI 3.1 document', content: { 'application/json': {} } },
           '401': errorAnswer(401),
+          '429': errorAnswer(429),
         },
       },
     },

@@ -5,6 +5,7 @@ import { bearerMatches } from '../ops/routes.js';
 import { type ApiDeps, type Endpoint, endpoints } from './endpoints.js';
 import { invalidRequest, queryOf, readJson, sendJson } from './http.js';
 import { API_BASE, openApiDocument } from './openapi.js';
+import { createRateLimiter, type RateLimit } from './rate-limit.js';
 import { ApiError, type ApiScope } from './service.js';
 
 /** A Bolt custom route (HTTP and Socket Mode receivers alike), as in src/ops/routes.ts. */
@@ -20,7 +21,9 @@ export interface ApiOptions extends ApiDeps {
   token: string | undefined;
   /** API_PRIVATE_TOKEN: like API_TOKEN, and private incidents are visible. */
   privateToken: string | undefined;
-  /** Told each answer: the operation (or `refused` / `unknown`), the status and the seconds it took. */
+  /** API_RATE_LIMIT: a bucket per token; undefined = no limit. */
+  rateLimit?: RateLimit;
+  /** Told each answer: the operation (or `refused` / `rate_limited` / `unknown`), the status and the seconds it took. */
   observe?: (route: string, status: number, seconds: number) => void;
 }
 
@@ -69,6 +72,8 @@ function match(pattern: string, path: string): Record<string, string> | undefine
  * a wrong method gets 405 with `Allow` instead of Bolt's bare 404.
  */
 export function apiRoute(opts: ApiOptions): ApiRoute {
+  const limiter = opts.rateLimit ? createRateLimiter(opts.rateLimit, opts.clock) : undefined;
+  const take = limiter ? (scope: ApiScope) => limiter.take(scope.private ? 'private' : 'public') : () => 0;
   return {
     path: `${API_BASE}{/*rest}`,
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
@@ -81,7 +86,7 @@ export function apiRoute(opts: ApiOptions): ApiRoute {
           observe(route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
         });
       }
-      handle(req, res, opts).catch((e: unknown) => {
+      handle(req, res, opts, take).catch((e: unknown) => {
         opts.logger.error(`API ${req.method} ${pathOf(req)} failed`, e);
         sendJson(res, 500, { error: 'internal error; the change, if any, was not made' });
       });
@@ -91,7 +96,12 @@ export function apiRoute(opts: ApiOptions): ApiRoute {
 
 const pathOf = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://localhost').pathname;
 
-async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOptions): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: ApiOptions,
+  take: (scope: ApiScope) => number,
+): Promise<void> {
   if (opts.token === undefined) {
     req.resume();
     sendJson(res, 404, { error: 'the API is off: set API_TOKEN to enable /api/v1' });
@@ -106,6 +116,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
       401,
       { error: 'Authorization: Bearer <API_TOKEN> required' },
       { 'www-authenticate': 'Bearer realm="firebreak-api"' },
+    );
+    return;
+  }
+  // After the token check (a stranger cannot drain a caller's bucket), before any work.
+  const wait = take(scope);
+  if (wait > 0) {
+    routeOf(res, 'rate_limited');
+    req.resume();
+    sendJson(
+      res,
+      429,
+      { error: `Too many requests for this token (API_RATE_LIMIT); retry in ${wait} s.` },
+      { 'retry-after': String(wait) },
     );
     return;
   }
@@ -164,7 +187,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: ApiOption
     } else {
       req.resume();
     }
-    const answer = endpoint.handle({ deps: opts, scope, params, headers, query, body });
+    const answer = await endpoint.handle({ deps: opts, scope, params, headers, query, body });
     sendJson(res, answer.status, answer.body, answer.headers);
   } catch (e) {
     if (e instanceof ApiError) {

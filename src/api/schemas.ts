@@ -29,7 +29,7 @@ export const OpenStatusSchema = named(
   'OpenStatus',
   z.enum(OPEN_STATUSES).meta({
     description:
-      'The statuses an open incident moves between; resolving happens in Slack (it asks for the root cause).',
+      'The statuses an open incident moves between; to resolve, POST …/resolve (it asks for the root cause).',
   }),
 );
 
@@ -146,6 +146,80 @@ export const NoteRequestSchema = named(
     occurred_at: time
       .optional()
       .meta({ description: 'backdate the note; not in the future, not before impact started' }),
+  }),
+);
+
+const slackUser = (description: string) =>
+  z.string().regex(SLACK_USER, 'a Slack user ID such as U0123ABCD').meta({ description });
+
+/**
+ * Shapes only: the rules (lengths, the category list, times, how many follow-ups) are the resolve
+ * verb's, shared with the Slack form, and answer 422 naming the field.
+ */
+export const ResolveRequestSchema = named(
+  'ResolveRequest',
+  z.strictObject({
+    resolution: z.string().meta({ description: 'what fixed it, in a sentence or two' }),
+    root_cause: z
+      .strictObject({
+        summary: z.string().optional().meta({ description: 'why it happened' }),
+        not_known_yet: z.boolean().optional().meta({
+          description:
+            'true without a summary: resolved now, and the lead is reminded (as after a Slack resolve) until the root cause is written down',
+        }),
+        category: z.string().optional().meta({ description: 'one of ROOT_CAUSE_CATEGORIES' }),
+        contributing_factors: z.array(z.string()).max(100).optional(),
+      })
+      .meta({ description: 'a summary, or not_known_yet: true' }),
+    services: z
+      .array(z.string())
+      .max(100)
+      .optional()
+      .meta({ description: 'the affected services; default: the incident’s as they are' }),
+    resolved_at: time
+      .optional()
+      .meta({ description: 'backdate the resolution; default now, never before impact started' }),
+    follow_ups: z
+      .array(
+        z.strictObject({
+          text: z.string(),
+          owner: slackUser('Slack user ID; in a private incident, a member of its channel').optional(),
+          due_date: z.string().optional().meta({ description: 'YYYY-MM-DD' }),
+        }),
+      )
+      .max(100)
+      .optional()
+      .meta({ description: 'at most 5; tracked and reminded like those added in Slack' }),
+  }),
+);
+export const ReopenRequestSchema = named(
+  'ReopenRequest',
+  z.strictObject({ reason: z.string().optional().meta({ description: 'shown in the channel' }) }),
+);
+export const RolesRequestSchema = named(
+  'RolesRequest',
+  z
+    .strictObject({
+      lead: slackUser('the incident lead').optional(),
+      comms: slackUser('who talks to stakeholders').optional(),
+      scribe: slackUser('who keeps the timeline').optional(),
+    })
+    .refine((r) => r.lead !== undefined || r.comms !== undefined || r.scribe !== undefined, {
+      message: 'name at least one of lead, comms, scribe',
+    }),
+);
+export const RolesResultSchema = named(
+  'RolesResult',
+  z.object({
+    incident: IncidentSchema,
+    roles: z.object({
+      lead: z.string().nullable(),
+      comms: z.string().nullable(),
+      scribe: z.string().nullable(),
+    }),
+    changed: z
+      .array(z.enum(['lead', 'comms', 'scribe']))
+      .meta({ description: 'the roles that changed hands' }),
   }),
 );
 

@@ -3,12 +3,16 @@ import type { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { incidents, timelineEvents } from '../db/schema.js';
 import { addTimelineEvent } from '../incidents/add-timeline-event.js';
-import { invalid } from '../incidents/errors.js';
+import { DomainError, invalid, isDomainError } from '../incidents/errors.js';
 import { type Incident, OPEN_STATUSES, parseIncidentRef, type TimelineEvent } from '../incidents/model.js';
 import { getIncidentByNumber } from '../incidents/queries.js';
+import { type AssignableRole, assignRole } from '../lifecycle/assign-role.js';
 import { declareIncident } from '../lifecycle/declare.js';
+import { getRoles } from '../lifecycle/roles.js';
 import { setSeverity } from '../lifecycle/set-severity.js';
 import { updateStatus } from '../lifecycle/update-status.js';
+import { reopenIncident } from '../resolution/reopen.js';
+import { RESOLVE_FIELD, resolveIncident } from '../resolution/resolve.js';
 import type { Clock } from '../runtime/clock.js';
 import { PRESENCE_KINDS } from '../timeline/page.js';
 import type { ApiEffects } from './effects.js';
@@ -16,6 +20,9 @@ import type {
   DeclareRequestSchema,
   ListQuery,
   NoteRequestSchema,
+  ReopenRequestSchema,
+  ResolveRequestSchema,
+  RolesRequestSchema,
   SeverityRequestSchema,
   StatusRequestSchema,
   TimelineQuery,
@@ -129,7 +136,7 @@ export function timelineOf(
   return { entries, nextCursor: next < total ? encodeCursor('o', next) : null };
 }
 
-type Deps = { db: Db; clock: Clock; effects: ApiEffects };
+type Deps = { db: Db; clock: Clock; effects: ApiEffects; categories: readonly string[] };
 
 /** Idempotency keys live in incidents.external_id, beside imported records' ids, under their own prefix. */
 export const idempotencyId = (key: string): string => `api:${key}`;
@@ -268,4 +275,124 @@ export function addNoteViaApi(
   });
   deps.effects.publish([{ kind: 'note_added', incidentId: incident.id }]);
   return event;
+}
+
+/** The resolve verb's field names (the Slack form's) as the request's JSON paths. */
+function apiField(field: string | undefined): string | undefined {
+  if (field === undefined) return undefined;
+  const row = /^followUp:(\d+)$/.exec(field);
+  if (row?.[1]) return `follow_ups.${Number(row[1]) - 1}`;
+  const map: Record<string, string> = {
+    [RESOLVE_FIELD.resolution]: 'resolution',
+    [RESOLVE_FIELD.rootCause]: 'root_cause.summary',
+    [RESOLVE_FIELD.category]: 'root_cause.category',
+    [RESOLVE_FIELD.factors]: 'root_cause.contributing_factors',
+    [RESOLVE_FIELD.services]: 'services',
+    [RESOLVE_FIELD.resolvedAt]: 'resolved_at',
+  };
+  return map[field] ?? field;
+}
+
+/**
+ * Resolves through the verb the Slack form uses (same rules, same transaction, same follow-ups and
+ * root-cause reminders), then the same resolution message and surface updates. A refusal names the
+ * request's field; the category one lists the allowed values, which the form shows as a menu.
+ */
+export async function resolveViaApi(
+  deps: Deps,
+  incident: Incident,
+  body: z.output<typeof ResolveRequestSchema>,
+) {
+  const followUps = body.follow_ups ?? [];
+  for (const [i, f] of followUps.entries()) {
+    if (f.owner !== undefined) await deps.effects.checkPerson(incident, f.owner, `follow_ups.${i}.owner`);
+  }
+  try {
+    const result = resolveIncident(deps.db, deps.clock, deps.categories, {
+      incidentId: incident.id,
+      userId: API_ACTOR,
+      resolutionSummary: body.resolution,
+      rootCause: body.root_cause.summary ?? null,
+      rootCauseUnknown: body.root_cause.not_known_yet === true,
+      category: body.root_cause.category ?? null,
+      contributingFactors: body.root_cause.contributing_factors ?? [],
+      services: body.services ?? incident.services,
+      resolvedAt: body.resolved_at !== undefined ? new Date(body.resolved_at) : deps.clock.now(),
+      followUps: followUps.map((f, i) => ({
+        row: i + 1,
+        text: f.text,
+        ownerId: f.owner ?? null,
+        dueDate: f.due_date ?? null,
+      })),
+      via: API_VIA,
+    });
+    deps.effects.resolved(result.incident.id, result.incidentChanges);
+    return result;
+  } catch (e) {
+    if (!isDomainError(e) || e.code !== 'invalid_input') throw e;
+    const field = apiField(e.field) ?? (/follow-ups/.test(e.message) ? 'follow_ups' : undefined);
+    const message =
+      field === 'root_cause.category'
+        ? `root_cause.category is one of: ${deps.categories.join(', ')}.`
+        : e.message;
+    throw new DomainError('invalid_input', message, field);
+  }
+}
+
+export function reopenViaApi(deps: Deps, incident: Incident, body: z.output<typeof ReopenRequestSchema>) {
+  try {
+    const r = reopenIncident(deps.db, deps.clock, {
+      incidentId: incident.id,
+      userId: API_ACTOR,
+      ...(body.reason !== undefined ? { reason: body.reason } : {}),
+      via: API_VIA,
+    });
+    deps.effects.reopened(r.incident.id, body.reason?.trim() ?? '', r.incidentChanges);
+    return r;
+  } catch (e) {
+    if (isDomainError(e) && e.code === 'invalid_input' && e.field === undefined)
+      throw new DomainError('invalid_input', e.message, 'reason');
+    throw e;
+  }
+}
+
+const ROLE_ORDER = ['lead', 'comms', 'scribe'] as const;
+
+/**
+ * Sets the named roles, one verb call each (as `/incident lead` and `/incident role` do): every
+ * person is checked first (a person, not an app; in a private incident, a member of its channel),
+ * so a refused one changes nothing.
+ */
+export async function setRolesViaApi(
+  deps: Deps,
+  incident: Incident,
+  body: z.output<typeof RolesRequestSchema>,
+) {
+  const wanted = ROLE_ORDER.flatMap((role) => {
+    const who = body[role];
+    return who !== undefined ? [{ role, who }] : [];
+  });
+  for (const { role, who } of wanted) await deps.effects.checkPerson(incident, who, role);
+  const changed: AssignableRole[] = [];
+  let current = incident;
+  for (const { role, who } of wanted) {
+    const r = assignRole(deps.db, deps.clock, {
+      incidentId: incident.id,
+      role,
+      userId: who,
+      by: API_ACTOR,
+      via: API_VIA,
+    });
+    current = r.incident;
+    if (r.changed) {
+      changed.push(role);
+      deps.effects.roleChanged(incident.id, role, who);
+    }
+  }
+  const roles = getRoles(deps.db, incident.id);
+  return {
+    incident: current,
+    roles: { lead: current.leadId, comms: roles.comms ?? null, scribe: roles.scribe ?? null },
+    changed,
+  };
 }

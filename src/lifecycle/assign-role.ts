@@ -28,7 +28,7 @@ export function parseRole(text: string): Role {
 export function assignRole(
   db: Db,
   clock: Clock,
-  input: { incidentId: number; role: AssignableRole; userId: string; by: string },
+  input: { incidentId: number; role: AssignableRole; userId: string; by: string; via?: string },
 ): RoleChange {
   requireUserId(input.userId);
   if (input.role !== 'lead') parseRole(input.role);
@@ -77,7 +77,7 @@ export function assignRole(
       data: { role: input.role, from, to: input.userId },
       occurredAt: now,
       recordedAt: now,
-      capturedVia: 'command',
+      capturedVia: input.via ?? 'command',
     });
     return { incident: loadIncident(tx, before.id), role: input.role, from, to: input.userId, changed: true };
   });

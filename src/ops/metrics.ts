@@ -20,6 +20,17 @@ export interface Metrics {
    * operationId, or `refused` / `unknown`), never a raw path, so the label stays small.
    */
   observeHttp(route: string, status: number, seconds: number): void;
+  /**
+   * One request to POST /alerts/<source>: `outcome` is stored | duplicate | ignored | refused |
+   * failed, `status` its HTTP status. Only the fixed source names and outcomes become labels, never
+   * anything the sender wrote (its labels and text are unbounded and may be private).
+   */
+  observeAlertRequest(source: string, outcome: string, status: number): void;
+  /** Alerts of stored payloads by what they changed (new, resolved, refired, duplicate …). */
+  observeAlerts(source: string, change: string, n: number): void;
+  /** New alert groups (each gets one triage card), and card posts and edits. */
+  observeAlertGroups(source: string, n: number): void;
+  observeAlertCard(action: 'posted' | 'updated' | 'failed'): void;
 }
 
 /** Acknowledgement latency buckets: Slack gives up at 3 s, so the interesting part is below it. */
@@ -120,8 +131,44 @@ export function createMetrics(db: Db): Metrics {
     buckets: ACK_BUCKETS,
     registers: [registry],
   });
+  const alertRequests = new Counter({
+    name: 'firebreak_alert_requests_total',
+    help: 'Requests to POST /alerts/<source> by source, outcome (stored, duplicate, ignored, refused, failed) and status class',
+    labelNames: ['source', 'outcome', 'status'] as const,
+    registers: [registry],
+  });
+  const alertsReceived = new Counter({
+    name: 'firebreak_alerts_total',
+    help: 'Alerts in accepted payloads by source and change (new, resolved, refired, duplicate, updated, unrouted)',
+    labelNames: ['source', 'change'] as const,
+    registers: [registry],
+  });
+  const alertGroupsCreated = new Counter({
+    name: 'firebreak_alert_groups_total',
+    help: 'Alert groups opened (one triage card each), by source',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
+  const alertCards = new Counter({
+    name: 'firebreak_alert_cards_total',
+    help: 'Triage card renders by action: posted, updated, failed (retried later)',
+    labelNames: ['action'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    observeAlertRequest(source, outcome, status) {
+      alertRequests.inc({ source, outcome, status: `${Math.floor(status / 100)}xx` });
+    },
+    observeAlerts(source, change, n) {
+      if (n > 0) alertsReceived.inc({ source, change }, n);
+    },
+    observeAlertGroups(source, n) {
+      if (n > 0) alertGroupsCreated.inc({ source }, n);
+    },
+    observeAlertCard(action) {
+      alertCards.inc({ action });
+    },
     observeHttp(route, status, seconds) {
       httpRequests.inc({ route, status: String(status) });
       httpSeconds.observe({ route }, seconds);

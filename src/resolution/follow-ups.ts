@@ -49,6 +49,8 @@ export function insertFollowUp(
   createdBy: string,
   now: Date,
   source?: FollowUpSource,
+  /** capturedVia when there is no source (a form): 'command' unless the API made it. */
+  via?: string,
 ): { followUp: FollowUp; created: boolean } {
   const row = tx
     .insert(followUps)
@@ -85,7 +87,7 @@ export function insertFollowUp(
     recordedAt: now,
     sourceChannel: source?.sourceChannel ?? null,
     sourceTs: source?.sourceTs ?? null,
-    capturedVia: source ? (source.via ?? 'reaction') : 'command',
+    capturedVia: source ? (source.via ?? 'reaction') : (via ?? 'command'),
   });
   return { followUp: row, created: true };
 }

@@ -16,7 +16,7 @@ import type { IncidentChange } from '../runtime/hooks.js';
 export function reopenIncident(
   db: Db,
   clock: Clock,
-  input: { incidentId: number; userId: string; reason?: string },
+  input: { incidentId: number; userId: string; reason?: string; via?: string },
 ): { incident: Incident; before: Incident; incidentChanges: IncidentChange[] } {
   const now = clock.now();
   const reason = input.reason?.trim() ?? '';
@@ -48,7 +48,7 @@ export function reopenIncident(
       data: { from: 'resolved', to: 'investigating', previousResolvedAt: before.resolvedAt?.toISOString() },
       occurredAt: now,
       recordedAt: now,
-      capturedVia: 'command',
+      capturedVia: input.via ?? 'command',
     });
     return { incident, before, incidentChanges: [{ kind: 'reopened', incidentId: incident.id }] };
   });

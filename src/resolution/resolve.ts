@@ -46,6 +46,8 @@ export interface ResolveInput {
   resolvedAt: Date;
   /** Rows of the modal, 1-based as shown; empty rows are dropped by the parser. */
   followUps: (NewFollowUp & { row: number })[];
+  /** The timeline's capturedVia; default 'command' (the Slack form). */
+  via?: string;
 }
 
 export interface ResolveResult {
@@ -155,7 +157,7 @@ export function resolveIncident(
       },
       occurredAt: resolvedAt,
       recordedAt: now,
-      capturedVia: 'command',
+      capturedVia: input.via ?? 'command',
     });
     if (!pending) {
       addTimelineEvent(tx, {
@@ -166,10 +168,12 @@ export function resolveIncident(
         data: { category, factors },
         occurredAt: now,
         recordedAt: now,
-        capturedVia: 'command',
+        capturedVia: input.via ?? 'command',
       });
     }
-    const created = followUps.map((f) => insertFollowUp(tx, incident.id, f, input.userId, now).followUp);
+    const created = followUps.map(
+      (f) => insertFollowUp(tx, incident.id, f, input.userId, now, undefined, input.via).followUp,
+    );
     const incidentChanges: IncidentChange[] = [{ kind: 'resolved', incidentId: incident.id }];
     if (incident.rootCauseSummary && !incident.rootCausePending)
       incidentChanges.push({ kind: 'root_cause_set', incidentId: incident.id });

@@ -3,7 +3,7 @@ import { DEMO_API_TOKEN, demoContext } from '../../sim/demo/context.js';
 import { scene } from '../../sim/demo/scenes/10-api.js';
 import { startHarness } from '../helpers/harness.js';
 
-it('demo scene 10: a tool declares, raises the severity and notes over the API; Slack shows it', async () => {
+it('demo scene 10: a tool declares, raises the severity, notes and resolves over the API; Slack shows it', async () => {
   const h = await startHarness({ env: { API_TOKEN: DEMO_API_TOKEN } });
   const lines: string[] = [];
   try {
@@ -20,4 +20,10 @@ it('demo scene 10: a tool declares, raises the severity and notes over the API; 
   expect(out).toMatch(/\{"status":"fixed"\} → 400 bad body: status:/);
   expect(out).toContain('API changed the severity: SEV3 → *SEV2*');
   expect(out).toMatch(/note\s+API\s+Rollback of 4411 started/);
+  expect(out).toContain('"gremlins" → 422 [{"path":"root_cause.category"');
+  expect(out).toContain('→ 200 resolved, root cause deploy/change');
+  expect(out).toContain('resolve again → 409 INC-1 is already resolved');
+  expect(out).toContain('INC-1 resolved');
+  expect(out).toContain('Resolved by API');
+  expect(out).toMatch(/resolved\s+API\s+Rolled back 4411/);
 });

@@ -10,6 +10,7 @@ import { closeDb, openDb } from '../../src/db/client.js';
 import { migrateDb } from '../../src/db/migrate.js';
 import { getIncidentByNumber } from '../../src/incidents/queries.js';
 import { createLogger } from '../../src/log.js';
+import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
 import { FakeClock } from '../../src/runtime/clock.js';
 import { freePort } from '../helpers/child-bot.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
@@ -21,7 +22,7 @@ import { type Harness, startHarness, WS } from '../helpers/harness.js';
  */
 const TOKEN = 'api-token-0123456789abcdef';
 const PRIVATE_TOKEN = 'api-private-token-0123456789abcdef';
-const { alice, bob } = WS.users;
+const { alice, bob, carol } = WS.users;
 
 let h: Harness;
 beforeEach(async () => {
@@ -164,6 +165,9 @@ describe('HTTP API: the document', () => {
       '/api/v1/incidents',
       '/api/v1/incidents/{number}',
       '/api/v1/incidents/{number}/notes',
+      '/api/v1/incidents/{number}/reopen',
+      '/api/v1/incidents/{number}/resolve',
+      '/api/v1/incidents/{number}/roles',
       '/api/v1/incidents/{number}/severity',
       '/api/v1/incidents/{number}/status',
       '/api/v1/incidents/{number}/timeline',
@@ -528,6 +532,289 @@ describe('HTTP API: refusals', () => {
     expect(future.status).toBe(422);
     expect(future.body.error).toMatch(/future/);
     expect(incidentCount()).toBe(1);
+  });
+});
+
+type Entry = { kind: string; author: string; via: string; data: Record<string, unknown> };
+const timeline = async (n: number, token = TOKEN) =>
+  (await api('GET', `/api/v1/incidents/${n}/timeline`, { token })).body.entries as Entry[];
+const followUpRows = () =>
+  h.db.$client.prepare('select text, owner_id, due_date from follow_ups order by id').all();
+
+describe('HTTP API: resolve, reopen, roles', () => {
+  beforeEach(async () => {
+    await client(h);
+  });
+
+  it('resolve: the verb the Slack form uses; resolution message, surfaces, root cause, follow-ups, timeline as the API', async () => {
+    await declare({ title: 'Checkout returns 502', lead: alice, started_at: '2026-11-23T08:00:00Z' });
+    const ch = getIncidentByNumber(h.db, 1)?.channelId ?? '';
+    h.clock.advance(3_600_000); // 10:00; resolved_at backdates it to 09:45
+    const r = await api('POST', '/api/v1/incidents/1/resolve', {
+      body: {
+        resolution: 'Rolled back deploy 4411',
+        root_cause: {
+          summary: 'A config flag turned off the connection pool',
+          category: 'deploy/change',
+          contributing_factors: ['no canary', 'alert fired late'],
+        },
+        resolved_at: '2026-11-23T09:45:00Z',
+        follow_ups: [{ text: 'Add a canary stage', owner: bob, due_date: '2026-12-01' }],
+      },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      status: 'resolved',
+      resolved_at: '2026-11-23T09:45:00.000Z',
+      root_cause_summary: 'A config flag turned off the connection pool',
+      root_cause_category: 'deploy/change',
+      resolution_summary: 'Rolled back deploy 4411',
+    });
+    expect(getIncidentByNumber(h.db, 1)).toMatchObject({
+      status: 'resolved',
+      rootCauseSummary: 'A config flag turned off the connection pool',
+      rootCauseCategory: 'deploy/change',
+      contributingFactors: ['no canary', 'alert fired late'],
+      rootCausePending: false,
+    });
+    expect(followUpRows()).toEqual([{ text: 'Add a canary stage', owner_id: bob, due_date: '2026-12-01' }]);
+    await h.idle();
+    const shown = h.sim.render(ch);
+    expect(shown).toContain('INC-1 resolved');
+    expect(shown).toContain('What fixed it:* Rolled back deploy 4411');
+    expect(shown).toContain('Resolved by API');
+    expect(shown).toContain('Root cause (deploy/change):* A config flag turned off the connection pool');
+    expect(shown).toContain('Time to resolve:* 45m');
+    expect(shown).toContain('Time to mitigate:* 1h 45m');
+    expect(shown).toContain('Add a canary stage');
+    expect(h.sim.topic(ch)).toContain('Resolved');
+    expect(pinnedSummary(ch)).toContain('Resolved');
+    // Nobody named "API" is DMed.
+    expect(h.sim.calls('chat.postMessage').filter((c) => c.args.channel === 'API')).toHaveLength(0);
+
+    const entries = await timeline(1);
+    for (const kind of ['resolved', 'root_cause', 'follow_up'])
+      expect(
+        entries.find((e) => e.kind === kind),
+        kind,
+      ).toMatchObject({ author: 'API', via: 'api' });
+  });
+
+  it('resolve with the root cause not known yet: the lead is reminded as after a Slack resolve', async () => {
+    await declare({ title: 'Search is slow', lead: alice });
+    const ch = getIncidentByNumber(h.db, 1)?.channelId ?? '';
+    const r = await api('POST', '/api/v1/incidents/1/resolve', {
+      body: { resolution: 'Restarted the indexer', root_cause: { not_known_yet: true } },
+    });
+    expect(r.status).toBe(200);
+    expect(getIncidentByNumber(h.db, 1)).toMatchObject({ status: 'resolved', rootCausePending: true });
+    await h.idle();
+    expect(h.sim.render(ch)).toContain('not known yet');
+    // Tuesday 10:00 in New York (alice): the reminder the Slack resolve starts.
+    h.clock.set('2026-11-24T15:00:00Z');
+    await h.bot.scheduler.run(REMINDER_JOB);
+    await h.idle();
+    expect(h.sim.dms(alice)).toHaveLength(1);
+    expect(h.sim.renderBlocks(h.sim.dms(alice)[0]?.blocks)).toContain('INC-1');
+  });
+
+  it('resolve refuses bad input with 422 naming the field, by the form’s rules; nothing changes', async () => {
+    await declare({ title: 'Queue backlog', started_at: '2026-11-23T08:00:00Z' });
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [
+        { resolution: 'x', root_cause: { summary: 'y', category: 'gremlins' } },
+        'root_cause.category',
+        /deploy\/change/,
+      ],
+      [{ resolution: 'x', root_cause: {} }, 'root_cause.summary', /Not known yet/],
+      [{ resolution: ' ', root_cause: { summary: 'y' } }, 'resolution', /what fixed it/],
+      [
+        { resolution: 'x', root_cause: { summary: 'y' }, resolved_at: '2026-11-23T07:00:00Z' },
+        'resolved_at',
+        /before the incident started/,
+      ],
+      [
+        { resolution: 'x', root_cause: { summary: 'y' }, resolved_at: '2026-11-23T12:00:00Z' },
+        'resolved_at',
+        /future/,
+      ],
+      [
+        {
+          resolution: 'x',
+          root_cause: { summary: 'y' },
+          follow_ups: [{ text: 'a' }, { text: 'b', due_date: 'soon' }],
+        },
+        'follow_ups.1',
+        /due date/,
+      ],
+      [
+        {
+          resolution: 'x',
+          root_cause: { summary: 'y' },
+          follow_ups: Array.from({ length: 6 }, () => ({ text: 'a' })),
+        },
+        'follow_ups',
+        /at most 5/,
+      ],
+    ];
+    for (const [body, path, message] of cases) {
+      const r = await api('POST', '/api/v1/incidents/1/resolve', { body });
+      expect(r.status, path).toBe(422);
+      expect(r.body.issues, path).toEqual([{ path, message: expect.stringMatching(message) }]);
+    }
+    expect(getIncidentByNumber(h.db, 1)?.status).toBe('investigating');
+    expect(followUpRows()).toEqual([]);
+  });
+
+  it('resolve twice: 409, the first resolution kept; reopen brings it back and it can be resolved again', async () => {
+    await declare({ title: 'Login errors', lead: alice });
+    const ch = getIncidentByNumber(h.db, 1)?.channelId ?? '';
+    const body = { resolution: 'Rolled back', root_cause: { summary: 'Bad deploy' } };
+    expect((await api('POST', '/api/v1/incidents/1/resolve', { body })).status).toBe(200);
+    const again = await api('POST', '/api/v1/incidents/1/resolve', {
+      body: { resolution: 'Other', root_cause: { summary: 'Other' } },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatch(/already resolved/);
+    expect(getIncidentByNumber(h.db, 1)?.resolutionSummary).toBe('Rolled back');
+
+    h.clock.advance(60_000);
+    const re = await api('POST', '/api/v1/incidents/1/reopen', { body: { reason: 'errors are back' } });
+    expect(re.status).toBe(200);
+    expect(re.body).toMatchObject({ status: 'investigating', resolved_at: null });
+    await h.idle();
+    expect(h.sim.messages(ch).map((m) => m.text)).toContain(
+      ':rewind: API reopened INC-1: errors are back Status is back to Investigating.',
+    );
+    expect(h.sim.topic(ch)).toContain('Investigating');
+    expect((await timeline(1)).find((e) => e.kind === 'reopened')).toMatchObject({
+      author: 'API',
+      via: 'api',
+    });
+    const twice = await api('POST', '/api/v1/incidents/1/reopen', { body: {} });
+    expect(twice.status).toBe(409);
+    expect((await api('POST', '/api/v1/incidents/1/resolve', { body })).status).toBe(200);
+  });
+
+  it('roles: lead, comms and scribe set as /incident lead and role do; notices, invites, timeline as the API', async () => {
+    await declare({ title: 'Payments timeout', lead: alice });
+    const ch = getIncidentByNumber(h.db, 1)?.channelId ?? '';
+    const r = await api('POST', '/api/v1/incidents/1/roles', { body: { lead: bob, comms: carol } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      incident: { lead: bob },
+      roles: { lead: bob, comms: carol, scribe: null },
+      changed: ['lead', 'comms'],
+    });
+    await h.idle();
+    const texts = h.sim.messages(ch).map((m) => m.text);
+    expect(texts).toContain(`API made <@${bob}> the lead.`);
+    expect(texts).toContain(`API made <@${carol}> the comms.`);
+    expect(h.sim.members(ch)).toEqual(expect.arrayContaining([bob, carol]));
+    expect(h.sim.topic(ch)).toContain('Lead: @bob');
+    const entries = await timeline(1);
+    expect(entries.filter((e) => e.kind === 'lead' || e.kind === 'role')).toEqual([
+      expect.objectContaining({
+        kind: 'lead',
+        author: 'API',
+        via: 'api',
+        data: { role: 'lead', from: alice, to: bob },
+      }),
+      expect.objectContaining({
+        kind: 'role',
+        author: 'API',
+        via: 'api',
+        data: { role: 'comms', from: null, to: carol },
+      }),
+    ]);
+    const same = await api('POST', '/api/v1/incidents/1/roles', { body: { lead: bob } });
+    expect(same.body).toMatchObject({ changed: [] });
+    const none = await api('POST', '/api/v1/incidents/1/roles', { raw: '{}' });
+    expect(none.status).toBe(400);
+    const notId = await api('POST', '/api/v1/incidents/1/roles', { raw: JSON.stringify({ lead: '@bob' }) });
+    expect(notId.status).toBe(400);
+    expect(notId.body.issues?.[0]?.path).toBe('lead');
+  });
+});
+
+describe('HTTP API: resolve and roles of private incidents', () => {
+  beforeEach(async () => {
+    await client(h);
+  });
+
+  it('404 with API_TOKEN, nothing changed; with API_PRIVATE_TOKEN only its channel members take roles and follow-ups', async () => {
+    await declare({ title: 'Payroll data exposure', private: true, lead: alice }, PRIVATE_TOKEN);
+    const ch = getIncidentByNumber(h.db, 1)?.channelId ?? '';
+    const body = { resolution: 'Revoked the key', root_cause: { summary: 'Key in a public repo' } };
+    for (const [path, b] of [
+      ['/api/v1/incidents/1/resolve', body],
+      ['/api/v1/incidents/1/roles', { lead: bob }],
+      ['/api/v1/incidents/1/reopen', {}],
+    ] as const) {
+      const r = await api('POST', path, { body: b });
+      expect(r.status, path).toBe(404);
+      expect(r.body.error).toBe('There is no incident 1.');
+    }
+    expect(getIncidentByNumber(h.db, 1)).toMatchObject({ status: 'investigating', leadId: alice });
+
+    // bob is not in the private channel: neither lead nor a follow-up's owner.
+    const role = await api('POST', '/api/v1/incidents/1/roles', {
+      body: { lead: bob },
+      token: PRIVATE_TOKEN,
+    });
+    expect(role.status).toBe(422);
+    expect(role.body.issues).toEqual([{ path: 'lead', message: expect.stringMatching(/private channel/) }]);
+    const owner = await api('POST', '/api/v1/incidents/1/resolve', {
+      body: { ...body, follow_ups: [{ text: 'Rotate keys', owner: bob }] },
+      token: PRIVATE_TOKEN,
+    });
+    expect(owner.status).toBe(422);
+    expect(owner.body.issues?.[0]?.path).toBe('follow_ups.0.owner');
+    expect(getIncidentByNumber(h.db, 1)).toMatchObject({ status: 'investigating', leadId: alice });
+
+    await h.sim.join(bob, ch, alice);
+    await h.idle();
+    expect(
+      (await api('POST', '/api/v1/incidents/1/roles', { body: { scribe: bob }, token: PRIVATE_TOKEN }))
+        .status,
+    ).toBe(200);
+    const ok = await api('POST', '/api/v1/incidents/1/resolve', { body, token: PRIVATE_TOKEN });
+    expect(ok.status).toBe(200);
+    await h.idle();
+    expect(h.sim.render(ch)).toContain('INC-1 resolved');
+    expect(JSON.stringify(h.sim.messages(WS.channels.announce))).not.toContain('Payroll');
+  });
+});
+
+describe('HTTP API: rate limit', () => {
+  it('a bucket per token: 429 with Retry-After after the burst, refilled as the clock moves; Slack and the other token unaffected', async () => {
+    await h.close();
+    h = await startHarness({
+      env: { API_TOKEN: TOKEN, API_PRIVATE_TOKEN: PRIVATE_TOKEN, API_RATE_LIMIT: '60:3' },
+    });
+    await client(h); // one request (the document) from the bucket of TOKEN
+    for (let i = 0; i < 2; i++) expect((await api('GET', '/api/v1/incidents')).status).toBe(200);
+    const over = await api('GET', '/api/v1/incidents');
+    expect(over.status).toBe(429);
+    expect(over.headers.get('retry-after')).toBe('1');
+    expect(over.body.error).toMatch(/API_RATE_LIMIT/);
+    // A declare refused by the limit stores nothing.
+    expect((await api('POST', '/api/v1/incidents', { body: { title: 'x' } })).status).toBe(429);
+    expect(incidentCount()).toBe(0);
+    // The other token has its own bucket; Slack's routes and probes are not limited.
+    expect((await api('GET', '/api/v1/incidents', { token: PRIVATE_TOKEN })).status).toBe(200);
+    expect((await h.person(alice).command('help')).reply?.text).toContain('/incident');
+    expect((await fetch(`${base(h)}/healthz`)).status).toBe(200);
+
+    h.clock.advance(1000);
+    expect((await api('GET', '/api/v1/incidents')).status).toBe(200);
+    expect((await api('GET', '/api/v1/incidents')).status).toBe(429);
+    h.clock.advance(3000);
+    for (let i = 0; i < 3; i++) expect((await api('GET', '/api/v1/incidents')).status).toBe(200);
+    expect((await api('GET', '/api/v1/incidents')).status).toBe(429);
+
+    const text = await h.bot.metrics.registry.getSingleMetricAsString('firebreak_http_requests_total');
+    expect(text).toContain('firebreak_http_requests_total{route="rate_limited",status="429"} 4');
   });
 });
 

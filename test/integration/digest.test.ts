@@ -12,6 +12,25 @@ const DIGEST = WS.channels.digest;
 const d = (iso: string) => new Date(iso);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Finished runs of the weekly digest job so far (the scheduler's own count, /metrics). */
+async function digestJobRuns(h: Harness): Promise<number> {
+  const metric = await h.bot.metrics.registry.getSingleMetric('firebreak_job_runs_total')?.get();
+  return metric?.values.find((v) => v.labels.job === DIGEST_JOB)?.value ?? 0;
+}
+
+/**
+ * Waits until the cron has run the digest job `n` more times: a fixed sleep let a loaded machine's
+ * slow cron fire once or not at all, and "exactly once while the cron fires" needs it to fire twice.
+ */
+async function digestFires(h: Harness, n: number): Promise<void> {
+  const target = (await digestJobRuns(h)) + n;
+  const deadline = Date.now() + 30_000;
+  while ((await digestJobRuns(h)) < target) {
+    if (Date.now() > deadline) throw new Error(`the digest cron did not run ${n} times in 30 s`);
+    await sleep(50);
+  }
+}
+
 let numberSeq = 0;
 function incident(db: Db, over: Partial<typeof incidents.$inferInsert>) {
   numberSeq += 1;
@@ -127,7 +146,7 @@ describe('weekly digest through the simulator', () => {
     h = await startHarness({ now: '2026-11-23T09:00:00Z', env: { DIGEST_CRON: '* * * * * *' } });
     seedLastWeek(h.db);
     h.bot.scheduler.start();
-    await sleep(2500);
+    await digestFires(h, 2);
     await h.idle();
     expect(topLevel(h)).toHaveLength(1);
     const post = topLevel(h)[0];
@@ -138,7 +157,8 @@ describe('weekly digest through the simulator', () => {
 
     // A week later the next week is posted, once.
     h.clock.advance(7 * 24 * 3_600_000);
-    await sleep(2500);
+    // Three: a run begun before the clock moved may be the first to finish; runs are one at a time.
+    await digestFires(h, 3);
     await h.idle();
     h.bot.scheduler.stop();
     await h.idle();

@@ -64,8 +64,8 @@ export async function scene(d: DemoContext): Promise<void> {
   d.narrate(`seconds later, the triage card in #${d.sim.channel(channel)?.name ?? channel}:\n${shown}`);
 
   const alice = d.person(WS.users.alice);
-  d.narrate('alice reads "matches INC-…", and clicks Declare on the card');
-  await alice.click('Declare (SEV3)', { channel, ts: card.ts });
+  d.narrate('alice reads "matches INC-…", and clicks Declare (SEV1: the alert’s severity is critical)');
+  await alice.click('Declare (SEV1)', { channel, ts: card.ts });
   await d.idle();
   const after = d.sim.message(channel, card.ts);
   d.narrate(`the card now reads:\n${d.sim.renderBlocks(after?.blocks, after?.text)}`);

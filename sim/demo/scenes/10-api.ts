@@ -1,12 +1,14 @@
 import { WS } from '../../api.js';
 import { DEMO_API_TOKEN, type DemoContext } from '../context.js';
 
-export const title = 'HTTP API: a deploy pipeline declares, updates and notes an incident over /api/v1';
+export const title =
+  'HTTP API: a deploy pipeline declares, updates, notes and resolves an incident over /api/v1';
 
 /**
  * Another tool talks to Firebreak over HTTP: it declares an incident (the same channel, summary and
- * announcement a Slack declare makes), raises the severity, adds a note, and reads the timeline, where
- * every change it made says "API". Without the token nothing happens (401).
+ * announcement a Slack declare makes), raises the severity, adds a note, resolves it with the root
+ * cause and a follow-up (the same resolution message a Slack resolve posts), and reads the timeline,
+ * where every change it made says "API". Without the token nothing happens (401).
  */
 export async function scene(d: DemoContext): Promise<void> {
   const base = `${d.botUrl.replace(/\/slack\/events$/, '')}/api/v1`;
@@ -56,6 +58,28 @@ export async function scene(d: DemoContext): Promise<void> {
   );
   const bad = await call('POST', `/incidents/${number}/status`, { status: 'fixed' });
   d.narrate(`POST /api/v1/incidents/${number}/status {"status":"fixed"} → ${bad.status} ${bad.body.error}`);
+  const badCategory = await call('POST', `/incidents/${number}/resolve`, {
+    resolution: 'Rolled back 4411',
+    root_cause: { summary: 'Uploads used the old bucket name', category: 'gremlins' },
+  });
+  d.narrate(
+    `POST /api/v1/incidents/${number}/resolve with category "gremlins" → ${badCategory.status} ${JSON.stringify(badCategory.body.issues)}`,
+  );
+  const resolve = {
+    resolution: 'Rolled back 4411',
+    root_cause: {
+      summary: 'Deploy 4411 renamed the uploads bucket without a migration',
+      category: 'deploy/change',
+      contributing_factors: ['no upload check in the canary'],
+    },
+    follow_ups: [{ text: 'Add an upload check to the canary', owner: WS.users.bob, due_date: '2026-12-04' }],
+  };
+  const resolved = await call('POST', `/incidents/${number}/resolve`, resolve);
+  d.narrate(
+    `POST /api/v1/incidents/${number}/resolve${shown(resolve)}\n→ ${resolved.status} ${resolved.body.status}, root cause ${resolved.body.root_cause_category}`,
+  );
+  const twice = await call('POST', `/incidents/${number}/resolve`, resolve);
+  d.narrate(`POST /api/v1/incidents/${number}/resolve again → ${twice.status} ${twice.body.error}`);
   await d.idle();
 
   d.narrate(`In Slack, ${read.body.channel_name} shows the API's changes like anyone's:`);

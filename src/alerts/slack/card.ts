@@ -29,6 +29,11 @@ export interface CardInput {
   /** Open public incidents to offer under "Attach to…", the likely one first. */
   attachable: Incident[];
   now: Date;
+  /**
+   * Why the group has its severity ("SEV1 from the alert's severity `critical`"), already escaped;
+   * without it the card shows the sender's word and the severity.
+   */
+  severityNote?: string;
 }
 
 /** Block Kit: a static_select holds at most 100 options; option text at most 75 characters. */
@@ -168,7 +173,9 @@ export function alertCard(c: CardInput): Message {
     `*Source:* ${escapeText(g.source)}${g.routeName ? ` · route ${safe(g.routeName, 80)}` : ''}`,
     `*Where:* ${lead.service ? safe(lead.service, 100) : '_no service given_'}`,
     `*Since:* ${slackDate(lead.startsAt)}`,
-    `*Severity:* ${lead.severity ? safe(lead.severity, 50) : '_none given_'} → ${severityLabel(g.severity)} if declared`,
+    c.severityNote
+      ? `*Severity if declared:* ${c.severityNote}`
+      : `*Severity:* ${lead.severity ? safe(lead.severity, 50) : '_none given_'} → ${severityLabel(g.severity)} if declared`,
   ];
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `${icon} ${title}${count}` } },

@@ -9,11 +9,12 @@ import type { WebClient } from '@slack/web-api';
 import { and, eq, inArray } from 'drizzle-orm';
 import { incidents } from '../../db/schema.js';
 import { DomainError } from '../../incidents/errors.js';
-import { type Incident, incidentRef, OPEN_STATUSES } from '../../incidents/model.js';
+import { type Incident, incidentRef, OPEN_STATUSES, severityLabel } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
 import { afterChange } from '../../lifecycle/slack/changes.js';
 import { setupIncident } from '../../lifecycle/slack/setup.js';
 import { refreshIncidentSurfaces } from '../../lifecycle/slack/surfaces.js';
+import type { Metrics } from '../../ops/metrics.js';
 import { policyWithMinConfidence } from '../../recurrence/warn.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { Job } from '../../runtime/schedule.js';
@@ -23,9 +24,11 @@ import { describeError } from '../../slack/effects.js';
 import { mention, safe } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
 import { botIdentity, postOnce } from '../../slack/post-once.js';
-import { type AlertEndpointOptions, type AlertRoute, alertEndpoints } from '../http.js';
+import { type AlertEndpointOptions, type AlertObserver, type AlertRoute, alertEndpoints } from '../http.js';
 import { alertMemory } from '../memory.js';
+import type { Alert, AlertGroup } from '../model.js';
 import { createRouting, loadAlertRoutes } from '../routes.js';
+import { severityReason } from '../severity.js';
 import {
   dueGroups,
   groupView,
@@ -55,6 +58,11 @@ export interface AlertsOptions {
   /** The first wait after a change before cards are rendered (default 2 s). */
   coalesceMs?: number;
   bodyLimit: number;
+  /** /metrics: alert requests, alerts, groups and cards (counts only, never the alerts' text). */
+  metrics?: Pick<
+    Metrics,
+    'observeAlertRequest' | 'observeAlerts' | 'observeAlertGroups' | 'observeAlertCard'
+  >;
 }
 
 export const DEFAULT_COALESCE_MS = 2000;
@@ -97,6 +105,17 @@ export function alertJobs(deps: Deps): Job[] {
   ];
 }
 
+function alertObserver(m: NonNullable<AlertsOptions['metrics']>): AlertObserver {
+  return {
+    request: (source, outcome, status) => m.observeAlertRequest(source, outcome, status),
+    stored(source, result) {
+      for (const [change, n] of Object.entries(result.changes)) m.observeAlerts(source, change, n);
+      m.observeAlerts(source, 'unrouted', result.unrouted);
+      m.observeAlertGroups(source, result.groupsCreated);
+    },
+  };
+}
+
 export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeature {
   const { config, db, clock, logger, tasks } = deps;
   logger.addSecrets(config.ALERTS_TOKEN, config.PAGERDUTY_WEBHOOK_SECRET);
@@ -104,6 +123,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
     loadAlertRoutes(config.ALERT_ROUTES),
     config.ALERT_CHANNEL ?? config.ANNOUNCE_CHANNEL ?? null,
   );
+  const metrics = opts.metrics;
   const policy = policyWithMinConfidence(config.RECURRENCE_MIN_CONFIDENCE);
   const base = opts.coalesceMs ?? DEFAULT_COALESCE_MS;
   let client: WebClient | undefined;
@@ -128,6 +148,18 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
       .slice(0, MAX_OPTIONS);
   };
 
+  /**
+   * The group's severity was decided when its first alert arrived; the reason is recomputed from
+   * that alert and the route. Should they disagree (the routes file changed since, the sender
+   * changed the alert's priority), the card says only that the severity was set then.
+   */
+  const severityNote = (group: AlertGroup, lead: Alert): string => {
+    const d = routing.severityFor(lead, group.routeName);
+    if (d.severity !== group.severity)
+      return `${severityLabel(group.severity)}, set when the group's first alert arrived`;
+    return severityReason(d, (s) => `\`${safe(s, 50).replaceAll('`', "'")}\``);
+  };
+
   async function renderGroup(c: WebClient, groupId: number): Promise<void> {
     const view = groupView(db, groupId);
     if (!view) return;
@@ -140,6 +172,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
       incident,
       attachable: incident ? [] : attachable(view.lead, memory.openRanked),
       now: clock.now(),
+      severityNote: severityNote(group, view.lead),
     });
     if (group.cardTs && group.cardChannel) {
       await c.chat.update({
@@ -149,6 +182,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
         blocks: msg.blocks,
       });
       markRendered(db, group.id, group.version, null);
+      metrics?.observeAlertCard('updated');
     } else {
       // Slack has no idempotency keys: the first attempt's start is saved before it calls Slack, and
       // a later attempt (a retry, a restart) looks for the card that attempt may have posted.
@@ -172,6 +206,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
         await c.chat.update({ ...card, text: msg.text, blocks: msg.blocks });
       }
       markRendered(db, group.id, group.version, card);
+      metrics?.observeAlertCard(r.adopted ? 'updated' : 'posted');
     }
   }
 
@@ -225,6 +260,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
           await renderGroup(c, g.id);
         } catch (e) {
           failed = true;
+          metrics?.observeAlertCard('failed');
           markCardFailed(db, g.id, describeError(e));
           logger.error(`the triage card of alert group ${g.id} could not be posted: ${describeError(e)}`);
         }
@@ -285,6 +321,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
       if (result.incidentIds.length) tasks.defer('alerts of incidents changed', () => afterIngest(result));
     },
     onError: (message, e) => logger.error(message, e),
+    ...(metrics ? { observe: alertObserver(metrics) } : {}),
   };
 
   async function tell(args: ActionArgs<ButtonAction | StaticSelectAction>, text: string): Promise<void> {

@@ -301,7 +301,7 @@ async function replyDetails(
  * them (a guest, a deactivated account) the role stands, and the channel is told why, naming who
  * gave the role.
  */
-function inviteIfMissing(
+export function inviteIfMissing(
   deps: Deps,
   client: SubcommandCall['bolt']['client'],
   incident: Incident,

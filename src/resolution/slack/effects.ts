@@ -55,12 +55,10 @@ export async function announceResolution(
     try {
       await client.chat.postMessage({ channel: incident.channelId, ...msg });
     } catch (e) {
-      await tellPrivately(
-        client,
-        resolvedBy,
-        null,
-        `${incidentRef(incident)} is resolved, but I could not post the resolution in its channel (${describeError(e)}).`,
-      );
+      const text = `${incidentRef(incident)} is resolved, but I could not post the resolution in its channel (${describeError(e)}).`;
+      // Resolved through the API: no person to tell, so the log says it.
+      if (/^[UW][A-Z0-9]{2,}$/.test(resolvedBy)) await tellPrivately(client, resolvedBy, null, text);
+      else deps.logger.error(text);
     }
   }
   await refreshQuietly(deps, client, incident.id);

@@ -46,15 +46,17 @@ describe('alert routes', () => {
       name: 'payments',
       channel: 'C0PAY',
       severity: 1,
+      severityOrigin: { kind: 'route', route: 'payments' },
       services: ['payments'],
       autoDeclare: true,
     });
     expect(routing.route(alert({ severity: 'p1' }))?.name).toBe('payments');
     expect(routing.route(alert({ labels: { team: 'search' } }))?.name).toBe('rest');
+    // The checkout route sets no severity: Grafana's `critical` decides.
     expect(routing.route(alert({ labels: {}, source: 'grafana' }))).toMatchObject({
       name: 'checkout',
       channel: 'C0CHECKOUT',
-      severity: 3,
+      severity: 1,
       services: ['checkout'],
     });
     expect(routing.route(alert({ labels: {}, source: 'grafana', service: null }))?.name).toBe('rest');
@@ -66,14 +68,50 @@ describe('alert routes', () => {
       channel: 'C0DEFAULT',
       severity: 4,
     });
-    expect(createRouting([], 'C0DEFAULT').route(alert())).toEqual({
+    expect(createRouting([], 'C0DEFAULT').route(alert({ severity: 'foo' }))).toEqual({
       name: null,
       channel: 'C0DEFAULT',
       severity: 3,
+      severityOrigin: { kind: 'unknown', field: 'severity', value: 'foo' },
       services: ['checkout'],
       autoDeclare: false,
     });
     expect(createRouting([], null).route(alert())).toBeNull();
+  });
+
+  it('without a route severity the sender’s decides; a route’s severity wins; severity_map comes first', () => {
+    expect(createRouting([], 'C0DEFAULT').route(alert())).toMatchObject({
+      severity: 1,
+      severityOrigin: { kind: 'alert', field: 'severity', value: 'critical' },
+    });
+    expect(createRouting([], 'C0DEFAULT').route(alert({ severity: 'info' }))?.severity).toBe(4);
+    const routes = parseAlertRoutes(
+      `routes:
+  - name: fixed
+    match: { labels: { team: fixed } }
+    severity: 2
+  - name: mapped
+    match: { labels: { team: mapped } }
+    severity_map: { Warning: 2, P9: 1 }
+`,
+      'r.yml',
+    );
+    const r = createRouting(routes, 'C0DEFAULT');
+    expect(r.route(alert({ labels: { team: 'fixed' } }))).toMatchObject({
+      severity: 2,
+      severityOrigin: { kind: 'route', route: 'fixed' },
+    });
+    expect(r.route(alert({ labels: { team: 'mapped' }, severity: 'warning' }))).toMatchObject({
+      severity: 2,
+      severityOrigin: { kind: 'route-map', route: 'mapped', field: 'severity', value: 'warning' },
+    });
+    // Words the route's map does not list fall through to the built-in table.
+    expect(r.route(alert({ labels: { team: 'mapped' } }))?.severity).toBe(1);
+    expect(r.severityFor(alert({ severity: 'warning' }), 'mapped').severity).toBe(2);
+    expect(r.severityFor(alert({ severity: 'warning' }), null).severity).toBe(3);
+    expect(() => parseAlertRoutes('routes:\n  - name: a\n    severity_map: { x: 5 }\n', 'r.yml')).toThrow(
+      /routes\[0\]\.severity_map\.x: 1 \(critical\) to 4 \(low\)/,
+    );
   });
 
   it('a mistake names the file, the line and the field', () => {
@@ -101,6 +139,7 @@ describe('alert-routes.example.yml', () => {
     expect(parseAlertRoutes(text, 'alert-routes.example.yml').map((r) => r.name)).toEqual([
       'payments-critical',
       'checkout',
+      'search',
       'warnings',
     ]);
   });

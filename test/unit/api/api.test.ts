@@ -176,7 +176,7 @@ describe('API operations', () => {
       publish: (changes: readonly IncidentChange[]) =>
         calls.push(...changes.map((c) => `${c.kind} ${c.incidentId}`)),
     };
-    const deps = { db, clock, effects };
+    const deps = { db, clock, effects, categories: [] };
     expect(changeStatusViaApi(deps, inc, { status: 'identified' }).changed).toBe(true);
     expect(changeStatusViaApi(deps, inc, { status: 'identified' }).changed).toBe(false);
     const note = addNoteViaApi(deps, inc, { text: 'token xoxb-123456789012-abcdefabcdef leaked' });

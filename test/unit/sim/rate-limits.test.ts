@@ -80,6 +80,40 @@ describe('RateLimiter', () => {
     expect(limiter.take('users.list', {})).toBeUndefined();
   });
 
+  it('on Slack’s clock, counts a minute of that clock however slowly the calls run, and opens once Retry-After has passed', () => {
+    let real = 0;
+    let slack = 0;
+    const limiter = new RateLimiter({ now: () => real, slackNow: () => slack, timeScale: 10 });
+    // 20 calls 2 Slack seconds apart, each taking a whole real second (a loaded machine): real time
+    // alone (20 s × 10 = 200 Slack s) would spread them over three Slack minutes.
+    for (let i = 0; i < 20; i++) {
+      expect(limiter.take('users.list', {})).toBeUndefined();
+      slack += 2000;
+      real += 1000;
+    }
+    // The first call leaves Slack's window at 60 s; it is 40 s: 20 Slack s, told as 2 real s.
+    expect(limiter.take('users.list', {})).toBe(2);
+    // The scenario's clock stands still: until the 2 real s have passed, Slack's time has not moved;
+    // once they have (the bot waited as told), it has moved on by the wait.
+    real += 1999;
+    expect(limiter.take('users.list', {})).toBe(2);
+    real += 1;
+    expect(limiter.take('users.list', {})).toBeUndefined();
+    expect(limiter.take('users.list', {})).toBe(1);
+  });
+
+  it('on Slack’s clock, chat.postMessage’s per-channel second is Slack’s second too', () => {
+    let real = 0;
+    let slack = 0;
+    const limiter = new RateLimiter({ now: () => real, slackNow: () => slack, timeScale: 10 });
+    for (let i = 0; i < POST_MESSAGE_LIMIT.burst; i++)
+      expect(limiter.take('chat.postMessage', { channel: 'C1' })).toBeUndefined();
+    real += 10_000;
+    expect(limiter.take('chat.postMessage', { channel: 'C1' })).toBe(1);
+    slack += 1000;
+    expect(limiter.take('chat.postMessage', { channel: 'C1' })).toBeUndefined();
+  });
+
   it('does not limit special methods without a published figure', () => {
     const limiter = new RateLimiter({ now: () => 0 });
     for (let i = 0; i < 500; i++) expect(limiter.take('auth.test', {})).toBeUndefined();
