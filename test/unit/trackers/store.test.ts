@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config.js';
+import { reminders } from '../../../src/db/schema.js';
 import { editFollowUp } from '../../../src/resolution/edit-follow-up.js';
 import { addFollowUp, completeFollowUp } from '../../../src/resolution/follow-ups.js';
 import { FakeClock } from '../../../src/runtime/clock.js';
@@ -10,6 +11,7 @@ import {
   backoffMs,
   dueOps,
   MAX_ATTEMPTS,
+  recordClosed,
   recordCreated,
   recordFailure,
   scanOutbox,
@@ -181,6 +183,63 @@ describe('tracker store', () => {
     // The tracker's own change is not sent back.
     expect(scanOutbox(db, clock, users, false)).toBe(0);
     void followUp;
+  });
+});
+
+describe('a ticket reopened in the tracker', () => {
+  function withTicket() {
+    const db = testDb();
+    const inc = makeIncident(db);
+    scanOutbox(db, clock, users, false);
+    const { followUp } = addFollowUp(db, clock, {
+      incidentId: inc.id,
+      text: 'canary',
+      createdBy: 'U0ALICE',
+      ownerId: 'U0BOB',
+      dueDate: '2026-11-24',
+    });
+    scanOutbox(db, clock, users, false);
+    const [create] = dueOps(db, clock);
+    if (!create) throw new Error('no create');
+    recordCreated(db, clock, create, {
+      tracker: 'github',
+      label: 'GitHub',
+      ref: '3',
+      key: '#3',
+      url: 'https://x',
+      assignee: 'bob-gh',
+      due: null,
+    });
+    return { db, id: followUp.id };
+  }
+  const open = { ref: '3', closed: false, assignee: 'bob-gh' };
+
+  it('Done in Slack whose close has not reached the tracker yet: reading the ticket open is no reopen', () => {
+    const { db, id } = withTicket();
+    completeFollowUp(db, clock, { followUpId: id, userId: 'U0BOB' });
+    expect(applyRemote(db, clock, GH, open, users)?.reopened).toBe(false);
+    // The close still goes out, and once it landed a reopen is a reopen.
+    expect(scanOutbox(db, clock, users, false)).toBe(1);
+    const [close] = dueOps(db, clock);
+    if (!close) throw new Error('no close');
+    recordClosed(db, clock, close);
+    const r = applyRemote(db, clock, GH, { ...open, stateChanged: true }, users);
+    expect(r?.reopened).toBe(true);
+    expect(r?.followUp).toMatchObject({ status: 'open', ticketState: 'open', doneAt: null, doneBy: null });
+    // Nothing to send back, and the old `done` is not turned into a close again.
+    expect(scanOutbox(db, clock, users, false)).toBe(0);
+    expect(dueOps(db, clock)).toHaveLength(0);
+    // The owner's DM is stored with the change, waiting to be claimed.
+    expect(db.select().from(reminders).all()).toMatchObject([
+      { kind: 'follow_up_reopened', subjectId: id, userId: 'U0BOB', status: 'failed', attempts: 0 },
+    ]);
+  });
+
+  it('a webhook about another field does not reopen; a poll (the state as it is now) does', () => {
+    const { db, id } = withTicket();
+    applyRemote(db, clock, GH, { ...open, closed: true, stateChanged: true }, users);
+    expect(applyRemote(db, clock, GH, { ...open, stateChanged: false }, users)?.reopened).toBe(false);
+    expect(applyRemote(db, clock, GH, open, users)?.followUp).toMatchObject({ id, status: 'open' });
   });
 });
 
