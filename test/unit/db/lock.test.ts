@@ -51,7 +51,7 @@ setInterval(() => {}, 1000);`;
   });
 }
 
-describe('database writer lock', () => {
+describe('database writer lock', { timeout: 60_000 }, () => {
   it('a second holder is refused with the first one named (pid, host, since)', async () => {
     const db = join(dir, 'firebreak.db');
     const holder = await holdInChild(db);
