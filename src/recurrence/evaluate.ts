@@ -24,6 +24,15 @@ export interface EvalInput {
   at: number;
 }
 
+/** The engine's view of a record: the fields a ranker may read (never the labels). */
+export const evalInput = (r: EvalRecord): EvalInput => ({
+  title: r.title,
+  description: r.description,
+  services: r.services,
+  tags: r.tags,
+  at: Date.parse(r.date),
+});
+
 export interface EvalSubject {
   /** Ranks earlier records for this one (already scored ones only), best first, by their index. */
   rank(input: EvalInput, index: number): { ranked: number[]; matches: Match[] };
@@ -84,13 +93,7 @@ export function runEval(
   let warnings = 0;
   let correct = 0;
   records.forEach((r, i) => {
-    const input: EvalInput = {
-      title: r.title,
-      description: r.description,
-      services: r.services,
-      tags: r.tags,
-      at: Date.parse(r.date),
-    };
+    const input = evalInput(r);
     const t0 = performance.now();
     const { ranked, matches } = subject.rank(input, i);
     times.push(performance.now() - t0);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Match, RecurrenceEngine } from './engine.js';
-import { type EvalRecord, readEvalFile } from './evaluate.js';
+import { type EvalRecord, evalInput, readEvalFile } from './evaluate.js';
 import { DEFAULT_MIN_CONFIDENCE, RANK_MODEL, type RankModel, WARN_MODEL, type WarnModel } from './model.js';
 import { fitConditionalLogit, fitLogistic, foldOf } from './train.js';
 import { confidence, warnFeatures } from './warn.js';
@@ -85,14 +85,7 @@ const asWarn = (w: number[]): WarnModel => ({
 export function replayCandidates(records: EvalRecord[]): Candidate[][] {
   const engine = new RecurrenceEngine();
   return records.map((r, i) => {
-    const doc = {
-      id: i + 1,
-      at: Date.parse(r.date),
-      title: r.title,
-      description: r.description,
-      services: r.services,
-      tags: r.tags,
-    };
+    const doc = { id: i + 1, ...evalInput(r) };
     const ranked = engine.rank(doc, { limit: CANDIDATES });
     engine.upsert(doc);
     return ranked.map((m) => ({

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Match, RecurrenceEngine } from './engine.js';
-import { type EvalRecord, readEvalFile } from './evaluate.js';
+import { type EvalRecord, evalInput, readEvalFile } from './evaluate.js';
 import { words } from './tokenize.js';
 import { fitConditionalLogit, fitLogistic, foldOf } from './train.js';
 import { GOAL_RECALL, precisionAtRecall, replayCandidates } from './train-cli.js';
@@ -178,14 +178,7 @@ export function candidateFeatures(records: EvalRecord[], cands: Candidates): Rec
   };
 }
 
-const docOf = (r: EvalRecord, i: number) => ({
-  id: i + 1,
-  at: Date.parse(r.date),
-  title: r.title,
-  description: r.description,
-  services: r.services,
-  tags: r.tags,
-});
+const docOf = (r: EvalRecord, i: number) => ({ id: i + 1, ...evalInput(r) });
 
 function main(): number {
   const path = process.argv.slice(2).find((a) => !a.startsWith('--'));

@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startCommand } from '../../bench/lib/start-command.js';
 import { WS } from '../../sim/api.js';
 import { SlackSender } from '../../sim/sender.js';
 import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
@@ -22,20 +23,7 @@ const TEST_MS = START_MS + 30_000;
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Exactly what `npm start` runs (after its `prestart` build), read from package.json. */
-const START = (() => {
-  const pkg = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const words = (pkg.scripts.start ?? '').split(/\s+/);
-  const env: Record<string, string> = {};
-  while (words[0]?.includes('=')) {
-    const [k, v] = (words.shift() ?? '').split('=');
-    if (k) env[k] = v ?? '';
-  }
-  const [bin, ...args] = words;
-  if (bin !== 'node') throw new Error(`npm start is expected to run node, not ${bin}`);
-  return { env, args };
-})();
+const START = startCommand();
 beforeAll(() => {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }, 120_000);
