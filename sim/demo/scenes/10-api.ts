@@ -72,7 +72,7 @@ export async function scene(d: DemoContext): Promise<void> {
       category: 'deploy/change',
       contributing_factors: ['no upload check in the canary'],
     },
-    follow_ups: [{ text: 'Add an upload check to the canary', owner: WS.users.bob, due_date: '2026-12-04' }],
+    follow_ups: [{ text: 'Add an upload check to the canary', owner: WS.users.bob, due_date: '2027-01-20' }],
   };
   const resolved = await call('POST', `/incidents/${number}/resolve`, resolve);
   d.narrate(
