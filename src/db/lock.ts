@@ -86,6 +86,13 @@ function isBusy(e: unknown): boolean {
 }
 
 /**
+ * The connections of the locks this process holds. better-sqlite3 closes a connection that is garbage
+ * collected, and closing it drops the OS lock: a caller that kept no reference to its DbLock (a script
+ * that takes the lock and runs on) would lose the lock at the next collection. Held here until released.
+ */
+const held = new Set<Database.Database>();
+
+/**
  * Takes the database's writer lock or throws LockedError naming the holder. ':memory:' databases are
  * private to their connection and need no lock.
  */
@@ -111,6 +118,7 @@ export function acquireDbLock(dbPath: string, what = 'firebreak'): DbLock {
   const tmp = `${info}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(holder)}\n`);
   renameSync(tmp, info);
+  held.add(conn);
   let released = false;
   return {
     holder,
@@ -124,6 +132,7 @@ export function acquireDbLock(dbPath: string, what = 'firebreak'): DbLock {
       if (now?.pid === holder.pid && now.host === holder.host && now.since === holder.since)
         rmSync(info, { force: true });
       conn.close();
+      held.delete(conn);
     },
   };
 }

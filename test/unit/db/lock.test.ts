@@ -19,15 +19,19 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A process that takes the lock, says so, and waits to be killed. */
+/**
+ * A process that takes the lock, says so, and waits to be killed. It keeps no reference to the lock
+ * and collects garbage before saying so: a lock must not depend on its caller holding on to it.
+ */
 function holdInChild(dbPath: string): Promise<{ pid: number; kill(): Promise<void> }> {
   const script = `import { acquireDbLock } from ${JSON.stringify(join(ROOT, 'src/db/lock.ts'))};
 acquireDbLock(${JSON.stringify(dbPath)}, 'lock-test');
+globalThis.gc?.();
 process.stdout.write('held\\n');
 setInterval(() => {}, 1000);`;
   const file = join(dir, 'hold.ts');
   writeFileSync(file, script);
-  const child = spawn(process.execPath, ['--import', 'tsx', file], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', file], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
