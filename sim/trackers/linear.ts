@@ -58,6 +58,16 @@ const gqlError = (
   },
 });
 
+/** A reference to an entity that does not exist: Linear answers 200 with an "Entity not found" error. */
+const notFound = (entity: string): FakeReply =>
+  gqlError(
+    200,
+    `Entity not found: ${entity}`,
+    'INVALID_INPUT',
+    'invalid input',
+    `Could not find referenced ${entity}.`,
+  );
+
 export class FakeLinear extends FakeTracker {
   readonly issues = new Map<string, FakeLinearIssue>();
   private next = 1;
@@ -171,27 +181,13 @@ export class FakeLinear extends FakeTracker {
     // team(id:), https://developers.linear.app/docs/sdk/fetching-and-modifying-data: an unknown id
     // is an "Entity not found" error, as for issues.
     if (/\bteam\s*\(/.test(query)) {
-      if (vars.id !== this.opts.teamId)
-        return gqlError(
-          200,
-          'Entity not found: Team',
-          'INVALID_INPUT',
-          'invalid input',
-          'Could not find referenced Team.',
-        );
+      if (vars.id !== this.opts.teamId) return notFound('Team');
       const key = this.opts.teamKey ?? 'ENG';
       return { status: 200, body: { data: { team: { id: this.opts.teamId, key, name: 'Engineering' } } } };
     }
     if (/\bissue\s*\(/.test(query)) {
       const i = this.issues.get(String(vars.id ?? '')) ?? this.byIdentifier(String(vars.id ?? ''));
-      if (!i)
-        return gqlError(
-          200,
-          'Entity not found: Issue',
-          'INVALID_INPUT',
-          'invalid input',
-          'Could not find referenced Issue.',
-        );
+      if (!i) return notFound('Issue');
       return { status: 200, body: { data: { issue: this.issueJson(i) } } };
     }
     return gqlError(400, 'Cannot query field on type "Query".', 'GRAPHQL_VALIDATION_FAILED', 'graphql error');
@@ -207,14 +203,7 @@ export class FakeLinear extends FakeTracker {
         'invalid input',
         'title and teamId are required.',
       );
-    if (input.teamId !== this.opts.teamId)
-      return gqlError(
-        200,
-        'Entity not found: Team',
-        'INVALID_INPUT',
-        'invalid input',
-        'Could not find referenced Team.',
-      );
+    if (input.teamId !== this.opts.teamId) return notFound('Team');
     const bad = this.checkInput(input);
     if (bad) return bad;
     const issue: FakeLinearIssue = {
@@ -234,25 +223,11 @@ export class FakeLinear extends FakeTracker {
 
   private update(id: string, input: Record<string, unknown>): FakeReply {
     const issue = this.issues.get(id) ?? this.byIdentifier(id);
-    if (!issue)
-      return gqlError(
-        200,
-        'Entity not found: Issue',
-        'INVALID_INPUT',
-        'invalid input',
-        'Could not find referenced Issue.',
-      );
+    if (!issue) return notFound('Issue');
     const bad = this.checkInput(input);
     if (bad) return bad;
     if ('stateId' in input) {
-      if (!STATES.some((s) => s.id === input.stateId))
-        return gqlError(
-          200,
-          'Entity not found: WorkflowState',
-          'INVALID_INPUT',
-          'invalid input',
-          'Could not find referenced WorkflowState.',
-        );
+      if (!STATES.some((s) => s.id === input.stateId)) return notFound('WorkflowState');
       issue.stateId = input.stateId as string;
     }
     if ('assigneeId' in input) issue.assigneeId = (input.assigneeId as string | null) ?? null;
@@ -262,13 +237,7 @@ export class FakeLinear extends FakeTracker {
 
   private checkInput(input: Record<string, unknown>): FakeReply | null {
     if (input.assigneeId != null && !(this.opts.users ?? []).includes(String(input.assigneeId)))
-      return gqlError(
-        200,
-        'Entity not found: User',
-        'INVALID_INPUT',
-        'invalid input',
-        'Could not find referenced User.',
-      );
+      return notFound('User');
     // TimelessDate: YYYY-MM-DD.
     if (input.dueDate != null && !/^\d{4}-\d{2}-\d{2}$/.test(String(input.dueDate)))
       return gqlError(
