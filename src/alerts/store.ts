@@ -419,6 +419,10 @@ export function getAlert(db: Db, id: number): Alert | undefined {
   return db.select().from(alerts).where(eq(alerts.id, id)).get();
 }
 
+export function groupsOfIncident(db: Db, incidentId: number): AlertGroup[] {
+  return db.select().from(alertGroups).where(eq(alertGroups.incidentId, incidentId)).all();
+}
+
 export function getGroup(db: Db, id: number): AlertGroup | undefined {
   return db.select().from(alertGroups).where(eq(alertGroups.id, id)).get();
 }

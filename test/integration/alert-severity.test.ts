@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../sim/types.js';
 import { getIncidentById, getIncidentByNumber } from '../../src/incidents/queries.js';
@@ -238,6 +241,36 @@ describe('an incident whose alert comes in more severe is asked, not changed', (
       expect.stringContaining('Raise to SEV1'),
     ]);
     expect(getIncidentById(h.db, inc.id)?.severity).toBe(3);
+  });
+
+  it('an auto-declared incident whose channel is still being made is asked once the channel exists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routes-'));
+    const file = join(dir, 'routes.yml');
+    writeFileSync(
+      file,
+      'routes:\n  - name: checkout\n    match:\n      labels: { team: checkout }\n    auto_declare: true\n',
+    );
+    h = await startHarness({
+      now: '2026-11-23T09:00:00Z',
+      env: { ALERTS_TOKEN, ALERT_CHANNEL, ALERT_ROUTES: file },
+    });
+    h.sim.ws.addChannel(ALERT_CHANNEL, 'alerts', Object.values(WS.users));
+    // Slack is slow to make the channel: the worse alert arrives while the incident has none.
+    h.sim.fault('conversations.create', { delayMs: 1500 });
+    const labels = { team: 'checkout' };
+    await postAlert(h, 'generic', { ...warning('latency', 'Checkout latency above 1s'), labels });
+    for (let i = 0; i < 100 && !getIncidentByNumber(h.db, 1); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(getIncidentByNumber(h.db, 1)).toMatchObject({ severity: 3, channelId: null });
+    await postAlert(h, 'generic', { ...critical('errors', 'Checkout returns 502'), labels });
+    await h.idle();
+    const inc = getIncidentByNumber(h.db, 1);
+    if (!inc?.channelId) throw new Error('no incident channel');
+    expect(inc.severity).toBe(3);
+    expect(suggestions(inc.channelId).map((m) => shown(m))).toEqual([
+      expect.stringContaining('Raise to SEV1'),
+    ]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('a private incident is asked in its own channel only; the card does not name it', async () => {

@@ -39,6 +39,7 @@ import {
   getAlert,
   getGroup,
   groupSeverityInputs,
+  groupsOfIncident,
   groupView,
   type IngestResult,
   markCardFailed,
@@ -274,7 +275,9 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
           `${incidentRef(incident)} declared automatically from alerts (route ${g.routeName ?? 'default'})`,
         );
         tasks.defer(`set up ${incidentRef(incident)}`, () =>
-          setupIncident(deps, c, incident.id).then(() => undefined),
+          setupIncident(deps, c, incident.id).then((r) =>
+            r.ok ? askPendingRaises(c, r.incident.id) : undefined,
+          ),
         );
       } catch (e) {
         if (e instanceof DomainError && e.code === 'conflict') continue;
@@ -365,12 +368,8 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
     // Raised (or closed) meanwhile: nothing to ask.
     if (!incident || !isOpen(incident) || incident.severity <= r.severity) return;
     const channel = incident.channelId;
-    if (!channel) {
-      logger.warn(
-        `${incidentRef(incident)}: an alert came in at SEV${r.severity} before its channel was set up; not suggested`,
-      );
-      return;
-    }
+    // Declared a moment ago and still being set up: asked once its channel exists (askPendingRaises).
+    if (!channel) return;
     const alert = getAlert(db, r.alertId);
     if (!alert) return;
     const msg = raiseSuggestionMessage({
@@ -393,6 +392,34 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
       return { channel: res.channel, ts: res.ts };
     });
   }
+
+  /**
+   * After an incident made from alerts is set up: a worse alert that came in while its channel did
+   * not exist yet (an auto-declare takes a few seconds; a storm does not wait) is asked now.
+   */
+  async function askPendingRaises(c: WebClient, incidentId: number): Promise<void> {
+    const incident = getIncidentById(db, incidentId);
+    if (!incident) return;
+    for (const g of groupsOfIncident(db, incidentId)) {
+      if (g.severity >= incident.severity) continue;
+      const raiser = firstAlertRated(g);
+      if (!raiser) continue;
+      await suggestRaise(c, {
+        incidentId,
+        groupId: g.id,
+        alertId: raiser.id,
+        severity: g.severity as SeverityRaise['severity'],
+        incidentSeverity: incident.severity,
+      });
+    }
+  }
+
+  /** The group's first alert that reads as the group's severity (the one that raised it). */
+  const firstAlertRated = (g: AlertGroup) => {
+    for (const a of groupSeverityInputs(db, g.id))
+      if (routing.severityFor(a, g.routeName).severity === g.severity) return a;
+    return undefined;
+  };
 
   const endpointOptions: AlertEndpointOptions = {
     db,
@@ -444,7 +471,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
           tasks.defer(`set up ${incidentRef(incident)}`, () =>
             setupIncident(deps, args.client, incident.id, {
               respond: (text) => tell(args, text),
-            }).then(() => undefined),
+            }).then((r) => (r.ok ? askPendingRaises(args.client, r.incident.id) : undefined)),
           );
         });
       });
@@ -483,7 +510,6 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
             incidentId: incident.id,
             severity: v.severity,
             userId,
-            via: 'button',
             raiseOnly: true,
           });
           const outcome = r.changed
