@@ -40,15 +40,15 @@ export function trackerWebhookRoute(sync: TrackerSync, secretSet: boolean, logge
         }
         chunks.push(c);
       });
-      req.on('end', () => {
+      req.on('end', async () => {
         if (refused) return;
         const raw = Buffer.concat(chunks).toString('utf8');
         const headers: Record<string, string | undefined> = {};
         for (const [k, v] of Object.entries(req.headers))
           headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
-        let applied: ReturnType<TrackerSync['webhook']>;
+        let applied: Awaited<ReturnType<TrackerSync['webhook']>>;
         try {
-          applied = sync.webhook(raw, headers);
+          applied = await sync.webhook(raw, headers);
         } catch (e) {
           if (e instanceof SyntaxError) {
             json(res, 400, { error: 'the body is not JSON' });
