@@ -62,6 +62,9 @@ async function start(extra: Record<string, string> = {}, now = '2026-11-23T14:00
     url: harness.botUrl.replace('/slack/events', '/trackers/github/webhook'),
     secret: SECRET,
   };
+  // GitHub's times follow the bot's clock; idle() waits for the deliveries GitHub sends.
+  gh.now = () => harness.clock.now().getTime();
+  harness.track(gh.webhooks);
   return harness;
 }
 

@@ -60,6 +60,9 @@ async function start(
     },
   });
   jira.opts.webhook = { url: webhookUrl(h, 'jira'), secret: SECRET };
+  const harness = h;
+  jira.now = () => harness.clock.now().getTime();
+  h.track(jira.webhooks);
   return { h, jira };
 }
 

@@ -60,6 +60,7 @@ async function start(
   linear.opts.webhook = { url: webhookUrl(h, 'linear'), secret: SECRET };
   const clock = h.clock;
   linear.opts.now = () => clock.now().getTime();
+  h.track(linear.webhooks);
   return { h, linear };
 }
 

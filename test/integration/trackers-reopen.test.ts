@@ -29,15 +29,19 @@ interface Tracker {
   env(): Record<string, string>;
   /** Points the fake's webhook at the bot (undefined = no webhook: only the poll sees changes). */
   hook(h: Harness | undefined): void;
-  closeThere(): Promise<unknown>;
-  reopenThere(): Promise<unknown>;
+  closeThere(): Promise<number>;
+  reopenThere(): Promise<number>;
   /** What the fake sends on its own, for every change (the bot's own included, as the real ones do). */
   webhooks: Webhooks;
   /** A delivery that tells the ticket was closed (the echo of Firebreak's own close among them). */
   isClose(d: Delivery): boolean;
   isReopen(d: Delivery): boolean;
-  /** A delivery about another field, sent while the ticket was open, arriving after its close. */
-  lateOpenDelivery(): Promise<number>;
+  /** A person changes another field in the tracker (assignee or due date). */
+  editThere(): Promise<number>;
+  /** The next `n` requests to the tracker get a 503. */
+  failNext(n: number): void;
+  /** Jira, Linear: a move between two open states (To Do → In Progress); GitHub has none. */
+  startThere?(): Promise<number>;
   isClosed(): boolean;
   /** Calls that change the ticket (close, transition, update), as the fake saw them. */
   writes(): number;
@@ -82,10 +86,10 @@ async function github(): Promise<Tracker> {
     closeThere: () => gh.closeOnGitHub(1),
     reopenThere: () => gh.reopenOnGitHub(1),
     webhooks: gh.webhooks,
+    failNext: (n) => gh.server.fail({ status: 503, body: { message: 'Service Unavailable' } }, n),
     isClose: (d) => d.event === 'issues.closed',
     isReopen: (d) => d.event === 'issues.reopened',
-    lateOpenDelivery: () =>
-      gh.sendIssues('assigned', { ...issue(), state: 'open', state_reason: null }, 'bob-gh'),
+    editThere: () => gh.assignOnGitHub(1, 'bob-gh'),
     isClosed: () => issue().state === 'closed',
     writes: () => gh.server.calls.filter((c) => c.method === 'PATCH').length,
     close: () => gh.close(),
@@ -118,12 +122,11 @@ async function jira(): Promise<Tracker> {
     closeThere: () => j.transitionInJira('OPS-1', 'done'),
     reopenThere: () => j.transitionInJira('OPS-1', 'doing'),
     webhooks: j.webhooks,
+    failNext: (n) => j.server.fail({ status: 503, body: { message: 'Service Unavailable' } }, n),
     isClose: (d) => jiraStatusTo(d) === 'Done',
     isReopen: (d) => jiraStatusTo(d) === 'In Progress',
-    lateOpenDelivery: () =>
-      j.sendUpdated({ ...issue(), status: { id: '10000', name: 'To Do', category: 'new' } }, false, [
-        { field: 'assignee', fieldtype: 'jira', from: null, to: ACCOUNT },
-      ]),
+    editThere: () => j.editInJira('OPS-1', { duedate: '2026-11-30' }),
+    startThere: () => j.transitionInJira('OPS-1', 'doing'),
     isClosed: () => issue().status.category === 'done',
     writes: () =>
       j.server.calls.filter(
@@ -154,9 +157,11 @@ async function linear(): Promise<Tracker> {
     closeThere: () => l.moveInLinear('ENG-1', 'completed'),
     reopenThere: () => l.moveInLinear('ENG-1', 'started'),
     webhooks: l.webhooks,
+    failNext: (n) => l.server.fail({ status: 503, body: { message: 'Service Unavailable' } }, n),
     isClose: (d) => linearStateMove(d) === 'completed',
     isReopen: (d) => linearStateMove(d) === 'started',
-    lateOpenDelivery: () => l.sendIssueUpdate({ ...issue(), stateId: 'state-todo' }, { assigneeId: null }),
+    editThere: () => l.editInLinear('ENG-1', { dueDate: '2026-11-30' }),
+    startThere: () => l.moveInLinear('ENG-1', 'started'),
     isClosed: () => l.stateOf(issue()).type === 'completed',
     writes: () => l.server.calls.filter((c) => JSON.stringify(c.body ?? '').includes('issueUpdate')).length,
     close: () => l.close(),
@@ -236,8 +241,13 @@ describe.each([
 
   it('a late delivery about another field, showing the ticket still open, does not reopen', async () => {
     const { h, t, id } = await start(make);
-    await t.closeThere();
-    expect(await t.lateOpenDelivery()).toBe(200);
+    // Edited while open, closed ten seconds later: the edit's delivery arrives after the close's.
+    t.webhooks.hold();
+    const sent = [t.editThere()];
+    h.clock.advance(10_000);
+    sent.push(t.closeThere());
+    await t.webhooks.release(([edit, close]) => [close, edit] as Delivery[]);
+    expect(await Promise.all(sent)).toEqual([200, 200]);
     expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed' });
     expect(followUpTimeline(h).some((e) => e.includes('reopened'))).toBe(false);
     // The poll reads the ticket as it is now: still closed.
@@ -353,5 +363,42 @@ describe.each([
     expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed', doneBy: bob });
     expect(reopenDms(h)).toHaveLength(1);
     expect(followUpTimeline(h).filter((e) => e.includes('reopened'))).toHaveLength(1);
+  });
+});
+
+/**
+ * Jira and Linear have open states to move between (To Do → In Progress): a delivery that is a
+ * state change and still shows the ticket open. It must not reopen a follow-up whose Done has not
+ * reached the tracker yet: only a close Firebreak knows of can be reopened (the loop guard).
+ */
+describe.each([
+  ['Jira', jira],
+  ['Linear', linear],
+])('%s: Done in Slack while the tracker is down', (_name, make) => {
+  it('a move to In Progress meanwhile is no reopen; the close lands on retry and its echo changes nothing', async () => {
+    const { h, t, id } = await start(make);
+    t.failNext(1);
+    await h.person(bob).command('followups', WS.channels.general);
+    await h.person(bob).click('Done');
+    await h.idle();
+    expect(t.isClosed()).toBe(false);
+    expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'open' });
+
+    h.clock.advance(10_000);
+    if (!t.startThere) throw new Error('no open-to-open move in this tracker');
+    expect(await t.startThere()).toBe(200);
+    expect(followUp(h, id)).toMatchObject({ status: 'done', doneBy: bob });
+    expect(followUpTimeline(h).some((e) => e.includes('reopened'))).toBe(false);
+
+    h.clock.advance(60_000);
+    await h.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h.idle();
+    expect(t.isClosed()).toBe(true);
+    expect(t.webhooks.deliveries.filter((d) => t.isClose(d)).map((d) => d.attempts)).toEqual([[200]]);
+    expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed' });
+    await h.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h.idle();
+    expect(followUpTimeline(h).some((e) => e.includes('reopened'))).toBe(false);
+    expect(reopenDms(h)).toHaveLength(0);
   });
 });
