@@ -11,8 +11,9 @@ import { declareIncident } from '../lifecycle/declare.js';
 import { getRoles } from '../lifecycle/roles.js';
 import { setSeverity } from '../lifecycle/set-severity.js';
 import { updateStatus } from '../lifecycle/update-status.js';
+import type { FollowUpField } from '../resolution/follow-ups.js';
 import { reopenIncident } from '../resolution/reopen.js';
-import { RESOLVE_FIELD, resolveIncident } from '../resolution/resolve.js';
+import { followUpFieldOf, RESOLVE_FIELD, resolveIncident } from '../resolution/resolve.js';
 import type { Clock } from '../runtime/clock.js';
 import { PRESENCE_KINDS } from '../timeline/page.js';
 import type { ApiEffects } from './effects.js';
@@ -277,11 +278,14 @@ export function addNoteViaApi(
   return event;
 }
 
+/** The follow-up inputs' names in the request (the verb names them as the Slack form does). */
+const FOLLOW_UP_PATH: Record<FollowUpField, string> = { text: 'text', ownerId: 'owner', dueDate: 'due_date' };
+
 /** The resolve verb's field names (the Slack form's) as the request's JSON paths. */
 function apiField(field: string | undefined): string | undefined {
   if (field === undefined) return undefined;
-  const row = /^followUp:(\d+)$/.exec(field);
-  if (row?.[1]) return `follow_ups.${Number(row[1]) - 1}`;
+  const followUp = followUpFieldOf(field);
+  if (followUp) return `follow_ups.${followUp.row - 1}.${FOLLOW_UP_PATH[followUp.part]}`;
   const map: Record<string, string> = {
     [RESOLVE_FIELD.resolution]: 'resolution',
     [RESOLVE_FIELD.rootCause]: 'root_cause.summary',
@@ -289,6 +293,7 @@ function apiField(field: string | undefined): string | undefined {
     [RESOLVE_FIELD.factors]: 'root_cause.contributing_factors',
     [RESOLVE_FIELD.services]: 'services',
     [RESOLVE_FIELD.resolvedAt]: 'resolved_at',
+    [RESOLVE_FIELD.followUps]: 'follow_ups',
   };
   return map[field] ?? field;
 }
@@ -330,7 +335,7 @@ export async function resolveViaApi(
     return result;
   } catch (e) {
     if (!isDomainError(e) || e.code !== 'invalid_input') throw e;
-    const field = apiField(e.field) ?? (/follow-ups/.test(e.message) ? 'follow_ups' : undefined);
+    const field = apiField(e.field);
     const message =
       field === 'root_cause.category'
         ? `root_cause.category is one of: ${deps.categories.join(', ')}.`
@@ -339,21 +344,16 @@ export async function resolveViaApi(
   }
 }
 
+/** The verb names its one input `reason` (REOPEN_FIELD), the request's own key: no mapping needed. */
 export function reopenViaApi(deps: Deps, incident: Incident, body: z.output<typeof ReopenRequestSchema>) {
-  try {
-    const r = reopenIncident(deps.db, deps.clock, {
-      incidentId: incident.id,
-      userId: API_ACTOR,
-      ...(body.reason !== undefined ? { reason: body.reason } : {}),
-      via: API_VIA,
-    });
-    deps.effects.reopened(r.incident.id, body.reason?.trim() ?? '', r.incidentChanges);
-    return r;
-  } catch (e) {
-    if (isDomainError(e) && e.code === 'invalid_input' && e.field === undefined)
-      throw new DomainError('invalid_input', e.message, 'reason');
-    throw e;
-  }
+  const r = reopenIncident(deps.db, deps.clock, {
+    incidentId: incident.id,
+    userId: API_ACTOR,
+    ...(body.reason !== undefined ? { reason: body.reason } : {}),
+    via: API_VIA,
+  });
+  deps.effects.reopened(r.incident.id, body.reason?.trim() ?? '', r.incidentChanges);
+  return r;
 }
 
 const ROLE_ORDER = ['lead', 'comms', 'scribe'] as const;

@@ -17,10 +17,20 @@ export interface RoleChange {
   changed: boolean;
 }
 
+/**
+ * Errors name the role asked for (`role`), or, for the person, the role they were to take (`lead`,
+ * `comms`, `scribe`): the API's body keys are those role names.
+ */
+export const ROLE_FIELD = { role: 'role' } as const;
+
 export function parseRole(text: string): Role {
   const t = text.trim().toLowerCase();
   const hit = ROLES.find((r) => r === t);
-  if (!hit) throw invalid(`Role is one of ${ROLES.join(', ')} (the lead: \`/incident lead @person\`).`);
+  if (!hit)
+    throw invalid(
+      `Role is one of ${ROLES.join(', ')} (the lead: \`/incident lead @person\`).`,
+      ROLE_FIELD.role,
+    );
   return hit;
 }
 
@@ -30,7 +40,7 @@ export function assignRole(
   clock: Clock,
   input: { incidentId: number; role: AssignableRole; userId: string; by: string; via?: string },
 ): RoleChange {
-  requireUserId(input.userId);
+  requireUserId(input.userId, input.role);
   if (input.role !== 'lead') parseRole(input.role);
   const now = clock.now();
   return db.transaction((tx) => {

@@ -20,8 +20,6 @@ import { isCalendarDate, localTime } from './reminders.js';
  * date. Reminder slots stay keyed by follow-up and date, so a new owner never gets a reminder for
  * a slot the old owner was already sent (test/unit/resolution/edit-follow-up.test.ts).
  */
-export type FollowUpField = 'text' | 'ownerId' | 'dueDate';
-
 export interface FollowUpEdit {
   followUpId: number;
   by: string;
@@ -161,14 +159,14 @@ export function parseFollowUpEditCommand(rest: string, today: string): FollowUpE
   for (;;) {
     const mention = /^(<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@[\w.-]+)(?=\s|$)/.exec(s);
     if (mention?.[1] !== undefined) {
-      if (out.ownerRef !== undefined) throw invalid('Name at most one owner for a follow-up.');
+      if (out.ownerRef !== undefined) throw invalid('Name at most one owner for a follow-up.', 'ownerId');
       out.ownerRef = mention[1];
       take(mention[0].length);
       continue;
     }
     const owner = /^owner:?\s+(\S+)(?=\s|$)/i.exec(s);
     if (owner?.[1] !== undefined) {
-      if (out.ownerRef !== undefined) throw invalid('Name at most one owner for a follow-up.');
+      if (out.ownerRef !== undefined) throw invalid('Name at most one owner for a follow-up.', 'ownerId');
       out.ownerRef = NONE.test(owner[1]) ? null : owner[1];
       take(owner[0].length);
       continue;
@@ -196,6 +194,7 @@ export function parseFollowUpEditCommand(rest: string, today: string): FollowUpE
       if (found) continue;
       throw invalid(
         `I can’t read “${(words[0] ?? '').slice(0, 40).replace(/[<>&`]/g, '')}” as a date. Try 2026-12-01, tomorrow, fri, in 3d or none.`,
+        'dueDate',
       );
     }
     break;

@@ -31,13 +31,23 @@ export interface FollowUpSource {
   via?: string;
 }
 
-export function validateFollowUp(f: NewFollowUp, field?: string): NewFollowUp {
+/** The inputs of one follow-up, as errors name them (a form maps each to its own block). */
+export type FollowUpField = 'text' | 'ownerId' | 'dueDate';
+
+/**
+ * `fieldOf` names the input an error is about where the follow-up sits inside a bigger form (row 3
+ * of the resolve modal); alone, a follow-up's errors name its own fields.
+ */
+export function validateFollowUp(
+  f: NewFollowUp,
+  fieldOf: (part: FollowUpField) => string = (part) => part,
+): NewFollowUp {
   const text = f.text.trim();
-  if (text.length === 0) throw invalid('A follow-up needs a description of the work.', field);
+  if (text.length === 0) throw invalid('A follow-up needs a description of the work.', fieldOf('text'));
   if (Array.from(text).length > FOLLOW_UP_MAX)
-    throw invalid(`Keep a follow-up under ${FOLLOW_UP_MAX} characters.`, field);
+    throw invalid(`Keep a follow-up under ${FOLLOW_UP_MAX} characters.`, fieldOf('text'));
   if (f.dueDate != null && !isCalendarDate(f.dueDate))
-    throw invalid('The due date must be a date such as 2026-12-01.', field);
+    throw invalid('The due date must be a date such as 2026-12-01.', fieldOf('dueDate'));
   return { text, ownerId: f.ownerId ?? null, dueDate: f.dueDate ?? null };
 }
 
@@ -277,6 +287,7 @@ export function parseFollowUpCommand(text: string, today: string): NewFollowUp &
     } else if (/\d/.test(due[2])) {
       throw invalid(
         `I can’t read “${due[2].slice(0, 40).replace(/[<>&`]/g, '')}” as a date. Try 2026-12-01, tomorrow, fri or in 3d.`,
+        'dueDate',
       );
     }
   }
@@ -286,7 +297,7 @@ export function parseFollowUpCommand(text: string, today: string): NewFollowUp &
       /<@[UW][A-Z0-9]+(?:\|[^>]*)?>|(?<=^|\s)@(?!(?:here|channel|everyone)\b)[A-Za-z0-9][\w.-]*/g,
     ),
   ];
-  if (owners.length > 1) throw invalid('Name at most one owner for a follow-up.');
+  if (owners.length > 1) throw invalid('Name at most one owner for a follow-up.', 'ownerId');
   const m = owners[0];
   let ownerRef: string | undefined;
   if (m !== undefined) {

@@ -8,6 +8,9 @@ import { loadIncident } from '../incidents/verb-helpers.js';
 import type { Clock } from '../runtime/clock.js';
 import type { IncidentChange } from '../runtime/hooks.js';
 
+/** The input errors name: the only thing a person types when reopening. */
+export const REOPEN_FIELD = { reason: 'reason' } as const;
+
 /**
  * Reopens a resolved incident: back to investigating, the resolution time cleared so the next
  * resolve measures again (the old one stays in the timeline). The root cause, if any, is kept.
@@ -20,7 +23,7 @@ export function reopenIncident(
 ): { incident: Incident; before: Incident; incidentChanges: IncidentChange[] } {
   const now = clock.now();
   const reason = input.reason?.trim() ?? '';
-  if (reason.length > 3000) throw invalid('Keep the reason under 3,000 characters.');
+  if (reason.length > 3000) throw invalid('Keep the reason under 3,000 characters.', REOPEN_FIELD.reason);
   return db.transaction((tx) => {
     const before = loadIncident(tx, input.incidentId);
     if (before.status === 'closed')

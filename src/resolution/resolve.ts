@@ -8,6 +8,7 @@ import { loadIncident } from '../incidents/verb-helpers.js';
 import type { Clock } from '../runtime/clock.js';
 import type { IncidentChange } from '../runtime/hooks.js';
 import {
+  type FollowUpField,
   insertFollowUp,
   MAX_FOLLOW_UPS_IN_RESOLVE,
   type NewFollowUp,
@@ -18,7 +19,8 @@ import {
  * Resolving an incident: what fixed it, why it happened (or "not known yet", which keeps the lead
  * reminded), and the follow-ups that should stop it happening again, all in one transaction.
  *
- * Errors name logical fields (`RESOLVE_FIELD`); the modal maps them to its block_ids.
+ * Errors name logical fields (`RESOLVE_FIELD`); the modal maps them to its block_ids and the API to
+ * its JSON paths, so neither has to read a message to know which input it was about.
  */
 export const RESOLVE_FIELD = {
   resolution: 'resolution',
@@ -27,8 +29,18 @@ export const RESOLVE_FIELD = {
   factors: 'factors',
   services: 'services',
   resolvedAt: 'resolvedAt',
-  followUp: (n: number) => `followUp:${n}`,
+  /** The follow-ups as a whole (too many of them). */
+  followUps: 'followUps',
+  /** One input of the follow-up in row `n` (1-based, as the form shows it). */
+  followUp: (n: number, part: FollowUpField = 'text') => `followUp:${n}:${part}`,
 } as const;
+
+/** The row and input a `RESOLVE_FIELD.followUp` field names, or null for any other field. */
+export function followUpFieldOf(field: string): { row: number; part: FollowUpField } | null {
+  const m = /^followUp:(\d+):(text|ownerId|dueDate)$/.exec(field);
+  if (m?.[1] === undefined || m[2] === undefined) return null;
+  return { row: Number(m[1]), part: m[2] as FollowUpField };
+}
 
 export const TEXT_MAX = 3000;
 export const MAX_FACTORS = 20;
@@ -102,9 +114,12 @@ export function resolveIncident(
   if (input.resolvedAt.getTime() > now.getTime() + 60_000)
     throw invalid('The resolution time can’t be in the future.', RESOLVE_FIELD.resolvedAt);
   if (input.followUps.length > MAX_FOLLOW_UPS_IN_RESOLVE)
-    throw invalid(`Add at most ${MAX_FOLLOW_UPS_IN_RESOLVE} follow-ups here; more with /incident followup.`);
+    throw invalid(
+      `Add at most ${MAX_FOLLOW_UPS_IN_RESOLVE} follow-ups here; more with /incident followup.`,
+      RESOLVE_FIELD.followUps,
+    );
   const followUps = input.followUps.map((f) => ({
-    ...validateFollowUp(f, RESOLVE_FIELD.followUp(f.row)),
+    ...validateFollowUp(f, (part) => RESOLVE_FIELD.followUp(f.row, part)),
   }));
   // A known root cause written with "not known yet" ticked: the text wins, nobody gets nagged.
   const pending = rootCause.length === 0;

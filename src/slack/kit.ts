@@ -31,9 +31,10 @@ export interface Submission {
 }
 
 /**
- * Runs a submission. A DomainError becomes an inline error on its field (or on `fallbackBlock`),
- * which keeps the modal open with what the person typed; after the deadline it becomes a DM
- * that starts with `lateIntro` (what did not happen) and repeats what they typed.
+ * Runs a submission. A DomainError becomes an inline error on its field's block (or on
+ * `fallbackBlock` when it names none, or one this form does not have), which keeps the modal open
+ * with what the person typed; after the deadline it becomes a DM that starts with `lateIntro`
+ * (what did not happen) and repeats what they typed.
  */
 export async function submit(
   deps: Deps,
@@ -43,8 +44,14 @@ export async function submit(
   /** Checks and commits; may return the Slack work to run after the acknowledgement (afterCommit). */
   // biome-ignore lint/suspicious/noConfusingVoidType: a submission that defers nothing is an async fn returning nothing.
   fn: (s: Submission) => Promise<AfterCommit | undefined | void>,
-  /** Maps a DomainError's field to the block that shows it (default: the field itself). */
-  blockFor: (field?: string) => string | undefined = (f) => f,
+  /**
+   * Maps a DomainError's field to one of this form's input blocks, or to undefined when the form has
+   * none for it. Each form states its own: the view in a submission payload carries no blocks to
+   * check against, and Slack shows `errors` only under the view's input blocks, keyed by block_id
+   * (https://docs.slack.dev/tools/bolt-js/concepts/acknowledge), so a block the form lacks would
+   * hide the message.
+   */
+  blockFor: (field?: string) => string | undefined,
 ): Promise<void> {
   let acked = false;
   const ackOnce = async (response?: AckArg) => {
@@ -81,6 +88,15 @@ export async function submit(
     if (!acked) await ackOnce();
   }
 }
+
+/**
+ * The `blockFor` of a form whose input blocks are named as its verbs name their fields: the blocks
+ * listed (those the form always has); any other field goes on the submission's fallback block.
+ */
+export const blocksNamed =
+  (...blockIds: string[]) =>
+  (field?: string): string | undefined =>
+    field !== undefined && blockIds.includes(field) ? field : undefined;
 
 /** Slack work that runs after the change committed and the person was answered. */
 export type AfterCommit = () => Promise<unknown>;

@@ -10,6 +10,9 @@ import type { IncidentChange } from '../runtime/hooks.js';
 /** Longest note we keep; Slack's own command text is far shorter in practice. */
 export const NOTE_MAX = 3000;
 
+/** The two parts of a note errors name: when it happened (`at …`) and what it says. */
+export const NOTE_FIELD = { occurredAt: 'occurredAt', text: 'text' } as const;
+
 export interface NoteTimeSpec {
   /** YYYY-MM-DD, or undefined for "today" in the author's time zone. */
   date?: string;
@@ -33,19 +36,21 @@ export function parseNote(input: string): ParsedNote {
     if (/^at\s+\d/i.test(trimmed)) {
       throw invalid(
         'I could not read that time. Use 24-hour `HH:MM`, optionally with a date: `/incident note at 14:05 …` or `/incident note at 2026-11-26 14:05 …`.',
+        NOTE_FIELD.occurredAt,
       );
     }
     return { at: null, text: trimmed };
   }
   const hour = Number(m[2]);
   const minute = Number(m[3]);
-  if (hour > 23 || minute > 59) throw invalid(`${m[2]}:${m[3]} is not a time of day. Use 24-hour \`HH:MM\`.`);
+  if (hour > 23 || minute > 59)
+    throw invalid(`${m[2]}:${m[3]} is not a time of day. Use 24-hour \`HH:MM\`.`, NOTE_FIELD.occurredAt);
   const date = m[1];
   if (date !== undefined) {
     const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
     const probe = new Date(Date.UTC(y, mo - 1, d));
     if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d) {
-      throw invalid(`${date} is not a calendar date.`);
+      throw invalid(`${date} is not a calendar date.`, NOTE_FIELD.occurredAt);
     }
   }
   return { at: { ...(date !== undefined ? { date } : {}), hour, minute }, text: (m[4] ?? '').trim() };
@@ -85,10 +90,14 @@ export function addNote(
   if (text.length === 0) {
     throw invalid(
       'What should the note say? `/incident note <text>`, or backdated: `/incident note at 14:05 <text>`.',
+      NOTE_FIELD.text,
     );
   }
   if (Array.from(text).length > NOTE_MAX) {
-    throw invalid(`That note is ${Array.from(text).length} characters; the limit is ${NOTE_MAX}.`);
+    throw invalid(
+      `That note is ${Array.from(text).length} characters; the limit is ${NOTE_MAX}.`,
+      NOTE_FIELD.text,
+    );
   }
   let occurredAt = now;
   if (at) {
@@ -98,11 +107,13 @@ export function addNote(
         `${show(occurredAt, input.tz)} is in the future. ${
           at.date === undefined ? 'For another day, give the date too: `at 2026-11-26 14:05`.' : ''
         }`.trim(),
+        NOTE_FIELD.occurredAt,
       );
     }
     if (occurredAt.getTime() < input.incident.startedAt.getTime()) {
       throw invalid(
         `${show(occurredAt, input.tz)} is before this incident started (${show(input.incident.startedAt, input.tz)}).`,
+        NOTE_FIELD.occurredAt,
       );
     }
   }

@@ -59,11 +59,17 @@ export function linearTracker(opts: LinearOptions): Tracker {
       const code = err?.extensions?.code;
       const reset = Number(res.headers.get('x-ratelimit-requests-reset'));
       const wait = code === 'RATELIMITED' && reset > 0 ? Math.max(0, reset - Date.now()) : undefined;
+      // An id that names nothing is a 200 whose error message is "Entity not found: Issue", with
+      // the code every bad input has (INVALID_INPUT): read once here, where Linear's answer enters.
+      // The error's own text leads with userPresentableMessage ("Could not find referenced Issue."),
+      // so matching that text later missed it, and one deleted issue stopped every poll.
+      const notFound = /^Entity not found\b/.test(err?.message ?? '');
       throw new TrackerError(
         `Linear answered ${res.status}: ${err?.extensions?.userPresentableMessage ?? err?.message ?? 'no data'}${code ? ` (${code})` : ''}`,
         code === 'RATELIMITED' || res.status >= 500 || res.status === 429,
         res.status,
         wait,
+        notFound,
       );
     }
     return body.data;
@@ -135,8 +141,7 @@ export function linearTracker(opts: LinearOptions): Tracker {
         'query Issue($id: String!) { issue(id: $id) { id state { type } assignee { id } dueDate updatedAt } }',
         { id: ref },
       ).catch((e: unknown) => {
-        if (e instanceof TrackerError && /not found|Entity not found/i.test(e.message))
-          return { issue: null };
+        if (e instanceof TrackerError && e.notFound) return { issue: null };
         throw e;
       });
       return data.issue ? toRemote(data.issue) : null;

@@ -90,6 +90,8 @@ export class TrackerError extends Error {
     readonly retryable: boolean,
     readonly status?: number,
     readonly retryAfterMs?: number,
+    /** The tracker said the ticket (or what a request referred to) does not exist. */
+    readonly notFound = false,
   ) {
     super(message);
   }

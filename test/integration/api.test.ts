@@ -644,7 +644,7 @@ describe('HTTP API: resolve, reopen, roles', () => {
           root_cause: { summary: 'y' },
           follow_ups: [{ text: 'a' }, { text: 'b', due_date: 'soon' }],
         },
-        'follow_ups.1',
+        'follow_ups.1.due_date',
         /due date/,
       ],
       [
@@ -664,6 +664,16 @@ describe('HTTP API: resolve, reopen, roles', () => {
     }
     expect(getIncidentByNumber(h.db, 1)?.status).toBe('investigating');
     expect(followUpRows()).toEqual([]);
+  });
+
+  it('reopen refuses a reason over 3,000 characters with 422 naming reason; nothing changes', async () => {
+    await declare({ title: 'Queue backlog' });
+    const body = { resolution: 'Drained the queue', root_cause: { summary: 'Stuck consumer' } };
+    expect((await api('POST', '/api/v1/incidents/1/resolve', { body })).status).toBe(200);
+    const r = await api('POST', '/api/v1/incidents/1/reopen', { body: { reason: 'x'.repeat(3001) } });
+    expect(r.status).toBe(422);
+    expect(r.body.issues).toEqual([{ path: 'reason', message: expect.stringMatching(/3,000/) }]);
+    expect(getIncidentByNumber(h.db, 1)?.status).toBe('resolved');
   });
 
   it('resolve twice: 409, the first resolution kept; reopen brings it back and it can be resolved again', async () => {

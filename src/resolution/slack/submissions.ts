@@ -8,7 +8,7 @@ import type { Listeners } from '../../slack/dispatch.js';
 import { describeError } from '../../slack/effects.js';
 import { mention, safe } from '../../slack/format.js';
 import { BLOCK, VIEW } from '../../slack/ids.js';
-import { publish, submit, tellPrivately } from '../../slack/kit.js';
+import { blocksNamed, publish, submit, tellPrivately } from '../../slack/kit.js';
 import { getUserTz } from '../../slack/users.js';
 import { editFollowUp } from '../edit-follow-up.js';
 import { addFollowUp, requireFollowUp, snoozeFollowUp } from '../follow-ups.js';
@@ -19,8 +19,8 @@ import { renderFollowUpList } from './commands.js';
 import { announceResolution, ownerText, refreshQuietly } from './effects.js';
 import { announceFollowUpEdit, assertMayOwn, assertMayTouchFollowUp } from './follow-up-edit.js';
 import {
-  editBlockFor,
   editSummary,
+  followUpBlockFor,
   followUpReminderEdited,
   parseEditMetadata,
   parseFollowUpSubmission,
@@ -47,6 +47,10 @@ async function postToResponseUrl(url: string, body: Record<string, unknown>): Pr
   });
   if (!res.ok) throw new Error(`response_url answered ${res.status}`);
 }
+
+/** The root-cause form shares the resolve form's fields and block_ids, but has only these three. */
+const rootCauseBlocks = blocksNamed(BLOCK.rootCause, BLOCK.category, BLOCK.factors);
+const rootCauseBlockFor = (field?: string) => rootCauseBlocks(resolveBlockFor(field));
 
 export function register(app: Listeners, deps: Deps): void {
   const { db, clock, config } = deps;
@@ -111,7 +115,7 @@ export function register(app: Listeners, deps: Deps): void {
           publish(deps, incidentChanges);
         };
       },
-      resolveBlockFor,
+      rootCauseBlockFor,
     );
   });
 
@@ -191,7 +195,7 @@ export function register(app: Listeners, deps: Deps): void {
             `:fast_forward: Follow-up added to ${incidentRef(incident)}: *${safe(followUp.text, 500)}* — owner ${ownerText(followUp.ownerId)}, ${followUp.dueDate ? `due ${followUp.dueDate}` : 'no due date'}.`,
           );
       },
-      (f) => (f === undefined ? undefined : BLOCK.followUpText),
+      followUpBlockFor,
     );
   });
 
@@ -233,7 +237,7 @@ export function register(app: Listeners, deps: Deps): void {
           if (result.changed) await announceFollowUpEdit(deps, args.client, result, user);
         };
       },
-      editBlockFor,
+      followUpBlockFor,
     );
   });
 }

@@ -125,7 +125,7 @@ describe('resolveIncident', () => {
         CATS,
         input(inc.id, { followUps: [{ row: 3, text: '', ownerId: 'U0BOB', dueDate: null }] }),
       ),
-    ).toThrow(expect.objectContaining({ field: 'followUp:3' }));
+    ).toThrow(expect.objectContaining({ field: 'followUp:3:text' }));
     expect(followUpsOfIncident(db, inc.id)).toEqual([]);
   });
 

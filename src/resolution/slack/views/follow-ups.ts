@@ -260,8 +260,8 @@ export function parseEditMetadata(raw: string): EditMetadata {
   return meta;
 }
 
-/** Form field of a follow-up edit error (the verb names 'text', 'ownerId' or 'dueDate'). */
-export function editBlockFor(field?: string): string {
+/** Block of a follow-up add or edit error (the verbs name 'text', 'ownerId' or 'dueDate'). */
+export function followUpBlockFor(field?: string): string {
   return field === 'ownerId'
     ? BLOCK.followUpOwner
     : field === 'dueDate'

@@ -5,7 +5,7 @@ import { plain, truncate } from '../../../slack/format.js';
 import { BLOCK, VIEW } from '../../../slack/ids.js';
 import { LIMITS } from '../../../slack/limits.js';
 import { MAX_FOLLOW_UPS_IN_RESOLVE } from '../../follow-ups.js';
-import { RESOLVE_FIELD, type ResolveInput } from '../../resolve.js';
+import { followUpFieldOf, RESOLVE_FIELD, type ResolveInput } from '../../resolve.js';
 
 /**
  * The resolution modal: what fixed it, the root cause (or "not known yet"), category, factors,
@@ -231,11 +231,17 @@ export function parseResolveSubmission(
   };
 }
 
-/** Maps a verb's logical field to this modal's block_id (for `response_action: errors`). */
+/**
+ * Maps a verb's logical field to this modal's block_id (for `response_action: errors`). A field
+ * with no block here is shown on the submission's fallback block (kit.ts submit), never dropped.
+ */
 export function resolveBlockFor(field: string | undefined): string | undefined {
   if (field === undefined) return undefined;
-  const row = /^followUp:(\d+)$/.exec(field);
-  if (row?.[1] !== undefined) return followUpBlocks(Number(row[1])).text;
+  const followUp = followUpFieldOf(field);
+  if (followUp) {
+    const ids = followUpBlocks(followUp.row);
+    return followUp.part === 'ownerId' ? ids.owner : followUp.part === 'dueDate' ? ids.due : ids.text;
+  }
   const map: Record<string, string> = {
     [RESOLVE_FIELD.resolution]: BLOCK.resolution,
     [RESOLVE_FIELD.rootCause]: BLOCK.rootCause,
@@ -243,6 +249,10 @@ export function resolveBlockFor(field: string | undefined): string | undefined {
     [RESOLVE_FIELD.factors]: BLOCK.factors,
     [RESOLVE_FIELD.services]: BLOCK.services,
     [RESOLVE_FIELD.resolvedAt]: BLOCK.resolvedAt,
+    // "Too many follow-ups" cannot come from this form: it has MAX_FOLLOW_UPS_IN_RESOLVE rows and
+    // parseResolveSubmission reads no more, so only the API (any number of follow_ups) raises it.
+    // Mapped to the first row so a form with more rows would show it where the follow-ups start.
+    [RESOLVE_FIELD.followUps]: followUpBlocks(1).text,
   };
   return map[field];
 }

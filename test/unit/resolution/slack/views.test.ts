@@ -92,7 +92,11 @@ describe('resolution modal', () => {
       followUps: [{ row: 2, text: 'Add a canary', ownerId: 'U0BOB', dueDate: '2026-12-01' }],
     });
     expect(input.resolvedAt.getTime()).toBe(1_795_000_000_000);
-    expect(resolveBlockFor('followUp:2')).toBe('follow_up_text_2');
+    expect(resolveBlockFor('followUp:2:text')).toBe('follow_up_text_2');
+    expect(resolveBlockFor('followUp:3:ownerId')).toBe('follow_up_owner_3');
+    expect(resolveBlockFor('followUp:5:dueDate')).toBe('follow_up_due_5');
+    // Only the API can send too many follow-ups; the form would show it where they start.
+    expect(resolveBlockFor('followUps')).toBe('follow_up_text_1');
     expect(resolveBlockFor('resolvedAt')).toBe(BLOCK.resolvedAt);
   });
 });
