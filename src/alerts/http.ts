@@ -197,6 +197,7 @@ async function handle(
     new: result.changes.new,
     resolved: result.changes.resolved,
     refired: result.changes.refired,
+    updated: result.changes.updated,
     duplicates: result.changes.duplicate,
     ...(result.unrouted
       ? { unrouted: result.unrouted, warning: 'no route or ALERT_CHANNEL gives these alerts a channel' }

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { alertGroups, alerts, incidents } from '../db/schema.js';
 import { addTimelineEvent, type Tx } from '../incidents/add-timeline-event.js';
-import { isOpen } from '../incidents/model.js';
+import { isOpen, type Severity } from '../incidents/model.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Alert, AlertGroup, IncomingAlert } from './model.js';
 import type { RouteDecision } from './routes.js';
@@ -35,6 +35,21 @@ export interface IngestResult {
   unrouted: number;
   /** Groups opened by this payload (each gets a card). */
   groupsCreated: number;
+  /**
+   * Open incidents a firing alert of theirs now rates above the incident's own severity: at most one
+   * per incident (the most severe alert of the payload). The incident is not changed: people are asked.
+   */
+  raises: SeverityRaise[];
+}
+
+/** An alert that came in more severe than its open incident. */
+export interface SeverityRaise {
+  incidentId: number;
+  groupId: number;
+  alertId: number;
+  /** What the alert rates (route or sender's word), and the incident's severity when it came in. */
+  severity: Severity;
+  incidentSeverity: number;
 }
 
 export const groupKeyOf = (a: IncomingAlert, r: RouteDecision | null): string =>
@@ -84,6 +99,30 @@ export function alertTimelineEvent(
   });
 }
 
+/**
+ * A firing alert of an incident re-rated by its sender (PagerDuty's priority_updated): on the timeline
+ * beside its firing entry, once per new word, so the incident's history shows when the alerts said worse.
+ */
+export function alertSeverityTimelineEvent(
+  tx: Tx,
+  a: Alert,
+  incidentId: number,
+  before: string | null,
+  now: Date,
+): void {
+  const word = (s: string | null) => (s === null || s === '' ? 'none' : s);
+  addTimelineEvent(tx, {
+    incidentId,
+    kind: 'alert',
+    text: `Alert severity changed: ${alertLine(a)}: ${word(before)} → ${word(a.severity)}`,
+    data: { alertId: a.id, source: a.source, status: a.status, severity: a.severity, before, url: a.url },
+    occurredAt: now,
+    recordedAt: now,
+    sourceKey: `alert:${a.id}:${a.fireCount}:severity:${word(a.severity)}`,
+    capturedVia: 'alert',
+  });
+}
+
 function groupSize(tx: Tx, groupId: number): number {
   return (
     tx.select({ n: sql<number>`count(*)` }).from(alerts).where(eq(alerts.groupId, groupId)).get()?.n ?? 0
@@ -94,13 +133,25 @@ function groupSize(tx: Tx, groupId: number): number {
 interface Statements {
   find: Statement<
     [string, string],
-    { id: number; status: string; groupId: number; incidentId: number | null }
+    {
+      id: number;
+      status: string;
+      groupId: number;
+      incidentId: number | null;
+      severity: string | null;
+      labels: string;
+    }
   >;
   seen: Statement<[number, number]>;
-  lastGroup: Statement<[string], { id: number; incidentId: number | null; updatedAt: number }>;
+  lastGroup: Statement<
+    [string],
+    { id: number; incidentId: number | null; severity: number; updatedAt: number }
+  >;
+  group: Statement<[number], { id: number; incidentId: number | null; severity: number }>;
   insert: Statement<unknown[], { id: number }>;
   touch: Statement<[number, number, number]>;
-  incidentStatus: Statement<[number], { status: string }>;
+  raise: Statement<[number, number, number]>;
+  incidentStatus: Statement<[number], { status: string; severity: number }>;
 }
 const statements = new WeakMap<Db, Statements>();
 function stmts(db: Db): Statements {
@@ -109,19 +160,25 @@ function stmts(db: Db): Statements {
     const c = db.$client;
     s = {
       find: c.prepare(
-        'select id, status, group_id as groupId, incident_id as incidentId from alerts where source = ? and fingerprint = ?',
+        'select id, status, group_id as groupId, incident_id as incidentId, severity, labels from alerts where source = ? and fingerprint = ?',
       ),
       seen: c.prepare('update alerts set last_seen_at = ? where id = ?'),
       lastGroup: c.prepare(
-        'select id, incident_id as incidentId, updated_at as updatedAt from alert_groups where group_key = ? order by id desc limit 1',
+        'select id, incident_id as incidentId, severity, updated_at as updatedAt from alert_groups where group_key = ? order by id desc limit 1',
       ),
+      group: c.prepare('select id, incident_id as incidentId, severity from alert_groups where id = ?'),
       insert: c.prepare(
         `insert into alerts (source, fingerprint, status, title, description, severity, service, labels, url,
            starts_at, ends_at, fire_count, group_id, incident_id, first_seen_at, last_seen_at)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) returning id`,
       ),
       touch: c.prepare('update alert_groups set version = version + ?, updated_at = ? where id = ?'),
-      incidentStatus: c.prepare('select status from incidents where id = ?'),
+      // Only ever up (a lower number is more severe): see raise() in ingestAlerts. A dismissal was
+      // for the card as it was: a worse alert brings the buttons back rather than hide under it.
+      raise: c.prepare(
+        'update alert_groups set severity = ?, dismissed_until = null where id = ? and severity > ?',
+      ),
+      incidentStatus: c.prepare('select status, severity from incidents where id = ?'),
     } as Statements;
     statements.set(db, s);
   }
@@ -131,8 +188,18 @@ function stmts(db: Db): Statements {
 interface GroupRef {
   id: number;
   incidentId: number | null;
+  severity: number;
 }
 
+/**
+ * A group's severity is the most severe of the alerts that fired in it while it was current, and
+ * it never drops by itself: a critical alert that fired and resolved after a minute still said the
+ * problem was that bad, and a card whose "Declare (SEVn)" moved down and up with a flapping alert
+ * would be declared at whatever it showed that second. Only firing alerts raise it (an alert first
+ * heard of already resolved is history, not a page). An open incident of the group is never changed
+ * here: its severity was set by people or by their declare, so the raise is only suggested
+ * (`raises`, posted by the Slack side with a button that runs the normal severity verb).
+ */
 export function ingestAlerts(
   db: Db,
   clock: Clock,
@@ -143,6 +210,7 @@ export function ingestAlerts(
   const changes: Record<AlertChange, number> = { new: 0, resolved: 0, refired: 0, duplicate: 0, updated: 0 };
   const groupIds = new Set<number>();
   const incidentIds = new Set<number>();
+  const raises = new Map<number, SeverityRaise>();
   const st = stmts(db);
   const at = now.getTime();
   let unrouted = 0;
@@ -157,12 +225,11 @@ export function ingestAlerts(
     // card), and each changed group's version is bumped once, at the end.
     const current = new Map<string, GroupRef>();
     const bumps = new Map<number, number>();
-    const touch = (g: GroupRef) => {
+    const touch = (g: Pick<GroupRef, 'id'>) => {
       groupIds.add(g.id);
       bumps.set(g.id, (bumps.get(g.id) ?? 0) + 1);
     };
-    const groupFor = (a: IncomingAlert): GroupRef | null => {
-      const r = route(a);
+    const groupFor = (a: IncomingAlert, r: RouteDecision | null): GroupRef | null => {
       if (!r) return null;
       const key = groupKeyOf(a, r);
       const cached = current.get(key);
@@ -172,7 +239,7 @@ export function ingestAlerts(
       if (!reuse) groupsCreated++;
       const g: GroupRef =
         last && reuse
-          ? last
+          ? { id: last.id, incidentId: last.incidentId, severity: last.severity }
           : tx
               .insert(alertGroups)
               .values({
@@ -186,10 +253,35 @@ export function ingestAlerts(
                 createdAt: now,
                 updatedAt: now,
               })
-              .returning({ id: alertGroups.id, incidentId: alertGroups.incidentId })
+              .returning({
+                id: alertGroups.id,
+                incidentId: alertGroups.incidentId,
+                severity: alertGroups.severity,
+              })
               .get();
       current.set(key, g);
       return g;
+    };
+    /** A firing alert rated `severity` is in group `g`: the group rises, its open incident is asked. */
+    const raise = (g: GroupRef, alertId: number, severity: number) => {
+      if (severity < g.severity) {
+        st.raise.run(severity, g.id, severity);
+        g.severity = severity;
+        touch(g);
+      }
+      if (g.incidentId === null) return;
+      const inc = st.incidentStatus.get(g.incidentId);
+      if (!inc || !isOpen(inc) || severity >= inc.severity) return;
+      const before = raises.get(g.incidentId);
+      if (before && before.severity <= severity) return;
+      raises.set(g.incidentId, {
+        incidentId: g.incidentId,
+        groupId: g.id,
+        alertId,
+        severity: severity as Severity,
+        incidentSeverity: inc.severity,
+      });
+      incidentIds.add(g.incidentId);
     };
     const rowOf = (id: number): Alert => tx.select().from(alerts).where(eq(alerts.id, id)).get() as Alert;
 
@@ -200,9 +292,32 @@ export function ingestAlerts(
       if (existing) {
         const wasFiring = existing.status === 'firing';
         if (wasFiring === (a.status === 'firing')) {
-          // The sender repeats what it said (Alertmanager's repeat_interval): the same alert, seen again.
-          st.seen.run(at, existing.id);
-          changes.duplicate++;
+          const labels = JSON.stringify(a.labels);
+          if (!wasFiring || (existing.severity === a.severity && existing.labels === labels)) {
+            // The sender repeats what it said (Alertmanager's repeat_interval): the same alert, seen again.
+            st.seen.run(at, existing.id);
+            changes.duplicate++;
+            continue;
+          }
+          // Still firing, but the sender re-rated it: PagerDuty's incident.priority_updated ("Sent
+          // when the priority of an incident has changed", https://developer.pagerduty.com/docs/webhooks/v3-overview/,
+          // "Event Types"), or any sender repeating an alert with another severity word or labels.
+          tx.update(alerts)
+            .set({ severity: a.severity, labels: a.labels, lastSeenAt: now })
+            .where(eq(alerts.id, existing.id))
+            .run();
+          changes.updated++;
+          const g = st.group.get(existing.groupId);
+          if (!g) continue;
+          touch(g);
+          const incidentId = openIncident(existing.incidentId) ? existing.incidentId : null;
+          if (incidentId !== null) {
+            incidentIds.add(incidentId);
+            if (existing.severity !== a.severity && groupSize(tx, existing.groupId) <= TIMELINE_PER_ALERT_MAX)
+              alertSeverityTimelineEvent(tx, rowOf(existing.id), incidentId, existing.severity, now);
+          }
+          const r = route(a);
+          if (r) raise(g, existing.id, r.severity);
           continue;
         }
         if (wasFiring) {
@@ -211,7 +326,7 @@ export function ingestAlerts(
             .where(eq(alerts.id, existing.id))
             .run();
           changes.resolved++;
-          touch({ id: existing.groupId, incidentId: null });
+          touch({ id: existing.groupId });
           if (existing.incidentId !== null && openIncident(existing.incidentId)) {
             incidentIds.add(existing.incidentId);
             if (groupSize(tx, existing.groupId) <= TIMELINE_PER_ALERT_MAX)
@@ -220,7 +335,9 @@ export function ingestAlerts(
           continue;
         }
         // Firing again after it resolved: a new episode, on the group that is current now.
-        const g = groupFor(a) ?? { id: existing.groupId, incidentId: null };
+        const r = route(a);
+        // No route now: it stays in its old group, outside any incident, and raises nothing.
+        const g = groupFor(a, r) ?? { id: existing.groupId, incidentId: null, severity: Number.NaN };
         const incidentId = openIncident(g.incidentId) ? g.incidentId : null;
         tx.update(alerts)
           .set({
@@ -247,10 +364,12 @@ export function ingestAlerts(
           if (groupSize(tx, g.id) <= TIMELINE_PER_ALERT_MAX)
             alertTimelineEvent(tx, rowOf(existing.id), incidentId, 'firing', now);
         }
+        if (r) raise(g, existing.id, r.severity);
         continue;
       }
-      const g = groupFor(a);
-      if (!g) {
+      const r = route(a);
+      const g = groupFor(a, r);
+      if (!g || !r) {
         unrouted++;
         continue;
       }
@@ -279,6 +398,7 @@ export function ingestAlerts(
         if (groupSize(tx, g.id) <= TIMELINE_PER_ALERT_MAX)
           alertTimelineEvent(tx, rowOf(inserted.id), incidentId, a.status, now);
       }
+      if (a.status === 'firing') raise(g, inserted.id, r.severity);
     }
     for (const [id, n] of bumps) st.touch.run(n, at, id);
   });
@@ -291,7 +411,16 @@ export function ingestAlerts(
     allResolved,
     unrouted,
     groupsCreated,
+    raises: [...raises.values()],
   };
+}
+
+export function getAlert(db: Db, id: number): Alert | undefined {
+  return db.select().from(alerts).where(eq(alerts.id, id)).get();
+}
+
+export function groupsOfIncident(db: Db, incidentId: number): AlertGroup[] {
+  return db.select().from(alertGroups).where(eq(alertGroups.incidentId, incidentId)).all();
 }
 
 export function getGroup(db: Db, id: number): AlertGroup | undefined {
@@ -430,4 +559,27 @@ export function alertStarts(db: Db, incidentIds: readonly number[]): Map<number,
     for (const r of rows) if (r.incidentId !== null) out.set(r.incidentId, new Date(r.startsAt));
   }
   return out;
+}
+
+/** A group's alerts, oldest first, as much as reading a severity needs (the card's "raised by"). */
+export function* groupSeverityInputs(
+  db: Db,
+  groupId: number,
+): Generator<{
+  id: number;
+  title: string;
+  source: string;
+  severity: string | null;
+  labels: Record<string, string>;
+}> {
+  const rows = db.$client
+    .prepare('select id, title, source, severity, labels from alerts where group_id = ? order by id')
+    .iterate(groupId) as IterableIterator<{
+    id: number;
+    title: string;
+    source: string;
+    severity: string | null;
+    labels: string;
+  }>;
+  for (const r of rows) yield { ...r, labels: JSON.parse(r.labels) as Record<string, string> };
 }

@@ -25,7 +25,17 @@ export function parseSeverity(text: string, field?: string): Severity {
 export function setSeverity(
   db: Db,
   clock: Clock,
-  input: { incidentId: number; severity: number | string; userId: string; via?: string },
+  input: {
+    incidentId: number;
+    severity: number | string;
+    userId: string;
+    via?: string;
+    /**
+     * Only make it more severe: a suggestion's button (the alerts' "Raise to SEVn") pressed after
+     * someone already set the incident higher must not lower it.
+     */
+    raiseOnly?: boolean;
+  },
 ): SeverityChange {
   const to =
     typeof input.severity === 'number'
@@ -35,7 +45,8 @@ export function setSeverity(
   return db.transaction((tx) => {
     const before = loadIncident(tx, input.incidentId);
     requireOpen(before, 'change its severity');
-    if (before.severity === to) return { incident: before, from: before.severity, to, changed: false };
+    if (before.severity === to || (input.raiseOnly && before.severity < to))
+      return { incident: before, from: before.severity, to, changed: false };
     const incident =
       tx
         .update(incidents)

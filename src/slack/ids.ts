@@ -48,6 +48,8 @@ export const ACTION = {
   alertDeclare: 'alert_declare',
   alertAttach: 'alert_attach',
   alertDismiss: 'alert_dismiss',
+  /** In an incident channel: an alert came in above the incident's severity (value `<incident id>:<n>`). */
+  alertRaiseSeverity: 'alert_raise_severity',
   /** The Postmortem button on the resolution message: the postmortem canvas. */
   postmortemCanvas: 'postmortem_canvas',
   /** Offered when the canvas is refused: the same draft as a Markdown file. */

@@ -1,16 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hmacHex } from '../../sim/trackers/base.js';
 import { FakeGitHub } from '../../sim/trackers/github.js';
-import { followUps, timelineEvents, trackerOps } from '../../src/db/schema.js';
+import { trackerOps } from '../../src/db/schema.js';
 import { addFollowUp } from '../../src/resolution/follow-ups.js';
 import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
 import { buildPostmortemDraft, fileFlavor, renderDraft } from '../../src/timeline/export.js';
 import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
-import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
+import { declareAndJoin, type Harness, WS } from '../helpers/harness.js';
+import {
+  dmTexts,
+  followUp,
+  lastFollowUpId,
+  followUpTimeline as timelineTexts,
+  trackerFrame,
+  webhookUrl,
+} from '../helpers/trackers.js';
 
 /**
  * Follow-ups as GitHub issues, end to end: the bot against the Slack simulator and a fake GitHub
@@ -19,77 +24,28 @@ import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harne
 const { alice, bob, carol } = WS.users;
 const TOKEN = 'ghp_fake_token_0123456789';
 const SECRET = 'whsec-github-0123456789abcdef';
-let h: Harness | undefined;
-let h2: Harness | undefined;
-let fake: FakeGitHub | undefined;
-const dirs: string[] = [];
-/** The fake GitHub of the running test (one per test, shared by a restart's two bots). */
-const gh = new Proxy({} as FakeGitHub, {
-  get: (_t, k) => {
-    if (!fake) throw new Error('no fake GitHub started');
-    const v = (fake as unknown as Record<string | symbol, unknown>)[k];
-    return typeof v === 'function' ? v.bind(fake) : v;
-  },
-});
 
-afterEach(async () => {
-  await h?.close();
-  await h2?.close();
-  h = h2 = undefined;
-  await fake?.close();
-  fake = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
+const frame = trackerFrame({
+  startFake: () => FakeGitHub.start({ token: TOKEN, repo: 'acme/ops', users: ['bob-gh', 'carol-gh'] }),
+  env: (fake) => ({
     TRACKER: 'github',
-    TRACKER_URL: gh.url,
+    TRACKER_URL: fake.url,
     TRACKER_TOKEN: TOKEN,
     TRACKER_PROJECT: 'acme/ops',
     TRACKER_LABELS: 'incident-follow-up',
     TRACKER_WEBHOOK_SECRET: SECRET,
     TRACKER_USERS: 'U0BOB=bob-gh,U0CAROL=carol-gh',
-    ARCHIVE_POLICY: 'never',
-    ...extra,
-  };
-}
+  }),
+  connect: (fake, harness) => {
+    fake.opts.webhook = { url: webhookUrl(harness, 'github'), secret: SECRET };
+  },
+});
+/** The fake GitHub of the running test (one per test, shared by a restart's two bots). */
+const gh = frame.fake;
+let h: Harness;
+const start = async (extra?: Record<string, string>, now?: string): Promise<Harness> =>
+  (await frame.start(extra, now)).h;
 
-async function start(extra: Record<string, string> = {}, now = '2026-11-23T14:00:00Z'): Promise<Harness> {
-  fake ??= await FakeGitHub.start({ token: TOKEN, repo: 'acme/ops', users: ['bob-gh', 'carol-gh'] });
-  const harness = await startHarness({ now, env: env(extra) });
-  gh.opts.webhook = {
-    url: harness.botUrl.replace('/slack/events', '/trackers/github/webhook'),
-    secret: SECRET,
-  };
-  // GitHub's times follow the bot's clock; idle() waits for the deliveries GitHub sends.
-  gh.now = () => harness.clock.now().getTime();
-  harness.track(gh.webhooks);
-  return harness;
-}
-
-const followUp = (hh: Harness, id: number) => {
-  const f = hh.db.select().from(followUps).where(eq(followUps.id, id)).get();
-  if (!f) throw new Error(`no follow-up ${id}`);
-  return f;
-};
-const lastFollowUpId = (hh: Harness) =>
-  Math.max(
-    ...hh.db
-      .select({ id: followUps.id })
-      .from(followUps)
-      .all()
-      .map((r) => r.id),
-  );
-const timelineTexts = (hh: Harness) =>
-  hh.db
-    .select()
-    .from(timelineEvents)
-    .where(eq(timelineEvents.kind, 'follow_up'))
-    .all()
-    .map((e) => e.text);
-const dmTexts = (hh: Harness, user: string) =>
-  hh.sim.dms(user).map((m) => hh.sim.renderBlocks(m.blocks, m.text));
 const creates = () =>
   gh.server.calls.filter((c) => c.method === 'POST' && c.path === '/repos/acme/ops/issues');
 
@@ -280,19 +236,16 @@ describe('GitHub Issues', () => {
   });
 
   it('a restart between the failure and the retry loses nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'firebreak-trackers-'));
-    dirs.push(dir);
-    const DATABASE_PATH = join(dir, 'bot.db');
+    const DATABASE_PATH = frame.databasePath();
     h = await start({ DATABASE_PATH });
     const inc = await declareAndJoin(h, 'Checkout returns 502');
     gh.server.fail({ status: 503, body: { message: 'Service Unavailable' } });
     await h.person(alice).command('followup Add a canary stage', inc.channelId);
     const id = lastFollowUpId(h);
     expect(gh.issues.size).toBe(0);
-    await h.close();
-    h = undefined;
+    await frame.stop(h);
 
-    h2 = await start({ DATABASE_PATH }, '2026-11-23T14:05:00Z');
+    const h2 = await start({ DATABASE_PATH }, '2026-11-23T14:05:00Z');
     await h2.bot.scheduler.run(TRACKER_SYNC_JOB);
     await h2.idle();
     expect(gh.issues.get(1)?.title).toBe('Add a canary stage');

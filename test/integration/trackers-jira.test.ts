@@ -1,17 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeJira } from '../../sim/trackers/jira.js';
 import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
 import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
-import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
+import { declareAndJoin, WS } from '../helpers/harness.js';
 import {
   dmTexts,
   followUp,
   followUpTimeline,
   lastFollowUpId,
   opOf,
+  trackerFrame,
   webhookUrl,
 } from '../helpers/trackers.js';
 
@@ -25,46 +23,27 @@ const TOKEN = 'ATATT3x-fake-jira-token';
 const SECRET = 'jira-webhook-secret-0123456789';
 const BOB = '5b10ac8d82e05b22cc7d4ef5';
 const CAROL = '5b10a2844c20165700ede21g';
-const dirs: string[] = [];
-let h: Harness | undefined;
-let h2: Harness | undefined;
-let jira: FakeJira | undefined;
 
-afterEach(async () => {
-  await h?.close();
-  await h2?.close();
-  h = h2 = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  await jira?.close();
-  jira = undefined;
+const frame = trackerFrame({
+  startFake: () => FakeJira.start({ email: EMAIL, token: TOKEN, project: 'OPS', accounts: [BOB, CAROL] }),
+  env: (jira) => ({
+    TRACKER: 'jira',
+    TRACKER_URL: jira.url,
+    TRACKER_EMAIL: EMAIL,
+    TRACKER_TOKEN: TOKEN,
+    TRACKER_PROJECT: 'OPS',
+    TRACKER_LABELS: 'incident follow-up',
+    TRACKER_WEBHOOK_SECRET: SECRET,
+    TRACKER_USERS: `U0BOB=${BOB},U0CAROL=${CAROL}`,
+  }),
+  connect: (jira, h) => {
+    jira.opts.webhook = { url: webhookUrl(h, 'jira'), secret: SECRET };
+  },
 });
-
-async function start(
-  extra: Record<string, string> = {},
-  now = '2026-11-23T14:00:00Z',
-): Promise<{ h: Harness; jira: FakeJira }> {
-  jira ??= await FakeJira.start({ email: EMAIL, token: TOKEN, project: 'OPS', accounts: [BOB, CAROL] });
-  h = await startHarness({
-    now,
-    env: {
-      TRACKER: 'jira',
-      TRACKER_URL: jira.url,
-      TRACKER_EMAIL: EMAIL,
-      TRACKER_TOKEN: TOKEN,
-      TRACKER_PROJECT: 'OPS',
-      TRACKER_LABELS: 'incident follow-up',
-      TRACKER_WEBHOOK_SECRET: SECRET,
-      TRACKER_USERS: `U0BOB=${BOB},U0CAROL=${CAROL}`,
-      ARCHIVE_POLICY: 'never',
-      ...extra,
-    },
-  });
-  jira.opts.webhook = { url: webhookUrl(h, 'jira'), secret: SECRET };
-  const harness = h;
-  jira.now = () => harness.clock.now().getTime();
-  h.track(jira.webhooks);
-  return { h, jira };
-}
+const start = async (extra?: Record<string, string>, now?: string) => {
+  const { h, fake } = await frame.start(extra, now);
+  return { h, jira: fake };
+};
 
 describe('Jira', () => {
   it('a follow-up becomes a Task with an ADF description linking back, assignee, due date and labels', async () => {
@@ -192,9 +171,7 @@ describe('Jira', () => {
     expect(followUp(h, lastFollowUpId(h)).status).toBe('open');
   });
   it('a restart between the failure and the retry loses nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'firebreak-trackers-'));
-    dirs.push(dir);
-    const DATABASE_PATH = join(dir, 'bot.db');
+    const DATABASE_PATH = frame.databasePath();
     const first = await start({ DATABASE_PATH });
     const inc = await declareAndJoin(first.h, 'Checkout returns 502');
     first.jira.server.fail({ status: 503, body: { errorMessages: ['Service unavailable'] } });
@@ -202,12 +179,9 @@ describe('Jira', () => {
     const id = lastFollowUpId(first.h);
     expect(first.jira.issues.size).toBe(0);
     expect(opOf(first.h, id)[0]?.status).toBe('pending');
-    await first.h.close();
-    h = undefined;
+    await frame.stop(first.h);
 
-    const second = await start({ DATABASE_PATH }, '2026-11-23T14:10:00Z');
-    h2 = second.h;
-    h = undefined;
+    const { h: h2 } = await start({ DATABASE_PATH }, '2026-11-23T14:10:00Z');
     await h2.bot.scheduler.run(TRACKER_SYNC_JOB);
     await h2.idle();
     expect(followUp(h2, id).ticketKey).toBe('OPS-1');

@@ -1,17 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeLinear } from '../../sim/trackers/linear.js';
 import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
 import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
-import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
+import { declareAndJoin, WS } from '../helpers/harness.js';
 import {
   dmTexts,
   followUp,
   followUpTimeline,
   lastFollowUpId,
   opOf,
+  trackerFrame,
   webhookUrl,
 } from '../helpers/trackers.js';
 
@@ -25,44 +23,27 @@ const SECRET = 'lin_wh_secret_0123456789abcdef';
 const TEAM = '72b2a2dc-6f4f-4423-9d34-24b5bd10634a';
 const BOB = 'a0f1e6b2-bob0-4000-8000-000000000001';
 const CAROL = 'a0f1e6b2-car0-4000-8000-000000000002';
-const dirs: string[] = [];
-let h: Harness | undefined;
-let h2: Harness | undefined;
-let linear: FakeLinear | undefined;
 
-afterEach(async () => {
-  await h?.close();
-  await h2?.close();
-  h = h2 = undefined;
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  await linear?.close();
-  linear = undefined;
+const frame = trackerFrame({
+  startFake: () => FakeLinear.start({ apiKey: KEY, teamId: TEAM, teamKey: 'ENG', users: [BOB, CAROL] }),
+  env: (linear) => ({
+    TRACKER: 'linear',
+    TRACKER_URL: linear.url,
+    TRACKER_TOKEN: KEY,
+    TRACKER_PROJECT: TEAM,
+    TRACKER_WEBHOOK_SECRET: SECRET,
+    TRACKER_USERS: `U0BOB=${BOB},U0CAROL=${CAROL}`,
+  }),
+  connect: (linear, h) => {
+    linear.opts.webhook = { url: webhookUrl(h, 'linear'), secret: SECRET };
+    const clock = h.clock;
+    linear.opts.now = () => clock.now().getTime();
+  },
 });
-
-async function start(
-  extra: Record<string, string> = {},
-  now = '2026-11-23T14:00:00Z',
-): Promise<{ h: Harness; linear: FakeLinear }> {
-  linear ??= await FakeLinear.start({ apiKey: KEY, teamId: TEAM, teamKey: 'ENG', users: [BOB, CAROL] });
-  h = await startHarness({
-    now,
-    env: {
-      TRACKER: 'linear',
-      TRACKER_URL: linear.url,
-      TRACKER_TOKEN: KEY,
-      TRACKER_PROJECT: TEAM,
-      TRACKER_WEBHOOK_SECRET: SECRET,
-      TRACKER_USERS: `U0BOB=${BOB},U0CAROL=${CAROL}`,
-      ARCHIVE_POLICY: 'never',
-      ...extra,
-    },
-  });
-  linear.opts.webhook = { url: webhookUrl(h, 'linear'), secret: SECRET };
-  const clock = h.clock;
-  linear.opts.now = () => clock.now().getTime();
-  h.track(linear.webhooks);
-  return { h, linear };
-}
+const start = async (extra?: Record<string, string>, now?: string) => {
+  const { h, fake } = await frame.start(extra, now);
+  return { h, linear: fake };
+};
 
 describe('Linear', () => {
   it('a follow-up becomes an issue in the team with a backlink, assignee and due date', async () => {
@@ -186,9 +167,7 @@ describe('Linear', () => {
     expect(followUp(h, lastFollowUpId(h)).status).toBe('open');
   });
   it('a restart between the failure and the retry loses nothing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'firebreak-trackers-'));
-    dirs.push(dir);
-    const DATABASE_PATH = join(dir, 'bot.db');
+    const DATABASE_PATH = frame.databasePath();
     const first = await start({ DATABASE_PATH });
     const inc = await declareAndJoin(first.h, 'Checkout returns 502');
     first.linear.rateLimitNext(first.h.clock.now().getTime() + 60_000);
@@ -196,12 +175,9 @@ describe('Linear', () => {
     const id = lastFollowUpId(first.h);
     expect(first.linear.issues.size).toBe(0);
     expect(opOf(first.h, id)[0]?.status).toBe('pending');
-    await first.h.close();
-    h = undefined;
+    await frame.stop(first.h);
 
-    const second = await start({ DATABASE_PATH }, '2026-11-23T14:10:00Z');
-    h2 = second.h;
-    h = undefined;
+    const { h: h2 } = await start({ DATABASE_PATH }, '2026-11-23T14:10:00Z');
     await h2.bot.scheduler.run(TRACKER_SYNC_JOB);
     await h2.idle();
     expect(followUp(h2, id).ticketKey).toBe('ENG-1');

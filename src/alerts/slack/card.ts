@@ -174,7 +174,7 @@ export function alertCard(c: CardInput): Message {
     `*Where:* ${lead.service ? safe(lead.service, 100) : '_no service given_'}`,
     `*Since:* ${slackDate(lead.startsAt)}`,
     c.severityNote
-      ? `*Severity if declared:* ${c.severityNote}`
+      ? `*${c.incident ? 'Alerts’ severity' : 'Severity if declared'}:* ${c.severityNote}`
       : `*Severity:* ${lead.severity ? safe(lead.severity, 50) : '_none given_'} → ${severityLabel(g.severity)} if declared`,
   ];
   const blocks: KnownBlock[] = [
@@ -256,4 +256,68 @@ export function parseCardValue(value: string | undefined): { groupId: number; n:
   const m = /^(\d+):(\d+)$/.exec(value ?? '');
   if (!m) return null;
   return { groupId: Number(m[1]), n: Number(m[2]) };
+}
+
+export interface RaiseSuggestion {
+  incident: Incident;
+  alert: Pick<Alert, 'title' | 'source' | 'url'>;
+  /** What the alert rates. */
+  severity: number;
+  /** Why ("SEV1 from the alert's priority `P1`"), already escaped; null when it cannot be told. */
+  reason: string | null;
+}
+
+/**
+ * In the incident channel when an alert of the incident came in more severe than the incident.
+ * The incident is not changed by an alert: the button runs the same severity change as
+ * `/incident severity`, for whoever judges the impact that bad.
+ */
+export function raiseSuggestionMessage(s: RaiseSuggestion): Message {
+  const { incident: i, alert: a } = s;
+  const sev = severityLabel(s.severity);
+  const title = a.url ? link(a.url, truncate(a.title, 250)) : safe(a.title, 250);
+  const lines = [
+    `:arrow_double_up: *An alert came in at ${sev}*, above ${incidentRef(i)}’s ${severityLabel(i.severity)}: ${title} (${escapeText(a.source)})`,
+    ...(s.reason ? [`_${s.reason}_`] : []),
+    `The incident’s severity was not changed. Raise it if the impact is that bad.`,
+  ];
+  return {
+    text: truncate(
+      `An alert came in at ${sev}, above ${incidentRef(i)}’s ${severityLabel(i.severity)}: ${a.title}`,
+      3000,
+    ),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), LIMITS.sectionText) } },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            action_id: ACTION.alertRaiseSeverity,
+            text: { type: 'plain_text', text: `Raise to ${sev}` },
+            value: raiseValue(i.id, s.severity),
+            style: 'primary',
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export const raiseValue = (incidentId: number, severity: number): string => `${incidentId}:${severity}`;
+
+/** The value of a "Raise to SEVn" button: `<incident id>:<severity>`. */
+export function parseRaiseValue(value: string | undefined): { incidentId: number; severity: number } | null {
+  const m = /^(\d+):([1-4])$/.exec(value ?? '');
+  if (!m) return null;
+  return { incidentId: Number(m[1]), severity: Number(m[2]) };
+}
+
+/**
+ * The suggestion once answered: its button gone (nobody presses it twice), a line saying what
+ * happened. `blocks` are the message's own, as Slack sent them back with the click.
+ */
+export function raiseAnswered(blocks: readonly KnownBlock[], text: string, outcome: string): Message {
+  const kept = blocks.filter((b) => b.type !== 'actions').slice(0, 48);
+  return { text, blocks: [...kept, { type: 'context', elements: [{ type: 'mrkdwn', text: outcome }] }] };
 }

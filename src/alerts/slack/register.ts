@@ -5,36 +5,46 @@ import type {
   SlackActionMiddlewareArgs,
   StaticSelectAction,
 } from '@slack/bolt';
+import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
 import { and, eq, inArray } from 'drizzle-orm';
 import { incidents } from '../../db/schema.js';
 import { DomainError } from '../../incidents/errors.js';
-import { type Incident, incidentRef, OPEN_STATUSES, severityLabel } from '../../incidents/model.js';
+import { type Incident, incidentRef, isOpen, OPEN_STATUSES, severityLabel } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
+import { setSeverity } from '../../lifecycle/set-severity.js';
 import { afterChange } from '../../lifecycle/slack/changes.js';
 import { setupIncident } from '../../lifecycle/slack/setup.js';
 import { refreshIncidentSurfaces } from '../../lifecycle/slack/surfaces.js';
+import { severityChangeNotice } from '../../lifecycle/slack/views/severity-modal.js';
 import type { Metrics } from '../../ops/metrics.js';
 import { policyWithMinConfidence } from '../../recurrence/warn.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { Job } from '../../runtime/schedule.js';
+import { assertCanChange } from '../../slack/access.js';
 import { joinConfiguredChannel } from '../../slack/channel-membership.js';
 import type { Listeners } from '../../slack/dispatch.js';
-import { describeError } from '../../slack/effects.js';
+import { describeError, runEffect } from '../../slack/effects.js';
 import { mention, safe } from '../../slack/format.js';
 import { ACTION } from '../../slack/ids.js';
+import { afterCommit } from '../../slack/kit.js';
 import { botIdentity, postOnce } from '../../slack/post-once.js';
 import { type AlertEndpointOptions, type AlertObserver, type AlertRoute, alertEndpoints } from '../http.js';
 import { alertMemory } from '../memory.js';
 import type { Alert, AlertGroup } from '../model.js';
 import { createRouting, loadAlertRoutes } from '../routes.js';
-import { severityReason } from '../severity.js';
+import { type SeverityInput, severityReason } from '../severity.js';
 import {
   dueGroups,
+  getAlert,
+  getGroup,
+  groupSeverityInputs,
+  groupsOfIncident,
   groupView,
   type IngestResult,
   markCardFailed,
   markRendered,
+  type SeverityRaise,
   startCardPost,
 } from '../store.js';
 import {
@@ -44,7 +54,15 @@ import {
   dismissAlerts,
   expireDismissals,
 } from '../triage.js';
-import { alertCard, allAlertsResolvedMessage, MAX_OPTIONS, parseCardValue } from './card.js';
+import {
+  alertCard,
+  allAlertsResolvedMessage,
+  MAX_OPTIONS,
+  parseCardValue,
+  parseRaiseValue,
+  raiseAnswered,
+  raiseSuggestionMessage,
+} from './card.js';
 
 /**
  * The alerts feature's Slack side: the HTTP endpoints' after-commit work (cards, the incident
@@ -71,6 +89,13 @@ const MAX_WAIT_FACTOR = 15;
 const RETRY_MS = 60_000;
 /** The post-once key of a group's card: a retry finds the card an earlier attempt posted by it. */
 export const cardKey = (groupId: number): string => `alert-card:${groupId}`;
+/**
+ * The post-once key of "an alert came in at SEVn" in an incident's channel: one per incident and
+ * severity, so a redelivered webhook, a flapping alert or a storm of criticals asks once, and a
+ * later alert that is worse still asks again.
+ */
+export const raiseKey = (incidentId: number, severity: number): string =>
+  `alert-raise:${incidentId}:sev${severity}`;
 
 export interface AlertsFeature {
   /** POST /alerts/* for the receiver's customRoutes. */
@@ -148,16 +173,30 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
       .slice(0, MAX_OPTIONS);
   };
 
+  const code = (s: string) => `\`${safe(s, 50).replaceAll('`', "'")}\``;
+
   /**
-   * The group's severity was decided when its first alert arrived; the reason is recomputed from
-   * that alert and the route. Should they disagree (the routes file changed since, the sender
-   * changed the alert's priority), the card says only that the severity was set then.
+   * Why the group has its severity, recomputed from what is stored: the first alert's reading when
+   * that is it, else the first later alert that reads as the group's severity (it raised the
+   * group). Neither (the routes file changed, or the sender re-rated the alert lower since): the
+   * card says only that an earlier alert set it, as a group's severity never drops by itself.
    */
   const severityNote = (group: AlertGroup, lead: Alert): string => {
-    const d = routing.severityFor(lead, group.routeName);
-    if (d.severity !== group.severity)
-      return `${severityLabel(group.severity)}, set when the group's first alert arrived`;
-    return severityReason(d, (s) => `\`${safe(s, 50).replaceAll('`', "'")}\``);
+    const first = routing.severityFor(lead, group.routeName);
+    if (first.severity === group.severity) return severityReason(first, code);
+    for (const a of groupSeverityInputs(db, group.id)) {
+      if (a.id === lead.id) continue;
+      const d = routing.severityFor(a, group.routeName);
+      if (d.severity === group.severity)
+        return `${severityReason(d, code)}: raised by the later alert *${safe(a.title, 150)}* (the first was ${severityLabel(first.severity)})`;
+    }
+    return `${severityLabel(group.severity)}, set by an earlier alert of the group (a group’s severity never drops by itself)`;
+  };
+
+  /** The reason an alert rates `severity`, for the incident channel; null if it no longer does. */
+  const alertReason = (a: SeverityInput, routeName: string | null, severity: number): string | null => {
+    const d = routing.severityFor(a, routeName);
+    return d.severity === severity ? severityReason(d, code) : null;
   };
 
   async function renderGroup(c: WebClient, groupId: number): Promise<void> {
@@ -236,7 +275,9 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
           `${incidentRef(incident)} declared automatically from alerts (route ${g.routeName ?? 'default'})`,
         );
         tasks.defer(`set up ${incidentRef(incident)}`, () =>
-          setupIncident(deps, c, incident.id).then(() => undefined),
+          setupIncident(deps, c, incident.id).then((r) =>
+            r.ok ? askPendingRaises(c, r.incident.id) : undefined,
+          ),
         );
       } catch (e) {
         if (e instanceof DomainError && e.code === 'conflict') continue;
@@ -307,7 +348,78 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
       const i = getIncidentById(db, id);
       if (i?.channelId) await c.chat.postMessage({ channel: i.channelId, ...allAlertsResolvedMessage(i) });
     }
+    for (const r of result.raises) {
+      await suggestRaise(c, r).catch((e: unknown) =>
+        logger.error(
+          `incident ${r.incidentId}: could not suggest raising to SEV${r.severity}: ${describeError(e)}`,
+        ),
+      );
+    }
   }
+
+  /**
+   * Asks the incident's channel to raise the severity, once per incident and severity (the effect
+   * row remembers it was asked; postOnce finds the message when Slack's answer was lost). The
+   * message goes to the incident's own channel only: a private incident's channel is private, and
+   * nothing about it reaches the card or any public channel.
+   */
+  async function suggestRaise(c: WebClient, r: SeverityRaise): Promise<void> {
+    const incident = getIncidentById(db, r.incidentId);
+    // Raised (or closed) meanwhile: nothing to ask.
+    if (!incident || !isOpen(incident) || incident.severity <= r.severity) return;
+    const channel = incident.channelId;
+    // Declared a moment ago and still being set up: asked once its channel exists (askPendingRaises).
+    if (!channel) return;
+    const alert = getAlert(db, r.alertId);
+    if (!alert) return;
+    const msg = raiseSuggestionMessage({
+      incident,
+      alert,
+      severity: r.severity,
+      reason: alertReason(alert, getGroup(db, r.groupId)?.routeName ?? null, r.severity),
+    });
+    const key = raiseKey(incident.id, r.severity);
+    await runEffect(deps, { key, kind: 'alert.raise', incidentId: incident.id }, async (ctx) => {
+      const res = await postOnce(c, {
+        key,
+        since: ctx.startedAt,
+        resume: ctx.attempt > 1,
+        channel,
+        text: msg.text,
+        blocks: msg.blocks,
+        unfurl_links: false,
+      });
+      return { channel: res.channel, ts: res.ts };
+    });
+  }
+
+  /**
+   * After an incident made from alerts is set up: a worse alert that came in while its channel did
+   * not exist yet (an auto-declare takes a few seconds; a storm does not wait) is asked now.
+   */
+  async function askPendingRaises(c: WebClient, incidentId: number): Promise<void> {
+    const incident = getIncidentById(db, incidentId);
+    if (!incident) return;
+    for (const g of groupsOfIncident(db, incidentId)) {
+      if (g.severity >= incident.severity) continue;
+      const raiser = firstAlertRated(g);
+      if (!raiser) continue;
+      await suggestRaise(c, {
+        incidentId,
+        groupId: g.id,
+        alertId: raiser.id,
+        severity: g.severity as SeverityRaise['severity'],
+        incidentSeverity: incident.severity,
+      });
+    }
+  }
+
+  /** The group's first alert that reads as the group's severity (the one that raised it). */
+  const firstAlertRated = (g: AlertGroup) => {
+    for (const a of groupSeverityInputs(db, g.id))
+      if (routing.severityFor(a, g.routeName).severity === g.severity) return a;
+    return undefined;
+  };
 
   const endpointOptions: AlertEndpointOptions = {
     db,
@@ -359,7 +471,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
           tasks.defer(`set up ${incidentRef(incident)}`, () =>
             setupIncident(deps, args.client, incident.id, {
               respond: (text) => tell(args, text),
-            }).then(() => undefined),
+            }).then((r) => (r.ok ? askPendingRaises(args.client, r.incident.id) : undefined)),
           );
         });
       });
@@ -382,6 +494,45 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
           );
           await tell(args, `Attached to ${incidentRef(incident)}.`);
         });
+      });
+      // "Raise to SEVn" in an incident channel: the same change as `/incident severity n` (the
+      // channel-member check, the severity verb's timeline entry, the notice, the topic, summary and
+      // announcement refreshed), but only ever upwards.
+      app.action<BlockAction<ButtonAction>>(ACTION.alertRaiseSeverity, async (args) => {
+        await args.ack();
+        try {
+          const v = parseRaiseValue(args.action.value);
+          const incident = v ? getIncidentById(db, v.incidentId) : undefined;
+          if (!v || !incident) throw new DomainError('not_found', 'That incident no longer exists.');
+          const userId = args.body.user.id;
+          await assertCanChange(deps, args.client, incident, userId);
+          const r = setSeverity(db, clock, {
+            incidentId: incident.id,
+            severity: v.severity,
+            userId,
+            raiseOnly: true,
+          });
+          const outcome = r.changed
+            ? `:arrow_double_up: ${mention(userId)} raised ${incidentRef(incident)} to *${severityLabel(r.to)}*.`
+            : `${incidentRef(incident)} is already ${severityLabel(r.incident.severity)}: nothing to raise.`;
+          if (r.changed)
+            afterChange(deps, args.client, incident.id, severityChangeNotice(userId, r.from, r.to));
+          else await tell(args, outcome);
+          const where = args.body.channel?.id;
+          const ts = args.body.message?.ts;
+          const blocks = args.body.message?.blocks as KnownBlock[] | undefined;
+          if (where && ts && blocks)
+            afterCommit(deps, `answer the raise suggestion of ${incidentRef(incident)}`, async () => {
+              await args.client.chat.update({
+                channel: where,
+                ts,
+                ...raiseAnswered(blocks, String(args.body.message?.text ?? ''), outcome),
+              });
+            });
+        } catch (e) {
+          if (e instanceof DomainError) await tell(args, `:warning: ${e.message}`);
+          else throw e;
+        }
       });
       app.action<BlockAction<StaticSelectAction>>(ACTION.alertDismiss, async (args) => {
         await args.ack();

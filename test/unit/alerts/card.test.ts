@@ -7,6 +7,9 @@ import {
   allAlertsResolvedMessage,
   MAX_OPTIONS,
   parseCardValue,
+  parseRaiseValue,
+  raiseAnswered,
+  raiseSuggestionMessage,
 } from '../../../src/alerts/slack/card.js';
 import type { Incident } from '../../../src/incidents/model.js';
 
@@ -154,5 +157,43 @@ describe('the triage card', () => {
     expect(parseCardValue('7:30')).toEqual({ groupId: 7, n: 30 });
     expect(parseCardValue('7:x')).toBeNull();
     expect(parseCardValue(undefined)).toBeNull();
+  });
+});
+
+describe('the raise suggestion in an incident channel', () => {
+  const msg = (title: string, reason: string | null = null) =>
+    raiseSuggestionMessage({
+      incident: incident(5, { severity: 3 }),
+      alert: { title, source: 'generic', url: null },
+      severity: 1,
+      reason,
+    });
+
+  it('says which alert at which severity, escaped and within Block Kit’s limits, with one button', () => {
+    const m = msg(`<!channel> checkout down <https://evil.example|click> ${'x'.repeat(5000)}`, 'why');
+    expect(validateBlocks(m.blocks, 'message')).toEqual([]);
+    const text = JSON.stringify(m.blocks);
+    expect(text).not.toContain('<!channel>');
+    expect(text).not.toContain('<https://evil.example');
+    expect(text).toContain('An alert came in at SEV1');
+    expect(text).toContain('INC-5’s SEV3');
+    expect(text).toContain('"value":"5:1"');
+    expect(m.text.length).toBeLessThanOrEqual(3000);
+  });
+
+  it('once answered keeps what it said and loses its button', () => {
+    const m = msg('Checkout down');
+    const done = raiseAnswered(m.blocks, m.text, 'raised');
+    expect(JSON.stringify(done.blocks)).not.toContain('alert_raise_severity');
+    expect(JSON.stringify(done.blocks)).toContain('Checkout down');
+    expect(validateBlocks(done.blocks, 'message')).toEqual([]);
+  });
+
+  it('reads its button’s value and refuses anything else', () => {
+    expect(parseRaiseValue('5:1')).toEqual({ incidentId: 5, severity: 1 });
+    expect(parseRaiseValue('5:0')).toBeNull();
+    expect(parseRaiseValue('5:9')).toBeNull();
+    expect(parseRaiseValue('x')).toBeNull();
+    expect(parseRaiseValue(undefined)).toBeNull();
   });
 });
