@@ -54,9 +54,10 @@ export class FakeGitHub extends FakeTracker {
   >;
 
   constructor(readonly opts: FakeGitHubOptions) {
-    // GitHub does not redeliver a failed delivery on its own; people (or a script) redeliver it
+    // A delivery not answered within 10 seconds failed, and GitHub does not redeliver a failed
+    // delivery on its own; people (or a script) redeliver it
     // (https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries).
-    super({ delaysMs: [], retryOn: () => false });
+    super({ timeoutMs: 10_000, delaysMs: [], retryOn: () => false });
   }
 
   /** GitHub's times are whole seconds: 2021-10-11T16:40:56Z. */
