@@ -63,6 +63,13 @@ export interface SimulatorOptions {
    * ÷ timeScale in real seconds (see RateLimitOptions.slackNow).
    */
   rateLimits?: boolean | { timeScale?: number; onClock?: boolean };
+  /**
+   * A 429 fault's Retry-After is kept on `clock`: until that many seconds have passed on it, calls of
+   * the method (of chat.postMessage: into that channel) are refused again with the time still to
+   * wait, so a bot that does not wait is caught. For tests whose bot waits Retry-After out on the same
+   * clock (StackOptions.slackWaitsOnClock); a bot waiting in real time would be refused forever.
+   */
+  retryAfterOnClock?: boolean;
   /** Override a slash command's manifest `should_escape` (tests of both settings), e.g. `[['/incident', false]]`. */
   commandEscape?: [string, boolean][];
   /** Workspace preferences (what a Workspace Owner set in Settings & permissions). */

@@ -41,6 +41,13 @@ export interface StackOptions {
   tmpPrefix?: string;
   /** Enforce Slack's rate tiers in the simulator (see SimulatorOptions.rateLimits). */
   rateLimits?: SimulatorOptions['rateLimits'];
+  /**
+   * Slack's Retry-After runs on the FakeClock instead of real time: the bot waits a 429 out on the
+   * clock (AppOptions.slackWaits), so it costs no real second, and the simulator refuses the method
+   * again until the Retry-After has passed on that clock (SimulatorOptions.retryAfterOnClock), so a
+   * bot that did not wait is still caught.
+   */
+  slackWaitsOnClock?: boolean;
   /** Override slash commands' manifest `should_escape`, e.g. `[['/incident', false]]`. */
   commandEscape?: [string, boolean][];
   /** First wait before alert cards are rendered (AppOptions.alertCoalesceMs; default 20 ms here). */
@@ -73,6 +80,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     clock,
     ...(opts.scopes ? { scopes: opts.scopes } : {}),
     ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}),
+    ...(opts.slackWaitsOnClock ? { retryAfterOnClock: true } : {}),
     ...(opts.commandEscape ? { commandEscape: opts.commandEscape } : {}),
     ...(opts.prefs ? { prefs: opts.prefs } : {}),
   });
@@ -100,6 +108,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     ...(opts.jobs ? { jobs: opts.jobs } : {}),
     schedules: opts.schedules ?? false,
     alertCoalesceMs: opts.alertCoalesceMs ?? 20,
+    ...(opts.slackWaitsOnClock ? { slackWaits: clock } : {}),
   });
   let port: number;
   try {

@@ -312,6 +312,8 @@ export class SimulatorImpl implements Simulator {
   /** Slack's per-method rate limits, when the test switched them on (sim/rate-limits.ts). */
   private readonly limiter: RateLimiter | undefined;
   private readonly limiterOnClock: boolean = false;
+  /** With retryAfterOnClock: when (clock ms) each 429 fault's Retry-After runs out, by key. */
+  private readonly retryAfterUntil: Map<string, number> | undefined;
   /** Errors raised while delivering events in the background (e.g. a slow answer). */
   readonly deliveryErrors: Error[] = [];
 
@@ -341,6 +343,7 @@ export class SimulatorImpl implements Simulator {
       });
       this.limiterOnClock = onClock === true;
     }
+    if (opts.retryAfterOnClock) this.retryAfterUntil = new Map();
     this.server = createServer((req, res) => {
       this.inflight++;
       this.route(req, res)
@@ -437,6 +440,18 @@ export class SimulatorImpl implements Simulator {
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : asString(args.token);
     delete args.token;
 
+    // https://api.slack.com/docs/rate-limits: a limited call gets "a Retry-After HTTP header containing
+    // the number of seconds until you can retry"; a call before then is limited again.
+    const limitKey = method === 'chat.postMessage' ? `${method}:${asString(args.channel) ?? ''}` : method;
+    const until = this.retryAfterUntil?.get(limitKey);
+    if (until !== undefined && this.clock.now().getTime() < until) {
+      const wait = Math.max(1, Math.ceil((until - this.clock.now().getTime()) / 1000));
+      this.record(method, args, false, 'ratelimited', 429);
+      res
+        .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(wait) })
+        .end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    }
     let fault = this.takeFault(method, args);
     const delayMs = fault && 'delayMs' in fault ? fault.delayMs : 0;
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
@@ -447,7 +462,10 @@ export class SimulatorImpl implements Simulator {
     }
     if (fault && 'status' in fault) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (fault.status === 429) headers['retry-after'] = String(fault.retryAfter ?? 1);
+      if (fault.status === 429) {
+        headers['retry-after'] = String(fault.retryAfter ?? 1);
+        this.retryAfterUntil?.set(limitKey, this.clock.now().getTime() + (fault.retryAfter ?? 1) * 1000);
+      }
       this.record(
         method,
         args,

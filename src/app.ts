@@ -19,7 +19,7 @@ import { recurrenceJobs } from './recurrence/jobs.js';
 import * as recurrence from './recurrence/slack/register.js';
 import * as resolution from './resolution/slack/register.js';
 import { reminderJobs } from './resolution/slack/reminder-jobs.js';
-import { type Clock, systemClock } from './runtime/clock.js';
+import { type Clock, systemClock, type Waits } from './runtime/clock.js';
 import { createDeps, type Deps } from './runtime/deps.js';
 import { createScheduler, type Job, type Scheduler } from './runtime/schedule.js';
 import { createLimiter, createTasks, type Tasks } from './runtime/tasks.js';
@@ -66,6 +66,11 @@ export interface AppOptions {
   schedules?: boolean;
   /** How long /readyz trusts an auth.test answer (default AUTH_RECHECK_MS). */
   authRecheckMs?: number;
+  /**
+   * What Slack's Retry-After is waited out on (default real time). Tests pass their FakeClock, so a
+   * 429 is waited out on the clock the test controls and costs no real second.
+   */
+  slackWaits?: Waits;
   /** First wait before alert triage cards are rendered after a change (default 2 s; tests shorten it). */
   alertCoalesceMs?: number;
 }
@@ -183,6 +188,7 @@ export function createApp(opts: AppOptions): FirebreakApp {
     logger,
     // Under the rate gate: each HTTP request, 429s included, is counted.
     fetch: apiFetch,
+    ...(opts.slackWaits ? { waits: opts.slackWaits } : {}),
   });
   const deps = createDeps({ config, db, clock, logger, tasks, slack });
   const alerts = createAlertsFeature(deps, {

@@ -1,4 +1,5 @@
 import { type Logger, WebClient, type WebClientOptions } from '@slack/web-api';
+import type { Waits } from '../runtime/clock.js';
 import { createRateGate, type RateGate } from './rate-gate.js';
 
 /**
@@ -28,13 +29,16 @@ export function createSlackClients(
     logger: Logger;
     /** The fetch under the gate (app.ts: the one that counts calls for GET /metrics). */
     fetch?: typeof fetch;
+    /** What Retry-After is waited out on (default real time). */
+    waits?: Waits;
   },
 ): SlackClients {
-  const { fetch: underneath, ...rest } = base;
+  const { fetch: underneath, waits, ...rest } = base;
   const gate = createRateGate({
     onLimited: (key, seconds) =>
       base.logger.info(`Slack rate-limited ${key}: that method waits ${seconds}s, others go on`),
     ...(underneath ? { fetch: underneath } : {}),
+    ...(waits ? { waits } : {}),
   });
   const options: WebClientOptions = { ...rest, fetch: gate.fetch, rejectRateLimitedCalls: true };
   return { interactive: new WebClient(token, options), gate, options };

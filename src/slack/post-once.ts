@@ -5,6 +5,7 @@ import {
   WebClient,
   type WebClientOptions,
 } from '@slack/web-api';
+import { waitsOfFetch } from './rate-gate.js';
 
 /**
  * chat.postMessage for messages that must exist once (the digest, the pinned summary, the
@@ -104,8 +105,9 @@ export async function callOnce<T>(client: WebClient, op: CallOnce<T>): Promise<T
       lastError = e;
       const err = e as { code?: string; retryAfter?: number };
       if (err.code === ErrorCode.RateLimitedError) {
-        // A 429 means Slack did nothing: wait as told and try again, no lookup needed.
-        await sleep((err.retryAfter ?? 1) * 1000);
+        // A 429 means Slack did nothing: wait as told and try again, no lookup needed. The wait is on
+        // the rate gate's time, like the gate's own waits (a test's FakeClock, or real time).
+        await waitsOfFetch(fetchOf(client)).sleep((err.retryAfter ?? 1) * 1000);
         continue;
       }
       // An `ok: false` answer is Slack refusing: nothing was done and a retry would be refused too.
@@ -292,13 +294,18 @@ export function botIdentity(client: WebClient): Promise<Identity> {
 
 const singleShots = new WeakMap<WebClient, WebClient>();
 
+/** The fetch a WebClient was made with (WebClient keeps it private). */
+function fetchOf(client: WebClient): WebClientOptions['fetch'] | undefined {
+  return (client as unknown as { fetchFn?: WebClientOptions['fetch'] }).fetchFn;
+}
+
 /** The same token and API URL without the client's own retries, so each post is one decision here. */
 function singleShot(client: WebClient): WebClient {
   let c = singleShots.get(client);
   if (!c) {
-    // WebClient keeps its fetch private; reusing it keeps the per-method 429 waits (rate-gate.ts)
-    // and counts each call for GET /metrics.
-    const fetchFn = (client as unknown as { fetchFn?: WebClientOptions['fetch'] }).fetchFn;
+    // Reusing the client's fetch keeps the per-method 429 waits (rate-gate.ts) and counts each call
+    // for GET /metrics.
+    const fetchFn = fetchOf(client);
     c = new WebClient(client.token, {
       slackApiUrl: client.slackApiUrl,
       ...(fetchFn ? { fetch: fetchFn } : {}),

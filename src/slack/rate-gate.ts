@@ -18,6 +18,8 @@
  * so background calls waiting here never fill the queue in front of them.
  */
 
+import { realWaits, type Waits } from '../runtime/clock.js';
+
 /** Methods whose calls are worthless after a short wait (trigger_id lives 3 s). */
 export const TRIGGER_METHODS: ReadonlySet<string> = new Set(['views.open', 'views.push']);
 /** The most a trigger method waits in all: the trigger is a few hundred ms old when it is called. */
@@ -32,6 +34,8 @@ export interface RateGateOptions {
   onLimited?: (key: string, retryAfterSeconds: number) => void;
   /** The fetch underneath (tests). */
   fetch?: typeof fetch;
+  /** What Retry-After is measured and waited out on: real time, or a test's FakeClock. */
+  waits?: Waits;
 }
 
 export interface RateGate {
@@ -66,8 +70,6 @@ export function gateKey(method: string, body: unknown): string {
   return `${method}:${field(body, 'channel') ?? ''}`;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /** Spacing of chat.postMessage calls queued for one rate-limited channel (Slack: ~1 a second). */
 const PACE_MS = 1000;
 
@@ -92,9 +94,19 @@ function createLanes() {
   };
 }
 
+/** The waits of each gate's fetch, so code holding only a client (post-once.ts) waits on the same time. */
+const gateWaits = new WeakMap<object, Waits>();
+
+/** What a client whose fetch is `fetchFn` waits out Retry-After on: its gate's waits, or real time. */
+export function waitsOfFetch(fetchFn: unknown): Waits {
+  return (typeof fetchFn === 'function' ? gateWaits.get(fetchFn) : undefined) ?? realWaits;
+}
+
 export function createRateGate(opts: RateGateOptions = {}): RateGate {
   const maxWaitMs = opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const base = opts.fetch ?? globalThis.fetch;
+  const waits = opts.waits ?? realWaits;
+  const now = () => waits.now().getTime();
   const until = new Map<string, number>();
   const limited = new Map<string, number>();
   /**
@@ -117,21 +129,21 @@ export function createRateGate(opts: RateGateOptions = {}): RateGate {
       let waited = 0;
       for (;;) {
         const openAt = until.get(key) ?? 0;
-        if (openAt > Date.now()) {
-          const ms = openAt - Date.now();
+        if (openAt > now()) {
+          const ms = openAt - now();
           if (waited + ms > budget) break;
-          await sleep(ms);
+          await waits.sleep(ms);
           waited += ms;
         }
         const res = await base(input, init);
         if (res.status !== 429) {
           // Calls queued behind this one go a second later.
-          if (leave) until.set(key, Math.max(until.get(key) ?? 0, Date.now() + PACE_MS));
+          if (leave) until.set(key, Math.max(until.get(key) ?? 0, now() + PACE_MS));
           return res;
         }
         const seconds = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
         const retryAfter = Number.isFinite(seconds) && seconds > 0 ? seconds : 1;
-        until.set(key, Math.max(until.get(key) ?? 0, Date.now() + retryAfter * 1000));
+        until.set(key, Math.max(until.get(key) ?? 0, now() + retryAfter * 1000));
         limited.set(key, (limited.get(key) ?? 0) + 1);
         opts.onLimited?.(key, retryAfter);
         if (waited + retryAfter * 1000 > budget) return res;
@@ -145,5 +157,6 @@ export function createRateGate(opts: RateGateOptions = {}): RateGate {
       leave?.();
     }
   };
+  gateWaits.set(gated, waits);
   return { fetch: gated, until, limited };
 }

@@ -133,22 +133,51 @@ describe('SIGTERM', () => {
   );
 });
 
+const METRICS_TOKEN = 'shutdown-test-metrics-token-0123';
+
+/** How many runs of the digest job the child bot has finished (GET /metrics, counted after each run). */
+async function digestRuns(child: ChildBot): Promise<number> {
+  const res = await fetch(`${child.base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await res.text();
+  const m = /^firebreak_job_runs_total\{job="digest"\} (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Until the child has finished `n` digest runs: its cron runs in real time, so this waits for the runs
+ * themselves, not for a time guessed long enough for them.
+ */
+async function untilRuns(child: ChildBot, n: number, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while ((await digestRuns(child)) < n) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${n} digest runs`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('scheduled jobs across restarts', () => {
   it(
     'a digest firing every second posts once for the week, before and after a restart',
     async () => {
-      const { dbPath, env } = await setup({ DIGEST_CHANNEL: WS.channels.digest, DIGEST_CRON: '* * * * * *' });
+      const { dbPath, env } = await setup({
+        DIGEST_CHANNEL: WS.channels.digest,
+        DIGEST_CRON: '* * * * * *',
+        METRICS_TOKEN,
+      });
       const digestPosts = () =>
         (sim as SimulatorImpl).messages(WS.channels.digest).filter((m) => m.user === WS.botUser);
       bot = await startChildBot(env);
       await until(() => digestPosts().length > 0, 15_000);
-      await new Promise((r) => setTimeout(r, 2500)); // the cron keeps firing
+      // The cron keeps firing: at least two runs begun after the post (the posting run may not be
+      // counted yet, hence 3) find the week posted and post nothing, however slow the machine.
+      await untilRuns(bot, (await digestRuns(bot)) + 3);
       bot.child.kill('SIGTERM');
       expect((await bot.exited).code).toBe(0);
       expect(digestPosts()).toHaveLength(1);
 
       bot = await startChildBot(env); // catch-up on start-up must see the week is done
-      await new Promise((r) => setTimeout(r, 2500));
+      // The start-up catch-up and two cron firings after it, all finished.
+      await untilRuns(bot, 3);
       bot.child.kill('SIGTERM');
       expect((await bot.exited).code).toBe(0);
       expect(digestPosts()).toHaveLength(1);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../src/runtime/clock.js';
 import { apiMethodOf, createRateGate, gateKey } from '../../../src/slack/rate-gate.js';
 
-/** The per-method 429 handling behind every Web API client (src/slack/rate-gate.ts). */
+/**
+ * The per-method 429 handling behind every Web API client (src/slack/rate-gate.ts). The gate waits
+ * on a FakeClock (its `waits`), so Retry-After is measured on it and no test waits real seconds.
+ */
 
 const API = 'http://slack.test/api/';
 
@@ -43,7 +47,8 @@ describe('rate gate', () => {
 
   it('waits out a 429 and repeats the call, while other methods go out at once', async () => {
     const slack = fakeSlack({ 'chat.update': 1 });
-    const gate = createRateGate({ fetch: slack.fetchFn });
+    const clock = new FakeClock(0);
+    const gate = createRateGate({ fetch: slack.fetchFn, waits: clock });
     const slow = gate.fetch(`${API}chat.update`, { method: 'POST', body: 'channel=C1' });
     const other = await gate.fetch(`${API}pins.add`, { method: 'POST', body: 'channel=C1' });
     expect(other.status).toBe(200);
@@ -52,6 +57,8 @@ describe('rate gate', () => {
     expect((await slow).status).toBe(200);
     expect(slack.seen).toEqual(['chat.update', 'pins.add', 'chat.update']);
     expect(gate.limited.get('chat.update')).toBe(1);
+    // Repeated no sooner than Retry-After (1 s) said.
+    expect(clock.now().getTime()).toBe(1000);
   });
 
   it('gives views.open its 429 at once when the wait would outlive the trigger_id', async () => {
@@ -64,10 +71,12 @@ describe('rate gate', () => {
 
   it('lets views.open wait out a Retry-After its trigger_id survives', async () => {
     const slack = fakeSlack({ 'views.open': 1 });
-    const gate = createRateGate({ fetch: slack.fetchFn });
+    const clock = new FakeClock(0);
+    const gate = createRateGate({ fetch: slack.fetchFn, waits: clock });
     const res = await gate.fetch(`${API}views.open`, { method: 'POST', body: 'trigger_id=1' });
     expect(res.status).toBe(200);
     expect(slack.seen).toEqual(['views.open', 'views.open']);
+    expect(clock.now().getTime()).toBe(1000);
   });
 
   it('stops waiting after maxWaitMs and lets the 429 reach the caller', async () => {
@@ -82,8 +91,9 @@ describe('rate gate', () => {
     // Slack's rule for chat.postMessage: about one message a second per channel.
     let last = -Infinity;
     let refused = 0;
+    const clock = new FakeClock(0);
     const fetchFn = (async () => {
-      const now = Date.now();
+      const now = clock.now().getTime();
       if (now - last < 1000) {
         refused++;
         return new Response('{"ok":false,"error":"ratelimited"}', {
@@ -94,13 +104,15 @@ describe('rate gate', () => {
       last = now;
       return new Response('{"ok":true}', { status: 200 });
     }) as typeof fetch;
-    const gate = createRateGate({ fetch: fetchFn });
+    const gate = createRateGate({ fetch: fetchFn, waits: clock });
     const post = (i: number) =>
       gate.fetch(`${API}chat.postMessage`, { method: 'POST', body: `channel=C1&text=${i}` });
     const answers = await Promise.all([0, 1, 2, 3].map(post));
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
     // The three sent together with the first are refused once each, and never again.
     expect(refused).toBe(3);
+    // One a second: the fourth went out three seconds after the first.
+    expect(clock.now().getTime()).toBe(3000);
   });
 
   it('leaves URLs that are not API methods alone', async () => {
