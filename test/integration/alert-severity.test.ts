@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../sim/types.js';
+import { ALERT_RAISE_RETRY_JOB } from '../../src/alerts/slack/register.js';
 import { getIncidentById, getIncidentByNumber } from '../../src/incidents/queries.js';
 import {
   ALERT_CHANNEL,
@@ -241,6 +242,31 @@ describe('an incident whose alert comes in more severe is asked, not changed', (
       expect.stringContaining('Raise to SEV1'),
     ]);
     expect(getIncidentById(h.db, inc.id)?.severity).toBe(3);
+  });
+
+  it('when Slack refuses the question, the retry job asks it again, once', async () => {
+    await start();
+    const inc = await declaredAtSev3();
+    const asks = (a: Record<string, unknown>) =>
+      a.channel === inc.channelId && /An alert came in/.test(String(a.text));
+    h.sim.fault('chat.postMessage', { error: 'internal_error' }, { when: asks });
+    await postAlert(h, 'generic', critical('errors', 'Checkout returns 502'));
+    await h.idle();
+    expect(
+      h.sim
+        .calls('chat.postMessage')
+        .filter((c) => asks(c.args))
+        .map((c) => c.error ?? 'ok'),
+    ).toEqual(['internal_error']);
+    expect(suggestions(inc.channelId)).toHaveLength(0);
+    await h.bot.scheduler.run(ALERT_RAISE_RETRY_JOB);
+    await h.idle();
+    expect(suggestions(inc.channelId).map((m) => shown(m))).toEqual([
+      expect.stringContaining('Raise to SEV1'),
+    ]);
+    await h.bot.scheduler.run(ALERT_RAISE_RETRY_JOB);
+    await h.idle();
+    expect(suggestions(inc.channelId)).toHaveLength(1);
   });
 
   it('an auto-declared incident whose channel is still being made is asked once the channel exists', async () => {

@@ -7,8 +7,8 @@ import type {
 } from '@slack/bolt';
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';
-import { and, eq, inArray } from 'drizzle-orm';
-import { incidents } from '../../db/schema.js';
+import { and, eq, gt, inArray, lt, ne } from 'drizzle-orm';
+import { effects, incidents } from '../../db/schema.js';
 import { DomainError } from '../../incidents/errors.js';
 import { type Incident, incidentRef, isOpen, OPEN_STATUSES, severityLabel } from '../../incidents/model.js';
 import { getIncidentById } from '../../incidents/queries.js';
@@ -96,6 +96,7 @@ export const cardKey = (groupId: number): string => `alert-card:${groupId}`;
  */
 export const raiseKey = (incidentId: number, severity: number): string =>
   `alert-raise:${incidentId}:sev${severity}`;
+const RAISE_EFFECT_KIND = 'alert.raise';
 
 export interface AlertsFeature {
   /** POST /alerts/* for the receiver's customRoutes. */
@@ -104,6 +105,8 @@ export interface AlertsFeature {
   register(app: Listeners): void;
   /** Renders every card left behind (at start-up: stored alerts whose card was not posted). */
   flush(): void;
+  /** Asks again where asking an incident to raise its severity failed (Slack refused or was down). */
+  retryRaises(): Promise<void>;
 }
 
 type ActionArgs<A extends ButtonAction | StaticSelectAction> = SlackActionMiddlewareArgs<BlockAction<A>> &
@@ -115,6 +118,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const features = new WeakMap<Deps, AlertsFeature>();
 
 export const ALERT_DISMISSALS_JOB = 'alert-dismissals';
+export const ALERT_RAISE_RETRY_JOB = 'alert-raise-retries';
+/** A failed "Raise to" question is asked again each minute, this many times at most, for a day. */
+const RAISE_ATTEMPTS_MAX = 5;
+const RAISE_RETRY_FOR_MS = 24 * 60 * 60_000;
 
 /** Every minute: cards whose "Dismiss for…" ran out get their buttons back. */
 export function alertJobs(deps: Deps): Job[] {
@@ -125,6 +132,14 @@ export function alertJobs(deps: Deps): Job[] {
       runOnStart: true,
       async run() {
         if (expireDismissals(deps.db, deps.clock) > 0) features.get(deps)?.flush();
+      },
+    },
+    {
+      name: ALERT_RAISE_RETRY_JOB,
+      cron: '30 * * * * *',
+      runOnStart: true,
+      async run() {
+        await features.get(deps)?.retryRaises();
       },
     },
   ];
@@ -379,7 +394,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
       reason: alertReason(alert, getGroup(db, r.groupId)?.routeName ?? null, r.severity),
     });
     const key = raiseKey(incident.id, r.severity);
-    await runEffect(deps, { key, kind: 'alert.raise', incidentId: incident.id }, async (ctx) => {
+    await runEffect(deps, { key, kind: RAISE_EFFECT_KIND, incidentId: incident.id }, async (ctx) => {
       const res = await postOnce(c, {
         key,
         since: ctx.startedAt,
@@ -455,9 +470,40 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
     }
   }
 
+  /**
+   * The incidents whose "Raise to" question failed lately (an `ok: false`, Slack down past the
+   * client's retries, the process dying mid-post): asked again from what is stored now.
+   */
+  async function retryRaises(): Promise<void> {
+    const c = client;
+    if (!c) return;
+    const since = new Date(clock.now().getTime() - RAISE_RETRY_FOR_MS);
+    const rows = db
+      .selectDistinct({ incidentId: effects.incidentId })
+      .from(effects)
+      .where(
+        and(
+          eq(effects.kind, RAISE_EFFECT_KIND),
+          ne(effects.status, 'done'),
+          lt(effects.attempts, RAISE_ATTEMPTS_MAX),
+          gt(effects.updatedAt, since),
+        ),
+      )
+      .all();
+    for (const { incidentId } of rows) {
+      if (incidentId === null) continue;
+      await askPendingRaises(c, incidentId).catch((e: unknown) =>
+        logger.error(
+          `incident ${incidentId}: asking to raise its severity failed again: ${describeError(e)}`,
+        ),
+      );
+    }
+  }
+
   const feature: AlertsFeature = {
     routes: alertEndpoints(endpointOptions),
     flush: schedule,
+    retryRaises,
     register(app) {
       client = app.client;
       app.action<BlockAction<ButtonAction>>(ACTION.alertDeclare, async (args) => {
