@@ -71,6 +71,11 @@ export interface Stack {
   person(userId: string): SimPerson;
   /** Resolves when the bot has no deferred work AND the simulator has no request in flight. */
   idle(): Promise<void>;
+  /**
+   * idle() also waits for this outside sender of requests to the bot (a tracker fake's webhooks,
+   * which follow the bot's own calls to it), so a test sees their effect before it looks.
+   */
+  track(source: { readonly inFlight: number; settled(): Promise<void> }): void;
   close(): Promise<void>;
 }
 
@@ -134,12 +139,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return p;
   };
 
+  const tracked: { readonly inFlight: number; settled(): Promise<void> }[] = [];
+  const outsideBusy = () => tracked.some((t) => t.inFlight > 0);
   const idle = async () => {
     // Bot work triggers Web API calls, whose answers may defer more work: loop until both are quiet.
     for (let quietRounds = 0; quietRounds < 2; ) {
       await bot.deps.tasks.idle();
       if (processing.size > 0) await Promise.allSettled([...processing]);
-      if (sim.inFlight > 0 || bot.deps.tasks.inFlight > 0 || processing.size > 0) {
+      if (outsideBusy()) await Promise.all(tracked.map((t) => t.settled()));
+      if (sim.inFlight > 0 || bot.deps.tasks.inFlight > 0 || processing.size > 0 || outsideBusy()) {
         quietRounds = 0;
         await new Promise((r) => setTimeout(r, 2));
         continue;
@@ -171,6 +179,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return p;
     },
     idle,
+    track(source) {
+      tracked.push(source);
+    },
     async close() {
       await idle();
       await bot.stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { deliver, type FakeCall, type FakeReply, FakeTracker, hmacHex } from './base.js';
+import { type FakeCall, type FakeReply, FakeTracker, hmacHex, type WebhookTarget } from './base.js';
 
 /**
  * A local GitHub Issues API, written from GitHub's REST and webhook documentation (not from what
@@ -18,6 +18,10 @@ export interface FakeIssue {
   state_reason: string | null;
   assignees: string[];
   labels: string[];
+  /** ISO 8601 in whole seconds, as GitHub writes them (https://docs.github.com/en/rest/issues/issues#get-an-issue). */
+  created_at?: string;
+  updated_at?: string;
+  closed_at?: string | null;
 }
 
 export interface FakeGitHubOptions {
@@ -26,7 +30,13 @@ export interface FakeGitHubOptions {
   repo: string;
   /** Logins that may be assigned (collaborators). */
   users?: string[];
-  webhook?: { url: string; secret: string };
+  /**
+   * The repository's webhook (Settings → Webhooks: payload URL, secret, the Issues event). With it,
+   * every change to an issue, through the API or on github.com, is delivered as an `issues` event.
+   */
+  webhook?: WebhookTarget;
+  /** The token's user, the `sender` of changes made through the API (default firebreak-bot). */
+  login?: string;
   /** The token's user's role on the repository, as `permissions` reports it (default: write). */
   permissions?: { admin: boolean; maintain: boolean; push: boolean; triage: boolean; pull: boolean };
   /** Issues turned off in the repository's settings (default: on). */
@@ -44,7 +54,17 @@ export class FakeGitHub extends FakeTracker {
   >;
 
   constructor(readonly opts: FakeGitHubOptions) {
-    super();
+    // GitHub does not redeliver a failed delivery on its own; people (or a script) redeliver it
+    // (https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries).
+    super({ delaysMs: [], retryOn: () => false });
+  }
+
+  /** GitHub's times are whole seconds: 2021-10-11T16:40:56Z. */
+  private stamp(issue: FakeIssue): string {
+    const at = `${new Date(Math.floor(this.now() / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+    issue.updated_at = at;
+    issue.created_at ??= at;
+    return at;
   }
 
   static start(opts: FakeGitHubOptions): Promise<FakeGitHub> {
@@ -68,6 +88,9 @@ export class FakeGitHub extends FakeTracker {
       labels: i.labels.map((name) => ({ name })),
       assignee: i.assignees[0] ? user(i.assignees[0]) : null,
       assignees: i.assignees.map(user),
+      created_at: i.created_at ?? null,
+      updated_at: i.updated_at ?? null,
+      closed_at: i.closed_at ?? null,
     };
   }
 
@@ -112,7 +135,9 @@ export class FakeGitHub extends FakeTracker {
         assignees: Array.isArray(b.assignees) ? (b.assignees as string[]) : [],
         labels: Array.isArray(b.labels) ? (b.labels as string[]) : [],
       };
+      this.stamp(issue);
       this.issues.set(issue.number, issue);
+      void this.sendIssues('opened', issue, this.apiUser());
       return { status: 201, headers: { location: this.json(issue).url }, body: this.json(issue) };
     }
     const m = new RegExp(`^${base}/(\\d+)$`).exec(path);
@@ -137,14 +162,32 @@ export class FakeGitHub extends FakeTracker {
           };
         const bad = this.badAssignees(b.assignees);
         if (bad) return bad;
-        if (b.state === 'closed') {
+        // Each change is its own `issues` event: assigned / unassigned per person, then closed or
+        // reopened (https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues); a
+        // PATCH that changes nothing sends nothing.
+        const events: [string, string | null][] = [];
+        if (Array.isArray(b.assignees)) {
+          const next = b.assignees as string[];
+          for (const gone of issue.assignees.filter((x) => !next.includes(x)))
+            events.push(['unassigned', gone]);
+          for (const added of next.filter((x) => !issue.assignees.includes(x)))
+            events.push(['assigned', added]);
+          issue.assignees = next;
+        }
+        if (b.state === 'closed' && issue.state !== 'closed') {
           issue.state = 'closed';
           issue.state_reason = typeof b.state_reason === 'string' ? b.state_reason : 'completed';
-        } else if (b.state === 'open') {
+          events.push(['closed', null]);
+        } else if (b.state === 'open' && issue.state !== 'open') {
           issue.state = 'open';
           issue.state_reason = 'reopened';
+          events.push(['reopened', null]);
         }
-        if (Array.isArray(b.assignees)) issue.assignees = b.assignees as string[];
+        if (events.length > 0) {
+          const at = this.stamp(issue);
+          if (issue.state === 'closed' && events.some(([e]) => e === 'closed')) issue.closed_at = at;
+        }
+        for (const [action, who] of events) void this.sendIssues(action, issue, this.apiUser(), false, who);
         return { status: 200, body: this.json(issue) };
       }
     }
@@ -187,14 +230,19 @@ export class FakeGitHub extends FakeTracker {
     return null;
   }
 
+  private apiUser(): string {
+    return this.opts.login ?? 'firebreak-bot';
+  }
+
   // ---- what people do on github.com, and the webhook GitHub sends for it --------------------
 
-  /** Someone closes the issue on GitHub; returns the webhook's HTTP status (0 = none sent). */
+  /** Someone closes the issue on GitHub; resolves to the webhook's HTTP status (0 = none sent). */
   closeOnGitHub(n: number, by = 'octocat'): Promise<number> {
     const issue = this.issues.get(n);
     if (!issue) throw new Error(`no issue #${n}`);
     issue.state = 'closed';
     issue.state_reason = 'completed';
+    issue.closed_at = this.stamp(issue);
     return this.sendIssues('closed', issue, by);
   }
 
@@ -209,6 +257,7 @@ export class FakeGitHub extends FakeTracker {
     if (issue.state === 'open') throw new Error(`issue #${n} is already open`);
     issue.state = 'open';
     issue.state_reason = 'reopened';
+    this.stamp(issue);
     return this.sendIssues('reopened', issue, by);
   }
 
@@ -216,22 +265,34 @@ export class FakeGitHub extends FakeTracker {
     const issue = this.issues.get(n);
     if (!issue) throw new Error(`no issue #${n}`);
     issue.assignees = [login];
-    return this.sendIssues('assigned', issue, login);
+    this.stamp(issue);
+    return this.sendIssues('assigned', issue, login, false, login);
   }
 
   /**
    * The `issues` event: X-GitHub-Event, X-GitHub-Delivery and X-Hub-Signature-256 (sha256= HMAC
    * of the body with the webhook secret), https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers
-   * `tamper` signs with a wrong secret (what a forged delivery looks like).
+   * The issue is as the change left it (a copy: later changes do not alter a queued delivery).
+   * `tamper` signs with a wrong secret (what a forged delivery looks like). Resolves to the first
+   * attempt's HTTP status, 0 without a webhook.
    */
-  async sendIssues(action: string, issue: FakeIssue, sender: string, tamper = false): Promise<number> {
-    if (!this.opts.webhook) return 0;
+  sendIssues(
+    action: string,
+    issue: FakeIssue,
+    sender: string,
+    tamper = false,
+    assignee: string | null = null,
+  ): Promise<number> {
+    const target = this.opts.webhook;
+    if (!target) return Promise.resolve(0);
     const [owner, name] = this.opts.repo.split('/');
     const sample = this.sample as { issue: Record<string, unknown>; repository: Record<string, unknown> };
     const payload = {
       ...this.sample,
       action,
       issue: { ...sample.issue, ...this.json(issue) },
+      // assigned / unassigned name the person (https://docs.github.com/en/webhooks/webhook-events-and-payloads?actionType=assigned#issues).
+      ...(assignee !== null ? { assignee: { login: assignee, type: 'User' } } : {}),
       repository: {
         ...sample.repository,
         name,
@@ -241,12 +302,17 @@ export class FakeGitHub extends FakeTracker {
       sender: { login: sender, type: 'User' },
     };
     const raw = JSON.stringify(payload);
-    const secret = tamper ? `${this.opts.webhook.secret}-wrong` : this.opts.webhook.secret;
-    return deliver(this.opts.webhook.url, raw, {
-      'x-github-event': 'issues',
-      'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': `sha256=${hmacHex(secret, raw)}`,
-      'user-agent': 'GitHub-Hookshot/fake',
-    });
+    const secret = tamper ? `${target.secret}-wrong` : target.secret;
+    const id = randomUUID();
+    const d = this.webhooks.emit(target, `issues.${action}`, String(issue.number), () => ({
+      raw,
+      headers: {
+        'x-github-event': 'issues',
+        'x-github-delivery': id,
+        'x-hub-signature-256': `sha256=${hmacHex(secret, raw)}`,
+        'user-agent': 'GitHub-Hookshot/fake',
+      },
+    }));
+    return d ? d.first : Promise.resolve(0);
   }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { deliver, type FakeCall, type FakeReply, FakeTracker, hmacHex } from './base.js';
+import { type FakeCall, type FakeReply, FakeTracker, hmacHex, type WebhookTarget } from './base.js';
 
 /**
  * A local Jira Cloud (REST API v3), written from Atlassian's documentation, not from what
@@ -20,6 +20,8 @@ export interface FakeJiraIssue {
   assignee: string | null;
   duedate: string | null;
   status: { id: string; name: string; category: Category };
+  /** When the issue last changed, as REST v3 writes it: 2018-05-07T14:43:57.764+0000. */
+  updated?: string;
 }
 
 export interface FakeJiraOptions {
@@ -29,7 +31,12 @@ export interface FakeJiraOptions {
   issueTypes?: string[];
   /** accountIds that can be assigned issues in the project. */
   accounts?: string[];
-  webhook?: { url: string; secret: string };
+  /**
+   * An admin webhook (System → WebHooks: URL, secret, events). `events` defaults to
+   * jira:issue_updated only, the one the README's setup ticks; every change to an issue of those
+   * events, through the API or in Jira, is delivered.
+   */
+  webhook?: WebhookTarget & { events?: string[] };
 }
 
 type Status = { id: string; name: string; category: Category };
@@ -61,7 +68,18 @@ export class FakeJira extends FakeTracker {
   private nextId = 10001;
 
   constructor(readonly opts: FakeJiraOptions) {
-    super();
+    // Jira retries a delivery answered 408, 409, 425, 429 or 5xx, or not answered at all, and may
+    // deliver up to 30 minutes late (https://developer.atlassian.com/cloud/jira/platform/webhooks/#retry-policy;
+    // https://community.developer.atlassian.com/t/new-jira-cloud-webhook-retry-policy/30554). The
+    // page gives no schedule: the fake retries every 5 minutes within those 30.
+    super({
+      delaysMs: [5, 10, 15, 20, 25].map((m) => m * 60_000),
+      retryOn: (st) => st === 0 || [408, 409, 425, 429].includes(st) || st >= 500,
+    });
+  }
+
+  private stamp(issue: FakeJiraIssue): void {
+    issue.updated = new Date(this.now()).toISOString().replace('Z', '+0000');
   }
 
   static start(opts: FakeJiraOptions): Promise<FakeJira> {
@@ -89,6 +107,7 @@ export class FakeJira extends FakeTracker {
         assignee: i.assignee ? { accountId: i.assignee, accountType: 'atlassian' } : null,
         duedate: i.duedate,
         status: { id: i.status.id, name: i.status.name, statusCategory: { key: i.status.category } },
+        ...(i.updated ? { updated: i.updated } : {}),
       },
     };
   }
@@ -167,7 +186,7 @@ export class FakeJira extends FakeTracker {
         const id = (c.body as { transition?: { id?: unknown } } | null)?.transition?.id;
         const tr = TRANSITIONS.find((x) => x.id === id && x.to.id !== issue.status.id);
         if (!tr) return errors({}, [`Transition id '${String(id)}' is not valid for this issue.`]);
-        issue.status = tr.to;
+        void this.setStatus(issue, tr.to);
         return { status: 204 };
       }
     }
@@ -188,9 +207,10 @@ export class FakeJira extends FakeTracker {
         >;
         const bad = this.checkFields(f);
         if (bad) return bad;
-        if ('assignee' in f)
-          issue.assignee = (f.assignee as { accountId?: string } | null)?.accountId ?? null;
-        if ('duedate' in f) issue.duedate = (f.duedate as string | null) ?? null;
+        const edit: { assignee?: string | null; duedate?: string | null } = {};
+        if ('assignee' in f) edit.assignee = (f.assignee as { accountId?: string } | null)?.accountId ?? null;
+        if ('duedate' in f) edit.duedate = (f.duedate as string | null) ?? null;
+        void this.edit(issue, edit);
         return { status: 204 };
       }
     }
@@ -262,7 +282,9 @@ export class FakeJira extends FakeTracker {
       duedate: (f.duedate as string | undefined) ?? null,
       status: STATUSES.todo,
     };
+    this.stamp(issue);
     this.issues.set(issue.id, issue);
+    void this.send('jira:issue_created', issue);
     return {
       status: 201,
       body: { id: issue.id, key: issue.key, self: `${this.url}/rest/api/3/issue/${issue.id}` },
@@ -288,70 +310,112 @@ export class FakeJira extends FakeTracker {
     return out.join('\n');
   }
 
-  // ---- what people do in Jira, and the webhook Jira sends for it --------------------------
+  // ---- changes, through the API or in Jira, and the webhook Jira sends for each ----------
 
-  async transitionInJira(key: string, to: 'done' | 'doing' | 'todo'): Promise<number> {
-    const issue = this.byKey(key);
-    if (!issue) throw new Error(`no issue ${key}`);
+  /**
+   * A transition is a change of `status`: the webhook's changelog item says from what to what
+   * (https://developer.atlassian.com/cloud/jira/platform/webhooks/#example-callback-for-an-issue-related-event).
+   */
+  private setStatus(issue: FakeJiraIssue, to: Status): Promise<number> {
     const from = issue.status;
-    issue.status = STATUSES[to];
-    // A transition is a change of `status`: the webhook's changelog item says from what to what
-    // (https://developer.atlassian.com/cloud/jira/platform/webhooks/#example-callback-for-an-issue-related-event).
+    issue.status = to;
+    this.stamp(issue);
     return this.sendUpdated(issue, false, [
       {
         field: 'status',
         fieldtype: 'jira',
         from: from.id,
         fromString: from.name,
-        to: issue.status.id,
-        toString: issue.status.name,
+        to: to.id,
+        toString: to.name,
       },
     ]);
+  }
+
+  /** An edit: one changelog item per field that changed; nothing changed, nothing sent. */
+  private edit(
+    issue: FakeJiraIssue,
+    f: { assignee?: string | null; duedate?: string | null },
+  ): Promise<number> {
+    const items: Record<string, unknown>[] = [];
+    if (f.assignee !== undefined && f.assignee !== issue.assignee) {
+      items.push({ field: 'assignee', fieldtype: 'jira', from: issue.assignee, to: f.assignee });
+      issue.assignee = f.assignee;
+    }
+    if (f.duedate !== undefined && f.duedate !== issue.duedate) {
+      items.push({ field: 'duedate', fieldtype: 'jira', from: issue.duedate, to: f.duedate });
+      issue.duedate = f.duedate;
+    }
+    if (items.length === 0) return Promise.resolve(0);
+    this.stamp(issue);
+    return this.sendUpdated(issue, false, items);
+  }
+
+  /** Someone moves the issue in Jira; resolves to the webhook's first HTTP status (0 = none sent). */
+  async transitionInJira(key: string, to: 'done' | 'doing' | 'todo'): Promise<number> {
+    const issue = this.byKey(key);
+    if (!issue) throw new Error(`no issue ${key}`);
+    return this.setStatus(issue, STATUSES[to]);
   }
 
   async editInJira(key: string, f: { assignee?: string | null; duedate?: string | null }): Promise<number> {
     const issue = this.byKey(key);
     if (!issue) throw new Error(`no issue ${key}`);
-    const items: Record<string, unknown>[] = [];
-    if (f.assignee !== undefined) {
-      items.push({ field: 'assignee', fieldtype: 'jira', from: issue.assignee, to: f.assignee });
-      issue.assignee = f.assignee;
-    }
-    if (f.duedate !== undefined) {
-      items.push({ field: 'duedate', fieldtype: 'jira', from: issue.duedate, to: f.duedate });
-      issue.duedate = f.duedate;
-    }
-    return this.sendUpdated(issue, false, items);
+    return this.edit(issue, f);
   }
 
   /**
    * jira:issue_updated from an admin webhook with a secret: X-Hub-Signature: sha256=<HMAC of the
    * body> (https://developer.atlassian.com/cloud/jira/platform/webhooks/#secure-admin-webhooks).
+   * The issue is as the change left it, copied now (later changes do not alter a queued delivery).
    */
-  async sendUpdated(
+  sendUpdated(
     issue: FakeJiraIssue,
     tamper = false,
     /** The changelog's items (the fields this update changed); absent = the sample's own. */
     changes?: Record<string, unknown>[],
   ): Promise<number> {
-    if (!this.opts.webhook) return 0;
+    return this.send('jira:issue_updated', issue, tamper, changes);
+  }
+
+  private send(
+    event: string,
+    issue: FakeJiraIssue,
+    tamper = false,
+    changes?: Record<string, unknown>[],
+  ): Promise<number> {
+    const target = this.opts.webhook;
+    if (!target || !(target.events ?? ['jira:issue_updated']).includes(event)) return Promise.resolve(0);
     const sample = JSON.parse(readFileSync(SAMPLE, 'utf8')) as {
       issue: Record<string, unknown>;
       changelog: Record<string, unknown>;
     };
     const payload = {
       ...sample,
-      timestamp: Date.now(),
+      // The event's time in epoch ms.
+      timestamp: this.now(),
+      webhookEvent: event,
       issue: { ...sample.issue, ...this.json(issue) },
       ...(changes ? { changelog: { ...sample.changelog, items: changes } } : {}),
     };
+    if (event !== 'jira:issue_updated') delete (payload as { changelog?: unknown }).changelog;
     const raw = JSON.stringify(payload);
-    const secret = tamper ? `${this.opts.webhook.secret}-wrong` : this.opts.webhook.secret;
-    return deliver(this.opts.webhook.url, raw, {
-      'x-hub-signature': `sha256=${hmacHex(secret, raw)}`,
-      'x-atlassian-webhook-identifier': String(Date.now()),
-    });
+    const secret = tamper ? `${target.secret}-wrong` : target.secret;
+    const id = `${this.now()}-${++this.deliveryCount}`;
+    const d = this.webhooks.emit(target, event, issue.key, (attempt) => ({
+      raw,
+      headers: {
+        'x-hub-signature': `sha256=${hmacHex(secret, raw)}`,
+        // Unchanged across retries; a retry carries its count
+        // (https://developer.atlassian.com/cloud/jira/platform/webhooks/#retry-policy).
+        'x-atlassian-webhook-identifier': id,
+        'x-atlassian-webhook-flow': 'Primary',
+        ...(attempt > 0 ? { 'x-atlassian-webhook-retry': String(attempt) } : {}),
+      },
+    }));
+    return d ? d.first : Promise.resolve(0);
   }
+  private deliveryCount = 0;
 }
 
 export const JIRA_DOCS = V3;

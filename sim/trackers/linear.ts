@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { deliver, type FakeCall, type FakeReply, FakeTracker, hmacHex } from './base.js';
+import { type FakeCall, type FakeReply, FakeTracker, hmacHex, type WebhookTarget } from './base.js';
 
 /**
  * A local Linear GraphQL API (POST /graphql), written from Linear's developer documentation, not
@@ -22,6 +22,9 @@ export interface FakeLinearIssue {
   assigneeId: string | null;
   dueDate: string | null;
   labelIds: string[];
+  /** ISO 8601 with milliseconds. */
+  createdAt?: string;
+  updatedAt?: string;
 }
 
 export interface FakeLinearOptions {
@@ -29,8 +32,12 @@ export interface FakeLinearOptions {
   teamId: string;
   teamKey?: string;
   users?: string[];
-  webhook?: { url: string; secret: string };
-  /** The clock webhookTimestamp is read from (the bot's FakeClock in tests). */
+  /**
+   * A webhook on the Issues resource (Settings → API → Webhooks: URL, signing secret). With it,
+   * every change to an issue, through the API or in Linear, is delivered.
+   */
+  webhook?: WebhookTarget;
+  /** The clock the fake's times and webhookTimestamp are read from (the bot's FakeClock in tests). */
   now?: () => number;
 }
 
@@ -73,7 +80,15 @@ export class FakeLinear extends FakeTracker {
   private next = 1;
 
   constructor(readonly opts: FakeLinearOptions) {
-    super();
+    // A delivery not answered 200 (or not within 5 s) is retried at most 3 times, after 1 minute,
+    // 1 hour and 6 hours (https://developers.linear.app/docs/graphql/webhooks).
+    super({ delaysMs: [60_000, 3_600_000, 6 * 3_600_000], retryOn: (st) => st !== 200 });
+    this.now = () => (this.opts.now ?? Date.now)();
+  }
+
+  private stamp(i: FakeLinearIssue): void {
+    i.updatedAt = new Date(this.now()).toISOString();
+    i.createdAt ??= i.updatedAt;
   }
 
   static start(opts: FakeLinearOptions): Promise<FakeLinear> {
@@ -125,6 +140,8 @@ export class FakeLinear extends FakeTracker {
       state: { id: s.id, name: s.name, type: s.type },
       assignee: i.assigneeId ? { id: i.assigneeId } : null,
       dueDate: i.dueDate,
+      createdAt: i.createdAt ?? null,
+      updatedAt: i.updatedAt ?? null,
     };
   }
 
@@ -217,7 +234,9 @@ export class FakeLinear extends FakeTracker {
       dueDate: (input.dueDate as string | undefined) ?? null,
       labelIds: Array.isArray(input.labelIds) ? (input.labelIds as string[]) : [],
     };
+    this.stamp(issue);
     this.issues.set(issue.id, issue);
+    void this.sendIssue('create', issue, null);
     return { status: 200, body: { data: { issueCreate: { success: true, issue: this.issueJson(issue) } } } };
   }
 
@@ -226,12 +245,12 @@ export class FakeLinear extends FakeTracker {
     if (!issue) return notFound('Issue');
     const bad = this.checkInput(input);
     if (bad) return bad;
-    if ('stateId' in input) {
-      if (!STATES.some((s) => s.id === input.stateId)) return notFound('WorkflowState');
-      issue.stateId = input.stateId as string;
-    }
-    if ('assigneeId' in input) issue.assigneeId = (input.assigneeId as string | null) ?? null;
-    if ('dueDate' in input) issue.dueDate = (input.dueDate as string | null) ?? null;
+    if ('stateId' in input && !STATES.some((s) => s.id === input.stateId)) return notFound('WorkflowState');
+    void this.change(issue, {
+      ...('stateId' in input ? { stateId: input.stateId as string } : {}),
+      ...('assigneeId' in input ? { assigneeId: (input.assigneeId as string | null) ?? null } : {}),
+      ...('dueDate' in input ? { dueDate: (input.dueDate as string | null) ?? null } : {}),
+    });
     return { status: 200, body: { data: { issueUpdate: { success: true, issue: this.issueJson(issue) } } } };
   }
 
@@ -250,14 +269,36 @@ export class FakeLinear extends FakeTracker {
     return null;
   }
 
-  // ---- what people do in Linear, and the webhook Linear sends for it ----------------------
+  // ---- changes, through the API or in Linear, and the webhook Linear sends for each --------
 
+  /**
+   * Applies the fields that differ and sends one `update` whose updatedFrom holds their previous
+   * values and the previous updatedAt (https://linear.app/developers/webhooks, data change
+   * payloads); nothing changed, nothing sent.
+   */
+  private change(
+    i: FakeLinearIssue,
+    f: { stateId?: string; assigneeId?: string | null; dueDate?: string | null },
+  ): Promise<number> {
+    const from: Record<string, unknown> = {};
+    for (const k of ['stateId', 'assigneeId', 'dueDate'] as const) {
+      const v = f[k];
+      if (v === undefined || v === i[k]) continue;
+      from[k] = i[k];
+      (i as unknown as Record<string, unknown>)[k] = v;
+    }
+    if (Object.keys(from).length === 0) return Promise.resolve(0);
+    const before = i.updatedAt;
+    this.stamp(i);
+    return this.sendIssueUpdate(i, { ...(before ? { updatedAt: before } : {}), ...from });
+  }
+
+  /** Someone moves the issue in Linear; resolves to the webhook's first HTTP status (0 = none sent). */
   async moveInLinear(identifier: string, type: StateType): Promise<number> {
     const i = this.byIdentifier(identifier);
     if (!i) throw new Error(`no issue ${identifier}`);
-    const from = i.stateId;
-    i.stateId = (STATES.find((s) => s.type === type) ?? STATES[0])?.id ?? from;
-    return this.sendIssueUpdate(i, { stateId: from });
+    const to = STATES.find((s) => s.type === type)?.id;
+    return to ? this.change(i, { stateId: to }) : 0;
   }
 
   async editInLinear(
@@ -266,16 +307,7 @@ export class FakeLinear extends FakeTracker {
   ): Promise<number> {
     const i = this.byIdentifier(identifier);
     if (!i) throw new Error(`no issue ${identifier}`);
-    const from: Record<string, unknown> = {};
-    if (f.assigneeId !== undefined) {
-      from.assigneeId = i.assigneeId;
-      i.assigneeId = f.assigneeId;
-    }
-    if (f.dueDate !== undefined) {
-      from.dueDate = i.dueDate;
-      i.dueDate = f.dueDate;
-    }
-    return this.sendIssueUpdate(i, from);
+    return this.change(i, f);
   }
 
   /**
@@ -283,41 +315,66 @@ export class FakeLinear extends FakeTracker {
    * signing secret, Linear-Event and Linear-Delivery headers, webhookTimestamp in ms
    * (https://linear.app/developers/webhooks). `at` sets webhookTimestamp (replays are old).
    */
-  async sendIssueUpdate(
+  sendIssueUpdate(
     i: FakeLinearIssue,
     updatedFrom: Record<string, unknown>,
     opts: { tamper?: boolean; at?: number } = {},
   ): Promise<number> {
-    if (!this.opts.webhook) return 0;
+    return this.sendIssue('update', i, updatedFrom, opts);
+  }
+
+  private sendIssue(
+    action: 'create' | 'update',
+    i: FakeLinearIssue,
+    updatedFrom: Record<string, unknown> | null,
+    opts: { tamper?: boolean; at?: number } = {},
+  ): Promise<number> {
+    const target = this.opts.webhook;
+    if (!target) return Promise.resolve(0);
     const sample = JSON.parse(readFileSync(SAMPLE, 'utf8')) as { data: Record<string, unknown> };
     const s = this.stateOf(i);
-    const payload = {
-      ...sample,
-      action: 'update',
-      data: {
-        ...sample.data,
-        id: i.id,
-        identifier: i.identifier,
-        title: i.title,
-        teamId: i.teamId,
-        stateId: i.stateId,
-        state: { id: s.id, name: s.name, color: '#5e6ad2', type: s.type },
-        assigneeId: i.assigneeId,
-        dueDate: i.dueDate,
-        url: `https://linear.app/acme/issue/${i.identifier}`,
-      },
-      updatedFrom: { updatedAt: new Date().toISOString(), ...updatedFrom },
+    const data = {
+      ...sample.data,
+      id: i.id,
+      identifier: i.identifier,
+      title: i.title,
+      teamId: i.teamId,
+      stateId: i.stateId,
+      state: { id: s.id, name: s.name, color: '#5e6ad2', type: s.type },
+      assigneeId: i.assigneeId,
+      dueDate: i.dueDate,
       url: `https://linear.app/acme/issue/${i.identifier}`,
-      webhookTimestamp: opts.at ?? (this.opts.now ?? Date.now)(),
-      webhookId: randomUUID(),
+      ...(i.createdAt ? { createdAt: i.createdAt } : {}),
+      ...(i.updatedAt ? { updatedAt: i.updatedAt } : {}),
     };
-    const raw = JSON.stringify(payload);
-    const secret = opts.tamper ? `${this.opts.webhook.secret}-wrong` : this.opts.webhook.secret;
-    return deliver(this.opts.webhook.url, raw, {
-      'linear-signature': hmacHex(secret, raw),
-      'linear-event': 'Issue',
-      'linear-delivery': randomUUID(),
-      'user-agent': 'Linear-Webhook',
+    const webhookId = randomUUID();
+    const secret = opts.tamper ? `${target.secret}-wrong` : target.secret;
+    const d = this.webhooks.emit(target, `Issue.${action}`, i.identifier, (attempt) => {
+      const payload: Record<string, unknown> = {
+        ...sample,
+        action,
+        // The time of the action: the issue's update (its creation for `create`).
+        createdAt: data.updatedAt,
+        data,
+        url: data.url,
+        // The time this attempt is sent; a retry is sent anew (Linear asks receivers to refuse
+        // timestamps more than a minute off, which a one-hour-old retry would otherwise be).
+        webhookTimestamp: attempt === 0 && opts.at !== undefined ? opts.at : this.now(),
+        webhookId,
+      };
+      if (updatedFrom) payload.updatedFrom = updatedFrom;
+      else delete payload.updatedFrom;
+      const raw = JSON.stringify(payload);
+      return {
+        raw,
+        headers: {
+          'linear-signature': hmacHex(secret, raw),
+          'linear-event': 'Issue',
+          'linear-delivery': randomUUID(),
+          'user-agent': 'Linear-Webhook',
+        },
+      };
     });
+    return d ? d.first : Promise.resolve(0);
   }
 }

@@ -187,6 +187,11 @@ export const followUps = sqliteTable(
     /** The tracker's assignee and due date as last written or read (loop guard, like ticketState). */
     ticketAssignee: text('ticket_assignee'),
     ticketDue: text('ticket_due'),
+    /**
+     * The tracker's own time up to which ticketState is known to be current (the latest state change
+     * or read applied): a webhook delivery older than this is stale, so it cannot undo a newer change.
+     */
+    ticketStateAt: ms('ticket_state_at'),
   },
   (t) => [
     index('follow_ups_ticket_idx').on(t.ticketTracker, t.ticketRef),

@@ -4,6 +4,7 @@ import {
   isRetryableStatus,
   requestJson,
   retryAfterMs,
+  trackerTime,
   trimSlash,
 } from './http.js';
 import { type RemoteTicket, type TicketDraft, type Tracker, TrackerError } from './types.js';
@@ -33,6 +34,9 @@ interface GitHubIssue {
   state: string;
   assignees?: { login: string }[] | null;
   assignee?: { login: string } | null;
+  /** Second-resolution ISO times (https://docs.github.com/en/rest/issues/issues#get-an-issue). */
+  updated_at?: string;
+  closed_at?: string | null;
 }
 
 interface GitHubRepo {
@@ -82,6 +86,9 @@ export function githubTracker(opts: GitHubOptions): Tracker {
     ref: String(issue.number),
     closed: issue.state === 'closed',
     assignee: issue.assignees?.[0]?.login ?? issue.assignee?.login ?? null,
+    // The issues event has no time of its own; its issue's updated_at is the time of the change it
+    // reports (the payload is the issue as that change left it).
+    at: trackerTime(issue.updated_at),
   });
 
   return {
@@ -102,10 +109,11 @@ export function githubTracker(opts: GitHubOptions): Tracker {
       return { ref: String(issue.number), key: `#${issue.number}`, url: issue.html_url };
     },
     async close(ref) {
-      await call('PATCH', `${base}/${encodeURIComponent(ref)}`, {
+      const issue = (await call('PATCH', `${base}/${encodeURIComponent(ref)}`, {
         state: 'closed',
         state_reason: 'completed',
-      });
+      })) as GitHubIssue | null;
+      return trackerTime(issue?.closed_at ?? issue?.updated_at);
     },
     async update(ref, fields) {
       if (fields.assignee === undefined) return;

@@ -66,3 +66,13 @@ export function hmacHexMatches(secret: string, raw: string, givenHex: string | u
 }
 
 export const trimSlash = (url: string): string => url.replace(/\/+$/, '');
+
+/**
+ * A tracker's timestamp (ISO 8601 such as GitHub's `2021-10-11T16:40:56Z` or Jira's
+ * `2023-03-15T10:35:19.547+0000`, or epoch milliseconds like Jira's webhook `timestamp`) as a Date;
+ * undefined when absent or unreadable, so the caller reads the ticket instead of guessing.
+ */
+export function trackerTime(v: unknown): Date | undefined {
+  const ms = typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Date.parse(v) : Number.NaN;
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms) : undefined;
+}

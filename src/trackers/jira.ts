@@ -4,6 +4,7 @@ import {
   isRetryableStatus,
   requestJson,
   retryAfterMs,
+  trackerTime,
   trimSlash,
 } from './http.js';
 import { type RemoteTicket, type TicketDraft, type Tracker, TrackerError } from './types.js';
@@ -36,6 +37,8 @@ interface JiraFields {
   status?: { statusCategory?: { key?: string } };
   assignee?: { accountId?: string } | null;
   duedate?: string | null;
+  /** When the issue last changed, e.g. 2023-03-15T10:35:19.547+0000. */
+  updated?: string;
 }
 
 /** Atlassian Document Format: one paragraph per block of text, the backlink as a link mark. */
@@ -89,6 +92,7 @@ export function jiraTracker(opts: JiraOptions): Tracker {
     closed: fields.status?.statusCategory?.key === 'done',
     assignee: fields.assignee?.accountId ?? null,
     dueDate: fields.duedate ?? null,
+    at: trackerTime(fields.updated),
   });
 
   return {
@@ -121,7 +125,9 @@ export function jiraTracker(opts: JiraOptions): Tracker {
           `Jira offers no transition to a Done status for issue ${ref}; check the project's workflow`,
           false,
         );
+      // 204 No Content: the answer does not say when; the sync uses its own clock.
       await call('POST', path, { transition: { id: done.id } });
+      return undefined;
     },
     async update(ref, fields) {
       const set: Record<string, unknown> = {};
@@ -135,7 +141,7 @@ export function jiraTracker(opts: JiraOptions): Tracker {
       try {
         const issue = (await call(
           'GET',
-          `/rest/api/3/issue/${encodeURIComponent(ref)}?fields=status,assignee,duedate`,
+          `/rest/api/3/issue/${encodeURIComponent(ref)}?fields=status,assignee,duedate,updated`,
         )) as { id: string; fields: JiraFields };
         return toRemote(issue.id, issue.fields);
       } catch (e) {
@@ -189,6 +195,7 @@ export function jiraTracker(opts: JiraOptions): Tracker {
       if (!hmacHexMatches(opts.webhookSecret, raw, sig)) return null;
       // https://developer.atlassian.com/cloud/jira/platform/webhooks/#example-callback-for-an-issue-related-event
       const payload = JSON.parse(raw) as {
+        timestamp?: number;
         webhookEvent?: string;
         issue?: { id?: string; fields?: JiraFields };
         changelog?: { items?: { field?: string }[] };
@@ -196,7 +203,15 @@ export function jiraTracker(opts: JiraOptions): Tracker {
       if (payload.webhookEvent !== 'jira:issue_updated' || !payload.issue?.id) return [];
       // The changelog lists the fields this update changed; a transition changes `status`.
       const stateChanged = (payload.changelog?.items ?? []).some((i) => i?.field === 'status');
-      return [{ ...toRemote(String(payload.issue.id), payload.issue.fields ?? {}), stateChanged }];
+      // `timestamp` is the event's time in epoch ms; Atlassian points at it to recognise late and
+      // repeated deliveries (https://developer.atlassian.com/cloud/jira/platform/webhooks/#retry-policy).
+      return [
+        {
+          ...toRemote(String(payload.issue.id), payload.issue.fields ?? {}),
+          stateChanged,
+          at: trackerTime(payload.timestamp),
+        },
+      ];
     },
   };
 }

@@ -1,4 +1,4 @@
-import { type FetchFn, hmacHexMatches, requestJson, trimSlash } from './http.js';
+import { type FetchFn, hmacHexMatches, requestJson, trackerTime, trimSlash } from './http.js';
 import { type RemoteTicket, type TicketDraft, type Tracker, TrackerError } from './types.js';
 
 /**
@@ -38,6 +38,8 @@ interface LinearIssue {
   assignee?: { id: string } | null;
   assigneeId?: string | null;
   dueDate?: string | null;
+  /** ISO time of the issue's last change; in a webhook, the change it reports. */
+  updatedAt?: string;
 }
 
 export function linearTracker(opts: LinearOptions): Tracker {
@@ -78,14 +80,16 @@ export function linearTracker(opts: LinearOptions): Tracker {
     closed: i.state?.type === 'completed',
     assignee: i.assignee?.id ?? i.assigneeId ?? null,
     dueDate: i.dueDate ?? null,
+    at: trackerTime(i.updatedAt),
   });
 
-  const setState = async (ref: string, input: Record<string, unknown>) => {
-    const data = await gql<{ issueUpdate: { success: boolean } }>(
-      'mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success } }',
+  const setState = async (ref: string, input: Record<string, unknown>): Promise<Date | undefined> => {
+    const data = await gql<{ issueUpdate: { success: boolean; issue?: { updatedAt?: string } | null } }>(
+      'mutation IssueUpdate($id: String!, $input: IssueUpdateInput!) { issueUpdate(id: $id, input: $input) { success issue { updatedAt } } }',
       { id: ref, input },
     );
     if (!data.issueUpdate.success) throw new TrackerError('Linear did not update the issue', true);
+    return trackerTime(data.issueUpdate.issue?.updatedAt);
   };
 
   return {
@@ -124,7 +128,7 @@ export function linearTracker(opts: LinearOptions): Tracker {
         if (!first) throw new TrackerError('the Linear team has no workflow state of type completed', false);
         completedStateId = first.id;
       }
-      await setState(ref, { stateId: completedStateId });
+      return setState(ref, { stateId: completedStateId });
     },
     async update(ref, fields) {
       const input: Record<string, unknown> = {};
@@ -134,7 +138,7 @@ export function linearTracker(opts: LinearOptions): Tracker {
     },
     async fetch(ref) {
       const data = await gql<{ issue: LinearIssue | null }>(
-        'query Issue($id: String!) { issue(id: $id) { id state { type } assignee { id } dueDate } }',
+        'query Issue($id: String!) { issue(id: $id) { id state { type } assignee { id } dueDate updatedAt } }',
         { id: ref },
       ).catch((e: unknown) => {
         if (e instanceof TrackerError && e.notFound) return { issue: null };

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppLogger } from '../log.js';
 import type { TrackerSync } from './sync.js';
+import { TrackerError } from './types.js';
 
 /** Tracker webhook deliveries are small (one issue); anything bigger is not one. */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -40,18 +41,27 @@ export function trackerWebhookRoute(sync: TrackerSync, secretSet: boolean, logge
         }
         chunks.push(c);
       });
-      req.on('end', () => {
+      req.on('end', async () => {
         if (refused) return;
         const raw = Buffer.concat(chunks).toString('utf8');
         const headers: Record<string, string | undefined> = {};
         for (const [k, v] of Object.entries(req.headers))
           headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
-        let applied: ReturnType<TrackerSync['webhook']>;
+        let applied: Awaited<ReturnType<TrackerSync['webhook']>>;
         try {
-          applied = sync.webhook(raw, headers);
+          applied = await sync.webhook(raw, headers);
         } catch (e) {
           if (e instanceof SyntaxError) {
             json(res, 400, { error: 'the body is not JSON' });
+            return;
+          }
+          // The delivery needed a read of the ticket (no time in it, or a tie) and the tracker
+          // did not answer: a 503 makes Jira and Linear redeliver; the poll catches up otherwise.
+          if (e instanceof TrackerError) {
+            logger.warn(
+              `tracker webhook from ${sync.tracker.label}: could not read the ticket: ${e.message}`,
+            );
+            json(res, 503, { error: `could not read the ticket from ${sync.tracker.label}; redeliver it` });
             return;
           }
           logger.error(`tracker webhook from ${sync.tracker.label} failed`, e);

@@ -273,10 +273,22 @@ export function recordCreated(
   });
 }
 
-export function recordClosed(db: Db, clock: Clock, op: TrackerOp): void {
+/**
+ * The ticket is closed: `at` is the tracker's time of the close when its answer said (else our
+ * clock), so a delivery from before it (a late `reopened`) reads as stale.
+ */
+export function recordClosed(db: Db, clock: Clock, op: TrackerOp, at?: Date): void {
   const now = clock.now();
   db.transaction((tx) => {
-    tx.update(followUps).set({ ticketState: 'closed' }).where(eq(followUps.id, op.followUpId)).run();
+    const f = tx.select().from(followUps).where(eq(followUps.id, op.followUpId)).get();
+    const when = at ?? now;
+    tx.update(followUps)
+      .set({
+        ticketState: 'closed',
+        ...(f?.ticketStateAt && f.ticketStateAt >= when ? {} : { ticketStateAt: when }),
+      })
+      .where(eq(followUps.id, op.followUpId))
+      .run();
     finishOp(tx, now, op.id, 'done', null);
   });
 }
@@ -386,6 +398,13 @@ export interface RemoteApplied {
   reopened: boolean;
   ownerChanged: boolean;
   dueChanged: boolean;
+  /** A delivery older than the last known state change: ignored. */
+  stale?: boolean;
+  /**
+   * Nothing applied: the delivery has no usable time, or the same time as the last known state
+   * change while it would change the state; the caller reads the ticket and applies that instead.
+   */
+  needsRead?: boolean;
 }
 
 /**
@@ -420,8 +439,32 @@ export function applyRemote(
     // close only confirms ticketState. A webhook must itself be the state change (see stateChanged).
     const reopened =
       !remote.closed && f.status === 'done' && f.ticketState === 'closed' && remote.stateChanged !== false;
+    // Deliveries can arrive out of order (a tracker's retry, a slow hop): one older than the last
+    // state change we know of must not undo it (a stale `reopened` would reopen the follow-up and DM
+    // its owner until the next poll closed it again). A read is the ticket as it is now: never stale.
+    const delivery = remote.stateChanged !== undefined;
+    const known = f.ticketStateAt;
+    const unchanged = {
+      followUp: f,
+      incident: i,
+      closed: false,
+      reopened: false,
+      ownerChanged: false,
+      dueChanged: false,
+    };
+    if (delivery && remote.at === undefined) return { ...unchanged, needsRead: true };
+    if (delivery && remote.at && known) {
+      if (remote.at.getTime() < known.getTime()) return { ...unchanged, stale: true };
+      // Same time (GitHub's times are whole seconds): cannot tell which came first; ask the tracker.
+      if (remote.at.getTime() === known.getTime() && (closed || reopened))
+        return { ...unchanged, needsRead: true };
+    }
     if (remote.closed !== (f.ticketState === 'closed') && (remote.closed || reopened || f.status === 'open'))
       set.ticketState = remote.closed ? 'closed' : 'open';
+    // What this tells is the state as of `at` (a delivery about the state, or a read): newer than
+    // what we knew, it is the new mark deliveries are measured against.
+    if (remote.at && (!delivery || remote.stateChanged) && (!known || remote.at.getTime() > known.getTime()))
+      set.ticketStateAt = remote.at;
     if (closed) Object.assign(set, { status: 'done', doneAt: now, doneBy: null });
     if (reopened) Object.assign(set, { status: 'open', doneAt: null, doneBy: null, snoozedUntil: null });
     const open = f.status === 'open' || reopened;

@@ -60,8 +60,12 @@ export interface TrackerSync {
   request(followUpId: number, userId: string): { created: boolean };
   /** Reads open and recently done tickets back from the tracker (trackers without webhooks, missed deliveries). */
   poll(): Promise<RemoteApplied[]>;
-  /** A webhook delivery: null = bad signature; otherwise the follow-ups it changed. */
-  webhook(raw: string, headers: Record<string, string | undefined>): RemoteApplied[] | null;
+  /**
+   * A webhook delivery: null = bad signature; otherwise what it did to the follow-ups it names.
+   * Resolves after a read of the ticket when the delivery alone cannot be trusted (no time in it,
+   * or a state change at the very time of the last one we know).
+   */
+  webhook(raw: string, headers: Record<string, string | undefined>): Promise<RemoteApplied[] | null>;
 }
 
 export function createTrackerSync(deps: {
@@ -143,8 +147,8 @@ export function createTrackerSync(deps: {
       } else if (op.action === 'close') {
         // No ticket yet: the pending create closes it once it exists (recordCreated).
         if (f.ticketRef === null || f.ticketState === 'closed') return skipOp(db, clock, op);
-        await tracker.close(f.ticketRef);
-        recordClosed(db, clock, op);
+        const closedAt = await tracker.close(f.ticketRef);
+        recordClosed(db, clock, op, closedAt);
         if (op.failureNoticed && op.requestedBy)
           notices.push({
             userId: op.requestedBy,
@@ -239,12 +243,18 @@ export function createTrackerSync(deps: {
       markPolled(db, clock);
       return changed;
     },
-    webhook(raw, headers) {
+    async webhook(raw, headers) {
       const remotes = tracker.verifyWebhook(raw, headers, clock.now());
       if (remotes === null) return null;
       const out: RemoteApplied[] = [];
       for (const r of remotes) {
-        const applied = apply(r);
+        let applied = apply(r);
+        if (applied?.needsRead) {
+          // As the poll does: the ticket as it is now decides. A failed read throws, the route
+          // answers 500 and the tracker redelivers (or the next poll catches up).
+          const now = await tracker.fetch(r.ref);
+          applied = now ? apply(now) : null;
+        }
         if (applied) out.push(applied);
       }
       return out;

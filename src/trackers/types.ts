@@ -40,6 +40,13 @@ export interface RemoteTicket {
    * Undefined (a poll reads the ticket as it is now): the state is trusted as read.
    */
   stateChanged?: boolean;
+  /**
+   * The tracker's own time of what this tells: a webhook's event time (GitHub `issue.updated_at`,
+   * Jira `timestamp`, Linear `data.updatedAt`), or a read's time of the ticket's last update.
+   * A delivery older than the follow-up's last known state change is stale and ignored; a delivery
+   * without it is checked against a fresh read before it may change anything.
+   */
+  at?: Date;
 }
 
 /** What `npm run doctor` reports about the tracker: its answer to the cheapest authenticated read. */
@@ -56,7 +63,8 @@ export interface Tracker {
   readonly label: string;
   readonly hasDueDates: boolean;
   create(draft: TicketDraft): Promise<TicketRef>;
-  close(ref: string): Promise<void>;
+  /** Resolves to the tracker's time of the close when its answer says (GitHub, Linear), else undefined. */
+  close(ref: string): Promise<Date | undefined>;
   update(ref: string, fields: { assignee?: string | null; dueDate?: string | null }): Promise<void>;
   fetch(ref: string): Promise<RemoteTicket | null>;
   /**

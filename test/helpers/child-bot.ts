@@ -1,13 +1,28 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { startCommand } from '../../bench/lib/start-command.js';
 
 /**
- * The real bot as a child process (`node --import tsx src/main.ts`, what `npm start` runs, without
- * tsx's CLI wrapper process so that signals reach the bot itself). Used where the process boundary
- * matters: SIGTERM, SIGKILL, start-up.
+ * The real bot as a child process: exactly what `npm start` runs (node with its flags and environment,
+ * dist/src/main.mjs, read from package.json), the bundle built from src/ once before the tests
+ * (test/global-setup.ts). Used where the process boundary matters: SIGTERM, SIGKILL, start-up.
  */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const START = startCommand();
+
+/** Spawns the bot as `npm start` would, in ROOT, with `env` (and npm start's own variables) only. */
+export function spawnBot(
+  env: Record<string, string>,
+  stdio: SpawnOptions['stdio'] = ['ignore', 'ignore', 'pipe'],
+): ChildProcess {
+  return spawn(process.execPath, START.args, {
+    cwd: ROOT,
+    env: { ...START.env, ...env },
+    stdio,
+  });
+}
 
 export interface ChildBot {
   child: ChildProcess;
@@ -21,19 +36,21 @@ export interface ChildBot {
 }
 
 /**
- * How long a child bot may take to say it listens: tsx compiles on the fly, so a cold start is a few
- * seconds on a quiet machine and many times that on a loaded 2-core CI runner. Tests that start one
+ * How long a child bot may take to say it listens: a cold start is under a second on a quiet machine
+ * and many times that on a loaded 2-core CI runner. Tests that start one
  * set their own timeout to CHILD_TEST_MS (above this, plus the test's own work).
  */
 export const CHILD_START_MS = 60_000;
 export const CHILD_TEST_MS = 120_000;
 
 export function startChildBot(env: Record<string, string>, timeoutMs = CHILD_START_MS): Promise<ChildBot> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    // ENV_FILE: a developer's .env in the repository must not leak settings into the test bot.
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: '0', ENV_FILE: '/dev/null', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+  // ENV_FILE: a developer's .env in the repository must not leak settings into the test bot.
+  const child = spawnBot({
+    PATH: process.env.PATH ?? '',
+    LOG_LEVEL: 'info',
+    PORT: '0',
+    ENV_FILE: '/dev/null',
+    ...env,
   });
   let buf = '';
   child.stderr?.on('data', (c: Buffer) => {

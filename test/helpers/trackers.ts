@@ -43,6 +43,10 @@ export const webhookUrl = (h: Harness, tracker: string): string =>
 interface Fake {
   readonly url: string;
   close(): Promise<void>;
+  /** The fake's clock, for the times it writes into tickets and deliveries. */
+  now: () => number;
+  /** The webhooks it sends by itself, for every change (the bot's own included). */
+  readonly webhooks: { readonly inFlight: number; settled(): Promise<void> };
 }
 
 export interface TrackerFrame<F extends Fake> {
@@ -94,6 +98,9 @@ export function trackerFrame<F extends Fake>(tracker: {
       const h = await startHarness({ now, env: { ...tracker.env(fake), ARCHIVE_POLICY: 'never', ...extra } });
       bots.push(h);
       tracker.connect(fake, h);
+      // The fake's times follow the bot's clock, and idle() waits for the deliveries it sends.
+      fake.now = () => h.clock.now().getTime();
+      h.track(fake.webhooks);
       return { h, fake };
     },
     fake: live,

@@ -243,6 +243,9 @@ describe('weekly digest through the simulator', () => {
       logger: createLogger('error'),
       clock: h.clock,
       retryConfig: { retries: 0 },
+      // As in the harness: the alert cards' first flush after start-up otherwise sleeps 2 s, which
+      // stop() and tasks.idle() wait out.
+      alertCoalesceMs: 20,
     });
     await again.start(0); // schedules on: the start-up catch-up runs
     await again.deps.tasks.idle();

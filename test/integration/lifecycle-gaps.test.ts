@@ -167,6 +167,9 @@ describe('an interrupted channel setup is resumed after a restart', () => {
       clock: h.clock,
       retryConfig: { retries: 2, minTimeout: 5, maxTimeout: 20 },
       schedules: true,
+      // As in the harness: the alert cards' first flush after start-up otherwise sleeps 2 s, which
+      // stop() and tasks.idle() wait out.
+      alertCoalesceMs: 20,
     });
     await app.start(0);
     for (let quiet = 0; quiet < 3; ) {

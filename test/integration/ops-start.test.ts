@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { WS } from '../../sim/api.js';
 import { type SimulatorImpl, startSimulator } from '../../sim/web-api.js';
 import { closeDb } from '../../src/db/client.js';
 import { openMigratedDb } from '../../src/db/migrate.js';
-import { CHILD_TEST_MS, type ChildBot, ROOT, startChildBot } from '../helpers/child-bot.js';
+import { CHILD_TEST_MS, type ChildBot, spawnBot, startChildBot } from '../helpers/child-bot.js';
 
 // Child bots start slowly on a loaded machine (see CHILD_START_MS); some tests start two.
 vi.setConfig({ testTimeout: CHILD_TEST_MS });
@@ -44,11 +43,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
 
 /** Runs src/main.ts to its exit; for start-ups that must refuse. */
 function runToExit(e: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', ...e },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawnBot({ PATH: process.env.PATH ?? '', PORT: '0', ...e });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();

@@ -63,6 +63,9 @@ async function startBot(
     schedules: false,
     jobs: [],
     authRecheckMs: opts.authRecheckMs ?? 0,
+    // As in the harness: the alert cards' first flush after start-up otherwise sleeps 2 s, which
+    // stop() waits out.
+    alertCoalesceMs: 20,
   });
   cleanup.push(() => closeDb(db));
   cleanup.push(() => bot.stop());

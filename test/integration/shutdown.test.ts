@@ -223,6 +223,8 @@ describe('reminders across restarts', () => {
             logger: createLogger('error'),
             clock: h.clock,
             retryConfig: { retries: 0 },
+            // As in the harness: the alert cards' first flush after start-up otherwise sleeps 2 s.
+            alertCoalesceMs: 20,
           });
           app.scheduler.start();
           return app;

@@ -1,9 +1,9 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startCommand } from '../../bench/lib/start-command.js';
 import { WS } from '../../sim/api.js';
 import { SlackSender } from '../../sim/sender.js';
@@ -22,11 +22,11 @@ const START_MS = 60_000;
 const TEST_MS = START_MS + 30_000;
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Exactly what `npm start` runs (after its `prestart` build), read from package.json. */
+/**
+ * Exactly what `npm start` runs, read from package.json; the bundle it runs is built once before the
+ * tests (test/global-setup.ts).
+ */
 const START = startCommand();
-beforeAll(() => {
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-}, 120_000);
 /** Only what a clean shell has; nothing of the test runner's environment leaks in. */
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), ENV_FILE: '/dev/null' };
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Delivery, Webhooks } from '../../sim/trackers/base.js';
 import { FakeGitHub } from '../../sim/trackers/github.js';
 import { FakeJira } from '../../sim/trackers/jira.js';
 import { FakeLinear } from '../../sim/trackers/linear.js';
@@ -28,17 +29,43 @@ interface Tracker {
   env(): Record<string, string>;
   /** Points the fake's webhook at the bot (undefined = no webhook: only the poll sees changes). */
   hook(h: Harness | undefined): void;
-  closeThere(): Promise<unknown>;
-  reopenThere(): Promise<unknown>;
-  /** The webhook the tracker sends for Firebreak's own close (the real ones all do). */
-  echoClose(): Promise<number>;
-  /** A delivery about another field, sent while the ticket was open, arriving after its close. */
-  lateOpenDelivery(): Promise<number>;
+  closeThere(): Promise<number>;
+  reopenThere(): Promise<number>;
+  /** What the fake sends on its own, for every change (the bot's own included, as the real ones do). */
+  webhooks: Webhooks;
+  /** A delivery that tells the ticket was closed (the echo of Firebreak's own close among them). */
+  isClose(d: Delivery): boolean;
+  isReopen(d: Delivery): boolean;
+  /** A person changes another field in the tracker (assignee or due date). */
+  editThere(): Promise<number>;
+  /** The next `n` requests to the tracker get a 503. */
+  failNext(n: number): void;
+  /** Jira, Linear: a move between two open states (To Do → In Progress); GitHub has none. */
+  startThere?(): Promise<number>;
   isClosed(): boolean;
   /** Calls that change the ticket (close, transition, update), as the fake saw them. */
   writes(): number;
   close(): Promise<void>;
 }
+
+/** The fake's clock is the bot's, and the harness's idle() waits for the fake's deliveries. */
+function connect(h: Harness, fake: { now: () => number; webhooks: Webhooks }): void {
+  const clock = h.clock;
+  fake.now = () => clock.now().getTime();
+  h.track(fake.webhooks);
+}
+
+/** The status a Jira delivery's changelog moved the issue to. */
+const jiraStatusTo = (d: Delivery): string | undefined =>
+  (d.body as { changelog?: { items?: { field?: string; toString?: string }[] } }).changelog?.items?.find(
+    (i) => i.field === 'status',
+  )?.toString;
+
+/** The state type a Linear delivery moved the issue to (only when its state changed). */
+const linearStateMove = (d: Delivery): string | undefined => {
+  const b = d.body as { updatedFrom?: Record<string, unknown>; data?: { state?: { type?: string } } };
+  return b.updatedFrom && 'stateId' in b.updatedFrom ? b.data?.state?.type : undefined;
+};
 
 async function github(): Promise<Tracker> {
   const gh = await FakeGitHub.start({ token: 'ghp_fake_0123456789', repo: 'acme/ops', users: ['bob-gh'] });
@@ -54,12 +81,15 @@ async function github(): Promise<Tracker> {
     }),
     hook: (h) => {
       gh.opts.webhook = h ? { url: webhookUrl(h, 'github'), secret: SECRET } : undefined;
+      if (h) connect(h, gh);
     },
     closeThere: () => gh.closeOnGitHub(1),
     reopenThere: () => gh.reopenOnGitHub(1),
-    echoClose: () => gh.sendIssues('closed', issue(), 'firebreak[bot]'),
-    lateOpenDelivery: () =>
-      gh.sendIssues('assigned', { ...issue(), state: 'open', state_reason: null }, 'bob-gh'),
+    webhooks: gh.webhooks,
+    failNext: (n) => gh.server.fail({ status: 503, body: { message: 'Service Unavailable' } }, n),
+    isClose: (d) => d.event === 'issues.closed',
+    isReopen: (d) => d.event === 'issues.reopened',
+    editThere: () => gh.assignOnGitHub(1, 'bob-gh'),
     isClosed: () => issue().state === 'closed',
     writes: () => gh.server.calls.filter((c) => c.method === 'PATCH').length,
     close: () => gh.close(),
@@ -87,17 +117,16 @@ async function jira(): Promise<Tracker> {
     }),
     hook: (h) => {
       j.opts.webhook = h ? { url: webhookUrl(h, 'jira'), secret: SECRET } : undefined;
+      if (h) connect(h, j);
     },
     closeThere: () => j.transitionInJira('OPS-1', 'done'),
     reopenThere: () => j.transitionInJira('OPS-1', 'doing'),
-    echoClose: () =>
-      j.sendUpdated(issue(), false, [
-        { field: 'status', fieldtype: 'jira', fromString: 'To Do', toString: issue().status.name },
-      ]),
-    lateOpenDelivery: () =>
-      j.sendUpdated({ ...issue(), status: { id: '10000', name: 'To Do', category: 'new' } }, false, [
-        { field: 'assignee', fieldtype: 'jira', from: null, to: ACCOUNT },
-      ]),
+    webhooks: j.webhooks,
+    failNext: (n) => j.server.fail({ status: 503, body: { message: 'Service Unavailable' } }, n),
+    isClose: (d) => jiraStatusTo(d) === 'Done',
+    isReopen: (d) => jiraStatusTo(d) === 'In Progress',
+    editThere: () => j.editInJira('OPS-1', { duedate: '2026-11-30' }),
+    startThere: () => j.transitionInJira('OPS-1', 'doing'),
     isClosed: () => issue().status.category === 'done',
     writes: () =>
       j.server.calls.filter(
@@ -123,15 +152,16 @@ async function linear(): Promise<Tracker> {
     }),
     hook: (h) => {
       l.opts.webhook = h ? { url: webhookUrl(h, 'linear'), secret: SECRET } : undefined;
-      if (h) {
-        const clock = h.clock;
-        l.opts.now = () => clock.now().getTime();
-      }
+      if (h) connect(h, l);
     },
     closeThere: () => l.moveInLinear('ENG-1', 'completed'),
     reopenThere: () => l.moveInLinear('ENG-1', 'started'),
-    echoClose: () => l.sendIssueUpdate(issue(), { stateId: 'state-todo' }),
-    lateOpenDelivery: () => l.sendIssueUpdate({ ...issue(), stateId: 'state-todo' }, { assigneeId: null }),
+    webhooks: l.webhooks,
+    failNext: (n) => l.server.fail({ status: 503, body: { message: 'Service Unavailable' } }, n),
+    isClose: (d) => linearStateMove(d) === 'completed',
+    isReopen: (d) => linearStateMove(d) === 'started',
+    editThere: () => l.editInLinear('ENG-1', { dueDate: '2026-11-30' }),
+    startThere: () => l.moveInLinear('ENG-1', 'started'),
     isClosed: () => l.stateOf(issue()).type === 'completed',
     writes: () => l.server.calls.filter((c) => JSON.stringify(c.body ?? '').includes('issueUpdate')).length,
     close: () => l.close(),
@@ -211,8 +241,13 @@ describe.each([
 
   it('a late delivery about another field, showing the ticket still open, does not reopen', async () => {
     const { h, t, id } = await start(make);
-    await t.closeThere();
-    expect(await t.lateOpenDelivery()).toBe(200);
+    // Edited while open, closed ten seconds later: the edit's delivery arrives after the close's.
+    t.webhooks.hold();
+    const sent = [t.editThere()];
+    h.clock.advance(10_000);
+    sent.push(t.closeThere());
+    await t.webhooks.release(([edit, close]) => [close, edit] as Delivery[]);
+    expect(await Promise.all(sent)).toEqual([200, 200]);
     expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed' });
     expect(followUpTimeline(h).some((e) => e.includes('reopened'))).toBe(false);
     // The poll reads the ticket as it is now: still closed.
@@ -247,7 +282,10 @@ describe.each([
     expect(t.isClosed()).toBe(true);
     expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed', doneBy: bob });
 
-    expect(await t.echoClose()).toBe(200);
+    // The tracker delivered the echo of that close on its own, and the bot took it (200).
+    const echoes = t.webhooks.deliveries.filter((d) => t.isClose(d));
+    expect(echoes).toHaveLength(1);
+    expect(echoes[0]?.attempts).toEqual([200]);
     await h.bot.scheduler.run(TRACKER_POLL_JOB);
     await h.bot.scheduler.run(TRACKER_SYNC_JOB);
     await h.idle();
@@ -265,5 +303,102 @@ describe.each([
     expect(t.isClosed()).toBe(false);
     expect(t.writes()).toBe(writes);
     expect(reopenDms(h)).toHaveLength(1);
+  });
+
+  it('deliveries out of order: a reopen arriving after the newer close changes nothing, sends no DM', async () => {
+    const { h, t, id } = await start(make);
+    h.clock.set(THURSDAY_AFTERNOON);
+    // Closed, reopened ten seconds later, closed again: the reopen's delivery is held up on the
+    // way (a retry, a slow hop) and arrives last.
+    t.webhooks.hold();
+    const sent = [t.closeThere()];
+    h.clock.advance(10_000);
+    sent.push(t.reopenThere());
+    h.clock.advance(10_000);
+    sent.push(t.closeThere());
+    await t.webhooks.release(([close1, reopen, close2]) => [close1, close2, reopen] as Delivery[]);
+    expect(await Promise.all(sent)).toEqual([200, 200, 200]);
+    expect(t.webhooks.deliveries.filter((d) => t.isReopen(d))).toHaveLength(1);
+
+    await h.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h.idle();
+    expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed' });
+    expect(followUpTimeline(h).some((e) => e.includes('reopened'))).toBe(false);
+    expect(followUpTimeline(h).filter((e) => e.includes('was closed'))).toHaveLength(1);
+    expect(reopenDms(h)).toHaveLength(0);
+    // The poll agrees: the ticket is closed.
+    await h.bot.scheduler.run(TRACKER_POLL_JOB);
+    await h.idle();
+    expect(followUp(h, id).status).toBe('done');
+  });
+
+  it('a late reopen delivered after a newer Done in Slack (and its echo) sends no second DM', async () => {
+    const { h, t, id } = await start(make);
+    h.clock.set(THURSDAY_AFTERNOON);
+    await t.closeThere();
+    expect(followUp(h, id).status).toBe('done');
+    // Reopened in the tracker; the delivery is slow, the poll sees it first: open again, one DM.
+    t.webhooks.hold();
+    h.clock.advance(10_000);
+    const reopened = t.reopenThere();
+    await h.bot.scheduler.run(TRACKER_POLL_JOB);
+    await h.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h.idle();
+    expect(followUp(h, id).status).toBe('open');
+    expect(reopenDms(h)).toHaveLength(1);
+    // Bob is done after all; the bot closes the ticket.
+    h.clock.advance(10_000);
+    await h.person(bob).command('followups', WS.channels.general);
+    await h.person(bob).click('Done');
+    await h.idle();
+    expect(t.isClosed()).toBe(true);
+    // The echo of that close arrives, then the reopen from before it.
+    await t.webhooks.release((held) => [
+      ...held.filter((d) => t.isClose(d)),
+      ...held.filter((d) => !t.isClose(d)),
+    ]);
+    expect(await reopened).toBe(200);
+    await h.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h.idle();
+    expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed', doneBy: bob });
+    expect(reopenDms(h)).toHaveLength(1);
+    expect(followUpTimeline(h).filter((e) => e.includes('reopened'))).toHaveLength(1);
+  });
+});
+
+/**
+ * Jira and Linear have open states to move between (To Do → In Progress): a delivery that is a
+ * state change and still shows the ticket open. It must not reopen a follow-up whose Done has not
+ * reached the tracker yet: only a close Firebreak knows of can be reopened (the loop guard).
+ */
+describe.each([
+  ['Jira', jira],
+  ['Linear', linear],
+])('%s: Done in Slack while the tracker is down', (_name, make) => {
+  it('a move to In Progress meanwhile is no reopen; the close lands on retry and its echo changes nothing', async () => {
+    const { h, t, id } = await start(make);
+    t.failNext(1);
+    await h.person(bob).command('followups', WS.channels.general);
+    await h.person(bob).click('Done');
+    await h.idle();
+    expect(t.isClosed()).toBe(false);
+    expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'open' });
+
+    h.clock.advance(10_000);
+    if (!t.startThere) throw new Error('no open-to-open move in this tracker');
+    expect(await t.startThere()).toBe(200);
+    expect(followUp(h, id)).toMatchObject({ status: 'done', doneBy: bob });
+    expect(followUpTimeline(h).some((e) => e.includes('reopened'))).toBe(false);
+
+    h.clock.advance(60_000);
+    await h.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h.idle();
+    expect(t.isClosed()).toBe(true);
+    expect(t.webhooks.deliveries.filter((d) => t.isClose(d)).map((d) => d.attempts)).toEqual([[200]]);
+    expect(followUp(h, id)).toMatchObject({ status: 'done', ticketState: 'closed' });
+    await h.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await h.idle();
+    expect(followUpTimeline(h).some((e) => e.includes('reopened'))).toBe(false);
+    expect(reopenDms(h)).toHaveLength(0);
   });
 });

@@ -92,6 +92,9 @@ describe('secrets in logs', () => {
       retryConfig: { retries: 1, minTimeout: 1, maxTimeout: 2 },
       botIdentity: { botId: 'B0FIREBRK', botUserId: 'U0FIREBRK' },
       schedules: false,
+      // As in the harness: the alert cards' first flush after start-up otherwise sleeps 2 s, which
+      // stop() and tasks.idle() wait out.
+      alertCoalesceMs: 20,
     });
     const port = await bot.start(0);
     const events = `http://127.0.0.1:${port}/slack/events`;

@@ -31,6 +31,9 @@ export async function scene(d: DemoContext): Promise<void> {
       url: stack.botUrl.replace('/slack/events', '/trackers/github/webhook'),
       secret: 'demo-webhook-secret-0123',
     };
+    // GitHub delivers a webhook for every change, the bot's own included; the scene waits for them.
+    gh.now = () => stack.clock.now().getTime();
+    stack.track(gh.webhooks);
     say('This workspace has TRACKER=github, TRACKER_PROJECT=acme/checkout, TRACKER_USERS=U0BOB=bob-gh.');
     const alice = stack.person(WS.users.alice);
     const bob = stack.person(WS.users.bob);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config.js';
-import { reminders } from '../../../src/db/schema.js';
+import { reminders, timelineEvents } from '../../../src/db/schema.js';
 import { editFollowUp } from '../../../src/resolution/edit-follow-up.js';
 import { addFollowUp, completeFollowUp } from '../../../src/resolution/follow-ups.js';
 import { FakeClock } from '../../../src/runtime/clock.js';
@@ -21,6 +21,8 @@ import { makeIncident, testDb } from '../../helpers/db.js';
 
 const now = new Date('2026-11-23T14:00:00Z');
 const clock = new FakeClock(now);
+/** A tracker time after the clock's now (what a webhook delivery carries). */
+const secondsLater = (n: number) => new Date(clock.now().getTime() + n * 1000);
 const users = userMap({ U0BOB: 'bob-gh', U0CAROL: 'carol-gh' });
 const GH = { name: 'github' as const, label: 'GitHub' };
 
@@ -223,7 +225,7 @@ describe('a ticket reopened in the tracker', () => {
     const [close] = dueOps(db, clock);
     if (!close) throw new Error('no close');
     recordClosed(db, clock, close);
-    const r = applyRemote(db, clock, GH, { ...open, stateChanged: true }, users);
+    const r = applyRemote(db, clock, GH, { ...open, stateChanged: true, at: secondsLater(1) }, users);
     expect(r?.reopened).toBe(true);
     expect(r?.followUp).toMatchObject({ status: 'open', ticketState: 'open', doneAt: null, doneBy: null });
     // Nothing to send back, and the old `done` is not turned into a close again.
@@ -237,9 +239,78 @@ describe('a ticket reopened in the tracker', () => {
 
   it('a webhook about another field does not reopen; a poll (the state as it is now) does', () => {
     const { db, id } = withTicket();
-    applyRemote(db, clock, GH, { ...open, closed: true, stateChanged: true }, users);
-    expect(applyRemote(db, clock, GH, { ...open, stateChanged: false }, users)?.reopened).toBe(false);
+    applyRemote(db, clock, GH, { ...open, closed: true, stateChanged: true, at: secondsLater(1) }, users);
+    expect(
+      applyRemote(db, clock, GH, { ...open, stateChanged: false, at: secondsLater(2) }, users)?.reopened,
+    ).toBe(false);
     expect(applyRemote(db, clock, GH, open, users)?.followUp).toMatchObject({ id, status: 'open' });
+  });
+
+  it('a delivery older than the last known state change is ignored: no reopen, no timeline, no DM', () => {
+    const { db, id } = withTicket();
+    // Closed at +1 s, reopened at +2 s, closed again at +3 s: the deliveries arrive as +1, +3, +2.
+    applyRemote(db, clock, GH, { ...open, closed: true, stateChanged: true, at: secondsLater(1) }, users);
+    applyRemote(db, clock, GH, { ...open, closed: true, stateChanged: true, at: secondsLater(3) }, users);
+    const entries = db.select().from(timelineEvents).all().length;
+    const r = applyRemote(db, clock, GH, { ...open, stateChanged: true, at: secondsLater(2) }, users);
+    expect(r).toMatchObject({ stale: true, reopened: false });
+    expect(r?.followUp).toMatchObject({ id, status: 'done', ticketState: 'closed' });
+    expect(r?.followUp.ticketStateAt).toEqual(secondsLater(3));
+    expect(db.select().from(timelineEvents).all()).toHaveLength(entries);
+    expect(db.select().from(reminders).all()).toHaveLength(0);
+    // A newer reopen still reopens.
+    expect(
+      applyRemote(db, clock, GH, { ...open, stateChanged: true, at: secondsLater(4) }, users)?.reopened,
+    ).toBe(true);
+  });
+
+  it('a stale close after a newer reopen does not mark the follow-up done', () => {
+    const { db, id } = withTicket();
+    applyRemote(db, clock, GH, { ...open, closed: true, stateChanged: true, at: secondsLater(1) }, users);
+    applyRemote(db, clock, GH, { ...open, stateChanged: true, at: secondsLater(3) }, users);
+    const r = applyRemote(
+      db,
+      clock,
+      GH,
+      { ...open, closed: true, stateChanged: true, at: secondsLater(2) },
+      users,
+    );
+    expect(r).toMatchObject({ stale: true, closed: false });
+    expect(r?.followUp).toMatchObject({ id, status: 'open', ticketState: 'open' });
+  });
+
+  it('without a time, or at the very time of the last state change, a delivery asks for a read first', () => {
+    const { db, id } = withTicket();
+    expect(applyRemote(db, clock, GH, { ...open, closed: true, stateChanged: true }, users)).toMatchObject({
+      needsRead: true,
+      closed: false,
+    });
+    expect(
+      applyRemote(db, clock, GH, { ...open, closed: true, stateChanged: true, at: secondsLater(1) }, users)
+        ?.closed,
+    ).toBe(true);
+    // GitHub's times are whole seconds: a reopen in the same second as the close cannot be ordered.
+    expect(
+      applyRemote(db, clock, GH, { ...open, stateChanged: true, at: secondsLater(1) }, users),
+    ).toMatchObject({
+      needsRead: true,
+      reopened: false,
+    });
+    // The read (the ticket as it is now) decides, and moves the mark to the ticket's update time.
+    const read = applyRemote(db, clock, GH, { ...open, at: secondsLater(1) }, users);
+    expect(read).toMatchObject({ reopened: true });
+    expect(read?.followUp).toMatchObject({ id, status: 'open' });
+    // Our own close without a time from the tracker is marked with our clock.
+    completeFollowUp(db, clock, { followUpId: id, userId: 'U0BOB' });
+    scanOutbox(db, clock, users, false);
+    const [close] = dueOps(db, clock);
+    if (!close) throw new Error('no close');
+    clock.advance(10_000);
+    recordClosed(db, clock, close);
+    expect(
+      applyRemote(db, clock, GH, { ...open, stateChanged: true, at: secondsLater(-5) }, users)?.stale,
+    ).toBe(true);
+    clock.set(new Date(now));
   });
 });
 

@@ -45,6 +45,7 @@ const longFollowUp = (over: Pick<FollowUp, 'id' | 'incidentId'> & Partial<Follow
   ticketState: null,
   ticketAssignee: null,
   ticketDue: null,
+  ticketStateAt: null,
   ...over,
 });
 
