@@ -162,6 +162,8 @@ const PD_FIRING = new Set([
   'incident.escalated',
   'incident.reassigned',
   'incident.delegated',
+  // "Sent when the priority of an incident has changed" (same page, "Event Types"): for an incident
+  // already stored, the store replaces its priority and re-rates its group (ingestAlerts, "updated").
   'incident.priority_updated',
 ]);
 const PD_RESOLVED = 'incident.resolved';
