@@ -103,7 +103,9 @@ export class FakeGitHub extends FakeTracker {
     const base = `/repos/${this.opts.repo}/issues`;
     const path = c.path.split('?')[0] ?? '';
     // https://docs.github.com/en/rest/repos/repos#get-a-repository: with an authenticated request
-    // the answer carries `permissions` (https://github.com/orgs/community/discussions/24571).
+    // the answer carries `permissions` { admin, maintain, push, triage, pull } (GitHub's own OpenAPI
+    // description, github/rest-api-description, schema `full-repository`; and
+    // https://github.com/orgs/community/discussions/24571: only when the request is authenticated).
     // Owner and name are not case-sensitive.
     if (c.method === 'GET' && path.toLowerCase() === `/repos/${this.opts.repo}`.toLowerCase())
       return { status: 200, body: this.repoJson() };

@@ -187,7 +187,8 @@ export class FakeLinear extends FakeTracker {
         },
       };
     }
-    // The key's own user, https://linear.app/developers/graphql (query Me { viewer { id name email } }).
+    // The key's own user, https://linear.app/developers/graphql; the query is the one Linear's own SDK
+    // sends (linear/linear, packages/sdk/src/documents/viewer.graphql: viewer { id name email }).
     if (/\bviewer\s*\{/.test(query))
       return {
         status: 200,
