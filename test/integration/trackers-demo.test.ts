@@ -25,6 +25,8 @@ it('demo scene 04c shows a follow-up becoming a GitHub issue, closing and reopen
   // Reopened on GitHub: open again, the owner told, on the timeline.
   expect(out).toContain('The `reopened` webhook was answered 200');
   expect(out).toContain('is open again: GitHub #1 was reopened');
-  expect(out).toMatch(/his list shows it open again:\n\*Your open follow-ups\*\n\*Validate config keys in CI\*/);
+  expect(out).toMatch(
+    /his list shows it open again:\n\*Your open follow-ups\*\n\*Validate config keys in CI\*/,
+  );
   expect(out).toContain("The timeline's newest entry: Follow-up #1 reopened: GitHub #1 was reopened");
 });
