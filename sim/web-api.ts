@@ -2148,10 +2148,13 @@ export class SimulatorImpl implements Simulator {
     const stack = this.ws.modals.get(user) ?? [];
     if (action === 'errors') {
       const errors = (isObj(body?.errors) ? body.errors : {}) as Record<string, string>;
-      const blockIds = new Set(view.blocks.map((b) => b.block_id));
+      // Each key is "the block_id of the erroneous input block", the value the plain-text message
+      // shown under it (https://docs.slack.dev/surfaces/modals#displaying_errors): an error for a
+      // block the view lacks, or for a block that is not an input, has nowhere to be shown.
+      const inputIds = new Set(view.blocks.filter((b) => b.type === 'input').map((b) => b.block_id));
       for (const k of Object.keys(errors))
-        if (!blockIds.has(k))
-          throw new Error(`simulator: response_action errors names unknown block_id "${k}"`);
+        if (!inputIds.has(k))
+          throw new Error(`simulator: response_action errors names "${k}", not an input block of the view`);
       view.errors = errors;
       return { errors, action };
     }

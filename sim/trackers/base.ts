@@ -91,13 +91,22 @@ export class FakeServer {
 export const hmacHex = (secret: string, raw: string): string =>
   createHmac('sha256', secret).update(raw, 'utf8').digest('hex');
 
-/** Posts a webhook delivery and returns the receiver's status (0 when nothing answered). */
-export async function deliver(url: string, raw: string, headers: Record<string, string>): Promise<number> {
+/**
+ * Posts a webhook delivery and returns the receiver's status (0 when nothing answered in time:
+ * each tracker counts a slow answer as a failed delivery).
+ */
+export async function deliver(
+  url: string,
+  raw: string,
+  headers: Record<string, string>,
+  timeoutMs = 10_000,
+): Promise<number> {
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: raw,
+      signal: AbortSignal.timeout(timeoutMs),
     });
     await res.text();
     return res.status;
@@ -132,11 +141,13 @@ export interface Delivery {
 }
 
 /**
- * How a tracker retries a delivery that was not answered 2xx: the delays of the retries after the
- * first attempt, which statuses count as failed, and what a retry's request looks like. From each
- * tracker's webhook documentation (cited where each fake builds its policy).
+ * How a tracker treats a delivery that was not taken: how long it waits for the answer, which
+ * statuses (0 = none in time) it retries, and the delays of the retries after the first attempt.
+ * From each tracker's webhook documentation (cited where each fake builds its policy); what a
+ * retry's request looks like is each fake's `build(attempt)`.
  */
 export interface RetryPolicy {
+  timeoutMs: number;
   delaysMs: number[];
   retryOn(status: number): boolean;
 }
@@ -227,18 +238,22 @@ export class Webhooks {
     this.pending++;
     // After the current turn: the API answer that made the change goes out first.
     this.chain = this.chain.then(async () => {
-      await new Promise((r) => setImmediate(r));
-      const attempt = d.attempts.length;
-      if (attempt > 0) {
-        const again = this.builds.get(d)?.(attempt);
-        if (again) Object.assign(d, { raw: again.raw, headers: again.headers, body: JSON.parse(again.raw) });
+      try {
+        await new Promise((r) => setImmediate(r));
+        const attempt = d.attempts.length;
+        if (attempt > 0) {
+          const again = this.builds.get(d)?.(attempt);
+          if (again)
+            Object.assign(d, { raw: again.raw, headers: again.headers, body: JSON.parse(again.raw) });
+        }
+        const status = await deliver(d.url, d.raw, d.headers, this.policy.timeoutMs);
+        d.attempts.push(status);
+        if (attempt === 0) this.firsts.get(d)?.(status);
+        const delay = this.policy.delaysMs[attempt];
+        d.retryAt = this.policy.retryOn(status) && delay !== undefined ? this.now() + delay : undefined;
+      } finally {
+        this.pending--;
       }
-      const status = await deliver(d.url, d.raw, d.headers);
-      d.attempts.push(status);
-      if (attempt === 0) this.firsts.get(d)?.(status);
-      const delay = this.policy.delaysMs[attempt];
-      d.retryAt = this.policy.retryOn(status) && delay !== undefined ? this.now() + delay : undefined;
-      this.pending--;
     });
   }
 }

@@ -54,9 +54,10 @@ export class FakeGitHub extends FakeTracker {
   >;
 
   constructor(readonly opts: FakeGitHubOptions) {
-    // GitHub does not redeliver a failed delivery on its own; people (or a script) redeliver it
+    // A delivery not answered within 10 seconds failed, and GitHub does not redeliver a failed
+    // delivery on its own; people (or a script) redeliver it
     // (https://docs.github.com/en/webhooks/using-webhooks/handling-failed-webhook-deliveries).
-    super({ delaysMs: [], retryOn: () => false });
+    super({ timeoutMs: 10_000, delaysMs: [], retryOn: () => false });
   }
 
   /** GitHub's times are whole seconds: 2021-10-11T16:40:56Z. */
@@ -102,7 +103,9 @@ export class FakeGitHub extends FakeTracker {
     const base = `/repos/${this.opts.repo}/issues`;
     const path = c.path.split('?')[0] ?? '';
     // https://docs.github.com/en/rest/repos/repos#get-a-repository: with an authenticated request
-    // the answer carries `permissions` (https://github.com/orgs/community/discussions/24571).
+    // the answer carries `permissions` { admin, maintain, push, triage, pull } (GitHub's own OpenAPI
+    // description, github/rest-api-description, schema `full-repository`; and
+    // https://github.com/orgs/community/discussions/24571: only when the request is authenticated).
     // Owner and name are not case-sensitive.
     if (c.method === 'GET' && path.toLowerCase() === `/repos/${this.opts.repo}`.toLowerCase())
       return { status: 200, body: this.repoJson() };

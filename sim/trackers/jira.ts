@@ -71,8 +71,10 @@ export class FakeJira extends FakeTracker {
     // Jira retries a delivery answered 408, 409, 425, 429 or 5xx, or not answered at all, and may
     // deliver up to 30 minutes late (https://developer.atlassian.com/cloud/jira/platform/webhooks/#retry-policy;
     // https://community.developer.atlassian.com/t/new-jira-cloud-webhook-retry-policy/30554). The
-    // page gives no schedule: the fake retries every 5 minutes within those 30.
+    // page gives no schedule nor timeout: the fake retries every 5 minutes within those 30, and
+    // waits 10 s for an answer.
     super({
+      timeoutMs: 10_000,
       delaysMs: [5, 10, 15, 20, 25].map((m) => m * 60_000),
       retryOn: (st) => st === 0 || [408, 409, 425, 429].includes(st) || st >= 500,
     });

@@ -82,7 +82,7 @@ export class FakeLinear extends FakeTracker {
   constructor(readonly opts: FakeLinearOptions) {
     // A delivery not answered 200 (or not within 5 s) is retried at most 3 times, after 1 minute,
     // 1 hour and 6 hours (https://developers.linear.app/docs/graphql/webhooks).
-    super({ delaysMs: [60_000, 3_600_000, 6 * 3_600_000], retryOn: (st) => st !== 200 });
+    super({ timeoutMs: 5_000, delaysMs: [60_000, 3_600_000, 6 * 3_600_000], retryOn: (st) => st !== 200 });
     this.now = () => (this.opts.now ?? Date.now)();
   }
 
@@ -187,7 +187,8 @@ export class FakeLinear extends FakeTracker {
         },
       };
     }
-    // The key's own user, https://linear.app/developers/graphql (query Me { viewer { id name email } }).
+    // The key's own user, https://linear.app/developers/graphql; the query is the one Linear's own SDK
+    // sends (linear/linear, packages/sdk/src/documents/viewer.graphql: viewer { id name email }).
     if (/\bviewer\s*\{/.test(query))
       return {
         status: 200,

@@ -183,22 +183,32 @@ async function handle(
   }
   const result = ingestAlerts(opts.db, opts.clock, payload.alerts, (a) => opts.routing.route(a));
   // Only repeats of what was already stored (the sender's resend), or nowhere to send any of it.
+  // Only priority changes of alerts not stored or no longer firing: answered, nothing changed.
   outcomes.set(
     res,
     result.changes.duplicate === result.received
       ? 'duplicate'
       : result.unrouted === result.received
         ? 'unrouted'
-        : 'stored',
+        : result.changes.unchanged === result.received
+          ? 'ignored'
+          : 'stored',
   );
   opts.observe?.stored(source, result);
   sendJson(res, 200, {
-    stored: result.received - result.unrouted,
+    stored: result.received - result.unrouted - result.changes.unchanged,
     new: result.changes.new,
     resolved: result.changes.resolved,
     refired: result.changes.refired,
     updated: result.changes.updated,
     duplicates: result.changes.duplicate,
+    ...(result.changes.unchanged
+      ? {
+          unchanged: result.changes.unchanged,
+          reason:
+            'a priority change for an alert Firebreak does not hold, or that is no longer firing, changes nothing',
+        }
+      : {}),
     ...(result.unrouted
       ? { unrouted: result.unrouted, warning: 'no route or ALERT_CHANNEL gives these alerts a channel' }
       : {}),

@@ -22,6 +22,11 @@ export interface IncomingAlert {
   endsAt: Date | null;
   /** The sender's own grouping (Alertmanager's groupKey, a PagerDuty service …): one card per group. */
   groupKey: string | null;
+  /**
+   * A new severity for an alert already stored, not a firing event (Opsgenie's UpdatePriority): it
+   * re-rates a stored alert that is still firing and never creates, fires again or resolves one.
+   */
+  reRateOnly?: boolean;
 }
 
 /** What a payload held: alerts, or a reason it held none worth storing (a ping, an ack). */

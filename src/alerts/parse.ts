@@ -162,6 +162,8 @@ const PD_FIRING = new Set([
   'incident.escalated',
   'incident.reassigned',
   'incident.delegated',
+  // "Sent when the priority of an incident has changed" (same page, "Event Types"): for an incident
+  // already stored, the store replaces its priority and re-rates its group (ingestAlerts, "updated").
   'incident.priority_updated',
 ]);
 const PD_RESOLVED = 'incident.resolved';
@@ -234,13 +236,24 @@ const ogPayload = z.looseObject({
 });
 const OG_FIRING = new Set(['Create']);
 const OG_RESOLVED = new Set(['Close', 'Delete']);
+// "Update Priority" is one of the alert actions whose data the Webhook integration posts: the same
+// alert object, with `action` naming what happened (Opsgenie's "Alert action data", sections
+// "Acknowledge" … "Update Priority": https://docs.opsgenie.com/v1.0/docs/sample-alert-action-data, now
+// https://operations-help.atlassian.net/wiki/spaces/OPSHELP/pages/16941093/Alert+action+data; "For the
+// Webhook integration, alert action data is contained in the JSON body of the webhook request").
+// It says the priority changed, not that the alert fires: read as a Create it would re-fire a closed
+// alert, so the store only re-rates an alert it holds that is still firing (IncomingAlert.reRateOnly).
+const OG_PRIORITY = 'UpdatePriority';
 
 export function parseOpsgenie(body: unknown): ParsedPayload {
   const p = parseWith(ogPayload, body);
   const a = p.alert;
-  if (!OG_FIRING.has(p.action) && !OG_RESOLVED.has(p.action)) {
+  const reRate = p.action === OG_PRIORITY;
+  if (!reRate && !OG_FIRING.has(p.action) && !OG_RESOLVED.has(p.action)) {
     return { alerts: [], ignored: `action ${cut(p.action, 60)} does not change whether the alert fires` };
   }
+  if (reRate && !a.priority?.trim())
+    throw new PayloadError('alert.priority: an UpdatePriority action needs the new priority (P1–P5)');
   const title = a.message?.trim();
   if (OG_FIRING.has(p.action) && !title)
     throw new PayloadError('alert.message: a created alert needs a message');
@@ -267,6 +280,7 @@ export function parseOpsgenie(body: unknown): ParsedPayload {
         startsAt,
         endsAt: null,
         groupKey: a.source ?? p.source?.name ?? p.integrationName ?? null,
+        ...(reRate ? { reRateOnly: true } : {}),
       },
     ],
   };

@@ -20,7 +20,11 @@ export const GROUP_QUIET_MS = 30 * 60_000;
 /** Past this many alerts in a group, single alerts no longer get their own timeline entry (a storm). */
 export const TIMELINE_PER_ALERT_MAX = 25;
 
-export type AlertChange = 'new' | 'resolved' | 'refired' | 'duplicate' | 'updated';
+/**
+ * `unchanged`: a re-rating (IncomingAlert.reRateOnly) of an alert not stored, or no longer firing:
+ * nothing to re-rate, and no reason to create or re-fire it.
+ */
+export type AlertChange = 'new' | 'resolved' | 'refired' | 'duplicate' | 'updated' | 'unchanged';
 
 export interface IngestResult {
   /** Alerts in the payload, each stored or recognised as already stored. */
@@ -139,6 +143,7 @@ interface Statements {
       groupId: number;
       incidentId: number | null;
       severity: string | null;
+      service: string | null;
       labels: string;
     }
   >;
@@ -160,7 +165,7 @@ function stmts(db: Db): Statements {
     const c = db.$client;
     s = {
       find: c.prepare(
-        'select id, status, group_id as groupId, incident_id as incidentId, severity, labels from alerts where source = ? and fingerprint = ?',
+        'select id, status, group_id as groupId, incident_id as incidentId, severity, service, labels from alerts where source = ? and fingerprint = ?',
       ),
       seen: c.prepare('update alerts set last_seen_at = ? where id = ?'),
       lastGroup: c.prepare(
@@ -207,7 +212,14 @@ export function ingestAlerts(
   route: (a: IncomingAlert) => RouteDecision | null,
 ): IngestResult {
   const now = clock.now();
-  const changes: Record<AlertChange, number> = { new: 0, resolved: 0, refired: 0, duplicate: 0, updated: 0 };
+  const changes: Record<AlertChange, number> = {
+    new: 0,
+    resolved: 0,
+    refired: 0,
+    duplicate: 0,
+    updated: 0,
+    unchanged: 0,
+  };
   const groupIds = new Set<number>();
   const incidentIds = new Set<number>();
   const raises = new Map<number, SeverityRaise>();
@@ -289,10 +301,23 @@ export function ingestAlerts(
       const startsAt = Number.isNaN(a.startsAt.getTime()) || a.startsAt > now ? now : a.startsAt;
       const endsAt = a.status === 'resolved' ? (a.endsAt && a.endsAt <= now ? a.endsAt : now) : null;
       const existing = st.find.get(a.source, a.fingerprint);
+      if (a.reRateOnly && existing?.status !== 'firing') {
+        changes.unchanged++;
+        continue;
+      }
       if (existing) {
         const wasFiring = existing.status === 'firing';
+        // A re-rating carries only part of the alert (Opsgenie sends details and description with
+        // Create alone): it is the stored alert with the new words on top, routed as the stored one.
+        const seen: IncomingAlert = a.reRateOnly
+          ? {
+              ...a,
+              labels: { ...(JSON.parse(existing.labels) as Record<string, string>), ...a.labels },
+              service: existing.service,
+            }
+          : a;
         if (wasFiring === (a.status === 'firing')) {
-          const labels = JSON.stringify(a.labels);
+          const labels = JSON.stringify(seen.labels);
           if (!wasFiring || (existing.severity === a.severity && existing.labels === labels)) {
             // The sender repeats what it said (Alertmanager's repeat_interval): the same alert, seen again.
             st.seen.run(at, existing.id);
@@ -301,9 +326,10 @@ export function ingestAlerts(
           }
           // Still firing, but the sender re-rated it: PagerDuty's incident.priority_updated ("Sent
           // when the priority of an incident has changed", https://developer.pagerduty.com/docs/webhooks/v3-overview/,
-          // "Event Types"), or any sender repeating an alert with another severity word or labels.
+          // "Event Types"), Opsgenie's UpdatePriority (see parseOpsgenie), or any sender repeating an
+          // alert with another severity word or labels.
           tx.update(alerts)
-            .set({ severity: a.severity, labels: a.labels, lastSeenAt: now })
+            .set({ severity: a.severity, labels: seen.labels, lastSeenAt: now })
             .where(eq(alerts.id, existing.id))
             .run();
           changes.updated++;
@@ -316,7 +342,7 @@ export function ingestAlerts(
             if (existing.severity !== a.severity && groupSize(tx, existing.groupId) <= TIMELINE_PER_ALERT_MAX)
               alertSeverityTimelineEvent(tx, rowOf(existing.id), incidentId, existing.severity, now);
           }
-          const r = route(a);
+          const r = route(seen);
           if (r) raise(g, existing.id, r.severity);
           continue;
         }

@@ -388,3 +388,102 @@ describe('PagerDuty incident.priority_updated re-rates the stored alert', () => 
     expect(getIncidentById(h.db, inc.id)?.severity).toBe(1);
   });
 });
+
+describe('Opsgenie UpdatePriority re-rates a stored alert that still fires, and nothing else', () => {
+  // Opsgenie's action data (test/fixtures/opsgenie/README.md): the same alert object for every action.
+  const updated = () => fixture<{ alert: Record<string, unknown> }>('opsgenie/update-priority.json');
+  const created = (priority: string, details: Record<string, string> = {}) => {
+    const u = updated();
+    return { ...u, action: 'Create', alert: { ...u.alert, priority, details } };
+  };
+  const closed = () => ({ ...updated(), action: 'Close' });
+  const alertRow = () =>
+    h.db.$client.prepare('select status, severity, fire_count as fires from alerts').all() as {
+      status: string;
+      severity: string;
+      fires: number;
+    }[];
+
+  it('P3 → P1 on an open incident: the group rises, the incident is asked once, the timeline says so', async () => {
+    await start();
+    expect((await postAlert(h, 'opsgenie', created('P3'))).body).toMatchObject({ new: 1 });
+    await h.idle();
+    expect(card()).toContain('Declare (SEV3)');
+    await h.person(alice).click('Declare (SEV3)', { channel: ALERT_CHANNEL, ts: cards()[0]?.ts ?? '' });
+    await h.idle();
+    const inc = getIncidentByNumber(h.db, 1);
+    if (!inc?.channelId) throw new Error('no incident channel');
+
+    const r = await postAlert(h, 'opsgenie', updated());
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ updated: 1, new: 0, refired: 0, duplicates: 0 });
+    await h.idle();
+    expect(getIncidentById(h.db, inc.id)?.severity).toBe(3);
+    expect(suggestions(inc.channelId)).toHaveLength(1);
+    expect(shown(suggestions(inc.channelId)[0])).toContain("SEV1 from the alert's priority `P1`");
+    expect(timeline(inc.id).map((e) => e.text)).toContain(
+      'Alert severity changed: test alert (opsgenie): P3 → P1',
+    );
+    expect(alertRow()).toEqual([{ status: 'firing', severity: 'P1', fires: 1 }]);
+    // Redelivered: a repeat, nothing asked again.
+    expect((await postAlert(h, 'opsgenie', updated())).body.duplicates).toBe(1);
+    await h.idle();
+    expect(suggestions(inc.channelId)).toHaveLength(1);
+    await h.person(alice).click('Raise to SEV1', {
+      channel: inc.channelId,
+      ts: suggestions(inc.channelId)[0]?.ts ?? '',
+    });
+    await h.idle();
+    expect(getIncidentById(h.db, inc.id)?.severity).toBe(1);
+  });
+
+  it('for an alert never stored, or closed, it is answered 200 with `unchanged` and fires nothing', async () => {
+    await start();
+    const unknown = await postAlert(h, 'opsgenie', updated());
+    expect(unknown.status).toBe(200);
+    expect(unknown.body).toMatchObject({ stored: 0, new: 0, unchanged: 1 });
+    expect(String(unknown.body.reason)).toContain('no longer firing');
+    await h.idle();
+    expect(alertRow()).toEqual([]);
+    expect(cards()).toHaveLength(0);
+
+    await postAlert(h, 'opsgenie', created('P3'));
+    await postAlert(h, 'opsgenie', closed());
+    await h.idle();
+    const before = card();
+    const late = await postAlert(h, 'opsgenie', updated());
+    expect(late.body).toMatchObject({ stored: 0, refired: 0, updated: 0, unchanged: 1 });
+    await h.idle();
+    expect(alertRow()).toEqual([{ status: 'resolved', severity: 'P3', fires: 1 }]);
+    expect(card()).toBe(before);
+    expect(card()).not.toContain('SEV1');
+  });
+
+  it("a route's severity_map reads the new priority as it reads a Create's; the Create's details still route it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routes-'));
+    const file = join(dir, 'routes.yml');
+    // Matched on a detail only the Create carries: the re-rated alert must still be this route's.
+    writeFileSync(
+      file,
+      'routes:\n  - name: web\n    match:\n      labels: { team: web }\n    severity_map: { P2: 1 }\n',
+    );
+    try {
+      h = await startHarness({
+        now: '2026-11-23T09:00:00Z',
+        env: { ALERTS_TOKEN, ALERT_CHANNEL, ALERT_ROUTES: file },
+      });
+      h.sim.ws.addChannel(ALERT_CHANNEL, 'alerts', Object.values(WS.users));
+      await postAlert(h, 'opsgenie', created('P4', { team: 'web' }));
+      await h.idle();
+      expect(card()).toContain('Declare (SEV4)');
+      const u = updated();
+      const r = await postAlert(h, 'opsgenie', { ...u, alert: { ...u.alert, priority: 'P2' } });
+      expect(r.body).toMatchObject({ updated: 1 });
+      await h.idle();
+      expect(cards()).toHaveLength(1);
+      expect(card()).toContain('Declare (SEV1)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

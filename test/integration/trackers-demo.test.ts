@@ -3,7 +3,7 @@ import { demoContext } from '../../sim/demo/context.js';
 import { scene } from '../../sim/demo/scenes/04c-tickets.js';
 import { startHarness } from '../helpers/harness.js';
 
-it('demo scene 04c shows a follow-up becoming a GitHub issue and closing from GitHub', async () => {
+it('demo scene 04c shows a follow-up becoming a GitHub issue, closing and reopening from GitHub', async () => {
   const h = await startHarness();
   const lines: string[] = [];
   try {
@@ -22,4 +22,11 @@ it('demo scene 04c shows a follow-up becoming a GitHub issue and closing from Gi
   expect(out).toContain(
     '| done | Validate config keys in CI | @bob | 2026-12-01 | [GitHub #1](https://github.com/acme/checkout/issues/1) |',
   );
+  // Reopened on GitHub: open again, the owner told, on the timeline.
+  expect(out).toContain('The `reopened` webhook was answered 200');
+  expect(out).toContain('is open again: GitHub #1 was reopened');
+  expect(out).toMatch(
+    /his list shows it open again:\n\*Your open follow-ups\*\n\*Validate config keys in CI\*/,
+  );
+  expect(out).toContain("The timeline's newest entry: Follow-up #1 reopened: GitHub #1 was reopened");
 });

@@ -32,6 +32,20 @@ describe('README', () => {
   it('documents every configuration variable', () => {
     for (const name of Object.keys(envSchema.shape)) expect(readme).toContain(`\`${name}\``);
   });
+
+  it('has a Configuration row and an .env.example line for every variable, and no others', () => {
+    const config = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Install guide'));
+    const rows = new Set([...config.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]));
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const lines = new Set([...example.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    const known = new Set([...Object.keys(envSchema.shape), 'ENV_FILE']);
+    for (const name of known) {
+      expect(rows.has(name), `README's Configuration has no row for ${name}`).toBe(true);
+      expect(lines.has(name), `.env.example does not mention ${name}`).toBe(true);
+    }
+    for (const name of rows) expect(known.has(name ?? ''), `README documents unknown ${name}`).toBe(true);
+    for (const name of lines) expect(known.has(name ?? ''), `.env.example sets unknown ${name}`).toBe(true);
+  });
 });
 
 /** `files.filter(`, `users.map(` … are arrays, not Web API calls (`conversations.join(` is one). */

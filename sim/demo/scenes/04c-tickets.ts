@@ -1,3 +1,4 @@
+import { TRACKER_SYNC_JOB } from '../../../src/trackers/slack/jobs.js';
 import { WS } from '../../api.js';
 import { startStack } from '../../stack.js';
 import { FakeGitHub } from '../../trackers/github.js';
@@ -5,10 +6,11 @@ import type { DemoContext } from '../context.js';
 
 /**
  * Demo scene: a workspace with TRACKER=github. A follow-up becomes a GitHub issue (in a local fake
- * GitHub written from GitHub's docs), shows as a link in Slack, and closing the issue on GitHub marks
- * the follow-up done. It runs its own bot and Slack, so the other scenes keep their plain workspace.
+ * GitHub written from GitHub's docs), shows as a link in Slack, closing the issue on GitHub marks
+ * the follow-up done, and reopening it there opens the follow-up again. It runs its own bot and Slack, so the other scenes keep their plain workspace.
  */
-export const title = 'Trackers: a follow-up becomes a GitHub issue, and closing it there closes it here';
+export const title =
+  'Trackers: a follow-up becomes a GitHub issue; closing or reopening it there closes or reopens it here';
 
 export async function scene(d: DemoContext): Promise<void> {
   const say = (t: string) => d.narrate(t);
@@ -77,6 +79,28 @@ export async function scene(d: DemoContext): Promise<void> {
     say(
       `The channel's canvas "${canvas?.title ?? ''}" ends with its follow-ups:\n${followUpsPart.replace(/!\[\]\(@U0BOB\)/g, '@bob')}`,
     );
+
+    // The tracker is where the work is tracked: reopened there, the follow-up is open again here.
+    stack.clock.advance(60 * 60_000);
+    say('An hour later the fix turns out incomplete: on github.com, carol reopens issue #1.');
+    const reopened = await gh.reopenOnGitHub(1, 'carol-gh');
+    await stack.idle();
+    // The owner's DM goes out with the tracker queue's next run (every 30 s).
+    stack.clock.advance(30_000);
+    await stack.bot.scheduler.run(TRACKER_SYNC_JOB);
+    await stack.idle();
+    const open = await bob.command('followups', WS.channels.general);
+    const dm = stack.sim
+      .dms(WS.users.bob)
+      .filter((m) => /is open again/.test(stack.sim.renderBlocks(m.blocks as never, m.text)))
+      .at(-1);
+    say(
+      `The \`reopened\` webhook was answered ${reopened}. bob gets a DM:\n${stack.sim.renderBlocks(dm?.blocks as never, dm?.text, true)}\nand his list shows it open again:\n${stack.sim.renderBlocks(open.reply?.blocks as never, undefined, true)}`,
+    );
+    const after = stack.db.$client
+      .prepare("select text from timeline_events where kind = 'follow_up' order by id")
+      .all() as { text: string }[];
+    say(`The timeline's newest entry: ${after.at(-1)?.text ?? '(none)'}`);
   } finally {
     await stack.close();
     await gh.close();

@@ -125,6 +125,17 @@ describe('Opsgenie outgoing webhook', () => {
     expect(parseOpsgenie({ ...create, action: 'AddNote' }).alerts).toEqual([]);
   });
 
+  it('UpdatePriority is a re-rating of the stored alert, not a firing event; without a priority it is refused', () => {
+    const update = fixture<{ alert: Record<string, unknown> }>('opsgenie/update-priority.json');
+    const [a] = parseOpsgenie(update).alerts;
+    expect(a).toMatchObject({ fingerprint: 'aliastest', severity: 'P1', reRateOnly: true });
+    expect(a?.labels.priority).toBe('P1');
+    // Every other action is read as before: no re-rating flag on a Create.
+    expect(parseOpsgenie({ ...update, action: 'Create' }).alerts[0]?.reRateOnly).toBeUndefined();
+    delete update.alert.priority;
+    expect(refused(() => parseOpsgenie(update))).toContain('alert.priority');
+  });
+
   it('without an alias, the alertId is the identity', () => {
     const create = fixture<{ alert: Record<string, unknown> }>('opsgenie/create.json');
     delete create.alert.alias;

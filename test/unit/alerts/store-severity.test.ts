@@ -80,3 +80,46 @@ describe('a group’s severity rises with its alerts and never drops by itself',
     expect(ingestAlerts(db, clock, [alert('e', 'critical')], (a) => defaults.route(a)).raises).toEqual([]);
   });
 });
+
+describe('a re-rating (Opsgenie UpdatePriority) only changes an alert stored and still firing', () => {
+  const og = (priority: string, over: Partial<IncomingAlert> = {}) =>
+    alert('og-1', priority, { source: 'opsgenie', groupKey: 'web', labels: { priority }, ...over });
+  const rows = (db: ReturnType<typeof testDb>) =>
+    db.$client.prepare('select status, severity, labels, fire_count as fires from alerts').all() as {
+      status: string;
+      severity: string;
+      labels: string;
+      fires: number;
+    }[];
+
+  it('an alert never stored is not created; a resolved one is not fired again', () => {
+    const db = testDb();
+    const r = ingestAlerts(db, clock, [og('P1', { reRateOnly: true })], (a) => defaults.route(a));
+    expect(r.changes).toMatchObject({ new: 0, unchanged: 1 });
+    expect(rows(db)).toEqual([]);
+    ingestAlerts(db, clock, [og('P3', { labels: { priority: 'P3', service: 'web' } })], (a) =>
+      defaults.route(a),
+    );
+    ingestAlerts(db, clock, [og('P3', { status: 'resolved' })], (a) => defaults.route(a));
+    const again = ingestAlerts(db, clock, [og('P1', { reRateOnly: true })], (a) => defaults.route(a));
+    expect(again.changes).toMatchObject({ refired: 0, updated: 0, unchanged: 1 });
+    expect(rows(db)).toMatchObject([{ status: 'resolved', severity: 'P3', fires: 1 }]);
+    expect(groupSeverity(db)).toBe(3);
+  });
+
+  it('a firing one is re-rated, keeps the labels only its Create carried, and raises its group', () => {
+    const db = testDb();
+    ingestAlerts(db, clock, [og('P3', { labels: { priority: 'P3', service: 'web' } })], (a) =>
+      defaults.route(a),
+    );
+    const r = ingestAlerts(db, clock, [og('P1', { reRateOnly: true })], (a) => defaults.route(a));
+    expect(r.changes).toMatchObject({ updated: 1, unchanged: 0 });
+    expect(groupSeverity(db)).toBe(1);
+    const [row] = rows(db);
+    expect(row?.severity).toBe('P1');
+    expect(JSON.parse(row?.labels ?? '{}')).toEqual({ priority: 'P1', service: 'web' });
+    // The same priority again: a repeat.
+    const again = ingestAlerts(db, clock, [og('P1', { reRateOnly: true })], (a) => defaults.route(a));
+    expect(again.changes.duplicate).toBe(1);
+  });
+});

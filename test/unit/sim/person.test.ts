@@ -63,6 +63,7 @@ const everyElement = {
   title: pt('Everything'),
   submit: pt('Save'),
   blocks: [
+    { type: 'section', block_id: 'intro', text: { type: 'mrkdwn', text: 'Fill in everything.' } },
     input('t', 'Title', { type: 'plain_text_input', max_length: 20 }),
     input('s', 'Severity', { type: 'static_select', options: [opt('SEV1', '1'), opt('SEV2', '2')] }),
     input(
@@ -126,14 +127,16 @@ describe('person fills modals by label', () => {
     expect(received).toHaveLength(0);
   });
 
-  it('shows inline errors and keeps the modal open; they must name a real block_id', async () => {
+  it('shows inline errors and keeps the modal open; they must name an input block of the view', async () => {
     await api('views.open', { trigger_id: sim.issueTrigger(alice.id), view: everyElement });
     answer = { response_action: 'errors', errors: { t: 'Too vague' } };
     const r = await alice.fillAndSubmit({ Title: 'x', Severity: 'SEV1' });
     expect(r.errors).toEqual({ t: 'Too vague' });
     expect(alice.view().errors).toEqual({ t: 'Too vague' });
     answer = { response_action: 'errors', errors: { nope: 'x' } };
-    await expect(alice.submit()).rejects.toThrow(/unknown block_id "nope"/);
+    await expect(alice.submit()).rejects.toThrow(/"nope", not an input block/);
+    answer = { response_action: 'errors', errors: { intro: 'x' } };
+    await expect(alice.submit()).rejects.toThrow(/"intro", not an input block/);
   });
 });
 
