@@ -142,7 +142,9 @@ export const SeverityRequestSchema = named('SeverityRequest', z.strictObject({ s
 export const NoteRequestSchema = named(
   'NoteRequest',
   z.strictObject({
-    text: z.string().trim().min(1).max(NOTE_MAX),
+    // Shape only: the rules (not empty, at most NOTE_MAX characters, the time's limits) are the note
+    // verb's, shared with `/incident note`, and answer 422 naming the field.
+    text: z.string().meta({ description: `what happened; not empty, at most ${NOTE_MAX} characters` }),
     occurred_at: time
       .optional()
       .meta({ description: 'backdate the note; not in the future, not before impact started' }),

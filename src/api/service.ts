@@ -2,8 +2,7 @@ import { and, count, desc, eq, inArray, lt, notInArray, type SQL } from 'drizzle
 import type { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { incidents, timelineEvents } from '../db/schema.js';
-import { addTimelineEvent } from '../incidents/add-timeline-event.js';
-import { DomainError, invalid, isDomainError } from '../incidents/errors.js';
+import { DomainError, isDomainError } from '../incidents/errors.js';
 import { type Incident, OPEN_STATUSES, parseIncidentRef, type TimelineEvent } from '../incidents/model.js';
 import { getIncidentByNumber } from '../incidents/queries.js';
 import { type AssignableRole, assignRole } from '../lifecycle/assign-role.js';
@@ -15,6 +14,7 @@ import type { FollowUpField } from '../resolution/follow-ups.js';
 import { reopenIncident } from '../resolution/reopen.js';
 import { followUpFieldOf, RESOLVE_FIELD, resolveIncident } from '../resolution/resolve.js';
 import type { Clock } from '../runtime/clock.js';
+import { addNote, NOTE_FIELD } from '../timeline/add-note.js';
 import { PRESENCE_KINDS } from '../timeline/page.js';
 import type { ApiEffects } from './effects.js';
 import type {
@@ -247,46 +247,42 @@ export function changeSeverityViaApi(
 }
 
 /**
- * A note from the API. Unlike `/incident note` it takes an exact instant (`occurred_at`), not a
- * wall-clock time in someone's zone, so there is no text to parse; the limits are the same.
+ * A note from the API, through the verb `/incident note` uses (the same text and time rules). Unlike
+ * the command it takes an exact instant (`occurred_at`), not a wall-clock time in someone's zone, so
+ * the verb reads no text and shows times in UTC. A refusal names the request's field.
  */
 export function addNoteViaApi(
   deps: Deps,
   incident: Incident,
   body: z.output<typeof NoteRequestSchema>,
 ): TimelineEvent {
-  const now = deps.clock.now();
-  const occurredAt = body.occurred_at !== undefined ? new Date(body.occurred_at) : now;
-  if (occurredAt.getTime() > now.getTime()) throw invalid('occurred_at is in the future.', 'occurred_at');
-  if (occurredAt.getTime() < incident.startedAt.getTime()) {
-    throw invalid(
-      `occurred_at is before this incident started (${incident.startedAt.toISOString()}).`,
-      'occurred_at',
-    );
+  try {
+    const { event, incidentChanges } = addNote(deps.db, deps.clock, {
+      incident,
+      authorId: API_ACTOR,
+      tz: 'UTC',
+      text: body.text,
+      ...(body.occurred_at !== undefined ? { occurredAt: new Date(body.occurred_at) } : {}),
+      capturedVia: API_VIA,
+    });
+    deps.effects.publish(incidentChanges);
+    return event;
+  } catch (e) {
+    throw asApiRefusal(e);
   }
-  const { event } = addTimelineEvent(deps.db, {
-    incidentId: incident.id,
-    kind: 'note',
-    text: body.text,
-    authorId: API_ACTOR,
-    data: body.occurred_at !== undefined ? { backdated: true } : null,
-    occurredAt,
-    recordedAt: now,
-    capturedVia: API_VIA,
-  });
-  deps.effects.publish([{ kind: 'note_added', incidentId: incident.id }]);
-  return event;
 }
 
 /** The follow-up inputs' names in the request (the verb names them as the Slack form does). */
 const FOLLOW_UP_PATH: Record<FollowUpField, string> = { text: 'text', ownerId: 'owner', dueDate: 'due_date' };
 
-/** The resolve verb's field names (the Slack form's) as the request's JSON paths. */
+/** The verbs' field names (the Slack form's and the note verb's) as the request's JSON paths. */
 function apiField(field: string | undefined): string | undefined {
   if (field === undefined) return undefined;
   const followUp = followUpFieldOf(field);
   if (followUp) return `follow_ups.${followUp.row - 1}.${FOLLOW_UP_PATH[followUp.part]}`;
   const map: Record<string, string> = {
+    [NOTE_FIELD.occurredAt]: 'occurred_at',
+    [NOTE_FIELD.text]: 'text',
     [RESOLVE_FIELD.resolution]: 'resolution',
     [RESOLVE_FIELD.rootCause]: 'root_cause.summary',
     [RESOLVE_FIELD.category]: 'root_cause.category',
@@ -296,6 +292,16 @@ function apiField(field: string | undefined): string | undefined {
     [RESOLVE_FIELD.followUps]: 'follow_ups',
   };
   return map[field] ?? field;
+}
+
+/**
+ * A verb's refusal of one input, as the API says it: the field is the request's JSON path, and the
+ * message starts with it (the verb's own words are written for the Slack surface, which shows the field).
+ */
+function asApiRefusal(e: unknown): unknown {
+  if (!isDomainError(e) || e.code !== 'invalid_input' || e.field === undefined) return e;
+  const field = apiField(e.field);
+  return new DomainError('invalid_input', `${field}: ${e.message}`, field);
 }
 
 /**

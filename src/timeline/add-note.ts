@@ -66,7 +66,9 @@ export function resolveNoteTime(spec: NoteTimeSpec, tz: string, now: Date): Date
   return new Date(new TZDate(y, mo - 1, d, spec.hour, spec.minute, 0, 0, tz).getTime());
 }
 
-const show = (at: Date, tz: string) => `${format(new TZDate(at.getTime(), tz), 'yyyy-MM-dd HH:mm')} (${tz})`;
+/** Seconds only when the instant has them (an API's exact time): a command's times are whole minutes. */
+const show = (at: Date, tz: string) =>
+  `${format(new TZDate(at.getTime(), tz), at.getTime() % 60_000 === 0 ? 'yyyy-MM-dd HH:mm' : 'yyyy-MM-dd HH:mm:ss')} (${tz})`;
 
 export interface AddNoteResult {
   event: TimelineEvent;
@@ -76,20 +78,40 @@ export interface AddNoteResult {
 }
 
 /**
- * `/incident note`: a person's note on the timeline, now or at a time they name in their own time
- * zone. A time in the future, or before the incident's impact started, is refused: the timeline
- * must say when things happened, not when someone guessed.
+ * What a note says and when it happened: the command's text (`at 14:05 …`, read in the author's zone),
+ * or, from the API, the text as given and an exact instant (already a point in time: no zone to read).
+ */
+export type NoteInput = { input: string } | { text: string; occurredAt?: Date; capturedVia: string };
+
+/**
+ * `/incident note` and the API's `POST …/notes`: a person's note on the timeline, now or at a time
+ * they name. One set of rules for both: the text is not empty and at most NOTE_MAX characters; a time
+ * in the future, or before the incident's impact started, is refused (the timeline must say when things
+ * happened, not when someone guessed). Refusals name NOTE_FIELD's `text` or `occurredAt`.
  */
 export function addNote(
   db: Db,
   clock: Clock,
-  input: { incident: Incident; authorId: string; input: string; tz: string },
+  input: { incident: Incident; authorId: string; tz: string } & NoteInput,
 ): AddNoteResult {
   const now = clock.now();
-  const { at, text } = parseNote(input.input);
+  const fromCommand = 'input' in input;
+  let text: string;
+  let occurredAt = now;
+  let at: NoteTimeSpec | null = null;
+  if (fromCommand) {
+    ({ at, text } = parseNote(input.input));
+    if (at) occurredAt = resolveNoteTime(at, input.tz, now);
+  } else {
+    text = input.text.trim();
+    if (input.occurredAt) occurredAt = input.occurredAt;
+  }
+  const backdated = fromCommand ? at !== null : input.occurredAt !== undefined;
   if (text.length === 0) {
     throw invalid(
-      'What should the note say? `/incident note <text>`, or backdated: `/incident note at 14:05 <text>`.',
+      fromCommand
+        ? 'What should the note say? `/incident note <text>`, or backdated: `/incident note at 14:05 <text>`.'
+        : 'What should the note say? The text is empty.',
       NOTE_FIELD.text,
     );
   }
@@ -99,13 +121,13 @@ export function addNote(
       NOTE_FIELD.text,
     );
   }
-  let occurredAt = now;
-  if (at) {
-    occurredAt = resolveNoteTime(at, input.tz, now);
+  if (backdated) {
     if (occurredAt.getTime() > now.getTime()) {
       throw invalid(
         `${show(occurredAt, input.tz)} is in the future. ${
-          at.date === undefined ? 'For another day, give the date too: `at 2026-11-26 14:05`.' : ''
+          at !== null && at.date === undefined
+            ? 'For another day, give the date too: `at 2026-11-26 14:05`.'
+            : ''
         }`.trim(),
         NOTE_FIELD.occurredAt,
       );
@@ -124,14 +146,15 @@ export function addNote(
     kind: 'note',
     text,
     authorId: input.authorId,
-    data: at ? { backdated: true, tz: input.tz } : null,
+    // A command's time was read in the author's zone (shown back in it); an API instant had none.
+    data: backdated ? (fromCommand ? { backdated: true, tz: input.tz } : { backdated: true }) : null,
     occurredAt,
     recordedAt: now,
-    capturedVia: 'command',
+    capturedVia: fromCommand ? 'command' : input.capturedVia,
   });
   return {
     event,
-    backdated: at !== null,
+    backdated,
     incidentChanges: [{ kind: 'note_added', incidentId: input.incident.id }],
   };
 }

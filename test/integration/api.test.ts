@@ -321,6 +321,38 @@ describe('HTTP API: round trips', () => {
     expect(early.body.error).toMatch(/before this incident started/);
   });
 
+  it('notes are refused by the rules of /incident note (one verb), each answer naming the request field', async () => {
+    await declare({ title: 'Login errors', lead: alice, started_at: '2026-11-23T08:00:00Z' });
+    const note = (body: Record<string, unknown>) => api('POST', '/api/v1/incidents/1/notes', { body });
+    const refusals = [
+      [
+        { text: 'later', occurred_at: '2026-11-23T10:00:00Z' },
+        'occurred_at: 2026-11-23 10:00 (UTC) is in the future.',
+      ],
+      // Seconds count: an instant 30 s ahead is in the future, and the answer shows them.
+      [
+        { text: 'soon', occurred_at: '2026-11-23T09:00:30Z' },
+        'occurred_at: 2026-11-23 09:00:30 (UTC) is in the future.',
+      ],
+      [
+        { text: 'earlier', occurred_at: '2026-11-23T07:00:00Z' },
+        'occurred_at: 2026-11-23 07:00 (UTC) is before this incident started (2026-11-23 08:00 (UTC)).',
+      ],
+      [{ text: '   ' }, 'text: What should the note say? The text is empty.'],
+      [{ text: 'x'.repeat(3001) }, 'text: That note is 3001 characters; the limit is 3000.'],
+    ] as const;
+    for (const [body, error] of refusals) {
+      const r = await note(body);
+      expect(r.status, error).toBe(422);
+      expect(r.body).toEqual({ error, issues: [{ path: error.split(':')[0], message: error }] });
+    }
+    // The limit is in characters, as in Slack: 3,000 emoji (6,000 UTF-16 units) are one note.
+    const emoji = await note({ text: '🔥'.repeat(3000) });
+    expect(emoji.status).toBe(201);
+    const tl = await api('GET', '/api/v1/incidents/1/timeline');
+    expect((tl.body.entries as { kind: string }[]).filter((e) => e.kind === 'note')).toHaveLength(1);
+  });
+
   it('list: newest first, filtered by status and severity, paged by cursor', async () => {
     for (const [title, severity] of [
       ['A', 1],

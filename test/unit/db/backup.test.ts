@@ -58,8 +58,25 @@ describe('npm run backup (online copy)', () => {
       writer?.stdout?.once('data', () => res());
       writer?.once('exit', (code) => rej(new Error(`writer exited ${code}`)));
     });
-    // Let the writer build up some data so the copy spans many pages.
-    await new Promise((r) => setTimeout(r, 300));
+    // Incidents the writer has committed so far (a reader of its own, as WAL allows).
+    const committed = (): number => {
+      const db = new Database(live, { readonly: true });
+      try {
+        return (db.prepare('select count(*) as n from incidents').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const until = async (n: number) => {
+      const end = Date.now() + 30_000;
+      while (committed() < n) {
+        if (Date.now() > end) throw new Error(`the writer did not reach ${n} incidents`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    // The copy must span many pages: 1,000 incidents with their events fill hundreds of them, however
+    // fast or slow the machine lets the writer go (a fixed wait gave a slow machine a small database).
+    await until(1000);
 
     const sizes: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -82,7 +99,8 @@ describe('npm run backup (online copy)', () => {
       } finally {
         copy.close();
       }
-      await new Promise((r) => setTimeout(r, 50));
+      // The next copy starts once the writer has committed more than this one holds.
+      await until((sizes.at(-1) ?? 0) + 1);
     }
     // The writer kept going during the backups: later copies hold more.
     expect(sizes.at(-1)).toBeGreaterThan(sizes[0] ?? 0);

@@ -77,6 +77,35 @@ describe('addNote', () => {
     expect(() => note('at 14:05')).toThrow(DomainError);
     expect(() => note('')).toThrow(/What should the note say/);
   });
+  it('an exact instant (the API) keeps the same rules, and each refusal names its field', () => {
+    const db = testDb();
+    const incident = makeIncident(db, { startedAt: started, declaredAt: started });
+    const now = new Date('2026-10-25T10:00:00Z');
+    const note = (text: string, occurredAt?: Date) =>
+      addNote(db, new FakeClock(now), {
+        incident,
+        authorId: 'API',
+        tz: 'UTC',
+        text,
+        ...(occurredAt ? { occurredAt } : {}),
+        capturedVia: 'api',
+      });
+    const field = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as DomainError).field;
+      }
+      return 'accepted';
+    };
+    expect(field(() => note('x', new Date('2026-10-25T10:00:01Z')))).toBe('occurredAt');
+    expect(field(() => note('x', new Date(started.getTime() - 1)))).toBe('occurredAt');
+    expect(field(() => note('  '))).toBe('text');
+    expect(field(() => note('x'.repeat(3001)))).toBe('text');
+    const r = note(' first 5xx ', new Date('2026-10-25T09:30:00Z'));
+    expect(r).toMatchObject({ backdated: true });
+    expect(r.event).toMatchObject({ text: 'first 5xx', capturedVia: 'api', data: { backdated: true } });
+  });
   it('a plain note is now', () => {
     const db = testDb();
     const incident = makeIncident(db, { startedAt: started, declaredAt: started });
