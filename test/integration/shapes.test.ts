@@ -101,12 +101,6 @@ describe.skipIf(!HAVE_SAMPLES)('shapes against Slack’s samples', () => {
     });
     await api('chat.getPermalink', { channel: ch, message_ts: ts });
     await api('pins.add', { channel: ch, timestamp: ts });
-    await api('bookmarks.add', {
-      channel_id: ch,
-      title: 'Announcement',
-      type: 'link',
-      link: 'https://example.com/a',
-    });
     await api('reactions.add', { channel: ch, timestamp: ts, name: 'white_check_mark' });
     const modal = {
       type: 'modal',
