@@ -1,12 +1,22 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Harness } from './harness.js';
+import { type Harness, startHarness, WS } from './harness.js';
 
 /** The alert senders' side of the integration tests: their real payloads over real HTTP. */
 
 export const ALERTS_TOKEN = 'alerts-token-0123456789abcdef';
 export const PD_SECRET = 'pd-webhook-secret-abc';
 export const ALERT_CHANNEL = 'C0ALERTS';
+
+/** A bot with the alert endpoints on (PagerDuty's signature checked) and an alert channel everyone is in. */
+export async function startAlertHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const h = await startHarness({
+    now: '2026-11-23T09:00:00Z',
+    env: { ALERTS_TOKEN, ALERT_CHANNEL, PAGERDUTY_WEBHOOK_SECRET: PD_SECRET, ...env },
+  });
+  h.sim.ws.addChannel(ALERT_CHANNEL, 'alerts', Object.values(WS.users));
+  return h;
+}
 
 export function fixture<T = Record<string, unknown>>(path: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8')) as T;

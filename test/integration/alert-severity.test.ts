@@ -10,10 +10,11 @@ import {
   ALERTS_TOKEN,
   fixture,
   genericAlert,
-  PD_SECRET,
+  type PostResult,
   pdEvent,
   pdSignature,
   postAlert,
+  startAlertHarness,
 } from '../helpers/alerts.js';
 import { makeIncident } from '../helpers/db.js';
 import { type Harness, startHarness, WS } from '../helpers/harness.js';
@@ -27,11 +28,7 @@ const { alice, bob } = WS.users;
 let h: Harness;
 
 async function start(): Promise<Harness> {
-  h = await startHarness({
-    now: '2026-11-23T09:00:00Z',
-    env: { ALERTS_TOKEN, ALERT_CHANNEL, PAGERDUTY_WEBHOOK_SECRET: PD_SECRET },
-  });
-  h.sim.ws.addChannel(ALERT_CHANNEL, 'alerts', Object.values(WS.users));
+  h = await startAlertHarness();
   return h;
 }
 afterEach(async () => {
@@ -53,6 +50,20 @@ const timeline = (incidentId: number) =>
       'select kind, text, author_id as authorId from timeline_events where incident_id = ? order by id',
     )
     .all(incidentId) as { kind: string; text: string; authorId: string | null }[];
+
+/** A redelivery of the re-rating is a repeat that asks nothing more; pressing the one question raises. */
+async function redeliveredThenRaised(
+  inc: { id: number; channelId: string | null },
+  redeliver: () => Promise<PostResult>,
+) {
+  const channel = inc.channelId ?? '';
+  expect((await redeliver()).body.duplicates).toBe(1);
+  await h.idle();
+  expect(suggestions(channel)).toHaveLength(1);
+  await h.person(alice).click('Raise to SEV1', { channel, ts: suggestions(channel)[0]?.ts ?? '' });
+  await h.idle();
+  expect(getIncidentById(h.db, inc.id)?.severity).toBe(1);
+}
 
 /** PagerDuty's webhook, signed as PagerDuty signs it (X-PagerDuty-Signature). */
 async function postPagerDuty(payload: unknown) {
@@ -377,15 +388,7 @@ describe('PagerDuty incident.priority_updated re-rates the stored alert', () => 
     expect(timeline(inc.id).map((e) => e.text)).toContain(
       'Alert severity changed: A little bump in the road (pagerduty): P3 → P1',
     );
-    expect((await postPagerDuty(updated)).body.duplicates).toBe(1);
-    await h.idle();
-    expect(suggestions(inc.channelId)).toHaveLength(1);
-    await h.person(alice).click('Raise to SEV1', {
-      channel: inc.channelId,
-      ts: suggestions(inc.channelId)[0]?.ts ?? '',
-    });
-    await h.idle();
-    expect(getIncidentById(h.db, inc.id)?.severity).toBe(1);
+    await redeliveredThenRaised(inc, () => postPagerDuty(updated));
   });
 });
 
@@ -426,15 +429,7 @@ describe('Opsgenie UpdatePriority re-rates a stored alert that still fires, and 
     );
     expect(alertRow()).toEqual([{ status: 'firing', severity: 'P1', fires: 1 }]);
     // Redelivered: a repeat, nothing asked again.
-    expect((await postAlert(h, 'opsgenie', updated())).body.duplicates).toBe(1);
-    await h.idle();
-    expect(suggestions(inc.channelId)).toHaveLength(1);
-    await h.person(alice).click('Raise to SEV1', {
-      channel: inc.channelId,
-      ts: suggestions(inc.channelId)[0]?.ts ?? '',
-    });
-    await h.idle();
-    expect(getIncidentById(h.db, inc.id)?.severity).toBe(1);
+    await redeliveredThenRaised(inc, () => postAlert(h, 'opsgenie', updated()));
   });
 
   it('for an alert never stored, or closed, it is answered 200 with `unchanged` and fires nothing', async () => {

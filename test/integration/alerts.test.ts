@@ -20,10 +20,10 @@ import {
   alertRows,
   fixture,
   genericAlert,
-  PD_SECRET,
   pdEvent,
   pdSignature,
   postAlert,
+  startAlertHarness,
 } from '../helpers/alerts.js';
 import { freePort } from '../helpers/child-bot.js';
 import { makeIncident } from '../helpers/db.js';
@@ -33,11 +33,7 @@ const { alice, bob } = WS.users;
 let h: Harness;
 
 async function start(env: Record<string, string> = {}): Promise<Harness> {
-  h = await startHarness({
-    now: '2026-11-23T09:00:00Z',
-    env: { ALERTS_TOKEN, ALERT_CHANNEL, PAGERDUTY_WEBHOOK_SECRET: PD_SECRET, ...env },
-  });
-  h.sim.ws.addChannel(ALERT_CHANNEL, 'alerts', Object.values(WS.users));
+  h = await startAlertHarness(env);
   return h;
 }
 afterEach(async () => {
