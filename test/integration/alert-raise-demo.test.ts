@@ -1,21 +1,14 @@
 import { expect, it } from 'vitest';
-import { DEMO_ALERTS_TOKEN, demoContext } from '../../sim/demo/context.js';
+import { DEMO_ALERTS_TOKEN } from '../../sim/demo/context.js';
 import { scene } from '../../sim/demo/scenes/11-alert-raise.js';
-import { startHarness } from '../helpers/harness.js';
+import { playScene } from '../helpers/demo.js';
 
 /**
  * The alert-severity demo scene: a warning's card is declared at SEV3, a later critical alert of
  * the same group raises the group to SEV1, the incident is asked (not changed), and the click raises it.
  */
 it('scene 11: a later critical alert raises the group; the incident is asked "Raise to SEV1" and raised on the click', async () => {
-  const h = await startHarness({ env: { ALERTS_TOKEN: DEMO_ALERTS_TOKEN } });
-  const lines: string[] = [];
-  try {
-    await scene(demoContext(h, (t) => lines.push(t)));
-  } finally {
-    await h.close();
-  }
-  const out = lines.join('\n');
+  const out = await playScene(scene, { ALERTS_TOKEN: DEMO_ALERTS_TOKEN });
   expect(out).toContain(
     "the card offers Declare (SEV3): *Severity if declared:* SEV3 from the alert's severity `medium`",
   );

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { DEMO_ALERTS_TOKEN, demoContext } from '../../sim/demo/context.js';
+import { DEMO_ALERTS_TOKEN } from '../../sim/demo/context.js';
 import { scene } from '../../sim/demo/scenes/10-alerts.js';
 import { makeIncident } from '../helpers/db.js';
-import { startHarness } from '../helpers/harness.js';
+import { playScene } from '../helpers/demo.js';
 
 /**
  * The alerts demo scene (issue 14): an alert arrives over HTTP, its card carries the memory's
@@ -10,9 +10,7 @@ import { startHarness } from '../helpers/harness.js';
  * seeded; in `npm run demo` the earlier scenes made it.
  */
 it('scene 10: an alert arrives, is matched to an earlier incident, and is declared from the card', async () => {
-  const h = await startHarness({ env: { ALERTS_TOKEN: DEMO_ALERTS_TOKEN } });
-  const lines: string[] = [];
-  try {
+  const out = await playScene(scene, { ALERTS_TOKEN: DEMO_ALERTS_TOKEN }, (h) => {
     const at = new Date('2026-11-20T09:00:00Z');
     makeIncident(h.db, {
       title: 'Checkout returns 502 for EU customers',
@@ -34,11 +32,7 @@ it('scene 10: an alert arrives, is matched to an earlier incident, and is declar
         status: 'resolved',
         declaredAt: new Date(at.getTime() - (i + 1) * 86_400_000),
       });
-    await scene(demoContext(h, (t) => lines.push(t)));
-  } finally {
-    await h.close();
-  }
-  const out = lines.join('\n');
+  });
   expect(out).toContain('Firebreak answers 200');
   expect(out).toContain('This alert matches INC-1');
   expect(out).toContain('Deploy 4711 set the DB connection pool to 0');

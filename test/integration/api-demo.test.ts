@@ -1,17 +1,10 @@
 import { expect, it } from 'vitest';
-import { DEMO_API_TOKEN, demoContext } from '../../sim/demo/context.js';
+import { DEMO_API_TOKEN } from '../../sim/demo/context.js';
 import { scene } from '../../sim/demo/scenes/10-api.js';
-import { startHarness } from '../helpers/harness.js';
+import { playScene } from '../helpers/demo.js';
 
 it('demo scene 10: a tool declares, raises the severity, notes and resolves over the API; Slack shows it', async () => {
-  const h = await startHarness({ env: { API_TOKEN: DEMO_API_TOKEN } });
-  const lines: string[] = [];
-  try {
-    await scene(demoContext(h, (t) => lines.push(t)));
-  } finally {
-    await h.close();
-  }
-  const out = lines.join('\n');
+  const out = await playScene(scene, { API_TOKEN: DEMO_API_TOKEN });
   expect(out).toContain('without a token → 401');
   expect(out).toContain('→ 201 INC-1 (investigating, declared_by API, channel_id null');
   expect(out).toContain('→ channel inc-1-deploy-4411-broke-image-uploads');

@@ -1,17 +1,9 @@
 import { expect, it } from 'vitest';
-import { demoContext } from '../../sim/demo/context.js';
 import { scene } from '../../sim/demo/scenes/04c-tickets.js';
-import { startHarness } from '../helpers/harness.js';
+import { playScene } from '../helpers/demo.js';
 
 it('demo scene 04c shows a follow-up becoming a GitHub issue, closing and reopening from GitHub', async () => {
-  const h = await startHarness();
-  const lines: string[] = [];
-  try {
-    await scene(demoContext(h, (t) => lines.push(t)));
-  } finally {
-    await h.close();
-  }
-  const out = lines.join('\n');
+  const out = await playScene(scene);
   expect(out).toContain(
     'GitHub now has issue #1 in acme/checkout: “Validate config keys in CI”, assigned to bob-gh',
   );
