@@ -635,10 +635,12 @@ describe('a card whose answer is lost is posted once', () => {
       retryConfig: { retries: 0 },
       schedules: false,
       jobs: [],
-      alertCoalesceMs: 20,
+      // A coalescing wait longer than the test may run: start-up has nothing to coalesce, so it
+      // renders the cards left behind at once (it used to wait this out, holding up a stop too).
+      alertCoalesceMs: 600_000,
     });
     try {
-      await again.start(0); // start-up renders the cards left behind
+      await again.start(0);
       await again.deps.tasks.idle();
       await h.idle();
       expect(cards()).toHaveLength(1);

@@ -331,19 +331,24 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
     }
   }
 
-  function schedule(): void {
+  /**
+   * `firstWait` is the coalescing wait before the first round: a new alert waits `base` so a burst
+   * becomes one edit; the start-up round has nothing to coalesce and runs at once, so a process
+   * stopped right after starting is not held up by a wait for nothing.
+   */
+  function schedule(firstWait = base): void {
     dirty = true;
     if (running || !client) return;
     running = true;
     const c = client;
     tasks.defer('alert cards', async () => {
-      let wait = base;
+      let wait = firstWait;
       try {
         while (dirty) {
           dirty = false;
           await sleep(wait);
           await flushOnce(c);
-          wait = Math.min(wait * 2, base * MAX_WAIT_FACTOR);
+          wait = Math.min(Math.max(wait * 2, base), base * MAX_WAIT_FACTOR);
         }
       } finally {
         running = false;
@@ -502,7 +507,7 @@ export function createAlertsFeature(deps: Deps, opts: AlertsOptions): AlertsFeat
 
   const feature: AlertsFeature = {
     routes: alertEndpoints(endpointOptions),
-    flush: schedule,
+    flush: () => schedule(0),
     retryRaises,
     register(app) {
       client = app.client;
