@@ -192,6 +192,12 @@ export const followUps = sqliteTable(
      * or read applied): a webhook delivery older than this is stale, so it cannot undo a newer change.
      */
     ticketStateAt: ms('ticket_state_at'),
+    /**
+     * The same for ticketAssignee and ticketDue: the tracker's time up to which they are known (the
+     * latest delivery, read or own update applied), so a late delivery cannot undo a newer owner or
+     * due date. Separate from ticketStateAt: one delivery can be stale about one and news about the other.
+     */
+    ticketFieldsAt: ms('ticket_fields_at'),
   },
   (t) => [
     index('follow_ups_ticket_idx').on(t.ticketTracker, t.ticketRef),

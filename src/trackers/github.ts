@@ -116,10 +116,11 @@ export function githubTracker(opts: GitHubOptions): Tracker {
       return trackerTime(issue?.closed_at ?? issue?.updated_at);
     },
     async update(ref, fields) {
-      if (fields.assignee === undefined) return;
-      await call('PATCH', `${base}/${encodeURIComponent(ref)}`, {
+      if (fields.assignee === undefined) return undefined;
+      const issue = (await call('PATCH', `${base}/${encodeURIComponent(ref)}`, {
         assignees: fields.assignee ? [fields.assignee] : [],
-      });
+      })) as GitHubIssue | null;
+      return trackerTime(issue?.updated_at);
     },
     async fetch(ref) {
       try {

@@ -134,8 +134,10 @@ export function jiraTracker(opts: JiraOptions): Tracker {
       if (fields.assignee !== undefined)
         set.assignee = fields.assignee ? { accountId: fields.assignee } : null;
       if (fields.dueDate !== undefined) set.duedate = fields.dueDate;
-      if (Object.keys(set).length === 0) return;
+      if (Object.keys(set).length === 0) return undefined;
+      // 204 No Content, as for the close: the sync uses its own clock.
       await call('PUT', `/rest/api/3/issue/${encodeURIComponent(ref)}`, { fields: set });
+      return undefined;
     },
     async fetch(ref) {
       try {

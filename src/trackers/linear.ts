@@ -134,7 +134,7 @@ export function linearTracker(opts: LinearOptions): Tracker {
       const input: Record<string, unknown> = {};
       if (fields.assignee !== undefined) input.assigneeId = fields.assignee;
       if (fields.dueDate !== undefined) input.dueDate = fields.dueDate;
-      if (Object.keys(input).length > 0) await setState(ref, input);
+      return Object.keys(input).length > 0 ? setState(ref, input) : undefined;
     },
     async fetch(ref) {
       const data = await gql<{ issue: LinearIssue | null }>(

@@ -293,17 +293,30 @@ export function recordClosed(db: Db, clock: Clock, op: TrackerOp, at?: Date): vo
   });
 }
 
+/**
+ * The ticket's assignee and due date are ours now. When something was sent, `at` (the tracker's time
+ * of the change when its answer said, else our clock) marks them, so a delivery from before it (the
+ * late echo of an older assignee) reads as stale.
+ */
 export function recordUpdated(
   db: Db,
   clock: Clock,
   op: TrackerOp,
   assignee: string | null,
   due: string | null,
+  sent = true,
+  at?: Date,
 ): void {
   const now = clock.now();
   db.transaction((tx) => {
+    const f = tx.select().from(followUps).where(eq(followUps.id, op.followUpId)).get();
+    const when = at ?? now;
     tx.update(followUps)
-      .set({ ticketAssignee: assignee, ticketDue: due })
+      .set({
+        ticketAssignee: assignee,
+        ticketDue: due,
+        ...(!sent || (f?.ticketFieldsAt && f.ticketFieldsAt >= when) ? {} : { ticketFieldsAt: when }),
+      })
       .where(eq(followUps.id, op.followUpId))
       .run();
     finishOp(tx, now, op.id, 'done', null);
@@ -398,7 +411,10 @@ export interface RemoteApplied {
   reopened: boolean;
   ownerChanged: boolean;
   dueChanged: boolean;
-  /** A delivery older than the last known state change: ignored. */
+  /**
+   * A delivery older than the last known state change, or than the last known assignee/due date
+   * change: that part of it (or all of it) was ignored.
+   */
   stale?: boolean;
   /**
    * Nothing applied: the delivery has no usable time, or the same time as the last known state
@@ -442,8 +458,15 @@ export function applyRemote(
     // Deliveries can arrive out of order (a tracker's retry, a slow hop): one older than the last
     // state change we know of must not undo it (a stale `reopened` would reopen the follow-up and DM
     // its owner until the next poll closed it again). A read is the ticket as it is now: never stale.
+    // The same for the assignee and due date, by their own mark: an old `assigned` delivery arriving
+    // after a newer owner change made in Slack (and sent to the ticket) must not switch the owner back,
+    // while the same delivery may still be news about the state (a genuine late close), or the reverse.
     const delivery = remote.stateChanged !== undefined;
     const known = f.ticketStateAt;
+    const fieldsKnown = f.ticketFieldsAt;
+    const fieldsDiffer =
+      remote.assignee !== f.ticketAssignee ||
+      (remote.dueDate !== undefined && remote.dueDate !== f.ticketDue);
     const unchanged = {
       followUp: f,
       incident: i,
@@ -453,24 +476,42 @@ export function applyRemote(
       dueChanged: false,
     };
     if (delivery && remote.at === undefined) return { ...unchanged, needsRead: true };
+    let stateStale = false;
+    let fieldsStale = false;
     if (delivery && remote.at && known) {
-      if (remote.at.getTime() < known.getTime()) return { ...unchanged, stale: true };
+      stateStale = remote.at.getTime() < known.getTime();
       // Same time (GitHub's times are whole seconds): cannot tell which came first; ask the tracker.
       if (remote.at.getTime() === known.getTime() && (closed || reopened))
         return { ...unchanged, needsRead: true };
     }
-    if (remote.closed !== (f.ticketState === 'closed') && (remote.closed || reopened || f.status === 'open'))
+    if (delivery && remote.at && fieldsKnown) {
+      fieldsStale = remote.at.getTime() < fieldsKnown.getTime();
+      if (remote.at.getTime() === fieldsKnown.getTime() && fieldsDiffer)
+        return { ...unchanged, needsRead: true };
+    }
+    if (stateStale && (fieldsStale || !fieldsDiffer)) return { ...unchanged, stale: true };
+    const stale = stateStale || fieldsStale;
+    const isClosed = !stateStale && closed;
+    const isReopened = !stateStale && reopened;
+    if (
+      !stateStale &&
+      remote.closed !== (f.ticketState === 'closed') &&
+      (remote.closed || reopened || f.status === 'open')
+    )
       set.ticketState = remote.closed ? 'closed' : 'open';
     // What this tells is the state as of `at` (a delivery about the state, or a read): newer than
     // what we knew, it is the new mark deliveries are measured against.
     if (remote.at && (!delivery || remote.stateChanged) && (!known || remote.at.getTime() > known.getTime()))
       set.ticketStateAt = remote.at;
-    if (closed) Object.assign(set, { status: 'done', doneAt: now, doneBy: null });
-    if (reopened) Object.assign(set, { status: 'open', doneAt: null, doneBy: null, snoozedUntil: null });
-    const open = f.status === 'open' || reopened;
+    // Every delivery and read carries the ticket's assignee and due date as of `at`.
+    if (remote.at && !fieldsStale && (!fieldsKnown || remote.at.getTime() > fieldsKnown.getTime()))
+      set.ticketFieldsAt = remote.at;
+    if (isClosed) Object.assign(set, { status: 'done', doneAt: now, doneBy: null });
+    if (isReopened) Object.assign(set, { status: 'open', doneAt: null, doneBy: null, snoozedUntil: null });
+    const open = f.status === 'open' || isReopened;
 
     let ownerChanged = false;
-    if (remote.assignee !== f.ticketAssignee) {
+    if (!fieldsStale && remote.assignee !== f.ticketAssignee) {
       set.ticketAssignee = remote.assignee;
       const owner = users.toSlack(remote.assignee);
       // An assignee Firebreak cannot map to a person leaves the owner alone rather than clearing it.
@@ -481,7 +522,7 @@ export function applyRemote(
       }
     }
     let dueChanged = false;
-    if (remote.dueDate !== undefined && remote.dueDate !== f.ticketDue) {
+    if (!fieldsStale && remote.dueDate !== undefined && remote.dueDate !== f.ticketDue) {
       set.ticketDue = remote.dueDate;
       if (remote.dueDate !== f.dueDate && open) {
         set.dueDate = remote.dueDate;
@@ -491,7 +532,7 @@ export function applyRemote(
     }
     if ((ownerChanged || dueChanged) && f.snoozedUntil !== null) set.snoozedUntil = null;
     if (Object.keys(set).length === 0)
-      return { followUp: f, incident: i, closed: false, reopened: false, ownerChanged, dueChanged };
+      return { followUp: f, incident: i, closed: false, reopened: false, ownerChanged, dueChanged, stale };
     const updated = tx.update(followUps).set(set).where(eq(followUps.id, f.id)).returning().get();
     if (!updated) throw new Error('follow-up vanished during update');
     const base = {
@@ -507,13 +548,13 @@ export function applyRemote(
         text: `Follow-up #${f.id} changed in ${tracker.label} ${f.ticketKey ?? ''}: ${describe(changes)}`,
         data: { action: 'edited', followUpId: f.id, via: tracker.name, ...changes },
       });
-    if (closed)
+    if (isClosed)
       addTimelineEvent(tx, {
         ...base,
         text: `Follow-up #${f.id} done: ${tracker.label} ${f.ticketKey ?? ''} was closed`,
         data: { action: 'done', followUpId: f.id, via: tracker.name, key: f.ticketKey },
       });
-    if (reopened) {
+    if (isReopened) {
       // The outbox ignores `reopened` (nothing to send back: the tracker is where it happened).
       addTimelineEvent(tx, {
         ...base,
@@ -537,7 +578,15 @@ export function applyRemote(
           .onConflictDoNothing()
           .run();
     }
-    return { followUp: updated, incident: i, closed, reopened, ownerChanged, dueChanged };
+    return {
+      followUp: updated,
+      incident: i,
+      closed: isClosed,
+      reopened: isReopened,
+      ownerChanged,
+      dueChanged,
+      ...(stale ? { stale } : {}),
+    };
   });
 }
 

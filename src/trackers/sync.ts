@@ -158,11 +158,12 @@ export function createTrackerSync(deps: {
         if (f.ticketRef === null || f.status !== 'open') return skipOp(db, clock, op);
         const assignee = users.toTracker(f.ownerId);
         const due = tracker.hasDueDates ? f.dueDate : null;
-        await tracker.update(f.ticketRef, {
+        const fields = {
           ...(assignee !== f.ticketAssignee ? { assignee } : {}),
           ...(tracker.hasDueDates && due !== f.ticketDue ? { dueDate: due } : {}),
-        });
-        recordUpdated(db, clock, op, assignee, due);
+        };
+        const updatedAt = await tracker.update(f.ticketRef, fields);
+        recordUpdated(db, clock, op, assignee, due, Object.keys(fields).length > 0, updatedAt);
       }
     } catch (e) {
       const err = e instanceof TrackerError ? e : new TrackerError((e as Error).message ?? String(e), true);

@@ -65,7 +65,11 @@ export interface Tracker {
   create(draft: TicketDraft): Promise<TicketRef>;
   /** Resolves to the tracker's time of the close when its answer says (GitHub, Linear), else undefined. */
   close(ref: string): Promise<Date | undefined>;
-  update(ref: string, fields: { assignee?: string | null; dueDate?: string | null }): Promise<void>;
+  /** Resolves to the tracker's time of the change when its answer says (GitHub, Linear), else undefined. */
+  update(
+    ref: string,
+    fields: { assignee?: string | null; dueDate?: string | null },
+  ): Promise<Date | undefined>;
   fetch(ref: string): Promise<RemoteTicket | null>;
   /**
    * A webhook delivery: null when its signature is wrong (the route answers 401), otherwise the

@@ -279,6 +279,30 @@ describe('a ticket reopened in the tracker', () => {
     expect(r?.followUp).toMatchObject({ id, status: 'open', ticketState: 'open' });
   });
 
+  it('the assignee has its own mark: an older one is ignored, the state in the same delivery is not', () => {
+    const { db, id } = withTicket();
+    const carolAt3 = { ...open, assignee: 'carol-gh', stateChanged: false, at: secondsLater(3) };
+    expect(applyRemote(db, clock, GH, carolAt3, users)?.followUp).toMatchObject({
+      ownerId: 'U0CAROL',
+      ticketFieldsAt: secondsLater(3),
+    });
+    const entries = db.select().from(timelineEvents).all().length;
+    const bobAt2 = applyRemote(db, clock, GH, { ...open, stateChanged: false, at: secondsLater(2) }, users);
+    expect(bobAt2).toMatchObject({ stale: true, ownerChanged: false });
+    expect(bobAt2?.followUp).toMatchObject({ id, ownerId: 'U0CAROL', ticketAssignee: 'carol-gh' });
+    expect(db.select().from(timelineEvents).all()).toHaveLength(entries);
+    // A close at +2 showing the older assignee: closed, the owner stays Carol.
+    const close = applyRemote(
+      db,
+      clock,
+      GH,
+      { ...open, closed: true, stateChanged: true, at: secondsLater(2) },
+      users,
+    );
+    expect(close).toMatchObject({ closed: true, ownerChanged: false, stale: true });
+    expect(close?.followUp).toMatchObject({ status: 'done', ownerId: 'U0CAROL', ticketAssignee: 'carol-gh' });
+  });
+
   it('without a time, or at the very time of the last state change, a delivery asks for a read first', () => {
     const { db, id } = withTicket();
     expect(applyRemote(db, clock, GH, { ...open, closed: true, stateChanged: true }, users)).toMatchObject({

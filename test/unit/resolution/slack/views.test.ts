@@ -46,6 +46,7 @@ const longFollowUp = (over: Pick<FollowUp, 'id' | 'incidentId'> & Partial<Follow
   ticketAssignee: null,
   ticketDue: null,
   ticketStateAt: null,
+  ticketFieldsAt: null,
   ...over,
 });
 

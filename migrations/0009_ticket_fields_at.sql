@@ -1,0 +1,1 @@
+ALTER TABLE `follow_ups` ADD `ticket_fields_at` integer;
