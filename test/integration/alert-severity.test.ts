@@ -51,6 +51,16 @@ const timeline = (incidentId: number) =>
     )
     .all(incidentId) as { kind: string; text: string; authorId: string | null }[];
 
+/** Is this Web API call the bot's "An alert came in" question, posted in `channel`? */
+const asksIn = (channel: string | null) => (a: Record<string, unknown>) =>
+  a.channel === channel && /An alert came in/.test(String(a.text));
+/** How each attempt to post the question ended: 'ok' or Slack's error. */
+const askAttempts = (asks: (a: Record<string, unknown>) => boolean) =>
+  h.sim
+    .calls('chat.postMessage')
+    .filter((c) => asks(c.args))
+    .map((c) => c.error ?? 'ok');
+
 /** A redelivery of the re-rating is a repeat that asks nothing more; pressing the one question raises. */
 async function redeliveredThenRaised(
   inc: { id: number; channelId: string | null },
@@ -218,19 +228,13 @@ describe('an incident whose alert comes in more severe is asked, not changed', (
   it('a redelivered webhook, another alert at that level and a lost Slack answer still ask once per level', async () => {
     await start();
     const inc = await declaredAtSev3();
-    const asks = (a: Record<string, unknown>) =>
-      a.channel === inc.channelId && /An alert came in/.test(String(a.text));
+    const asks = asksIn(inc.channelId);
     // Slack posts the message but its answer is lost: the bot cannot know it was posted.
     h.sim.fault('chat.postMessage', { status: 500, afterEffect: true }, { when: asks });
     const payload = genericAlert('errors', { title: 'Errors up', severity: 'high', group: 'checkout' });
     expect((await postAlert(h, 'generic', payload)).status).toBe(200);
     await h.idle();
-    expect(
-      h.sim
-        .calls('chat.postMessage')
-        .filter((c) => asks(c.args))
-        .map((c) => c.error ?? 'ok'),
-    ).toEqual(['http_500']);
+    expect(askAttempts(asks)).toEqual(['http_500']);
     // The sender did not hear our 2xx and sends it again; then another alert at SEV2 and one that
     // flaps (resolves and fires again).
     expect((await postAlert(h, 'generic', payload)).body.duplicates).toBe(1);
@@ -258,17 +262,11 @@ describe('an incident whose alert comes in more severe is asked, not changed', (
   it('when Slack refuses the question, the retry job asks it again, once', async () => {
     await start();
     const inc = await declaredAtSev3();
-    const asks = (a: Record<string, unknown>) =>
-      a.channel === inc.channelId && /An alert came in/.test(String(a.text));
+    const asks = asksIn(inc.channelId);
     h.sim.fault('chat.postMessage', { error: 'internal_error' }, { when: asks });
     await postAlert(h, 'generic', critical('errors', 'Checkout returns 502'));
     await h.idle();
-    expect(
-      h.sim
-        .calls('chat.postMessage')
-        .filter((c) => asks(c.args))
-        .map((c) => c.error ?? 'ok'),
-    ).toEqual(['internal_error']);
+    expect(askAttempts(asks)).toEqual(['internal_error']);
     expect(suggestions(inc.channelId)).toHaveLength(0);
     await h.bot.scheduler.run(ALERT_RAISE_RETRY_JOB);
     await h.idle();
@@ -287,11 +285,7 @@ describe('an incident whose alert comes in more severe is asked, not changed', (
       file,
       'routes:\n  - name: checkout\n    match:\n      labels: { team: checkout }\n    auto_declare: true\n',
     );
-    h = await startHarness({
-      now: '2026-11-23T09:00:00Z',
-      env: { ALERTS_TOKEN, ALERT_CHANNEL, ALERT_ROUTES: file },
-    });
-    h.sim.ws.addChannel(ALERT_CHANNEL, 'alerts', Object.values(WS.users));
+    h = await startAlertHarness({ ALERT_ROUTES: file });
     // Slack is slow to make the channel: the worse alert arrives while the incident has none.
     h.sim.fault('conversations.create', { delayMs: 1500 });
     const labels = { team: 'checkout' };
