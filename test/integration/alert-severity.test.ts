@@ -86,9 +86,12 @@ const warning = (id: string, title: string) =>
 const critical = (id: string, title: string) =>
   genericAlert(id, { title, severity: 'critical', group: 'checkout' });
 
-/** A SEV3 warning, declared from its card by alice; the incident with its channel. */
-async function declaredAtSev3() {
-  await postAlert(h, 'generic', warning('latency', 'Checkout latency above 1s'));
+/** A SEV3 alert (a generic warning unless `first` sends another), declared from its card by alice. */
+async function declaredAtSev3(
+  first: () => Promise<unknown> = () =>
+    postAlert(h, 'generic', warning('latency', 'Checkout latency above 1s')),
+) {
+  await first();
   await h.idle();
   expect(card()).toContain('Declare (SEV3)');
   await h.person(alice).click('Declare (SEV3)', { channel: ALERT_CHANNEL, ts: cards()[0]?.ts ?? '' });
@@ -403,13 +406,9 @@ describe('Opsgenie UpdatePriority re-rates a stored alert that still fires, and 
 
   it('P3 → P1 on an open incident: the group rises, the incident is asked once, the timeline says so', async () => {
     await start();
-    expect((await postAlert(h, 'opsgenie', created('P3'))).body).toMatchObject({ new: 1 });
-    await h.idle();
-    expect(card()).toContain('Declare (SEV3)');
-    await h.person(alice).click('Declare (SEV3)', { channel: ALERT_CHANNEL, ts: cards()[0]?.ts ?? '' });
-    await h.idle();
-    const inc = getIncidentByNumber(h.db, 1);
-    if (!inc?.channelId) throw new Error('no incident channel');
+    const inc = await declaredAtSev3(async () =>
+      expect((await postAlert(h, 'opsgenie', created('P3'))).body).toMatchObject({ new: 1 }),
+    );
 
     const r = await postAlert(h, 'opsgenie', updated());
     expect(r.status).toBe(200);
