@@ -51,6 +51,16 @@ const timeline = (incidentId: number) =>
     )
     .all(incidentId) as { kind: string; text: string; authorId: string | null }[];
 
+/** Is this Web API call the bot's "An alert came in" question, posted in `channel`? */
+const asksIn = (channel: string | null) => (a: Record<string, unknown>) =>
+  a.channel === channel && /An alert came in/.test(String(a.text));
+/** How each attempt to post the question ended: 'ok' or Slack's error. */
+const askAttempts = (asks: (a: Record<string, unknown>) => boolean) =>
+  h.sim
+    .calls('chat.postMessage')
+    .filter((c) => asks(c.args))
+    .map((c) => c.error ?? 'ok');
+
 /** A redelivery of the re-rating is a repeat that asks nothing more; pressing the one question raises. */
 async function redeliveredThenRaised(
   inc: { id: number; channelId: string | null },
@@ -76,9 +86,12 @@ const warning = (id: string, title: string) =>
 const critical = (id: string, title: string) =>
   genericAlert(id, { title, severity: 'critical', group: 'checkout' });
 
-/** A SEV3 warning, declared from its card by alice; the incident with its channel. */
-async function declaredAtSev3() {
-  await postAlert(h, 'generic', warning('latency', 'Checkout latency above 1s'));
+/** A SEV3 alert (a generic warning unless `first` sends another), declared from its card by alice. */
+async function declaredAtSev3(
+  first: () => Promise<unknown> = () =>
+    postAlert(h, 'generic', warning('latency', 'Checkout latency above 1s')),
+) {
+  await first();
   await h.idle();
   expect(card()).toContain('Declare (SEV3)');
   await h.person(alice).click('Declare (SEV3)', { channel: ALERT_CHANNEL, ts: cards()[0]?.ts ?? '' });
@@ -218,19 +231,13 @@ describe('an incident whose alert comes in more severe is asked, not changed', (
   it('a redelivered webhook, another alert at that level and a lost Slack answer still ask once per level', async () => {
     await start();
     const inc = await declaredAtSev3();
-    const asks = (a: Record<string, unknown>) =>
-      a.channel === inc.channelId && /An alert came in/.test(String(a.text));
+    const asks = asksIn(inc.channelId);
     // Slack posts the message but its answer is lost: the bot cannot know it was posted.
     h.sim.fault('chat.postMessage', { status: 500, afterEffect: true }, { when: asks });
     const payload = genericAlert('errors', { title: 'Errors up', severity: 'high', group: 'checkout' });
     expect((await postAlert(h, 'generic', payload)).status).toBe(200);
     await h.idle();
-    expect(
-      h.sim
-        .calls('chat.postMessage')
-        .filter((c) => asks(c.args))
-        .map((c) => c.error ?? 'ok'),
-    ).toEqual(['http_500']);
+    expect(askAttempts(asks)).toEqual(['http_500']);
     // The sender did not hear our 2xx and sends it again; then another alert at SEV2 and one that
     // flaps (resolves and fires again).
     expect((await postAlert(h, 'generic', payload)).body.duplicates).toBe(1);
@@ -258,17 +265,11 @@ describe('an incident whose alert comes in more severe is asked, not changed', (
   it('when Slack refuses the question, the retry job asks it again, once', async () => {
     await start();
     const inc = await declaredAtSev3();
-    const asks = (a: Record<string, unknown>) =>
-      a.channel === inc.channelId && /An alert came in/.test(String(a.text));
+    const asks = asksIn(inc.channelId);
     h.sim.fault('chat.postMessage', { error: 'internal_error' }, { when: asks });
     await postAlert(h, 'generic', critical('errors', 'Checkout returns 502'));
     await h.idle();
-    expect(
-      h.sim
-        .calls('chat.postMessage')
-        .filter((c) => asks(c.args))
-        .map((c) => c.error ?? 'ok'),
-    ).toEqual(['internal_error']);
+    expect(askAttempts(asks)).toEqual(['internal_error']);
     expect(suggestions(inc.channelId)).toHaveLength(0);
     await h.bot.scheduler.run(ALERT_RAISE_RETRY_JOB);
     await h.idle();
@@ -287,11 +288,7 @@ describe('an incident whose alert comes in more severe is asked, not changed', (
       file,
       'routes:\n  - name: checkout\n    match:\n      labels: { team: checkout }\n    auto_declare: true\n',
     );
-    h = await startHarness({
-      now: '2026-11-23T09:00:00Z',
-      env: { ALERTS_TOKEN, ALERT_CHANNEL, ALERT_ROUTES: file },
-    });
-    h.sim.ws.addChannel(ALERT_CHANNEL, 'alerts', Object.values(WS.users));
+    h = await startAlertHarness({ ALERT_ROUTES: file });
     // Slack is slow to make the channel: the worse alert arrives while the incident has none.
     h.sim.fault('conversations.create', { delayMs: 1500 });
     const labels = { team: 'checkout' };
@@ -409,13 +406,9 @@ describe('Opsgenie UpdatePriority re-rates a stored alert that still fires, and 
 
   it('P3 → P1 on an open incident: the group rises, the incident is asked once, the timeline says so', async () => {
     await start();
-    expect((await postAlert(h, 'opsgenie', created('P3'))).body).toMatchObject({ new: 1 });
-    await h.idle();
-    expect(card()).toContain('Declare (SEV3)');
-    await h.person(alice).click('Declare (SEV3)', { channel: ALERT_CHANNEL, ts: cards()[0]?.ts ?? '' });
-    await h.idle();
-    const inc = getIncidentByNumber(h.db, 1);
-    if (!inc?.channelId) throw new Error('no incident channel');
+    const inc = await declaredAtSev3(async () =>
+      expect((await postAlert(h, 'opsgenie', created('P3'))).body).toMatchObject({ new: 1 }),
+    );
 
     const r = await postAlert(h, 'opsgenie', updated());
     expect(r.status).toBe(200);
