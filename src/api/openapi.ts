@@ -30,7 +30,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'the incident is not in a state that allows this (e.g. resolved)',
   413: `the body is over ${API_BODY_LIMIT} bytes`,
   415: 'the body is not sent as application/json',
-  422: 'the request is well-formed but the value is refused (e.g. a start time in the future); `issues` names the field',
+  422: 'the request is well-formed but the value is refused (e.g. a start time in the future); `error` reads `path: words` and `issues` holds that path and the same message',
   502: 'Slack could not be asked (e.g. who is in a private channel); nothing was changed',
   429: 'over this token’s rate limit (API_RATE_LIMIT); retry after `Retry-After` seconds',
 };

@@ -143,8 +143,13 @@ export const NoteRequestSchema = named(
   'NoteRequest',
   z.strictObject({
     // Shape only: the rules (not empty, at most NOTE_MAX characters, the time's limits) are the note
-    // verb's, shared with `/incident note`, and answer 422 naming the field.
-    text: z.string().meta({ description: `what happened; not empty, at most ${NOTE_MAX} characters` }),
+    // verb's, shared with `/incident note`, and answer 422 naming the field. The limit is metadata for
+    // the document only: zod's .max() counts UTF-16 units and would refuse 3,000 emoji, while JSON
+    // Schema's maxLength counts characters, as the verb does.
+    text: z.string().meta({
+      description: `what happened; not empty, at most ${NOTE_MAX} characters`,
+      maxLength: NOTE_MAX,
+    }),
     occurred_at: time
       .optional()
       .meta({ description: 'backdate the note; not in the future, not before impact started' }),

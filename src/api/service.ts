@@ -185,7 +185,7 @@ export function declareViaApi(
   }
   let incident: Incident;
   try {
-    incident = declareWith(deps, body, key);
+    incident = refusingAsApi(() => declareWith(deps, body, key));
   } catch (e) {
     // Two requests with one key at once: the transaction of the second rolled back; answer with the first.
     const earlier =
@@ -221,12 +221,14 @@ export function changeStatusViaApi(
   incident: Incident,
   body: z.output<typeof StatusRequestSchema>,
 ): { incident: Incident; changed: boolean } {
-  const r = updateStatus(deps.db, deps.clock, {
-    incidentId: incident.id,
-    status: body.status,
-    userId: API_ACTOR,
-    via: API_VIA,
-  });
+  const r = refusingAsApi(() =>
+    updateStatus(deps.db, deps.clock, {
+      incidentId: incident.id,
+      status: body.status,
+      userId: API_ACTOR,
+      via: API_VIA,
+    }),
+  );
   if (r.changed) deps.effects.statusChanged(incident.id, r.from, r.to);
   return { incident: r.incident, changed: r.changed };
 }
@@ -236,12 +238,14 @@ export function changeSeverityViaApi(
   incident: Incident,
   body: z.output<typeof SeverityRequestSchema>,
 ): { incident: Incident; changed: boolean } {
-  const r = setSeverity(deps.db, deps.clock, {
-    incidentId: incident.id,
-    severity: body.severity,
-    userId: API_ACTOR,
-    via: API_VIA,
-  });
+  const r = refusingAsApi(() =>
+    setSeverity(deps.db, deps.clock, {
+      incidentId: incident.id,
+      severity: body.severity,
+      userId: API_ACTOR,
+      via: API_VIA,
+    }),
+  );
   if (r.changed) deps.effects.severityChanged(incident.id, r.from, r.to);
   return { incident: r.incident, changed: r.changed };
 }
@@ -256,28 +260,25 @@ export function addNoteViaApi(
   incident: Incident,
   body: z.output<typeof NoteRequestSchema>,
 ): TimelineEvent {
-  try {
-    const { event, incidentChanges } = addNote(deps.db, deps.clock, {
+  const { event, incidentChanges } = refusingAsApi(() =>
+    addNote(deps.db, deps.clock, {
       incident,
       authorId: API_ACTOR,
       tz: 'UTC',
       text: body.text,
       ...(body.occurred_at !== undefined ? { occurredAt: new Date(body.occurred_at) } : {}),
       capturedVia: API_VIA,
-    });
-    deps.effects.publish(incidentChanges);
-    return event;
-  } catch (e) {
-    throw asApiRefusal(e);
-  }
+    }),
+  );
+  deps.effects.publish(incidentChanges);
+  return event;
 }
 
 /** The follow-up inputs' names in the request (the verb names them as the Slack form does). */
 const FOLLOW_UP_PATH: Record<FollowUpField, string> = { text: 'text', ownerId: 'owner', dueDate: 'due_date' };
 
 /** The verbs' field names (the Slack form's and the note verb's) as the request's JSON paths. */
-function apiField(field: string | undefined): string | undefined {
-  if (field === undefined) return undefined;
+function apiField(field: string): string {
   const followUp = followUpFieldOf(field);
   if (followUp) return `follow_ups.${followUp.row - 1}.${FOLLOW_UP_PATH[followUp.part]}`;
   const map: Record<string, string> = {
@@ -294,14 +295,36 @@ function apiField(field: string | undefined): string | undefined {
   return map[field] ?? field;
 }
 
+/** The API's own words for a refused field, where the verb's are the Slack form's (e.g. "pick from the list"). */
+type ApiWords = (path: string) => string | undefined;
+
 /**
- * A verb's refusal of one input, as the API says it: the field is the request's JSON path, and the
- * message starts with it (the verb's own words are written for the Slack surface, which shows the field).
+ * A refusal of one input (a verb's, or checkPerson's), as every endpoint says it: the field is the
+ * request's JSON path, and the message starts with it, `path: words` (the verb's own words are written
+ * for the Slack surface, which shows them under the field). Other errors pass unchanged.
  */
-function asApiRefusal(e: unknown): unknown {
+function asApiRefusal(e: unknown, words?: ApiWords): unknown {
   if (!isDomainError(e) || e.code !== 'invalid_input' || e.field === undefined) return e;
-  const field = apiField(e.field);
-  return new DomainError('invalid_input', `${field}: ${e.message}`, field);
+  const path = apiField(e.field);
+  return new DomainError('invalid_input', `${path}: ${words?.(path) ?? e.message}`, path);
+}
+
+/** `work`, its refusals said as the API says them (asApiRefusal). */
+function refusingAsApi<T>(work: () => T, words?: ApiWords): T {
+  try {
+    return work();
+  } catch (e) {
+    throw asApiRefusal(e, words);
+  }
+}
+
+/** The same for asynchronous work (checkPerson asks Slack). */
+async function refusingAsApiAsync(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    throw asApiRefusal(e);
+  }
 }
 
 /**
@@ -316,48 +339,52 @@ export async function resolveViaApi(
 ) {
   const followUps = body.follow_ups ?? [];
   for (const [i, f] of followUps.entries()) {
-    if (f.owner !== undefined) await deps.effects.checkPerson(incident, f.owner, `follow_ups.${i}.owner`);
+    const owner = f.owner;
+    if (owner !== undefined) {
+      await refusingAsApiAsync(() => deps.effects.checkPerson(incident, owner, `follow_ups.${i}.owner`));
+    }
   }
-  try {
-    const result = resolveIncident(deps.db, deps.clock, deps.categories, {
-      incidentId: incident.id,
-      userId: API_ACTOR,
-      resolutionSummary: body.resolution,
-      rootCause: body.root_cause.summary ?? null,
-      rootCauseUnknown: body.root_cause.not_known_yet === true,
-      category: body.root_cause.category ?? null,
-      contributingFactors: body.root_cause.contributing_factors ?? [],
-      services: body.services ?? incident.services,
-      resolvedAt: body.resolved_at !== undefined ? new Date(body.resolved_at) : deps.clock.now(),
-      followUps: followUps.map((f, i) => ({
-        row: i + 1,
-        text: f.text,
-        ownerId: f.owner ?? null,
-        dueDate: f.due_date ?? null,
-      })),
-      via: API_VIA,
-    });
-    deps.effects.resolved(result.incident.id, result.incidentChanges);
-    return result;
-  } catch (e) {
-    if (!isDomainError(e) || e.code !== 'invalid_input') throw e;
-    const field = apiField(e.field);
-    const message =
-      field === 'root_cause.category'
-        ? `root_cause.category is one of: ${deps.categories.join(', ')}.`
-        : e.message;
-    throw new DomainError('invalid_input', message, field);
-  }
+  // The form shows the categories as a menu; the API caller sees them only here.
+  const words: ApiWords = (path) =>
+    path === 'root_cause.category'
+      ? `${JSON.stringify(body.root_cause.category ?? '')} is not a category; use one of: ${deps.categories.join(', ')}.`
+      : undefined;
+  const result = refusingAsApi(
+    () =>
+      resolveIncident(deps.db, deps.clock, deps.categories, {
+        incidentId: incident.id,
+        userId: API_ACTOR,
+        resolutionSummary: body.resolution,
+        rootCause: body.root_cause.summary ?? null,
+        rootCauseUnknown: body.root_cause.not_known_yet === true,
+        category: body.root_cause.category ?? null,
+        contributingFactors: body.root_cause.contributing_factors ?? [],
+        services: body.services ?? incident.services,
+        resolvedAt: body.resolved_at !== undefined ? new Date(body.resolved_at) : deps.clock.now(),
+        followUps: followUps.map((f, i) => ({
+          row: i + 1,
+          text: f.text,
+          ownerId: f.owner ?? null,
+          dueDate: f.due_date ?? null,
+        })),
+        via: API_VIA,
+      }),
+    words,
+  );
+  deps.effects.resolved(result.incident.id, result.incidentChanges);
+  return result;
 }
 
-/** The verb names its one input `reason` (REOPEN_FIELD), the request's own key: no mapping needed. */
+/** The verb names its one input `reason` (REOPEN_FIELD), the request's own key; its refusal reads `reason: …`. */
 export function reopenViaApi(deps: Deps, incident: Incident, body: z.output<typeof ReopenRequestSchema>) {
-  const r = reopenIncident(deps.db, deps.clock, {
-    incidentId: incident.id,
-    userId: API_ACTOR,
-    ...(body.reason !== undefined ? { reason: body.reason } : {}),
-    via: API_VIA,
-  });
+  const r = refusingAsApi(() =>
+    reopenIncident(deps.db, deps.clock, {
+      incidentId: incident.id,
+      userId: API_ACTOR,
+      ...(body.reason !== undefined ? { reason: body.reason } : {}),
+      via: API_VIA,
+    }),
+  );
   deps.effects.reopened(r.incident.id, body.reason?.trim() ?? '', r.incidentChanges);
   return r;
 }
@@ -378,17 +405,21 @@ export async function setRolesViaApi(
     const who = body[role];
     return who !== undefined ? [{ role, who }] : [];
   });
-  for (const { role, who } of wanted) await deps.effects.checkPerson(incident, who, role);
+  for (const { role, who } of wanted) {
+    await refusingAsApiAsync(() => deps.effects.checkPerson(incident, who, role));
+  }
   const changed: AssignableRole[] = [];
   let current = incident;
   for (const { role, who } of wanted) {
-    const r = assignRole(deps.db, deps.clock, {
-      incidentId: incident.id,
-      role,
-      userId: who,
-      by: API_ACTOR,
-      via: API_VIA,
-    });
+    const r = refusingAsApi(() =>
+      assignRole(deps.db, deps.clock, {
+        incidentId: incident.id,
+        role,
+        userId: who,
+        by: API_ACTOR,
+        via: API_VIA,
+      }),
+    );
     current = r.incident;
     if (r.changed) {
       changed.push(role);
