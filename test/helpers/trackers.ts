@@ -39,6 +39,13 @@ export const dmTexts = (h: Harness, user: string): string[] =>
 export const webhookUrl = (h: Harness, tracker: string): string =>
   h.botUrl.replace('/slack/events', `/trackers/${tracker}/webhook`);
 
+/** The fake's times follow the bot's clock, and the harness's idle() waits for its deliveries. */
+export function connectFake(h: Harness, fake: Pick<Fake, 'now' | 'webhooks'>): void {
+  const clock = h.clock;
+  fake.now = () => clock.now().getTime();
+  h.track(fake.webhooks);
+}
+
 /** What the frame needs of a tracker fake (sim/trackers/base.ts). */
 interface Fake {
   readonly url: string;
@@ -98,9 +105,7 @@ export function trackerFrame<F extends Fake>(tracker: {
       const h = await startHarness({ now, env: { ...tracker.env(fake), ARCHIVE_POLICY: 'never', ...extra } });
       bots.push(h);
       tracker.connect(fake, h);
-      // The fake's times follow the bot's clock, and idle() waits for the deliveries it sends.
-      fake.now = () => h.clock.now().getTime();
-      h.track(fake.webhooks);
+      connectFake(h, fake);
       return { h, fake };
     },
     fake: live,

@@ -5,7 +5,7 @@ import { FakeJira } from '../../sim/trackers/jira.js';
 import { FakeLinear } from '../../sim/trackers/linear.js';
 import { TRACKER_POLL_JOB } from '../../src/trackers/slack/jobs.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
-import { followUp, followUpTimeline, lastFollowUpId, webhookUrl } from '../helpers/trackers.js';
+import { connectFake, followUp, followUpTimeline, lastFollowUpId, webhookUrl } from '../helpers/trackers.js';
 
 /**
  * Stale echoes about the owner and due date, for each tracker against its fake (sim/trackers/*,
@@ -31,12 +31,6 @@ interface Tracker {
   close(): Promise<void>;
 }
 
-function connect(h: Harness, fake: { now: () => number; webhooks: Webhooks }): void {
-  const clock = h.clock;
-  fake.now = () => clock.now().getTime();
-  h.track(fake.webhooks);
-}
-
 async function github(): Promise<Tracker> {
   const gh = await FakeGitHub.start({
     token: 'ghp_fake_0123456789',
@@ -54,7 +48,7 @@ async function github(): Promise<Tracker> {
     webhooks: gh.webhooks,
     hook: (h) => {
       gh.opts.webhook = { url: webhookUrl(h, 'github'), secret: SECRET };
-      connect(h, gh);
+      connectFake(h, gh);
     },
     closeThere: () => gh.closeOnGitHub(1),
     assignee: () => gh.issues.get(1)?.assignees[0] ?? null,
@@ -85,7 +79,7 @@ async function jira(): Promise<Tracker> {
     webhooks: j.webhooks,
     hook: (h) => {
       j.opts.webhook = { url: webhookUrl(h, 'jira'), secret: SECRET };
-      connect(h, j);
+      connectFake(h, j);
     },
     closeThere: () => j.transitionInJira('OPS-1', 'done'),
     assignee: () => issue().assignee,
@@ -117,7 +111,7 @@ async function linear(): Promise<Tracker> {
     webhooks: l.webhooks,
     hook: (h) => {
       l.opts.webhook = { url: webhookUrl(h, 'linear'), secret: SECRET };
-      connect(h, l);
+      connectFake(h, l);
     },
     closeThere: () => l.moveInLinear('ENG-1', 'completed'),
     assignee: () => issue().assigneeId,

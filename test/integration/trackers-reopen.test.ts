@@ -6,7 +6,14 @@ import { FakeLinear } from '../../sim/trackers/linear.js';
 import { REMINDER_JOB } from '../../src/resolution/slack/reminder-jobs.js';
 import { TRACKER_POLL_JOB, TRACKER_SYNC_JOB } from '../../src/trackers/slack/jobs.js';
 import { declareAndJoin, type Harness, startHarness, WS } from '../helpers/harness.js';
-import { dmTexts, followUp, followUpTimeline, lastFollowUpId, webhookUrl } from '../helpers/trackers.js';
+import {
+  connectFake,
+  dmTexts,
+  followUp,
+  followUpTimeline,
+  lastFollowUpId,
+  webhookUrl,
+} from '../helpers/trackers.js';
 
 /**
  * A ticket reopened in the tracker reopens its follow-up, for each tracker against its fake
@@ -48,13 +55,6 @@ interface Tracker {
   close(): Promise<void>;
 }
 
-/** The fake's clock is the bot's, and the harness's idle() waits for the fake's deliveries. */
-function connect(h: Harness, fake: { now: () => number; webhooks: Webhooks }): void {
-  const clock = h.clock;
-  fake.now = () => clock.now().getTime();
-  h.track(fake.webhooks);
-}
-
 /** The status a Jira delivery's changelog moved the issue to. */
 const jiraStatusTo = (d: Delivery): string | undefined =>
   (d.body as { changelog?: { items?: { field?: string; toString?: string }[] } }).changelog?.items?.find(
@@ -81,7 +81,7 @@ async function github(): Promise<Tracker> {
     }),
     hook: (h) => {
       gh.opts.webhook = h ? { url: webhookUrl(h, 'github'), secret: SECRET } : undefined;
-      if (h) connect(h, gh);
+      if (h) connectFake(h, gh);
     },
     closeThere: () => gh.closeOnGitHub(1),
     reopenThere: () => gh.reopenOnGitHub(1),
@@ -117,7 +117,7 @@ async function jira(): Promise<Tracker> {
     }),
     hook: (h) => {
       j.opts.webhook = h ? { url: webhookUrl(h, 'jira'), secret: SECRET } : undefined;
-      if (h) connect(h, j);
+      if (h) connectFake(h, j);
     },
     closeThere: () => j.transitionInJira('OPS-1', 'done'),
     reopenThere: () => j.transitionInJira('OPS-1', 'doing'),
@@ -152,7 +152,7 @@ async function linear(): Promise<Tracker> {
     }),
     hook: (h) => {
       l.opts.webhook = h ? { url: webhookUrl(h, 'linear'), secret: SECRET } : undefined;
-      if (h) connect(h, l);
+      if (h) connectFake(h, l);
     },
     closeThere: () => l.moveInLinear('ENG-1', 'completed'),
     reopenThere: () => l.moveInLinear('ENG-1', 'started'),
