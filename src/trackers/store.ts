@@ -273,6 +273,11 @@ export function recordCreated(
   });
 }
 
+/** A ticket time mark only moves forward: `at` replaces `known` when it is later (or none is known). */
+function movesMark(known: Date | null | undefined, at: Date): boolean {
+  return !known || at.getTime() > known.getTime();
+}
+
 /**
  * The ticket is closed: `at` is the tracker's time of the close when its answer said (else our
  * clock), so a delivery from before it (a late `reopened`) reads as stale.
@@ -285,7 +290,7 @@ export function recordClosed(db: Db, clock: Clock, op: TrackerOp, at?: Date): vo
     tx.update(followUps)
       .set({
         ticketState: 'closed',
-        ...(f?.ticketStateAt && f.ticketStateAt >= when ? {} : { ticketStateAt: when }),
+        ...(movesMark(f?.ticketStateAt, when) ? { ticketStateAt: when } : {}),
       })
       .where(eq(followUps.id, op.followUpId))
       .run();
@@ -315,7 +320,7 @@ export function recordUpdated(
       .set({
         ticketAssignee: assignee,
         ticketDue: due,
-        ...(!sent || (f?.ticketFieldsAt && f.ticketFieldsAt >= when) ? {} : { ticketFieldsAt: when }),
+        ...(sent && movesMark(f?.ticketFieldsAt, when) ? { ticketFieldsAt: when } : {}),
       })
       .where(eq(followUps.id, op.followUpId))
       .run();
@@ -501,11 +506,10 @@ export function applyRemote(
       set.ticketState = remote.closed ? 'closed' : 'open';
     // What this tells is the state as of `at` (a delivery about the state, or a read): newer than
     // what we knew, it is the new mark deliveries are measured against.
-    if (remote.at && (!delivery || remote.stateChanged) && (!known || remote.at.getTime() > known.getTime()))
+    if (remote.at && (!delivery || remote.stateChanged) && movesMark(known, remote.at))
       set.ticketStateAt = remote.at;
     // Every delivery and read carries the ticket's assignee and due date as of `at`.
-    if (remote.at && !fieldsStale && (!fieldsKnown || remote.at.getTime() > fieldsKnown.getTime()))
-      set.ticketFieldsAt = remote.at;
+    if (remote.at && !fieldsStale && movesMark(fieldsKnown, remote.at)) set.ticketFieldsAt = remote.at;
     if (isClosed) Object.assign(set, { status: 'done', doneAt: now, doneBy: null });
     if (isReopened) Object.assign(set, { status: 'open', doneAt: null, doneBy: null, snoozedUntil: null });
     const open = f.status === 'open' || isReopened;
